@@ -1,0 +1,31 @@
+// Bundles every entry point with esbuild. Native modules (and packages that load
+// their own .wasm/.node files at run time) stay external and are loaded lazily by the engine.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const nativeExternals = ['onnxruntime-node', 'sharp', 'hnswlib-node', 'node-sqlite3-wasm'];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** One build per bundle: the extension host, the engine process, the CLI, the webview, the tests. */
+export const bundles = [
+  { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'out', external: ['vscode'] },
+  { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts' }, outdir: 'out', external: nativeExternals },
+];
+
+if (watch) {
+  for (const options of bundles) await (await esbuild.context(options)).watch();
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(bundles.map((options) => esbuild.build(options)));
+}

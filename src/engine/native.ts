@@ -1,0 +1,18 @@
+// The one place native modules are required. Each loads on first use, so an engine that
+// only parses LaTeX never maps onnxruntime, libvips or hnswlib into memory.
+import { createRequire } from 'node:module';
+
+const nodeRequire = createRequire(__filename);
+const loaded = new Set<string>();
+
+export type NativeModuleName = 'onnxruntime-node' | 'sharp' | 'hnswlib-node';
+
+export function loadNative<T>(name: NativeModuleName): T {
+  const module = nodeRequire(name) as T;
+  loaded.add(name);
+  return module;
+}
+
+export function loadedNativeModules(): string[] {
+  return [...loaded].sort();
+}
