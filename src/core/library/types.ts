@@ -1,0 +1,85 @@
+// Shapes shared by the library stage: what a library holds, what a paper to index is, and the
+// per-entry report the user sees ("indexed / no source / pdf only / failed + reason").
+
+/** A typed result across module boundaries: bad input is normal, so failure is a value. */
+export type Result<T, R = string> = { ok: true; value: T } | { ok: false; reason: R };
+
+export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+export const fail = <R>(reason: R): { ok: false; reason: R } => ({ ok: false, reason });
+
+/** Bibliographic metadata of a paper, as the index stores it beside its formulas. */
+export interface PaperMetadata {
+  title: string;
+  authors: string[];
+  year?: string;
+  /** The BibTeX cite key, when the paper has a bib entry. */
+  key?: string;
+  doi?: string;
+  url?: string;
+  /** The arXiv identifier, without version (e.g. `2101.00001`, `hep-th/0301001`). */
+  eprint?: string;
+}
+
+/** Where the LaTeX of a paper lives once any archive is unpacked. */
+export interface PaperSource {
+  /** How the user keeps it: a LaTeX folder, an e-print archive, or one loose .tex file. */
+  kind: 'folder' | 'archive' | 'file';
+  /** The file or folder in the user's library (the archive itself for `archive`). */
+  origin: string;
+  /** The folder `\input` paths resolve against (for archives: the extraction cache folder). */
+  root: string;
+  /** The main .tex file (has `\documentclass`), absolute. */
+  mainFile: string;
+}
+
+/** One paper ready for the indexing pipeline. */
+export interface LibraryPaper {
+  /** Stable across runs: `bib:<cite key>` for bib entries, `src:<absolute origin path>` otherwise. */
+  id: string;
+  metadata: PaperMetadata;
+  source: PaperSource;
+  /** sha256 over the source's text files and the metadata: a change in either re-indexes. */
+  contentHash: string;
+}
+
+export type ReportStatus =
+  | 'ready' // planned, not yet indexed
+  | 'indexed'
+  | 'unchanged' // content hash equals the indexed one: skipped
+  | 'no-source'
+  | 'pdf-only'
+  | 'failed';
+
+/** One line of the per-entry report. */
+export interface ReportEntry {
+  /** The paper id (`bib:<key>` / `src:<path>`), or `bib:<file>#<n>` for an entry without a usable key. */
+  id: string;
+  status: ReportStatus;
+  /** Why: the matched source for `ready`, the problem otherwise. */
+  detail: string;
+  /** The bib file that holds the entry, when there is one. */
+  bibFile?: string;
+  /** Formula count once indexed. */
+  formulas?: number;
+}
+
+/** Caps that keep scanning and extraction bounded on hostile or huge input. */
+export interface ArchiveLimits {
+  /** Largest single entry (header size), bytes. */
+  maxEntryBytes: number;
+  /** Largest total decompressed stream, bytes. */
+  maxTotalBytes: number;
+  /** Most entries in one archive. */
+  maxFiles: number;
+  /** Largest decompressed/compressed ratio, checked once past `ratioGraceBytes`. */
+  maxRatio: number;
+  ratioGraceBytes: number;
+}
+
+export const defaultArchiveLimits: ArchiveLimits = {
+  maxEntryBytes: 64 * 1024 * 1024,
+  maxTotalBytes: 512 * 1024 * 1024,
+  maxFiles: 10_000,
+  maxRatio: 200,
+  ratioGraceBytes: 4 * 1024 * 1024,
+};
