@@ -1,6 +1,7 @@
 // Bundles every entry point with esbuild. Native modules (and packages that load
 // their own .wasm/.node files at run time) stay external and are loaded lazily by the engine.
 import * as esbuild from 'esbuild';
+import { cpSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -21,7 +22,22 @@ const node = {
 export const bundles = [
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'out', external: ['vscode'] },
   { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts' }, outdir: 'out', external: nativeExternals },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { webview: 'src/webview/main.ts' },
+    outdir: 'out',
+  },
 ];
+
+// The results webview loads KaTeX's stylesheet and fonts from the extension itself (its CSP allows nothing else).
+cpSync('node_modules/katex/dist/katex.min.css', 'out/katex/katex.min.css');
+cpSync('node_modules/katex/dist/fonts', 'out/katex/fonts', { recursive: true });
 
 if (watch) {
   for (const options of bundles) await (await esbuild.context(options)).watch();

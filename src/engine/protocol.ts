@@ -1,6 +1,6 @@
 // The engine's JSON-RPC protocol: every request and notification the engine serves, typed
 // in one place and imported by both the engine and the VS Code client (rust-analyzer's lsp_ext.ts).
-import { NotificationType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 export interface EngineInfo {
   /** The extension/engine version from package.json. */
@@ -21,3 +21,126 @@ export interface LogParams {
 
 /** Engine → client: a line for the "Formula Lens" output channel. */
 export const logNotification = new NotificationType<LogParams>('formulaLens/log');
+
+// ---- Editor: the formula under the cursor, similar formulas, citations (issue 7) ----
+
+/** A formula to render, embed or search (the pipeline's agreed shape). */
+export interface FormulaInput {
+  latex: string;
+  /** LaTeX definitions, one per line, exactly like the corpus records' `macros` field. */
+  macros?: string;
+  display: boolean;
+  /** Environment name: `align*`, `equation`, `$$`, `\\[`, `inline`, … */
+  env?: string;
+}
+
+export interface FormulaAtParams {
+  /** The document's URI (identifies it in logs and caches). */
+  uri: string;
+  /** Its path on disk when it is a local file: the reader resolves \input files and the project's main file from it. */
+  path?: string;
+  /** The document's current text (unsaved edits included). */
+  text: string;
+  offset: number;
+  /** `latex`, `tex`, `markdown`, … */
+  languageId: string;
+  /** False: inline math at the cursor counts as "no formula". */
+  includeInline: boolean;
+}
+
+export type FormulaAtResult =
+  | {
+      found: true;
+      formula: FormulaInput & { macros: string; env: string };
+      /** The math region's offsets in `text` (the formula body, without delimiters). */
+      start: number;
+      end: number;
+    }
+  | { found: false; reason: 'noMath' | 'inlineExcluded' | 'unreadable'; message?: string };
+
+/** The math region at an offset of a .tex or .md document, with the macros of its project. */
+export const formulaAtRequest = new RequestType<FormulaAtParams, FormulaAtResult, void>('formulaLens/formulaAt');
+
+/** Which indexes to search, and with which encoder (from the settings). */
+export interface IndexSelection {
+  /** Index folders (absolute paths). */
+  locations: string[];
+  /** Whether the index shipped with the extension is searched too. */
+  includeDefault: boolean;
+  model: { kind: 'see' | 'bee' } | { kind: 'custom'; path: string };
+  executionProvider: 'cpu' | 'cuda';
+}
+
+export interface PaperMeta {
+  /** The paper's record id in its index (corpus `id`). */
+  id: string;
+  title: string;
+  authors: string[];
+  year: number | null;
+  url?: string;
+  arxivId?: string;
+  doi?: string;
+  /** The paper's LaTeX source on this machine, when the index was built from local files. */
+  sourcePath?: string;
+  /** The paper's macros, to typeset its formulas. */
+  macros: string;
+}
+
+export interface FormulaMatch {
+  formula: FormulaInput & { env: string };
+  section: string | null;
+  /** Cosine similarity to the query. */
+  similarity: number;
+  /** 0-based line of the formula in `sourcePath`, when known. */
+  line?: number;
+}
+
+export interface PaperMatch {
+  paper: PaperMeta;
+  /** Best similarity among `formulas`. */
+  similarity: number;
+  /** The paper's best formulas, most similar first. */
+  formulas: FormulaMatch[];
+}
+
+export interface SearchParams {
+  formula: FormulaInput;
+  /** Number of papers to return. */
+  k: number;
+  /** A paper id to leave out (its own formulas, for "more like this"). */
+  excludePaper?: string;
+  indexes: IndexSelection;
+}
+
+export type SearchResult =
+  | { kind: 'results'; indexName: string; papers: PaperMatch[] }
+  | { kind: 'noIndex'; reason: string }
+  | { kind: 'failed'; reason: string };
+
+/** Similar formulas, grouped by paper. */
+export const searchRequest = new RequestType<SearchParams, SearchResult, void>('formulaLens/search');
+
+export type IndexStatus =
+  | { state: 'none'; reason: string }
+  | { state: 'building'; progress: number }
+  | { state: 'ready'; indexName: string; papers: number; formulas: number };
+
+export const indexStatusRequest = new RequestType<IndexSelection, IndexStatus, void>('formulaLens/indexStatus');
+
+/** Engine → client while an index builds: progress in [0, 1]. */
+export const indexProgressNotification = new NotificationType<{ progress: number }>('formulaLens/indexProgress');
+
+export interface CitationParams {
+  paper: PaperMeta;
+  /** The user's .bib files with their current text. */
+  bibFiles: { path: string; text: string }[];
+}
+
+export type CitationResult =
+  /** The paper already has an entry: cite that key. `entry` is its BibTeX source. */
+  | { kind: 'found'; key: string; bibPath: string; entry: string }
+  /** No entry yet: `entry` is built from the paper's metadata under `key`, a key no given file uses. */
+  | { kind: 'missing'; key: string; entry: string };
+
+/** The citation key of a paper in the user's .bib files, or a new entry for it. */
+export const citationRequest = new RequestType<CitationParams, CitationResult, void>('formulaLens/citation');

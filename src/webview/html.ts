@@ -1,0 +1,105 @@
+// Builds the results view's markup from a ViewState. Pure (no DOM), so the tests check escaping and
+// structure in Node. Text is always escaped; math comes only from the MathRenderer (KaTeX, trust off).
+// Buttons carry a data-action and refs; the webview's one delegated click handler reads them.
+import { escapeHtml } from './escape';
+import type { EmptyReason, ViewFormula, ViewPaperResult, ViewState } from './protocol';
+
+export type RenderMath = (formula: ViewFormula) => string;
+
+export type ViewAction =
+  | 'openSource'
+  | 'insertCite'
+  | 'copyBibtex'
+  | 'openUrl'
+  | 'moreLikeThis'
+  | 'buildIndex'
+  | 'searchAtCursor';
+
+const emptyTexts: Record<EmptyReason, { text: string; action?: { id: ViewAction; label: string } }> = {
+  noFormula: {
+    text: 'No formula at the cursor. Put the cursor inside math in a .tex or .md file.',
+    action: { id: 'searchAtCursor', label: 'Search formula at cursor' },
+  },
+  noIndex: {
+    text: 'No index to search yet. Build one from your library to see similar formulas.',
+    action: { id: 'buildIndex', label: 'Build index' },
+  },
+  engineStarting: { text: 'The Formula Lens engine is starting…' },
+  engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.' },
+  idle: {
+    text: 'Put the cursor in a formula to see similar formulas from your library.',
+    action: { id: 'searchAtCursor', label: 'Search formula at cursor' },
+  },
+};
+
+export function renderViewState(state: ViewState, renderMath: RenderMath): string {
+  switch (state.kind) {
+    case 'empty':
+      return renderEmpty(state.reason, state.detail);
+    case 'searching':
+      return `${renderQuery(state.query, renderMath)}<p class="status" role="status">Searching…</p>`;
+    case 'error':
+      return `${state.query ? renderQuery(state.query, renderMath) : ''}<p class="status error" role="alert">${escapeHtml(state.message)}</p>`;
+    case 'results':
+      return `${renderQuery(state.query, renderMath)}${renderResults(state.results, state.indexName, renderMath)}`;
+  }
+}
+
+function renderEmpty(reason: EmptyReason, detail: string | undefined): string {
+  const { text, action } = emptyTexts[reason];
+  const detailHtml = detail ? `<p class="detail">${escapeHtml(detail)}</p>` : '';
+  const button = action ? `<p>${actionButton(action.id, action.label, {})}</p>` : '';
+  return `<div class="empty" data-reason="${reason}" role="status"><p>${escapeHtml(text)}</p>${detailHtml}${button}</div>`;
+}
+
+function renderQuery(query: ViewFormula, renderMath: RenderMath): string {
+  return `<section class="query" aria-label="Formula at cursor"><h2>Formula at cursor</h2><div class="math">${renderMath(query)}</div></section>`;
+}
+
+function renderResults(results: ViewPaperResult[], indexName: string, renderMath: RenderMath): string {
+  const heading = `<h2>Similar formulas <span class="index-name">in ${escapeHtml(indexName)}</span></h2>`;
+  if (results.length === 0) return `${heading}<p class="status" role="status">No similar formulas found.</p>`;
+  return `${heading}<ol class="papers">${results.map((result) => renderPaper(result, renderMath)).join('')}</ol>`;
+}
+
+function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMath: RenderMath): string {
+  const ref = { paper: paper.id };
+  const meta = [paper.authors.join(', '), paper.year === null ? '' : String(paper.year), `similarity ${formatSimilarity(similarity)}`]
+    .filter(Boolean)
+    .map(escapeHtml)
+    .join(' · ');
+  const actions = [
+    actionButton('insertCite', 'Insert \\cite', ref, `Insert a citation of ${paper.title} at the cursor`),
+    actionButton('copyBibtex', 'Copy BibTeX', ref, `Copy the BibTeX entry of ${paper.title}`),
+    paper.hasUrl ? actionButton('openUrl', 'Open paper', ref, `Open ${paper.title} in the browser`) : '',
+  ].join('');
+  const formulaItems = formulas
+    .map((hit, index) => {
+      const formulaRef = { ...ref, formula: String(index) };
+      const hitMeta = [hit.section ? `§ ${hit.section}` : '', formatSimilarity(hit.similarity)].filter(Boolean).map(escapeHtml).join(' · ');
+      const hitActions = [
+        paper.hasLocalSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
+        actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
+      ].join('');
+      return `<li class="formula"><div class="math">${renderMath(hit.formula)}</div><div class="formula-meta">${hitMeta}</div><div class="actions">${hitActions}</div></li>`;
+    })
+    .join('');
+  const title = paper.title.trim() || 'Untitled';
+  return (
+    `<li class="paper" data-paper="${escapeHtml(paper.id)}">` +
+    `<h3 class="title">${escapeHtml(title)}</h3><p class="meta">${meta}</p>` +
+    `<div class="actions">${actions}</div><ol class="formulas">${formulaItems}</ol></li>`
+  );
+}
+
+export function formatSimilarity(similarity: number): string {
+  return similarity.toFixed(2);
+}
+
+function actionButton(action: ViewAction, label: string, data: Record<string, string>, ariaLabel?: string): string {
+  const attributes = Object.entries(data)
+    .map(([key, value]) => ` data-${key}="${escapeHtml(value)}"`)
+    .join('');
+  const aria = ariaLabel ? ` aria-label="${escapeHtml(ariaLabel)}"` : '';
+  return `<button type="button" data-action="${action}"${attributes}${aria}>${escapeHtml(label)}</button>`;
+}
