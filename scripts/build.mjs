@@ -33,6 +33,17 @@ export const bundles = [
     entryPoints: { webview: 'src/webview/main.ts' },
     outdir: 'out',
   },
+  // Tier 2: the suite the extension host loads (index.js runs each *.test.js beside it). Mocha is
+  // bundled into index.js, as mocha 12 is ESM, which the extension host may not require.
+  {
+    ...node,
+    entryPoints: ['test/integration/index.ts', 'test/integration/*.test.ts'],
+    outbase: 'test/integration',
+    outdir: 'out/test/integration',
+    external: ['vscode'],
+    // Mocha's parallel mode (unused here) resolves its worker files at run time.
+    logOverride: { 'require-resolve-not-external': 'silent' },
+  },
 ];
 
 // The results webview loads KaTeX's stylesheet and fonts from the extension itself (its CSP allows nothing else).
