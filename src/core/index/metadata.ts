@@ -1,0 +1,279 @@
+// The metadata store: papers, formulas and their embeddings in SQLite (node-sqlite3-wasm: WebAssembly,
+// so it loads unchanged in Electron's Node, with real file I/O and SQLite's rollback journal).
+// It is the index's source of truth: the HNSW graph file is derived from it and can always be rebuilt.
+import { createRequire } from 'node:module';
+import type { Database as SqliteDatabase, SQLiteValue } from 'node-sqlite3-wasm';
+import type { FormulaLocation, IndexedPaper, PaperToAdd, StoredFormula } from './types';
+
+const nodeRequire = createRequire(__filename);
+
+const schema = `
+CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS papers (
+  row INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  library TEXT NOT NULL,
+  title TEXT NOT NULL,
+  authors TEXT NOT NULL,
+  year TEXT,
+  venue TEXT,
+  bib_key TEXT,
+  doi TEXT,
+  url TEXT,
+  eprint TEXT,
+  source_path TEXT,
+  macros TEXT,
+  content_hash TEXT,
+  license TEXT
+);
+CREATE TABLE IF NOT EXISTS formulas (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  paper INTEGER NOT NULL REFERENCES papers(row) ON DELETE CASCADE,
+  latex TEXT NOT NULL,
+  file TEXT,
+  line INTEGER,
+  section TEXT,
+  env TEXT,
+  inline INTEGER NOT NULL,
+  embedding BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS formulas_paper ON formulas(paper);
+`;
+
+/** The manifest keys: format, model and the committed vectors file. */
+export interface Manifest {
+  formatVersion: number;
+  modelFingerprint: string;
+  dimensions: number;
+  /** Increases with every committed update; names the vectors file. */
+  generation: number;
+  vectorsFile: string;
+  vectorsSha256: string;
+  /** Points in the committed graph, deleted ones included. */
+  vectorsPoints: number;
+  deletedPoints: number;
+}
+
+/** A paper as kept in memory for filtering and grouping. */
+export interface PaperRow {
+  row: number;
+  paper: IndexedPaper;
+  /** The year as a number, for range filters. */
+  yearNumber?: number;
+}
+
+const text = (value: SQLiteValue | undefined): string | undefined =>
+  value === null || value === undefined ? undefined : String(value);
+
+function paperFromRow(row: Record<string, SQLiteValue>): PaperRow {
+  const paper: IndexedPaper = {
+    id: String(row.id),
+    library: String(row.library),
+    title: String(row.title),
+    authors: JSON.parse(String(row.authors)) as string[],
+    year: text(row.year),
+    venue: text(row.venue),
+    key: text(row.bib_key),
+    doi: text(row.doi),
+    url: text(row.url),
+    eprint: text(row.eprint),
+    sourcePath: text(row.source_path),
+    macros: text(row.macros),
+    contentHash: text(row.content_hash),
+    license: text(row.license),
+  };
+  for (const key of Object.keys(paper) as (keyof IndexedPaper)[]) if (paper[key] === undefined) delete paper[key];
+  const yearNumber = paper.year === undefined ? NaN : Number.parseInt(paper.year, 10);
+  return { row: Number(row.row), paper, yearNumber: Number.isFinite(yearNumber) ? yearNumber : undefined };
+}
+
+function formulaFromRow(row: Record<string, SQLiteValue>, paperId: string): StoredFormula {
+  const formula: StoredFormula = {
+    id: Number(row.id),
+    paperId,
+    latex: String(row.latex),
+    file: text(row.file),
+    line: row.line === null ? undefined : Number(row.line),
+    section: text(row.section),
+    env: text(row.env),
+    inline: row.inline === 1,
+  };
+  for (const key of Object.keys(formula) as (keyof FormulaLocation)[]) if (formula[key] === undefined) delete formula[key];
+  return formula;
+}
+
+export function embeddingFromBlob(blob: SQLiteValue): Float32Array {
+  const bytes = blob as Uint8Array;
+  // Copy: the blob's buffer may be shared or unaligned.
+  return new Float32Array(bytes.slice().buffer);
+}
+
+export class MetadataStore {
+  private constructor(private readonly db: SqliteDatabase) {}
+
+  /** Opens (creating if asked) the database; throws SQLite's error when the file is damaged. */
+  static open(file: string, create: boolean): MetadataStore {
+    const { Database } = nodeRequire('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+    const db = new Database(file, { fileMustExist: !create });
+    try {
+      const check = db.get('PRAGMA quick_check') as { quick_check: string } | null;
+      if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`);
+      db.exec(schema);
+      return new MetadataStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** The manifest, or undefined for a fresh database. */
+  manifest(): Manifest | undefined {
+    const rows = this.db.all('SELECT key, value FROM manifest') as { key: string; value: string }[];
+    if (rows.length === 0) return undefined;
+    const values = Object.fromEntries(rows.map((row) => [row.key, row.value]));
+    return {
+      formatVersion: Number(values.formatVersion),
+      modelFingerprint: values.modelFingerprint ?? '',
+      dimensions: Number(values.dimensions),
+      generation: Number(values.generation ?? 0),
+      vectorsFile: values.vectorsFile ?? '',
+      vectorsSha256: values.vectorsSha256 ?? '',
+      vectorsPoints: Number(values.vectorsPoints ?? 0),
+      deletedPoints: Number(values.deletedPoints ?? 0),
+    };
+  }
+
+  writeManifest(manifest: Manifest): void {
+    const statement = this.db.prepare('INSERT OR REPLACE INTO manifest (key, value) VALUES (?, ?)');
+    try {
+      for (const [key, value] of Object.entries(manifest)) statement.run([key, String(value)]);
+    } finally {
+      statement.finalize();
+    }
+  }
+
+  /** Runs `body` in one transaction: all of it is committed, or none (also across a crash). */
+  transaction<T>(body: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = body();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  papers(): PaperRow[] {
+    return (this.db.all('SELECT * FROM papers ORDER BY row') as Record<string, SQLiteValue>[]).map(paperFromRow);
+  }
+
+  /** Every formula id with its paper row, for the in-memory label → paper map. */
+  formulaPapers(): { id: number; paper: number }[] {
+    return this.db.all('SELECT id, paper FROM formulas') as { id: number; paper: number }[];
+  }
+
+  /** Deletes papers and their formulas; returns the ids of the deleted formulas. */
+  removePapers(paperIds: string[]): number[] {
+    const removed: number[] = [];
+    for (const id of paperIds) {
+      const formulas = this.db.all(
+        'SELECT f.id FROM formulas f JOIN papers p ON f.paper = p.row WHERE p.id = ?',
+        id,
+      ) as { id: number }[];
+      removed.push(...formulas.map((formula) => formula.id));
+      this.db.run('DELETE FROM papers WHERE id = ?', id);
+    }
+    return removed;
+  }
+
+  /** Inserts a paper and its formulas; returns the paper row and the new formula ids, in order. */
+  insertPaper({ paper, formulas }: PaperToAdd): { row: number; formulaIds: number[] } {
+    const inserted = this.db.run(
+      `INSERT INTO papers (id, library, title, authors, year, venue, bib_key, doi, url, eprint, source_path, macros, content_hash, license)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        paper.id,
+        paper.library,
+        paper.title,
+        JSON.stringify(paper.authors),
+        paper.year ?? null,
+        paper.venue ?? null,
+        paper.key ?? null,
+        paper.doi ?? null,
+        paper.url ?? null,
+        paper.eprint ?? null,
+        paper.sourcePath ?? null,
+        paper.macros ?? null,
+        paper.contentHash ?? null,
+        paper.license ?? null,
+      ],
+    );
+    const row = Number(inserted.lastInsertRowid);
+    const statement = this.db.prepare(
+      'INSERT INTO formulas (paper, latex, file, line, section, env, inline, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    try {
+      const formulaIds = formulas.map((formula) => {
+        const result = statement.run([
+          row,
+          formula.latex,
+          formula.file ?? null,
+          formula.line ?? null,
+          formula.section ?? null,
+          formula.env ?? null,
+          formula.inline ? 1 : 0,
+          new Uint8Array(formula.embedding.buffer, formula.embedding.byteOffset, formula.embedding.byteLength),
+        ]);
+        return Number(result.lastInsertRowid);
+      });
+      return { row, formulaIds };
+    } finally {
+      statement.finalize();
+    }
+  }
+
+  /** The stored formulas with these ids (in no particular order); unknown ids are skipped. */
+  formulas(ids: number[], paperIdOfRow: (row: number) => string): StoredFormula[] {
+    if (ids.length === 0) return [];
+    const placeholders = ids.map(() => '?').join(', ');
+    const rows = this.db.all(
+      `SELECT id, paper, latex, file, line, section, env, inline FROM formulas WHERE id IN (${placeholders})`,
+      ids,
+    ) as Record<string, SQLiteValue>[];
+    return rows.map((row) => formulaFromRow(row, paperIdOfRow(Number(row.paper))));
+  }
+
+  /** Visits every formula with its embedding, in id order, without holding them all in memory. */
+  *allFormulas(paperIdOfRow: (row: number) => string): Generator<{ formula: StoredFormula; embedding: Float32Array }> {
+    const statement = this.db.prepare('SELECT * FROM formulas ORDER BY id');
+    try {
+      for (const row of statement.iterate() as Iterable<Record<string, SQLiteValue>>) {
+        yield { formula: formulaFromRow(row, paperIdOfRow(Number(row.paper))), embedding: embeddingFromBlob(row.embedding) };
+      }
+    } finally {
+      statement.finalize();
+    }
+  }
+
+  /** Every formula id with its embedding, for rebuilding the graph. */
+  *embeddings(): Generator<{ id: number; embedding: Float32Array }> {
+    const statement = this.db.prepare('SELECT id, embedding FROM formulas ORDER BY id');
+    try {
+      for (const row of statement.iterate() as Iterable<Record<string, SQLiteValue>>) {
+        yield { id: Number(row.id), embedding: embeddingFromBlob(row.embedding) };
+      }
+    } finally {
+      statement.finalize();
+    }
+  }
+
+  formulaCount(): number {
+    return Number((this.db.get('SELECT count(*) AS n FROM formulas') as { n: number }).n);
+  }
+}
