@@ -1,0 +1,206 @@
+// The equation encoder: an onnxruntime-node session over a trained model (models/see.onnx by default)
+// that maps rendered formula bitmaps to unit-norm 64-dimensional embeddings.
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type * as Ort from 'onnxruntime-node';
+import { MAX_MODEL_BYTES, modelPath, sha256 } from './models';
+import {
+  BITMAP_BYTES,
+  BITMAP_HEIGHT,
+  BITMAP_WIDTH,
+  EMBEDDING_DIMENSIONS,
+  INPUT_NAME,
+  OUTPUT_NAME,
+  type EncoderError,
+  type EncoderErrorKind,
+  type EncoderOptions,
+  type EncoderResult,
+  type ModelInfo,
+} from './types';
+
+const nodeRequire = createRequire(__filename);
+const UNIT_NORM_TOLERANCE = 1e-3;
+
+function loadRuntime(): typeof Ort {
+  const ort = nodeRequire('onnxruntime-node') as typeof Ort;
+  // onnxruntime's native logger writes coloured lines to stderr (e.g. for a missing CUDA library);
+  // every failure also reaches us as an exception, which we report ourselves.
+  ort.env.logLevel = 'fatal';
+  return ort;
+}
+
+function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: EncoderError } {
+  return { ok: false, reason: { kind, message } };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Encoder {
+  /** Inference calls run one at a time: each already uses the configured intra-op threads. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+    readonly model: ModelInfo,
+    /** The provider the session runs on. */
+    readonly executionProvider: 'cuda' | 'cpu',
+    readonly batchSize: number,
+  ) {}
+
+  readonly dimensions = EMBEDDING_DIMENSIONS;
+
+  /**
+   * Opens a model: resolves and fingerprints the file, creates the session on the chosen provider,
+   * checks the graph's input/output shapes and warms it up (the first run allocates and is slow).
+   */
+  static async open(options: EncoderOptions = {}): Promise<EncoderResult<Encoder>> {
+    const name = options.model ?? 'see';
+    const file = modelPath(name);
+    if (!file) return failure('model-not-found', `no models/ folder found for the shipped model '${name}'`);
+    const size = await stat(file).then((info) => (info.isFile() ? info.size : -1), () => undefined);
+    if (size === undefined) return failure('model-not-found', `model file ${file} does not exist`);
+    if (size < 0 || size > MAX_MODEL_BYTES) {
+      return failure('invalid-model', `${file} is not a model file (${size < 0 ? 'not a regular file' : `${size} bytes`})`);
+    }
+    const bytes = new Uint8Array(await readFile(file));
+    const model: ModelInfo = { name, path: file, fingerprint: sha256(bytes) };
+
+    const ort = loadRuntime();
+    const baseOptions: Ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: options.intraOpThreads ?? 1,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    };
+    const create = (provider: 'cuda' | 'cpu') =>
+      ort.InferenceSession.create(bytes, { ...baseOptions, executionProviders: [provider] });
+
+    let session: Ort.InferenceSession;
+    let provider: 'cuda' | 'cpu' = options.executionProvider === 'cpu' ? 'cpu' : 'cuda';
+    try {
+      session = await create(provider);
+    } catch (error) {
+      if (provider === 'cuda' && isProviderFailure(error)) {
+        if (options.executionProvider === 'cuda') {
+          return failure('provider-unavailable', `CUDA execution provider unavailable: ${errorMessage(error)}`);
+        }
+        options.log?.(`encoder: CUDA unavailable (${errorMessage(error)}); using the CPU`);
+        provider = 'cpu';
+        try {
+          session = await create(provider);
+        } catch (cpuError) {
+          return failure('invalid-model', `${file} is not a loadable ONNX model: ${errorMessage(cpuError)}`);
+        }
+      } else {
+        return failure('invalid-model', `${file} is not a loadable ONNX model: ${errorMessage(error)}`);
+      }
+    }
+
+    const shapeProblem = describeShapeProblem(session);
+    if (shapeProblem) {
+      await session.release();
+      return failure('wrong-model-shape', `${file} is not an equation encoder: ${shapeProblem}`);
+    }
+    const encoder = new Encoder(ort, session, model, provider, Math.max(1, options.batchSize ?? 32));
+    const warmUp = await encoder.embed([warmUpBitmap()]).then(
+      ([embedding]) => embedding,
+      (error: unknown) => new Error(errorMessage(error)),
+    );
+    if (warmUp instanceof Error || !isUnitNorm(warmUp)) {
+      await session.release();
+      const problem = warmUp instanceof Error ? `inference failed: ${warmUp.message}` : 'its outputs are not unit-norm rows';
+      return failure('wrong-model-shape', `${file} is not an equation encoder: ${problem}`);
+    }
+    return { ok: true, value: encoder };
+  }
+
+  /**
+   * Embeddings of the bitmaps (each BITMAP_BYTES long, from the renderer), in order, computed in batches
+   * of `batchSize`. A bitmap of the wrong length is a programming error and throws a RangeError.
+   */
+  embed(bitmaps: readonly Uint8Array[]): Promise<Float32Array[]> {
+    const bad = bitmaps.findIndex((bitmap) => bitmap.length !== BITMAP_BYTES);
+    if (bad >= 0) {
+      return Promise.reject(new RangeError(`bitmap ${bad} has ${bitmaps[bad].length} bytes, the encoder needs ${BITMAP_BYTES}`));
+    }
+    const run = this.queue.then(() => this.embedInBatches(bitmaps));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue;
+    await this.session.release();
+  }
+
+  private async embedInBatches(bitmaps: readonly Uint8Array[]): Promise<Float32Array[]> {
+    const embeddings: Float32Array[] = [];
+    for (let start = 0; start < bitmaps.length; start += this.batchSize) {
+      const batch = bitmaps.slice(start, start + this.batchSize);
+      const input = new Float32Array(batch.length * BITMAP_BYTES);
+      batch.forEach((bitmap, i) => {
+        for (let j = 0; j < BITMAP_BYTES; j++) input[i * BITMAP_BYTES + j] = bitmap[j] / 255;
+      });
+      const tensor = new this.ort.Tensor('float32', input, [batch.length, 1, BITMAP_HEIGHT, BITMAP_WIDTH]);
+      const output = (await this.session.run({ [INPUT_NAME]: tensor }))[OUTPUT_NAME];
+      const data = output.data as Float32Array;
+      if (data.length !== batch.length * EMBEDDING_DIMENSIONS) {
+        throw new Error(`the model returned ${data.length} values for ${batch.length} bitmaps`);
+      }
+      for (let i = 0; i < batch.length; i++) {
+        embeddings.push(data.slice(i * EMBEDDING_DIMENSIONS, (i + 1) * EMBEDDING_DIMENSIONS));
+      }
+      output.dispose();
+    }
+    return embeddings;
+  }
+}
+
+/** True when session creation failed because of the provider, not the model file. */
+function isProviderFailure(error: unknown): boolean {
+  return /cuda|provider|shared library|backend/i.test(errorMessage(error));
+}
+
+/** Why the session's graph does not fit the encoder contract, or undefined when it does. */
+function describeShapeProblem(session: Ort.InferenceSession): string | undefined {
+  const describe = (metadata: Ort.InferenceSession.ValueMetadata) =>
+    metadata.isTensor ? `${metadata.name}: ${metadata.type} [${metadata.shape.join(', ')}]` : `${metadata.name}: not a tensor`;
+  const expectTensor = (
+    list: readonly Ort.InferenceSession.ValueMetadata[],
+    name: string,
+    shape: readonly number[],
+    role: string,
+  ): string | undefined => {
+    const expected = `${role} ${name}: float32 [N, ${shape.join(', ')}]`;
+    if (list.length !== 1) return `expected one ${role} (${expected}), found ${list.map(describe).join('; ') || 'none'}`;
+    const [metadata] = list;
+    const fits =
+      metadata.name === name &&
+      metadata.isTensor &&
+      metadata.type === 'float32' &&
+      metadata.shape.length === shape.length + 1 &&
+      shape.every((size, i) => metadata.shape[i + 1] === size);
+    return fits ? undefined : `expected ${expected}, found ${describe(metadata)}`;
+  };
+  return (
+    expectTensor(session.inputMetadata, INPUT_NAME, [1, BITMAP_HEIGHT, BITMAP_WIDTH], 'input') ??
+    expectTensor(session.outputMetadata, OUTPUT_NAME, [EMBEDDING_DIMENSIONS], 'output')
+  );
+}
+
+/** A few ink strokes: a blank page is a degenerate input some models map to a zero vector. */
+function warmUpBitmap(): Uint8Array {
+  const bitmap = new Uint8Array(BITMAP_BYTES);
+  for (let row = 12; row < 20; row++) {
+    for (let column = 100; column < 233; column += 7) bitmap[row * BITMAP_WIDTH + column] = 255;
+  }
+  return bitmap;
+}
+
+function isUnitNorm(embedding: Float32Array): boolean {
+  const norm = Math.sqrt(embedding.reduce((sum, value) => sum + value * value, 0));
+  return Math.abs(norm - 1) < UNIT_NORM_TOLERANCE;
+}

@@ -1,0 +1,118 @@
+// The training script end to end on a tiny synthetic dataset: split, a few training steps, resume,
+// evaluation, ONNX export with its parity check, and the exported model in onnxruntime-node.
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { Encoder } from '../../../src/core/encode/encoder';
+import { modelFingerprint } from '../../../src/core/encode/models';
+import { BITMAP_BYTES, BITMAP_WIDTH } from '../../../src/core/encode/types';
+import { repoRoot } from '../../helpers/paths';
+
+const python = '/usr/bin/python3';
+const script = path.join(repoRoot, 'training', 'train.py');
+const hasTorch = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
+const skip = hasTorch ? false : `${python} lacks torch/onnx (CI installs python3-torch python3-onnx)`;
+
+const SOURCES = 10;
+const DOCUMENTS_PER_SOURCE = 2;
+const FORMULAS_PER_DOCUMENT = 8;
+
+let dir = '';
+
+const run = promisify(execFile);
+
+async function train(...args: string[]): Promise<string> {
+  const result = await run(python, [script, ...args], { cwd: repoRoot }).catch((error: { stdout: string; stderr: string }) => {
+    assert.fail(`train.py ${args[0]} failed:\n${error.stdout}\n${error.stderr}`);
+  });
+  return result.stdout;
+}
+
+/** Each document draws its own stroke pattern, and each formula jitters it: same document ⇒ similar ink. */
+function writeSyntheticDataset(directory: string): void {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const bitmaps: Uint8Array[] = [];
+  const rows: object[] = [];
+  const records: object[] = [];
+  for (let source = 0; source < SOURCES; source++) {
+    for (let document = 0; document < DOCUMENTS_PER_SOURCE; document++) {
+      const id = `doc-${source}-${document}`;
+      const command = `doc${String.fromCharCode(97 + source)}${String.fromCharCode(97 + document)}`;
+      const strokes = Array.from({ length: 12 }, () => [Math.floor(random() * 24), Math.floor(random() * 300)]);
+      const formulas = [];
+      for (let formula = 0; formula < FORMULAS_PER_DOCUMENT; formula++) {
+        const bitmap = new Uint8Array(BITMAP_BYTES);
+        for (const [row, column] of strokes) {
+          const shift = Math.floor(random() * 5);
+          for (let dy = 0; dy < 8; dy++) for (let dx = 0; dx < 20; dx++) bitmap[(row + dy) * BITMAP_WIDTH + column + dx + shift] = 255;
+        }
+        bitmaps.push(bitmap);
+        const section = `Section ${formula % 2}`;
+        // A document-specific command: the TF-IDF baseline must rank a formula's siblings first.
+        formulas.push({ latex: `\\${command} + \\${command}`, env: 'equation', section, inline: false });
+        rows.push({ record: id, source: `github:synthetic/${source}`, formula, section, env: 'equation', inline: false, degraded: false });
+      }
+      records.push({ id, source: `github:synthetic/${source}`, macros: '', formulas });
+    }
+  }
+  writeFileSync(path.join(directory, 'bitmaps.u8'), Buffer.concat(bitmaps));
+  writeFileSync(path.join(directory, 'formulas.jsonl'), rows.map((row) => JSON.stringify(row) + '\n').join(''));
+  writeFileSync(path.join(directory, 'corpus.jsonl'), records.map((record) => JSON.stringify(record) + '\n').join(''));
+  writeFileSync(path.join(directory, 'meta.json'), JSON.stringify({ count: rows.length, height: 32, width: 333, renderer: 'synthetic' }));
+}
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'formula-lens-training-'));
+  writeSyntheticDataset(dir);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('trains, resumes, evaluates and exports a model that onnxruntime-node loads', { skip }, async () => {
+  const split = path.join(dir, 'split.json');
+  const checkpoints = path.join(dir, 'run');
+  const data = ['--dataset', dir, '--split', split, '--threads', '1'];
+  await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  const sources = JSON.parse(readFileSync(split, 'utf8'));
+  assert.deepEqual(
+    [...sources.train, ...sources.validation, ...sources.test].sort(),
+    Array.from({ length: SOURCES }, (_, i) => `github:synthetic/${i}`).sort(),
+  );
+  assert.ok(sources.validation.length > 0 && sources.test.length > 0);
+
+  await train('fit', ...data, '--run', checkpoints, '--steps', '2', '--batch', '8');
+  const resumed = await train('fit', ...data, '--run', checkpoints, '--steps', '3', '--batch', '8');
+  assert.match(resumed, /resumed from .*last\.pt at step 2/);
+  const history = readFileSync(path.join(checkpoints, 'history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(history.map((point) => point.step), [0, 2, 3]);
+
+  const metrics = path.join(dir, 'metrics.json');
+  const onnx = path.join(dir, 'see.onnx');
+  const checkpoint = path.join(checkpoints, 'last.pt');
+  const [, exported] = await Promise.all([
+    train('evaluate', ...data, '--corpus', path.join(dir, 'corpus.jsonl'), '--checkpoint', `see=${checkpoint}`, '--out', metrics),
+    train('export', '--checkpoint', checkpoint, '--out', onnx, '--dataset', dir),
+  ]);
+  const report = JSON.parse(readFileSync(metrics, 'utf8'));
+  assert.deepEqual(Object.keys(report.results), ['see', 'untrained see', 'TF-IDF']);
+  assert.equal(report.results['TF-IDF'].mAP, 1, 'document-specific tokens rank every sibling first');
+  assert.equal(report.results['TF-IDF'].ranking_loss, 0);
+
+  assert.match(exported, /parity with PyTorch .* max abs difference/);
+
+  const opened = await Encoder.open({ model: onnx, executionProvider: 'cpu' });
+  assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
+  const encoder = opened.value;
+  assert.equal(encoder.model.fingerprint, modelFingerprint(onnx));
+  const bitmaps = readFileSync(path.join(dir, 'bitmaps.u8'));
+  const [first, second] = await encoder.embed([bitmaps.subarray(0, BITMAP_BYTES), bitmaps.subarray(BITMAP_BYTES, 2 * BITMAP_BYTES)]);
+  for (const embedding of [first, second]) {
+    assert.equal(embedding.length, 64);
+    assert.ok(Math.abs(Math.hypot(...embedding) - 1) < 1e-4);
+  }
+  await encoder.dispose();
+});

@@ -1,0 +1,186 @@
+"""The rendered dataset (`formula-lens dataset` output), the corpus, the source split and the
+weakly labelled triples of Schill (2020), section 4.1.1: two formulas of one document are similar,
+formulas of different documents are not."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+SPLITS = ('train', 'validation', 'test')
+SPLIT_FRACTIONS = {'train': 0.8, 'validation': 0.1, 'test': 0.1}
+# A group of sources larger than a whole held-out split's share would overfill it (in the corpus:
+# hep-th, 47% of the formulas, and the Stacks Project, 20%), so it always trains.
+TRAIN_ONLY_SHARE = min(SPLIT_FRACTIONS['validation'], SPLIT_FRACTIONS['test'])
+
+
+class DataError(Exception):
+    """The dataset, corpus or split on disk is missing or malformed."""
+
+
+@dataclass
+class Dataset:
+    """Bitmaps [N, 32, 333] uint8 in memory, and per row its document, section and source."""
+    bitmaps: torch.Tensor
+    rows: list[dict]
+    renderer: str
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def load_dataset(directory: Path) -> Dataset:
+    meta_path = directory / 'meta.json'
+    if not meta_path.exists():
+        raise DataError(f'{meta_path} is missing: the dataset is absent or still being written')
+    meta = json.loads(meta_path.read_text())
+    count, height, width = meta['count'], meta['height'], meta['width']
+    if (height, width) != (32, 333):
+        raise DataError(f'{directory}: bitmaps are {height}×{width}, the encoders need 32×333')
+    bitmap_path = directory / 'bitmaps.u8'
+    if bitmap_path.stat().st_size != count * height * width:
+        raise DataError(f'{bitmap_path}: size does not match {count} bitmaps of {height}×{width}')
+    with open(directory / 'formulas.jsonl', encoding='utf8') as lines:
+        rows = [json.loads(line) for line in lines if line.strip()]
+    if len(rows) != count:
+        raise DataError(f'{directory}/formulas.jsonl has {len(rows)} lines, meta.json says {count}')
+    bitmaps = np.fromfile(bitmap_path, dtype=np.uint8).reshape(count, height, width)
+    return Dataset(torch.from_numpy(bitmaps), rows, meta.get('renderer', 'unknown'))
+
+
+def load_corpus(path: Path) -> dict[str, dict]:
+    """Corpus records by id (papers.jsonl, see /work/shared/corpus/README.md)."""
+    with open(path, encoding='utf8') as lines:
+        records = [json.loads(line) for line in lines if line.strip()]
+    return {record['id']: record for record in records}
+
+
+def make_split(corpus: dict[str, dict], seed: int) -> dict:
+    """Assigns whole sources to train/validation/test (about 80/10/10 of the formulas).
+
+    Sources linked by `shares_formulas_with` form one group, so near-duplicate documents never
+    straddle two splits. Groups above TRAIN_ONLY_SHARE of all formulas go to train; the others,
+    in a seeded random order, each go to the split furthest below its target share."""
+    parent: dict[str, str] = {}
+
+    def find(source: str) -> str:
+        while parent.setdefault(source, source) != source:
+            parent[source] = parent[parent[source]]
+            source = parent[source]
+        return source
+
+    formulas_per_source: dict[str, int] = {}
+    for record in corpus.values():
+        formulas_per_source[record['source']] = formulas_per_source.get(record['source'], 0) + len(record['formulas'])
+        find(record['source'])
+        for other in record.get('shares_formulas_with') or []:
+            if other in corpus:
+                parent[find(corpus[other]['source'])] = find(record['source'])
+    groups: dict[str, list[str]] = {}
+    for source in sorted(formulas_per_source):
+        groups.setdefault(find(source), []).append(source)
+    group_list = sorted(groups.values())
+    random.Random(seed).shuffle(group_list)
+
+    total = sum(formulas_per_source.values())
+    size = {split: 0 for split in SPLITS}
+    chosen: dict[str, list[str]] = {split: [] for split in SPLITS}
+    large = [group for group in group_list if sum(formulas_per_source[s] for s in group) > TRAIN_ONLY_SHARE * total]
+    for group in large + [group for group in group_list if group not in large]:
+        if group in large:
+            split = 'train'
+        else:
+            split = max(SPLITS, key=lambda name: 1 - size[name] / (SPLIT_FRACTIONS[name] * total))
+        chosen[split].extend(group)
+        size[split] += sum(formulas_per_source[s] for s in group)
+    return {'seed': seed, **{split: sorted(chosen[split]) for split in SPLITS}}
+
+
+def load_split(path: Path) -> dict[str, str]:
+    """The committed split as source → split name."""
+    split = json.loads(path.read_text())
+    return {source: name for name in SPLITS for source in split[name]}
+
+
+class Documents:
+    """The formulas (dataset row indices) of one split, grouped by document and section, for sampling."""
+
+    def __init__(self, dataset: Dataset, split_of_source: dict[str, str], split: str, include_degraded: bool):
+        by_document: dict[str, dict[str, list[int]]] = {}
+        for index, row in enumerate(dataset.rows):
+            if split_of_source.get(row['source']) != split or (row.get('degraded') and not include_degraded):
+                continue
+            section = row.get('section') or ''
+            by_document.setdefault(row['record'], {}).setdefault(section, []).append(index)
+        # A document with a single formula cannot give an anchor and a positive.
+        kept = {doc: sections for doc, sections in sorted(by_document.items())
+                if sum(len(rows) for rows in sections.values()) >= 2}
+        self.names = list(kept)
+        self.formulas = [np.array(sorted(r for rows in sections.values() for r in rows)) for sections in kept.values()]
+        self.section_of: dict[int, np.ndarray] = {}
+        for sections in kept.values():
+            for rows in sections.values():
+                members = np.array(rows)
+                for row in rows:
+                    self.section_of[row] = members
+        self.document_of = {int(row): doc for doc, rows in enumerate(self.formulas) for row in rows}
+        if len(self.names) < 2:
+            raise DataError(f'the {split} split has {len(self.names)} documents with two or more formulas; '
+                            'sampling needs at least two')
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def formula_count(self) -> int:
+        return sum(len(rows) for rows in self.formulas)
+
+    def all_rows(self) -> np.ndarray:
+        return np.concatenate(self.formulas)
+
+
+def _other(members: np.ndarray, exclude: int, rng: np.random.Generator) -> int:
+    """A uniform member of `members` other than `exclude` (members holds at least two rows)."""
+    choice = int(members[rng.integers(len(members) - 1)])
+    return int(members[-1]) if choice == exclude else choice
+
+
+def sample_pair(documents: Documents, document: int, rng: np.random.Generator) -> tuple[int, int]:
+    """An anchor from the document and a positive from its section, else from the same document."""
+    rows = documents.formulas[document]
+    anchor = int(rows[rng.integers(len(rows))])
+    section = documents.section_of[anchor]
+    return anchor, _other(section if len(section) >= 2 else rows, anchor, rng)
+
+
+def sample_triples(documents: Documents, count: int, rng: np.random.Generator) -> np.ndarray:
+    """[count, 3] rows (anchor, positive, negative); anchor and negative documents drawn uniformly,
+    so that documents with many formulas are not over-represented (thesis 4.1.1, footnote 1)."""
+    triples = np.empty((count, 3), dtype=np.int64)
+    for i in range(count):
+        document = int(rng.integers(len(documents)))
+        anchor, positive = sample_pair(documents, document, rng)
+        other = int(rng.integers(len(documents) - 1))
+        other += other >= document
+        rows = documents.formulas[other]
+        triples[i] = (anchor, positive, int(rows[rng.integers(len(rows))]))
+    return triples
+
+
+def sample_pairs(documents: Documents, count: int, rng: np.random.Generator) -> np.ndarray:
+    """[count, 2] (anchor, positive) rows from `count` distinct documents: in-batch negatives
+    for InfoNCE are then never from the anchor's own document."""
+    chosen = rng.choice(len(documents), size=min(count, len(documents)), replace=False)
+    return np.array([sample_pair(documents, int(document), rng) for document in chosen], dtype=np.int64)
+
+
+def to_input(bitmaps: torch.Tensor, rows: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """The model input [n, 1, 32, 333] float32 = byte / 255 for the given dataset rows, channels_last."""
+    selected = bitmaps.index_select(0, torch.as_tensor(rows, dtype=torch.long).flatten())
+    return (selected.unsqueeze(1).float() / 255.0).contiguous(memory_format=torch.channels_last)

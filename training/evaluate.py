@@ -1,0 +1,147 @@
+"""Evaluation on a held-out split: the thesis' triple measures (ranking loss and constant margin loss,
+both with anchor swap, on a fixed seeded set of triples) and same-document retrieval (mean average
+precision and precision at 10; each query ranks every other formula of the split), for an encoder
+and for the token TF-IDF baseline, so the two can be read side by side."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from data import Documents, sample_triples, to_input
+
+EVALUATION_TRIPLES = 10_000
+RETRIEVAL_QUERIES = 2_000
+TRIPLE_SEED, QUERY_SEED = 1, 2
+
+
+def fixed_triples(documents: Documents, count: int = EVALUATION_TRIPLES, seed: int = TRIPLE_SEED) -> np.ndarray:
+    return sample_triples(documents, count, np.random.default_rng(seed))
+
+
+def fixed_queries(documents: Documents, count: int = RETRIEVAL_QUERIES, seed: int = QUERY_SEED) -> np.ndarray:
+    rows = documents.all_rows()
+    return np.sort(np.random.default_rng(seed).choice(rows, size=min(count, len(rows)), replace=False))
+
+
+@torch.no_grad()
+def embed_rows(model: nn.Module, bitmaps: torch.Tensor, rows: np.ndarray, batch: int = 500) -> torch.Tensor:
+    """Embeddings [len(rows), 64] in eval mode (batch-norm running statistics)."""
+    was_training = model.training
+    model.eval()
+    parts = [model(to_input(bitmaps, rows[start:start + batch])) for start in range(0, len(rows), batch)]
+    model.train(was_training)
+    return torch.cat(parts)
+
+
+def triple_measures(similarity: Callable[[np.ndarray, np.ndarray], torch.Tensor], triples: np.ndarray) -> dict:
+    """Ranking loss (share of triples where the positive is not strictly more similar, under either
+    role of anchor and positive) and constant margin loss (Δ = 1), both with anchor swap."""
+    anchor, positive, negative = triples.T
+    similar = similarity(anchor, positive)
+    dissimilar = torch.maximum(similarity(anchor, negative), similarity(positive, negative))
+    violation = 1.0 - similar + dissimilar
+    return {
+        'ranking_loss': float((similar <= dissimilar).float().mean()),
+        'constant_margin_loss': float(violation.clamp(min=0).mean()),
+    }
+
+
+def retrieval_measures(scores: Callable[[np.ndarray], torch.Tensor], documents: Documents,
+                       queries: np.ndarray, chunk: int = 100) -> dict:
+    """Same-document mAP and P@10: every query ranks all other formulas of the split.
+    `scores(query_rows)` returns [len(query_rows), n] similarities against documents.all_rows()."""
+    rows = documents.all_rows()
+    position = {int(row): i for i, row in enumerate(rows)}
+    labels = torch.tensor([documents.document_of[int(row)] for row in rows])
+    average_precisions, precisions_at_10 = [], []
+    for start in range(0, len(queries), chunk):
+        block = queries[start:start + chunk]
+        similarity = scores(block).clone()
+        own = torch.tensor([position[int(row)] for row in block])
+        similarity[torch.arange(len(block)), own] = -math.inf  # a query does not retrieve itself
+        order = similarity.argsort(dim=1, descending=True)[:, :-1]
+        relevant = (labels[order] == labels[own].unsqueeze(1)).float()
+        hits = relevant.cumsum(1)
+        ranks = torch.arange(1, relevant.shape[1] + 1)
+        average_precisions.append((hits / ranks * relevant).sum(1) / relevant.sum(1))
+        precisions_at_10.append(relevant[:, :10].mean(1))
+    return {
+        'mAP': float(torch.cat(average_precisions).mean()),
+        'P@10': float(torch.cat(precisions_at_10).mean()),
+    }
+
+
+def evaluate_encoder(model: nn.Module, bitmaps: torch.Tensor, documents: Documents,
+                     triples: np.ndarray, queries: np.ndarray | None) -> dict:
+    """Triple measures, and retrieval measures when queries are given (that needs every formula's embedding)."""
+    needed = documents.all_rows() if queries is not None else np.unique(triples)
+    embeddings = embed_rows(model, bitmaps, needed)
+    index = {int(row): i for i, row in enumerate(needed)}
+
+    def lookup(rows: np.ndarray) -> torch.Tensor:
+        return embeddings[torch.tensor([index[int(row)] for row in rows])]
+
+    measures = triple_measures(lambda a, b: (lookup(a) * lookup(b)).sum(1), triples)
+    if queries is not None:
+        measures.update(retrieval_measures(lambda block: lookup(block) @ embeddings.T, documents, queries))
+    return measures
+
+
+LATEX_TOKEN = re.compile(r'\\[A-Za-z@]+\*?|\\.|\S')
+
+
+def latex_tokens(latex: str) -> list[str]:
+    """Control words, control symbols and single characters, the lexical units of TeX's math mode."""
+    return LATEX_TOKEN.findall(latex)
+
+
+def ngrams(tokens: list[str], longest: int = 3) -> Counter:
+    return Counter(' '.join(tokens[i:i + n]) for n in range(1, longest + 1) for i in range(len(tokens) - n + 1))
+
+
+class TfidfBaseline:
+    """Token 1–3-gram TF-IDF vectors (smoothed idf, L2-normalised) of the split's formulas, cosine similarity."""
+
+    def __init__(self, latex_of_row: dict[int, str], documents: Documents):
+        rows = documents.all_rows()
+        counts = [ngrams(latex_tokens(latex_of_row[int(row)])) for row in rows]
+        frequency = Counter(term for count in counts for term in count)
+        vocabulary = {term: i for i, term in enumerate(frequency)}
+        idf = {term: math.log((1 + len(rows)) / (1 + df)) + 1 for term, df in frequency.items()}
+        self.vectors: dict[int, dict[int, float]] = {}
+        for row, count in zip(rows, counts):
+            weights = {vocabulary[t]: c * idf[t] for t, c in count.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            self.vectors[int(row)] = {t: w / norm for t, w in weights.items()}
+        self.position = {int(row): i for i, row in enumerate(rows)}
+        entries = [(self.position[row], term, weight) for row, vector in self.vectors.items() for term, weight in vector.items()]
+        index = torch.tensor([[r for r, _, _ in entries], [t for _, t, _ in entries]], dtype=torch.long)
+        values = torch.tensor([w for _, _, w in entries], dtype=torch.float32)
+        self.matrix = torch.sparse_coo_tensor(index, values, (len(rows), len(vocabulary))).coalesce()
+
+    def similarity(self, left: np.ndarray, right: np.ndarray) -> torch.Tensor:
+        def dot(a: dict[int, float], b: dict[int, float]) -> float:
+            if len(a) > len(b):
+                a, b = b, a
+            return sum(w * b.get(t, 0.0) for t, w in a.items())
+        return torch.tensor([dot(self.vectors[int(a)], self.vectors[int(b)]) for a, b in zip(left, right)])
+
+    def scores(self, queries: np.ndarray) -> torch.Tensor:
+        selected = self.matrix.index_select(0, torch.tensor([self.position[int(q)] for q in queries])).to_dense()
+        return torch.sparse.mm(self.matrix, selected.T).T
+
+    def evaluate(self, documents: Documents, triples: np.ndarray, queries: np.ndarray) -> dict:
+        return {**triple_measures(self.similarity, triples), **retrieval_measures(self.scores, documents, queries)}
+
+
+def latex_by_row(rows: list[dict], corpus: dict[str, dict]) -> dict[int, str]:
+    """The LaTeX source of each dataset row, looked up in the corpus record it came from."""
+    return {i: corpus[row['record']]['formulas'][row['formula']]['latex'] for i, row in enumerate(rows)}
+

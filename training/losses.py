@@ -1,0 +1,27 @@
+"""Training losses on unit-norm embeddings."""
+
+import torch
+import torch.nn.functional as F
+
+
+def swapped_margin_violation(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+                             margin: float = 1.0) -> torch.Tensor:
+    """Per triple Δ − ⟨a,p⟩ + max(⟨a,n⟩, ⟨p,n⟩): the triplet margin with anchor swap (Pfahler et al.
+    2019, eq. 3), i.e. the worse of the two triples with the roles of anchor and positive swapped."""
+    similar = (anchor * positive).sum(1)
+    dissimilar = torch.maximum((anchor * negative).sum(1), (positive * negative).sum(1))
+    return margin - similar + dissimilar
+
+
+def squared_triplet_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+                         margin: float = 1.0) -> torch.Tensor:
+    """The training objective of Schill (2020), 4.1.5: the anchor-swap margin loss, squared."""
+    return F.relu(swapped_margin_violation(anchor, positive, negative, margin)).pow(2).mean()
+
+
+def symmetric_info_nce(anchor: torch.Tensor, positive: torch.Tensor, log_scale: torch.Tensor) -> torch.Tensor:
+    """SNIP's (and CLIP's) symmetric InfoNCE: each anchor must pick its positive among all positives
+    of the batch and vice versa, so a batch of B pairs gives every anchor B−1 negatives."""
+    logits = log_scale.exp() * anchor @ positive.T
+    labels = torch.arange(len(anchor))
+    return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2

@@ -1,0 +1,329 @@
+#!/usr/bin/python3
+"""Trains, evaluates and exports the equation encoders (SEE and BEE, Schill 2020) on the rendered corpus.
+
+  split      make the source split (models/split.json), once
+  fit        train one encoder; checkpoints and log in --run, resumes from --run/last.pt
+  evaluate   test-split measures of checkpoints beside an untrained twin and the TF-IDF baseline
+  export     ONNX export of a checkpoint, with a parity check against PyTorch
+  benchmark  PyTorch inference and training speed on this CPU (JSON, read by bench/encode.bench.ts)
+
+Run with /usr/bin/python3 (Debian's PyTorch 1.13 and onnx). See models/MODEL_CARD.md for the
+commands that made the shipped models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from data import SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, sample_pairs, sample_triples, to_input  # noqa: E402
+from encoders import ARCHITECTURES, HEIGHT, WIDTH, build, parameter_count  # noqa: E402
+from evaluate import TfidfBaseline, evaluate_encoder, fixed_queries, fixed_triples, latex_by_row  # noqa: E402
+from export import check_parity, export_onnx, fingerprint  # noqa: E402
+from losses import squared_triplet_loss, symmetric_info_nce  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SPLIT = REPO / 'models' / 'split.json'
+VALIDATION_TRIPLES = 3_000
+INITIAL_TEMPERATURE = 0.07  # CLIP's and SNIP's starting temperature; the scale is learned
+
+
+class Log:
+    """Lines to stdout and, when a run directory is given, appended to its train.log."""
+
+    def __init__(self, path: Path | None = None):
+        self.file = open(path, 'a', encoding='utf8') if path else None
+
+    def __call__(self, message: str) -> None:
+        line = f'{time.strftime("%Y-%m-%d %H:%M:%S")} {message}'
+        print(line, flush=True)
+        if self.file:
+            self.file.write(line + '\n')
+            self.file.flush()
+
+
+def command_split(args: argparse.Namespace) -> None:
+    corpus = load_corpus(args.corpus)
+    split = make_split(corpus, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(split, indent=1) + '\n')
+    formulas = {}
+    for record in corpus.values():
+        formulas[record['source']] = formulas.get(record['source'], 0) + len(record['formulas'])
+    for name in SPLITS:
+        print(f'{name}: {len(split[name])} sources, {sum(formulas[s] for s in split[name])} formulas')
+
+
+def load_checkpoint(path: Path) -> dict:
+    return torch.load(path, map_location='cpu')
+
+
+def model_from_checkpoint(checkpoint: dict) -> nn.Module:
+    model = build(checkpoint['config']['arch'])
+    model.load_state_dict(checkpoint['model'])
+    return model.eval()
+
+
+def save_atomically(state: dict, path: Path) -> None:
+    """A checkpoint is never half-written: a killed run leaves the previous one intact."""
+    temporary = path.with_suffix('.tmp')
+    torch.save(state, temporary)
+    os.replace(temporary, path)
+
+
+def command_fit(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    args.run.mkdir(parents=True, exist_ok=True)
+    log = Log(args.run / 'train.log')
+    config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'seed', 'include_degraded')}
+    dataset = load_dataset(args.dataset)
+    split = load_split(args.split)
+    train = Documents(dataset, split, 'train', include_degraded=args.include_degraded)
+    validation = Documents(dataset, split, 'validation', include_degraded=True)
+    validation_triples = fixed_triples(validation, VALIDATION_TRIPLES)
+
+    torch.manual_seed(args.seed)
+    model = build(args.arch).to(memory_format=torch.channels_last)
+    log_scale = nn.Parameter(torch.tensor(math.log(1 / INITIAL_TEMPERATURE)))
+    parameters = list(model.parameters()) + ([log_scale] if args.loss == 'infonce' else [])
+    optimizer = torch.optim.Adam(parameters, lr=args.lr)
+    rng = np.random.default_rng(args.seed)
+    progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
+
+    last = args.run / 'last.pt'
+    if last.exists():
+        checkpoint = load_checkpoint(last)
+        if checkpoint['config'] != config:
+            raise SystemExit(f'{last} was trained with {checkpoint["config"]}, not {config}; use another --run')
+        model.load_state_dict(checkpoint['model'])
+        optimizer.load_state_dict(checkpoint['optimizer'])
+        log_scale.data.copy_(checkpoint['log_scale'])
+        rng.bit_generator.state = checkpoint['rng']
+        torch.set_rng_state(checkpoint['torch_rng'])
+        progress = checkpoint['progress']
+        log(f'resumed from {last} at step {progress["step"]} ({progress["cpu_seconds"] / 3600:.2f} CPU h)')
+    log(f'fit {config}: {parameter_count(model)} parameters, {args.threads} threads; '
+        f'train {len(train)} documents / {train.formula_count} formulas, '
+        f'validation {len(validation)} / {validation.formula_count}; renderer {dataset.renderer}')
+
+    def checkpoint_state() -> dict:
+        return {'config': config, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
+                'log_scale': log_scale.detach().clone(), 'rng': rng.bit_generator.state,
+                'torch_rng': torch.get_rng_state(), 'progress': progress, 'renderer': dataset.renderer}
+
+    def validate(train_loss: float | None) -> bool:
+        """Appends a history point; saves best.pt when the validation ranking loss improved."""
+        measures = evaluate_encoder(model, dataset.bitmaps, validation, validation_triples, queries=None)
+        point = {'step': progress['step'], 'samples': progress['samples'],
+                 'cpu_hours': progress['cpu_seconds'] / 3600, 'wall_hours': progress['wall_seconds'] / 3600,
+                 'train_loss': train_loss, **{f'validation_{k}': v for k, v in measures.items()}}
+        progress['history'].append(point)
+        with open(args.run / 'history.jsonl', 'a', encoding='utf8') as history:
+            history.write(json.dumps(point) + '\n')
+        improved = progress['best'] is None or point['validation_ranking_loss'] < progress['best']['validation_ranking_loss']
+        if improved:
+            progress['best'] = point
+            save_atomically(checkpoint_state(), args.run / 'best.pt')
+        save_atomically(checkpoint_state(), last)
+        log(f'validate step {point["step"]}: ranking loss {point["validation_ranking_loss"]:.4f}, '
+            f'constant margin {point["validation_constant_margin_loss"]:.4f} '
+            f'({point["cpu_hours"]:.3f} CPU h){" best" if improved else ""}')
+        return improved
+
+    if not progress['history']:
+        validate(None)
+    started = time.time()
+    since_validation, losses, stale = time.time(), [], 0
+    model.train()
+    while True:
+        wall, cpu = time.time(), time.process_time()
+        if args.loss == 'triplet':
+            rows = sample_triples(train, args.batch, rng)
+            anchor, positive, negative = model(to_input(dataset.bitmaps, rows.T)).split(args.batch)
+            loss = squared_triplet_loss(anchor, positive, negative, args.margin)
+        else:
+            rows = sample_pairs(train, args.batch, rng)
+            anchor, positive = model(to_input(dataset.bitmaps, rows.T)).split(len(rows))
+            loss = symmetric_info_nce(anchor, positive, log_scale)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            log_scale.clamp_(max=math.log(100))  # CLIP's cap on the logit scale
+        progress['step'] += 1
+        progress['samples'] += len(rows)
+        progress['cpu_seconds'] += time.process_time() - cpu
+        progress['wall_seconds'] += time.time() - wall
+        losses.append(float(loss))
+        if progress['step'] % args.log_every == 0:
+            log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
+                f'{progress["samples"] / progress["wall_seconds"]:.1f} samples/s overall')
+        out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
+        out_of_steps = args.steps is not None and progress['step'] >= args.steps
+        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps:
+            stale = 0 if validate(float(np.mean(losses))) else stale + 1
+            since_validation, losses = time.time(), []
+            if stale >= args.patience:
+                log(f'stopping: no validation improvement in {args.patience} validations (plateau)')
+                break
+        if out_of_time or out_of_steps:
+            log('stopping: ' + ('time budget spent' if out_of_time else 'step budget spent'))
+            break
+
+
+def command_evaluate(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    dataset = load_dataset(args.dataset)
+    corpus = load_corpus(args.corpus)
+    test = Documents(dataset, load_split(args.split), args.on, include_degraded=True)
+    triples, queries = fixed_triples(test), fixed_queries(test)
+    results: dict[str, dict] = {}
+    for spec in args.checkpoint:
+        name, _, path = spec.partition('=')
+        checkpoint = load_checkpoint(Path(path))
+        arch = checkpoint['config']['arch']
+        results[name] = {'checkpoint': path, 'progress': {k: v for k, v in checkpoint['progress'].items() if k != 'history'},
+                         **evaluate_encoder(model_from_checkpoint(checkpoint), dataset.bitmaps, test, triples, queries)}
+        torch.manual_seed(args.seed)
+        results[f'untrained {arch}'] = evaluate_encoder(build(arch), dataset.bitmaps, test, triples, queries)
+    results['TF-IDF'] = TfidfBaseline(latex_by_row(dataset.rows, corpus), test).evaluate(test, triples, queries)
+    report = {'split': args.on, 'documents': len(test), 'formulas': test.formula_count,
+              'triples': len(triples), 'queries': len(queries), 'renderer': dataset.renderer, 'results': results}
+    print(f'{args.on} split: {len(test)} documents, {test.formula_count} formulas; '
+          f'{len(triples)} triples, {len(queries)} retrieval queries')
+    print(f'{"model":24} {"ranking loss":>12} {"const margin":>12} {"mAP":>8} {"P@10":>8}')
+    for name, measures in results.items():
+        print(f'{name:24} {measures["ranking_loss"]:12.4f} {measures["constant_margin_loss"]:12.4f} '
+              f'{measures["mAP"]:8.4f} {measures["P@10"]:8.4f}')
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1) + '\n')
+
+
+def command_export(args: argparse.Namespace) -> None:
+    checkpoint = load_checkpoint(args.checkpoint)
+    model = model_from_checkpoint(checkpoint)
+    progress = checkpoint['progress']
+    metadata = {'architecture': checkpoint['config']['arch'], 'loss': checkpoint['config']['loss'],
+                'steps': str(progress['step']), 'samples': str(progress['samples']),
+                'cpu_hours': f'{progress["cpu_seconds"] / 3600:.3f}', 'renderer': checkpoint['renderer']}
+    export_onnx(model, args.out, metadata)
+    if args.dataset:
+        dataset = load_dataset(args.dataset)
+        rows = np.random.default_rng(0).choice(dataset.count, size=min(64, dataset.count), replace=False)
+        sample = to_input(dataset.bitmaps, rows)
+    else:
+        sample = (torch.rand(16, 1, HEIGHT, WIDTH) > 0.9).float()
+    difference = check_parity(model, args.out, sample)
+    print(f'{args.out}: parity with PyTorch on {len(sample)} bitmaps, max abs difference {difference:.2e}; '
+          f'sha256 {fingerprint(args.out)}')
+
+
+def command_benchmark(args: argparse.Namespace) -> None:
+    """Wall-clock speed of the PyTorch model on random ink: inference per batch size, batch-1 latency, training."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = build(args.arch).to(memory_format=torch.channels_last).eval()
+
+    def bitmaps(count: int) -> torch.Tensor:
+        return (torch.rand(count, 1, HEIGHT, WIDTH) > 0.9).float().contiguous(memory_format=torch.channels_last)
+
+    report: dict = {'arch': args.arch, 'threads': args.threads, 'inference_per_second': {}}
+    with torch.no_grad():
+        for batch in (1, 32, 256):
+            inputs = bitmaps(batch)
+            model(inputs)  # warm-up
+            repeats, started = 0, time.perf_counter()
+            while repeats == 0 or time.perf_counter() - started < args.seconds:
+                model(inputs)
+                repeats += 1
+            report['inference_per_second'][str(batch)] = batch * repeats / (time.perf_counter() - started)
+        single, latencies = bitmaps(1), []
+        for _ in range(100):
+            started = time.perf_counter()
+            model(single)
+            latencies.append((time.perf_counter() - started) * 1000)
+        report['latency_ms'] = {'p50': float(np.percentile(latencies, 50)), 'p95': float(np.percentile(latencies, 95))}
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    triples, steps, started = 100, 0, time.perf_counter()
+    inputs = bitmaps(3 * triples)
+    while steps == 0 or time.perf_counter() - started < args.seconds:
+        anchor, positive, negative = model(inputs).split(triples)
+        loss = squared_triplet_loss(anchor, positive, negative)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        steps += 1
+    report['training_triples_per_second'] = steps * triples / (time.perf_counter() - started)
+    print(json.dumps(report))
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest='command', required=True)
+
+    def data_options(command: argparse.ArgumentParser, corpus: bool) -> None:
+        command.add_argument('--dataset', type=Path, required=True, help='directory made by `formula-lens dataset`')
+        if corpus:
+            command.add_argument('--corpus', type=Path, required=True, help='papers.jsonl')
+        command.add_argument('--split', type=Path, default=DEFAULT_SPLIT)
+        command.add_argument('--threads', type=int, default=2)
+
+    split = commands.add_parser('split', help='make the source split')
+    split.add_argument('--corpus', type=Path, required=True)
+    split.add_argument('--seed', type=int, default=2020)
+    split.add_argument('--out', type=Path, default=DEFAULT_SPLIT)
+
+    fit = commands.add_parser('fit', help='train an encoder (resumes from --run/last.pt)')
+    data_options(fit, corpus=False)
+    fit.add_argument('--arch', choices=sorted(ARCHITECTURES), default='see')
+    fit.add_argument('--loss', choices=['triplet', 'infonce'], default='triplet')
+    fit.add_argument('--run', type=Path, required=True, help='checkpoints, train.log and history.jsonl go here')
+    fit.add_argument('--batch', type=int, default=100, help='triples (or InfoNCE pairs) per step')
+    fit.add_argument('--lr', type=float, default=1e-3)
+    fit.add_argument('--margin', type=float, default=1.0)
+    fit.add_argument('--seed', type=int, default=0)
+    fit.add_argument('--include-degraded', action='store_true', help='also train on degraded renders')
+    fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')
+    fit.add_argument('--steps', type=int, help='stop at this total step count')
+    fit.add_argument('--validate-minutes', type=float, default=10.0)
+    fit.add_argument('--patience', type=int, default=6, help='validations without improvement before stopping')
+    fit.add_argument('--log-every', type=int, default=50)
+
+    evaluate = commands.add_parser('evaluate', help='test-split measures beside untrained twins and TF-IDF')
+    data_options(evaluate, corpus=True)
+    evaluate.add_argument('--checkpoint', action='append', default=[], metavar='NAME=PATH')
+    evaluate.add_argument('--on', choices=SPLITS, default='test')
+    evaluate.add_argument('--seed', type=int, default=0, help='initialisation of the untrained twins')
+    evaluate.add_argument('--out', type=Path, help='write the measures as JSON')
+
+    export = commands.add_parser('export', help='ONNX export with a parity check')
+    export.add_argument('--checkpoint', type=Path, required=True)
+    export.add_argument('--out', type=Path, required=True)
+    export.add_argument('--dataset', type=Path, help='take the parity bitmaps from here (else random ink)')
+
+    benchmark = commands.add_parser('benchmark', help='PyTorch speed on this CPU, as JSON')
+    benchmark.add_argument('--arch', choices=sorted(ARCHITECTURES), default='see')
+    benchmark.add_argument('--threads', type=int, default=2)
+    benchmark.add_argument('--seconds', type=float, default=3.0, help='measuring time per figure')
+
+    args = parser.parse_args(argv)
+    try:
+        {'split': command_split, 'fit': command_fit, 'evaluate': command_evaluate,
+         'export': command_export, 'benchmark': command_benchmark}[args.command](args)
+    except DataError as error:
+        raise SystemExit(f'train.py {args.command}: {error}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
