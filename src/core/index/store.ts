@@ -301,6 +301,11 @@ export class FormulaIndex {
     return new Map(found.map((formula) => [formula.id, formula]));
   }
 
+  /** Live formulas in the index. */
+  get formulaCount(): number {
+    return this.paperRowOfFormula.size;
+  }
+
   paper(id: string): IndexedPaper | undefined {
     const row = this.rowByPaperId.get(id);
     return row === undefined ? undefined : this.papersByRow.get(row)?.paper;

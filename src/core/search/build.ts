@@ -1,0 +1,86 @@
+// Indexing: papers with their extracted formulas → rendered, embedded → added to the index in
+// durable batches, so an interrupted build keeps what it finished and a re-run skips unchanged papers.
+import type { FormulaIndex } from '../index/store';
+import type { FormulaLocation, IndexedPaper, IndexError } from '../index/types';
+import { fail, ok, type Result } from '../library/types';
+import type { FormulaEmbedder } from './embedder';
+
+export interface PaperFormulas {
+  paper: IndexedPaper;
+  formulas: FormulaLocation[];
+}
+
+export interface BuildProgress {
+  papersDone: number;
+  papersTotal: number;
+  formulasDone: number;
+  formulasTotal: number;
+}
+
+export interface BuildOptions {
+  /** Formulas per committed batch (default 2000): smaller = more durable progress, more commits. */
+  batchFormulas?: number;
+  onProgress?(progress: BuildProgress): void;
+}
+
+export interface BuildSummary {
+  indexed: number;
+  /** Papers whose content hash equals the indexed one. */
+  unchanged: number;
+  formulas: number;
+  /** Formulas whose rendering was degraded (still indexed, with the best bitmap we could make). */
+  degraded: number;
+}
+
+/** Adds (or replaces) the papers in the index; papers already indexed with the same content hash are skipped. */
+export async function indexPapers(
+  index: FormulaIndex,
+  embedder: FormulaEmbedder,
+  papers: PaperFormulas[],
+  options: BuildOptions = {},
+): Promise<Result<BuildSummary, IndexError>> {
+  const batchFormulas = options.batchFormulas ?? 2000;
+  const pending = papers.filter(({ paper }) => {
+    const indexed = index.paper(paper.id);
+    return !(indexed && paper.contentHash !== undefined && indexed.contentHash === paper.contentHash);
+  });
+  const summary: BuildSummary = { indexed: 0, unchanged: papers.length - pending.length, formulas: 0, degraded: 0 };
+  const progress: BuildProgress = {
+    papersDone: 0,
+    papersTotal: pending.length,
+    formulasDone: 0,
+    formulasTotal: pending.reduce((sum, { formulas }) => sum + formulas.length, 0),
+  };
+  options.onProgress?.({ ...progress });
+  for (let start = 0; start < pending.length; ) {
+    const batch: PaperFormulas[] = [];
+    let size = 0;
+    while (start < pending.length && (batch.length === 0 || size + pending[start].formulas.length <= batchFormulas)) {
+      size += pending[start].formulas.length;
+      batch.push(pending[start++]);
+    }
+    const embedded = await embedder.embed(
+      batch.flatMap(({ paper, formulas }) =>
+        formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros, display: !formula.inline, env: formula.env })),
+      ),
+      'batch',
+    );
+    let next = 0;
+    const add = batch.map(({ paper, formulas }) => ({
+      paper,
+      formulas: formulas.map((formula) => {
+        const result = embedded[next++];
+        if (result.degraded) summary.degraded += 1;
+        return { ...formula, embedding: result.embedding };
+      }),
+    }));
+    const updated = index.update({ add });
+    if (!updated.ok) return fail(updated.reason);
+    summary.indexed += batch.length;
+    summary.formulas += size;
+    progress.papersDone += batch.length;
+    progress.formulasDone += size;
+    options.onProgress?.({ ...progress });
+  }
+  return ok(summary);
+}

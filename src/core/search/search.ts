@@ -1,0 +1,165 @@
+// Search: a query formula → candidate formulas from one or more sources (today the HNSW embedding
+// neighbours; lexical/symbolic sources join later) → fused → grouped into one row per paper with its
+// best formulas. The engine and the CLI both call `searchSimilar`.
+import type { FormulaIndex } from '../index/store';
+import type { HitFilter, IndexedPaper, StoredFormula } from '../index/types';
+import { fail, ok, type Result } from '../library/types';
+import type { FormulaInput, RenderIssue } from '../render';
+import type { FormulaEmbedder } from './embedder';
+
+export interface SearchQuery extends FormulaInput {
+  /** The paper the query comes from, when known: its own formulas are useless hits and are left out. */
+  paperId?: string;
+}
+
+export interface SearchOptions {
+  /** Papers to return (default 10). */
+  k?: number;
+  /** HNSW search breadth (default 128): higher is slower and closer to exact. */
+  ef?: number;
+  /** Formulas shown per paper (default 3). */
+  formulasPerPaper?: number;
+  filter?: HitFilter;
+}
+
+/** A candidate formula from one source, scored in [-1, 1] (cosine for embeddings). */
+export interface Candidate {
+  formulaId: number;
+  paperId: string;
+  score: number;
+}
+
+/** A query after the pipeline: what candidate sources work from. */
+export interface PreparedQuery {
+  formula: FormulaInput;
+  embedding: Float32Array;
+}
+
+/** One way of finding candidates; several are fused (see `fuseCandidates`). */
+export interface CandidateSource {
+  name: string;
+  candidates(query: PreparedQuery, count: number, filter: HitFilter): Candidate[] | Promise<Candidate[]>;
+}
+
+export interface FormulaResult {
+  formula: StoredFormula;
+  score: number;
+}
+
+export interface PaperResult {
+  paper: IndexedPaper;
+  /** The best formula score of the paper. */
+  score: number;
+  /** The paper's best formulas, best first. */
+  formulas: FormulaResult[];
+}
+
+export interface SearchResponse {
+  papers: PaperResult[];
+  /** The query's own rendering was not faithful; results may be off. */
+  queryDegraded: boolean;
+  queryIssues: RenderIssue[];
+  timings: { embedMs: number; searchMs: number };
+}
+
+export interface SearchError {
+  kind: 'empty-query' | 'embedding-failed';
+  message: string;
+}
+
+/** Nearest neighbours of the query embedding in the index's HNSW graph. */
+export function embeddingSource(index: FormulaIndex, ef: number): CandidateSource {
+  return {
+    name: 'embedding',
+    candidates: (query, count, filter) => index.nearest(query.embedding, count, Math.max(ef, count), filter),
+  };
+}
+
+/**
+ * Merges the candidate lists of several sources into one, best first. A formula found by several
+ * sources keeps its best score (sources score on the same [-1, 1] scale).
+ */
+export function fuseCandidates(lists: Candidate[][]): Candidate[] {
+  const best = new Map<number, Candidate>();
+  for (const list of lists) {
+    for (const candidate of list) {
+      const seen = best.get(candidate.formulaId);
+      if (!seen || candidate.score > seen.score) best.set(candidate.formulaId, candidate);
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
+}
+
+/** Groups fused candidates (best first) by paper: the first `k` papers, each with its best `perPaper` formulas. */
+export function groupByPaper(candidates: Candidate[], k: number, perPaper: number): { paperId: string; score: number; hits: Candidate[] }[] {
+  const groups = new Map<string, { paperId: string; score: number; hits: Candidate[] }>();
+  for (const candidate of candidates) {
+    let group = groups.get(candidate.paperId);
+    if (!group) {
+      if (groups.size >= k) continue;
+      group = { paperId: candidate.paperId, score: candidate.score, hits: [] };
+      groups.set(candidate.paperId, group);
+    }
+    if (group.hits.length < perPaper) group.hits.push(candidate);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Finds the papers whose formulas look most like the query. Asks the sources for more formulas until
+ * `k` distinct papers are found or the index has no more to give (a long paper can fill a short list).
+ */
+export async function searchSimilar(
+  index: FormulaIndex,
+  embedder: FormulaEmbedder,
+  query: SearchQuery,
+  options: SearchOptions = {},
+  extraSources: CandidateSource[] = [],
+): Promise<Result<SearchResponse, SearchError>> {
+  if (query.latex.trim() === '') return fail({ kind: 'empty-query', message: 'The query formula is empty.' });
+  const k = Math.max(1, options.k ?? 10);
+  const perPaper = Math.max(1, options.formulasPerPaper ?? 3);
+  const filter: HitFilter = {
+    ...options.filter,
+    excludePapers: [...(options.filter?.excludePapers ?? []), ...(query.paperId ? [query.paperId] : [])],
+  };
+
+  const embedStarted = performance.now();
+  let embedded;
+  try {
+    [embedded] = await embedder.embed([{ latex: query.latex, macros: query.macros, display: query.display, env: query.env }], 'interactive');
+  } catch (error) {
+    return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  const searchStarted = performance.now();
+
+  const prepared: PreparedQuery = { formula: query, embedding: embedded.embedding };
+  const sources = [embeddingSource(index, options.ef ?? 128), ...extraSources];
+  const available = index.formulaCount;
+  let count = Math.min(available, Math.max(k * perPaper * 4, 64));
+  let groups: ReturnType<typeof groupByPaper>;
+  for (;;) {
+    const lists = await Promise.all(sources.map((source) => source.candidates(prepared, count, filter)));
+    groups = groupByPaper(fuseCandidates(lists), k, perPaper);
+    const exhausted = lists.every((list) => list.length < count) || count >= available;
+    if (groups.length >= k || exhausted) break;
+    count = Math.min(available, count * 4);
+  }
+
+  const formulas = index.formulas(groups.flatMap((group) => group.hits.map((hit) => hit.formulaId)));
+  const papers = groups.flatMap((group): PaperResult[] => {
+    const paper = index.paper(group.paperId);
+    if (!paper) return [];
+    const found = group.hits.flatMap((hit) => {
+      const formula = formulas.get(hit.formulaId);
+      return formula ? [{ formula, score: hit.score }] : [];
+    });
+    return [{ paper, score: group.score, formulas: found }];
+  });
+  return ok({
+    papers,
+    queryDegraded: embedded.degraded,
+    queryIssues: embedded.issues,
+    timings: { embedMs: searchStarted - embedStarted, searchMs: performance.now() - searchStarted },
+  });
+}
