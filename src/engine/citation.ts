@@ -26,8 +26,9 @@ function parseEntries(parse: BibtexParser['parse'], text: string): Entry[] {
   return parse(text, { sentenceCase: false }).entries.filter((entry) => entry.key);
 }
 
-/** A paper and an entry agree on arXiv id or DOI, or else on title (ignoring case, markup and punctuation). */
+/** A paper and an entry agree on key, arXiv id or DOI, or else on title (ignoring case, markup and punctuation). */
 function describesPaper(entry: Entry, paper: PaperMeta): boolean {
+  if (paper.key && entry.key === paper.key) return true;
   const fields = entry.fields as Record<string, unknown>;
   const field = (name: string) => (typeof fields[name] === 'string' ? (fields[name] as string) : '');
   if (paper.arxivId) {

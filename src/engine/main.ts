@@ -1,6 +1,7 @@
 // The engine process: hosts the core and speaks JSON-RPC over stdio, like a language server.
 // stdout carries the protocol only; diagnostics go to stderr, which the client shows in its log.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { registerEditorHandlers } from './editor-handlers';
 import { infoRequest } from './protocol';
 import { loadedNativeModules } from './native';
 import { version } from '../../package.json';
@@ -16,6 +17,8 @@ connection.onRequest(infoRequest, () => ({
   runtime: process.version,
   loadedNativeModules: loadedNativeModules(),
 }));
+
+registerEditorHandlers(connection);
 
 // The client going away closes stdin: exit instead of lingering as an orphan.
 connection.onClose(() => process.exit(0));

@@ -80,8 +80,8 @@ export interface PaperMeta {
   url?: string;
   arxivId?: string;
   doi?: string;
-  /** The paper's LaTeX source on this machine, when the index was built from local files. */
-  sourcePath?: string;
+  /** The BibTeX key the paper's library knows it by, when it came from a .bib entry. */
+  key?: string;
   /** The paper's macros, to typeset its formulas. */
   macros: string;
 }
@@ -91,7 +91,9 @@ export interface FormulaMatch {
   section: string | null;
   /** Cosine similarity to the query. */
   similarity: number;
-  /** 0-based line of the formula in `sourcePath`, when known. */
+  /** The LaTeX file on this machine holding the formula, when the index was built from local files. */
+  sourceFile?: string;
+  /** 1-based line of the formula in `sourceFile`, when known. */
   line?: number;
 }
 

@@ -1,7 +1,10 @@
 // Every command is a small factory (ctx) => handler (rust-analyzer's commands.ts).
 import * as vscode from 'vscode';
-import { infoRequest } from '../engine/protocol';
+import { formulaAtRequest, infoRequest } from '../engine/protocol';
+import { defaultIndex } from './config';
 import type { Ctx } from './ctx';
+import { isTrackedDocument } from './search-controller';
+import { formulaFromSelection } from './selection';
 
 type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
 
@@ -19,9 +22,82 @@ const showEngineInfo: CommandFactory = (ctx) => async () => {
   return info;
 };
 
+/** The editor a command acts on: the active one if it holds .tex/.md, else the last one searched from. */
+function editorToSearch(ctx: Ctx): vscode.TextEditor | undefined {
+  const active = vscode.window.activeTextEditor;
+  return active && isTrackedDocument(active.document) ? active : ctx.search.lastEditor;
+}
+
+const searchAtCursor: CommandFactory = (ctx) => async () => {
+  const editor = editorToSearch(ctx);
+  if (!editor) {
+    void vscode.window.showInformationMessage('Formula Lens: open a .tex or .md file and put the cursor in a formula.');
+    return;
+  }
+  await ctx.results.show();
+  await ctx.search.searchAtCursorNow(editor);
+};
+
+const searchSelection: CommandFactory = (ctx) => async () => {
+  const editor = vscode.window.activeTextEditor;
+  const selected = editor && editor.document.getText(editor.selection);
+  if (!editor || !selected?.trim()) {
+    void vscode.window.showInformationMessage('Formula Lens: select a formula first.');
+    return;
+  }
+  const { document } = editor;
+  // The document's macros come with the math region the selection starts in, when it starts in one.
+  const connection = await ctx.engine.connect();
+  const region = await connection.sendRequest(formulaAtRequest, {
+    uri: document.uri.toString(),
+    path: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
+    text: document.getText(),
+    offset: document.offsetAt(editor.selection.start),
+    languageId: document.languageId,
+    includeInline: true,
+  });
+  const formula = formulaFromSelection(selected, region.found ? region.formula.macros : '');
+  if (!formula) return;
+  await ctx.results.show();
+  await ctx.search.searchFormulaNow(formula);
+};
+
+const showResults: CommandFactory = (ctx) => () => ctx.results.show(false);
+
+const selectIndex: CommandFactory = (ctx) => async () => {
+  type Pick = vscode.QuickPickItem & { index?: string; browse?: true };
+  const current = ctx.search.activeIndex;
+  const mark = (index: string | undefined) => (index === current ? '$(check) ' : '');
+  const picks: Pick[] = [
+    { label: `${mark(undefined)}All indexes`, description: 'every index in the settings, and the default one if shown', index: undefined },
+    { label: `${mark(defaultIndex)}Default index`, description: 'shipped with the extension', index: defaultIndex },
+    ...ctx.config.indexLocations.map((location) => ({ label: `${mark(location)}${location}`, index: location })),
+    { label: '$(folder-opened) Add an index folder…', browse: true },
+  ];
+  const pick = await vscode.window.showQuickPick(picks, { title: 'Formula Lens: search which index?' });
+  if (!pick) return;
+  let index = pick.index;
+  if (pick.browse) {
+    const [folder] = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use Index' })) ?? [];
+    if (!folder) return;
+    index = folder.fsPath;
+    const locations = ctx.config.indexLocations;
+    if (!locations.includes(index)) {
+      await vscode.workspace.getConfiguration('formulaLens').update('index.locations', [...locations, index], vscode.ConfigurationTarget.Global);
+    }
+  }
+  ctx.search.activeIndex = index;
+  const editor = editorToSearch(ctx);
+  if (editor) await ctx.search.searchAtCursorNow(editor);
+};
+
 const commands: Record<string, CommandFactory> = {
   'formulaLens.restartEngine': restartEngine,
   'formulaLens.showEngineInfo': showEngineInfo,
+  'formulaLens.searchAtCursor': searchAtCursor,
+  'formulaLens.searchSelection': searchSelection,
+  'formulaLens.showResults': showResults,
+  'formulaLens.selectIndex': selectIndex,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

@@ -1,7 +1,11 @@
 // Typed access to the extension's settings, one getter per setting (rust-analyzer's config.ts).
 import * as vscode from 'vscode';
+import type { IndexSelection } from '../engine/protocol';
 
 const section = 'formulaLens';
+
+/** "Select Index" value meaning the index shipped with the extension. */
+export const defaultIndex = 'default';
 
 export class Config {
   private get raw(): vscode.WorkspaceConfiguration {
@@ -11,6 +15,55 @@ export class Config {
   /** Milliseconds the engine waits before its first restart after a crash; doubles per crash. */
   get engineRestartDelayMs(): number {
     return this.raw.get<number>('engine.restartDelayMs', 500);
+  }
+
+  /** Index folders to search (besides the default index). */
+  get indexLocations(): string[] {
+    return this.raw.get<string[]>('index.locations', []);
+  }
+
+  /** Whether results from the index shipped with the extension are shown. */
+  get showDefaultIndex(): boolean {
+    return this.raw.get<boolean>('index.showDefault', true);
+  }
+
+  get model(): IndexSelection['model'] {
+    const kind = this.raw.get<string>('model', 'see');
+    if (kind === 'custom') return { kind, path: this.raw.get<string>('customModelPath', '') };
+    return { kind: kind === 'bee' ? 'bee' : 'see' };
+  }
+
+  get executionProvider(): IndexSelection['executionProvider'] {
+    return this.raw.get<string>('executionProvider', 'cpu') === 'cuda' ? 'cuda' : 'cpu';
+  }
+
+  /** Papers per search. */
+  get k(): number {
+    return this.raw.get<number>('search.k', 10);
+  }
+
+  /** How long the cursor must rest before a search. */
+  get debounceMs(): number {
+    return this.raw.get<number>('search.debounceMs', 300);
+  }
+
+  /** Whether resting the cursor in math searches by itself (commands work either way). */
+  get autoSearch(): boolean {
+    return this.raw.get<boolean>('search.auto', true);
+  }
+
+  get includeInlineMath(): boolean {
+    return this.raw.get<boolean>('search.includeInlineMath', true);
+  }
+
+  /** The indexes a search covers: `only` (picked with "Select Index") or all configured ones. */
+  indexSelection(only?: string): IndexSelection {
+    return {
+      locations: only === undefined ? this.indexLocations : only === defaultIndex ? [] : [only],
+      includeDefault: only === undefined ? this.showDefaultIndex : only === defaultIndex,
+      model: this.model,
+      executionProvider: this.executionProvider,
+    };
   }
 
   /** Whether a settings change needs the engine restarted to take effect. */

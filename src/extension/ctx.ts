@@ -1,19 +1,43 @@
 // The one object that owns the extension's running state: engine client, log, config.
 // Every command receives it; nothing else keeps global state (rust-analyzer's ctx.ts).
 import * as vscode from 'vscode';
+import { BibtexActions } from './bibtex-actions';
 import { Config } from './config';
+import { CursorTracker } from './cursor-tracker';
 import { EngineClient } from './engine-client';
+import { resultActions } from './result-actions';
+import { ResultsView } from './results-view';
+import { SearchController } from './search-controller';
+import { StatusBar } from './status-bar';
 
 export class Ctx implements vscode.Disposable {
   readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
   readonly engine: EngineClient;
+  readonly statusBar = new StatusBar();
+  readonly results: ResultsView;
+  readonly search: SearchController;
+  readonly bibtex: BibtexActions;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Formula Lens', { log: true });
     this.engine = new EngineClient(extensionContext.extensionPath, this.log, () => this.config.engineRestartDelayMs);
     this.disposables.push(this.log, this.engine);
+    this.results = new ResultsView(extensionContext.extensionUri, resultActions(this));
+    this.search = new SearchController(this.engine, this.config, this.results, this.statusBar, this.log);
+    this.bibtex = new BibtexActions(this.engine);
+    this.disposables.push(this.statusBar, this.results, this.search, new CursorTracker(this.search, this.config));
+    this.disposables.push(
+      this.engine.onDidChangeState((state) => {
+        this.statusBar.setEngineState(state);
+        const { current } = this.results;
+        if (state === 'failed') this.results.setState({ kind: 'empty', reason: 'engineDown' });
+        else if (state === 'running' && current.kind === 'empty' && current.reason === 'engineDown') {
+          this.results.setState({ kind: 'empty', reason: 'idle' });
+        }
+      }),
+    );
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (Config.affectsEngine(event) && this.engine.state === 'running') void this.engine.restart();

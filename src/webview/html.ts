@@ -12,7 +12,7 @@ export type ViewAction =
   | 'copyBibtex'
   | 'openUrl'
   | 'moreLikeThis'
-  | 'buildIndex'
+  | 'selectIndex'
   | 'searchAtCursor';
 
 const emptyTexts: Record<EmptyReason, { text: string; action?: { id: ViewAction; label: string } }> = {
@@ -21,8 +21,8 @@ const emptyTexts: Record<EmptyReason, { text: string; action?: { id: ViewAction;
     action: { id: 'searchAtCursor', label: 'Search formula at cursor' },
   },
   noIndex: {
-    text: 'No index to search yet. Build one from your library to see similar formulas.',
-    action: { id: 'buildIndex', label: 'Build index' },
+    text: 'No index to search yet. Pick an index folder (made by formula-lens index) to see similar formulas.',
+    action: { id: 'selectIndex', label: 'Select index' },
   },
   engineStarting: { text: 'The Formula Lens engine is starting…' },
   engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.' },
@@ -78,7 +78,7 @@ function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMat
       const formulaRef = { ...ref, formula: String(index) };
       const hitMeta = [hit.section ? `§ ${hit.section}` : '', formatSimilarity(hit.similarity)].filter(Boolean).map(escapeHtml).join(' · ');
       const hitActions = [
-        paper.hasLocalSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
+        hit.hasSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
         actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
       ].join('');
       return `<li class="formula"><div class="math">${renderMath(hit.formula)}</div><div class="formula-meta">${hitMeta}</div><div class="actions">${hitActions}</div></li>`;

@@ -21,8 +21,6 @@ export interface ViewPaper {
   year: number | null;
   /** Whether the paper has something to open in a browser (URL or arXiv id). */
   hasUrl: boolean;
-  /** Whether the paper's source file is on this machine. */
-  hasLocalSource: boolean;
 }
 
 export interface ViewFormulaHit {
@@ -30,6 +28,8 @@ export interface ViewFormulaHit {
   section: string | null;
   /** Cosine similarity to the query in [-1, 1]. */
   similarity: number;
+  /** Whether the formula's source file is on this machine. */
+  hasSource: boolean;
 }
 
 export interface ViewPaperResult {
@@ -111,7 +111,7 @@ export const insertCiteCommand = new IpcCommandType<PaperRef>('result/insertCite
 export const copyBibtexCommand = new IpcCommandType<PaperRef>('result/copyBibtex');
 export const openUrlCommand = new IpcCommandType<PaperRef>('result/openUrl');
 export const moreLikeThisCommand = new IpcCommandType<FormulaRef>('result/moreLikeThis');
-export const buildIndexCommand = new IpcCommandType<Record<string, never>>('empty/buildIndex');
+export const selectIndexCommand = new IpcCommandType<Record<string, never>>('empty/selectIndex');
 export const searchAtCursorCommand = new IpcCommandType<Record<string, never>>('empty/searchAtCursor');
 
 // Extension → webview

@@ -59,3 +59,10 @@ test('unique keys count on past z without repeating', async () => {
   assert.equal(uniqueKey('k', used), 'kaa');
   assert.equal(uniqueKey('K', new Set(['x'])), 'K');
 });
+
+test('the key the paper’s own library uses is found as is', async () => {
+  const bib = '@book{hott, title = {Homotopy Type Theory}}';
+  const result = await findOrBuildCitation({ paper: { ...paper, arxivId: undefined, key: 'hott' }, bibFiles: [{ path: 'a.bib', text: bib }] });
+  assert.equal(result.kind, 'found');
+  assert.equal(result.key, 'hott');
+});

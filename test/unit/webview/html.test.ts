@@ -7,11 +7,11 @@ import type { ViewPaperResult, ViewState } from '../../../src/webview/protocol';
 const math = new MathRenderer();
 const render = (state: ViewState) => renderViewState(state, (formula) => math.render(formula));
 
-function result(title: string, latex: string, overrides: Partial<ViewPaperResult['paper']> = {}): ViewPaperResult {
+function result(title: string, latex: string, overrides: Partial<ViewPaperResult['paper']> = {}, hasSource = false): ViewPaperResult {
   return {
-    paper: { id: 'p"1', title, authors: ['Ada <Lovelace>'], year: 1843, hasUrl: true, hasLocalSource: false, ...overrides },
+    paper: { id: 'p"1', title, authors: ['Ada <Lovelace>'], year: 1843, hasUrl: true, ...overrides },
     similarity: 0.8765,
-    formulas: [{ formula: { latex, macros: '', display: true, env: 'equation' }, section: 'Notes & <Sketches>', similarity: 0.8765 }],
+    formulas: [{ formula: { latex, macros: '', display: true, env: 'equation' }, section: 'Notes & <Sketches>', similarity: 0.8765, hasSource }],
   };
 }
 
@@ -33,7 +33,7 @@ test('a hostile title and formula from an index render as inert text', () => {
 });
 
 test('results show the query, titles, typeset formulas and one button per action', () => {
-  const html = render({ kind: 'results', query, indexName: 'library', results: [result('Euler', 'x^2'), result('', 'y', { id: 'p2', hasUrl: false, hasLocalSource: true })] });
+  const html = render({ kind: 'results', query, indexName: 'library', results: [result('Euler', 'x^2'), result('', 'y', { id: 'p2', hasUrl: false }, true)] });
   assert.equal(html.match(/class="katex"/g)?.length, 3, 'query and both formulas typeset by KaTeX');
   assert.ok(html.includes('<h3 class="title">Euler</h3>'));
   assert.ok(html.includes('<h3 class="title">Untitled</h3>'));
@@ -45,7 +45,7 @@ test('results show the query, titles, typeset formulas and one button per action
 });
 
 test('each empty state says why, with a button where one helps', () => {
-  assert.match(render({ kind: 'empty', reason: 'noIndex' }), /No index to search yet.*data-action="buildIndex"/);
+  assert.match(render({ kind: 'empty', reason: 'noIndex' }), /No index to search yet.*data-action="selectIndex"/);
   assert.match(render({ kind: 'empty', reason: 'noFormula' }), /No formula at the cursor/);
   assert.match(render({ kind: 'empty', reason: 'engineStarting' }), /engine is starting/);
   assert.match(render({ kind: 'empty', reason: 'engineDown', detail: 'exit <1>' }), /not running.*exit &lt;1&gt;/);

@@ -1,0 +1,33 @@
+// From the engine's search answer to what the webview shows. vscode-free (unit-tested).
+import type { FormulaInput, PaperMatch, PaperMeta } from '../engine/protocol';
+import type { ViewFormula, ViewPaperResult } from '../webview/protocol';
+
+export function viewFormula(formula: FormulaInput): ViewFormula {
+  return { latex: formula.latex, macros: formula.macros ?? '', display: formula.display, env: formula.env };
+}
+
+export function viewPaperResult({ paper, similarity, formulas }: PaperMatch): ViewPaperResult {
+  return {
+    paper: {
+      id: paper.id,
+      title: paper.title,
+      authors: paper.authors,
+      year: paper.year,
+      hasUrl: paperUrl(paper) !== undefined,
+    },
+    similarity,
+    formulas: formulas.map((hit) => ({
+      formula: viewFormula({ ...hit.formula, macros: paper.macros }),
+      section: hit.section,
+      similarity: hit.similarity,
+      hasSource: hit.sourceFile !== undefined,
+    })),
+  };
+}
+
+/** The page to open for a paper: its URL when it is http(s), else its arXiv abstract page. */
+export function paperUrl(paper: PaperMeta): string | undefined {
+  if (paper.url && /^https?:\/\//i.test(paper.url)) return paper.url;
+  if (paper.arxivId) return `https://arxiv.org/abs/${encodeURI(paper.arxivId)}`;
+  return undefined;
+}
