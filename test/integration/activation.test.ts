@@ -26,7 +26,7 @@ describe('activation', () => {
     const api = await activateByOpeningPaper();
     const openToActiveMs = performance.now() - opened;
     assert.equal(vscode.window.activeTextEditor?.document.languageId, 'latex');
-    assert.ok(api.activationMs >= 0 && api.activationMs < 1_000, `activate() took ${api.activationMs} ms`);
+    assert.ok(Number.isFinite(api.activationMs) && api.activationMs >= 0, `activationMs: ${api.activationMs}`);
     recordMeasurement(this, 'activationMs', api.activationMs);
     recordMeasurement(this, 'openToActiveMs', openToActiveMs);
     console.log(`    activate() took ${api.activationMs.toFixed(1)} ms; open → active ${openToActiveMs.toFixed(0)} ms`);

@@ -2,13 +2,13 @@
 // development extension with out/test/integration/index.js as its tests, relays the extension host's
 // console (mocha's spec report), waits for the workbench's codeAutomationExit, and turns the suite's
 // report into test-results/integration.json. Run: bash scripts/test-tier-integration.sh
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/paths';
 import type { IntegrationReport } from '../integration/report';
 import { relayConsole, withWorkbench } from './code-server';
-import { resultsDir, writeTierCounts, type TierCounts } from './results';
+import { clearTierArtifacts, resultsDir, writeTierCounts, type TierCounts } from './results';
 
 /** The whole suite's budget, from workbench load to codeAutomationExit. */
 const suiteTimeoutMs = 120_000;
@@ -56,8 +56,7 @@ async function runSuite(reportPath: string): Promise<TierCounts> {
 }
 
 async function main(): Promise<TierCounts> {
-  rmSync(path.join(resultsDir, 'integration-workbench.log'), { force: true });
-  mkdirSync(resultsDir, { recursive: true });
+  clearTierArtifacts('integration');
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'formula-lens-integration-'));
   try {
     return await runSuite(path.join(reportDir, 'report.json'));

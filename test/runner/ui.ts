@@ -2,12 +2,12 @@
 // extension (no tests module), runs every check exported by test/ui/*.ui.ts against one workbench,
 // saves a screenshot of each failure, and writes the counts to test-results/ui.json.
 // Run: bash scripts/test-tier-ui.sh
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/paths';
 import type { UiCheck } from '../ui/check';
 import { relayConsole, withWorkbench } from './code-server';
-import { resultsDir, writeTierCounts, type TierCounts } from './results';
+import { clearTierArtifacts, resultsDir, writeTierCounts, type TierCounts } from './results';
 
 const checksDir = path.join(repoRoot, 'test', 'ui');
 
@@ -19,10 +19,7 @@ async function loadChecks(): Promise<{ file: string; checks: UiCheck[] }[]> {
 }
 
 async function main(): Promise<TierCounts> {
-  mkdirSync(resultsDir, { recursive: true });
-  for (const name of readdirSync(resultsDir).filter((name) => /^ui-.*\.(png|log)$/.test(name))) {
-    rmSync(path.join(resultsDir, name));
-  }
+  clearTierArtifacts('ui');
   const suites = await loadChecks();
   const counts = { passed: 0, failed: 0, skipped: 0 };
   await withWorkbench(
