@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
-exec ./bin/formula-lens --help
+exec ./bin/formula-lens formulas test/fixtures/latex-paper

@@ -1,4 +1,5 @@
 // The list of `formula-lens` subcommands, in the order `--help` shows them.
 import type { CliCommand } from '../command';
+import { formulasCommand } from './formulas';
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [formulasCommand];
