@@ -4,4 +4,4 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/runner/vscode-tier.sh
-run_vscode_tier integration test/runner/integration.ts 240
+run_vscode_tier integration test/runner/integration.ts 300

@@ -26,6 +26,8 @@ describe('activation', () => {
     const api = await activateByOpeningPaper();
     const openToActiveMs = performance.now() - opened;
     assert.equal(vscode.window.activeTextEditor?.document.languageId, 'latex');
+    // Observed right after activation, before cursor tracking's debounce could ask the engine anything.
+    assert.equal(api.ctx.engine.state, 'stopped', 'activation must not start the engine');
     assert.ok(Number.isFinite(api.activationMs) && api.activationMs >= 0, `activationMs: ${api.activationMs}`);
     recordMeasurement(this, 'activationMs', api.activationMs);
     recordMeasurement(this, 'openToActiveMs', openToActiveMs);

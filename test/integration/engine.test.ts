@@ -10,20 +10,20 @@ describe('engine', () => {
     api = await activateByOpeningPaper();
   });
 
+  // Activation leaves it stopped (see activation.test.ts); the first request, or cursor tracking, starts it.
   it('starts on demand, in its own process', async () => {
-    assert.equal(api.ctx.engine.pid, undefined, 'activation alone must not start the engine');
     const info = await showEngineInfo();
     assert.notEqual(info.pid, process.pid, 'the engine must not run in the extension host');
     assert.equal(info.pid, api.ctx.engine.pid);
+    assert.equal(api.ctx.engine.state, 'running');
     assert.ok(processAlive(info.pid));
-    assert.deepEqual(info.loadedNativeModules, [], 'answering info needs no native module');
   });
 
   it('is restarted by the client after it is killed', async function () {
     const killed = (await showEngineInfo()).pid;
     const started = performance.now();
     process.kill(killed, 'SIGKILL');
-    const restarted = await waitFor('a new engine process', 10_000, () => {
+    const restarted = await waitFor('a new engine process', 20_000, () => {
       const pid = api.ctx.engine.pid;
       return pid !== undefined && pid !== killed ? pid : undefined;
     });
@@ -38,6 +38,6 @@ describe('engine', () => {
     await vscode.commands.executeCommand('formulaLens.restartEngine');
     const after = (await showEngineInfo()).pid;
     assert.notEqual(after, before);
-    await waitFor('the old engine to exit', 5_000, () => (processAlive(before) ? undefined : true));
+    await waitFor('the old engine to exit', 10_000, () => (processAlive(before) ? undefined : true));
   });
 });

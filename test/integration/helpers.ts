@@ -32,7 +32,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T
 export async function activateByOpeningPaper(): Promise<FormulaLensApi> {
   const document = await vscode.workspace.openTextDocument(fixtureUri('paper.tex'));
   await vscode.window.showTextDocument(document);
-  return waitFor('the extension to activate', 10_000, () => (formulaLens().isActive ? formulaLens().exports : undefined));
+  return waitFor('the extension to activate', 30_000, () => (formulaLens().isActive ? formulaLens().exports : undefined));
 }
 
 export async function showEngineInfo(): Promise<EngineInfo> {

@@ -234,7 +234,7 @@ export async function openWorkbench(server: CodeServer, options: OpenOptions = {
   };
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     await options.beforeNavigate?.(page);
     const timeout = options.timeoutMs ?? 60_000;
     await page.goto(workbenchUrl(server, options), { timeout });

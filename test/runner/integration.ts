@@ -11,7 +11,7 @@ import { relayConsole, withWorkbench } from './code-server';
 import { clearTierArtifacts, resultsDir, writeTierCounts, type TierCounts } from './results';
 
 /** The whole suite's budget, from workbench load to codeAutomationExit. */
-const suiteTimeoutMs = 120_000;
+const suiteTimeoutMs = 180_000;
 
 async function runSuite(reportPath: string): Promise<TierCounts> {
   const testsModule = path.join(repoRoot, 'out', 'test', 'integration', 'index.js');
