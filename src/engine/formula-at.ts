@@ -1,0 +1,95 @@
+// The cursor lookup: the math region at an offset of a .tex or .md document, with the macros it is
+// typeset with: those of the project on disk (main file and its \input files, found by the LaTeX
+// reader) and, taking precedence, those of the document's current, possibly unsaved, text.
+import * as path from 'node:path';
+import type { CancellationToken } from 'vscode-jsonrpc';
+import { collectMacros, extractProject, findMainFile, findMathAt, macroString, shorthandsFrom } from '../core/latex';
+import type { FormulaAtParams, FormulaAtResult } from './protocol';
+
+/** How long project macros read from disk are reused before the project is read again. */
+const projectMacrosTtlMs = 30_000;
+
+interface DocumentMacros {
+  text: string;
+  macros: string;
+  shorthands: ReturnType<typeof shorthandsFrom>;
+}
+
+export class FormulaLocator {
+  private readonly projectMacros = new Map<string, { macros: Promise<string>; readAt: number }>();
+  /** The last document's macros, so resting the cursor again does not rescan an unchanged text. */
+  private lastDocument: (DocumentMacros & { uri: string }) | undefined;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  async formulaAt(params: FormulaAtParams, token: CancellationToken): Promise<FormulaAtResult> {
+    if (typeof params.text !== 'string' || !Number.isInteger(params.offset)) {
+      return { found: false, reason: 'unreadable', message: 'The request holds no document text or offset.' };
+    }
+    const language = params.languageId === 'markdown' ? 'markdown' : 'latex';
+    const document = this.documentMacros(params.uri, params.text);
+    const formula = findMathAt(params.text, params.offset, language, { shorthands: document.shorthands });
+    if (!formula) return { found: false, reason: 'noMath' };
+    if (!formula.display && !params.includeInline) return { found: false, reason: 'inlineExcluded' };
+    const project = language === 'latex' && params.path ? await this.projectMacrosOf(params.path) : '';
+    if (token.isCancellationRequested) return { found: false, reason: 'noMath' };
+    // The document's own definitions come last: a later definition of a name replaces an earlier one.
+    const macros = [project, document.macros].filter(Boolean).join('\n');
+    return {
+      found: true,
+      formula: { latex: formula.latex, display: formula.display, env: formula.env, macros },
+      start: formula.bodyStart,
+      end: formula.bodyEnd,
+    };
+  }
+
+  private documentMacros(uri: string, text: string): DocumentMacros {
+    if (this.lastDocument?.uri === uri && this.lastDocument.text === text) return this.lastDocument;
+    const { definitions } = collectMacros(text);
+    this.lastDocument = { uri, text, macros: macroString(definitions), shorthands: shorthandsFrom(definitions) };
+    return this.lastDocument;
+  }
+
+  /** The macros of the project the file belongs to: its main file and every file that includes. */
+  private projectMacrosOf(file: string): Promise<string> {
+    const now = Date.now();
+    const cached = this.projectMacros.get(file);
+    if (cached && now - cached.readAt < projectMacrosTtlMs) return cached.macros;
+    const macros = this.readProjectMacros(file);
+    this.projectMacros.set(file, { macros, readAt: now });
+    return macros;
+  }
+
+  private async readProjectMacros(file: string): Promise<string> {
+    for (const main of await mainFileCandidates(file)) {
+      const project = await extractProject(main);
+      if (!project.ok) {
+        this.log(`could not read the project of ${path.basename(file)}: ${project.reason}`);
+        continue;
+      }
+      const included = project.value.files.some((relative) => path.resolve(project.value.root, relative) === file);
+      if (main === file || included) return project.value.macros;
+    }
+    return '';
+  }
+}
+
+/** How many folders above a file are searched for the main file that includes it. */
+const mainFileSearchDepth = 3;
+
+/**
+ * Main files the project of `file` may have, most likely first: the one `% !TEX root` names, else
+ * the main files of the file's folder and the folders above it; the file itself last.
+ */
+async function mainFileCandidates(file: string): Promise<string[]> {
+  const own = await findMainFile(file);
+  if (own.ok && own.value !== file) return [own.value];
+  const candidates: string[] = [];
+  let folder = path.dirname(file);
+  for (let depth = 0; depth < mainFileSearchDepth; depth++, folder = path.dirname(folder)) {
+    const main = await findMainFile(folder);
+    if (main.ok && main.value !== file && !candidates.includes(main.value)) candidates.push(main.value);
+    if (path.dirname(folder) === folder) break;
+  }
+  return [...candidates, file];
+}
