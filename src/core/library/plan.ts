@@ -8,13 +8,12 @@ import { archiveKind, extractToCache, hashFile, isSourceFileName } from './archi
 import { ArxivFetcher, type ArxivFetcherOptions } from './arxiv';
 import { findArxivId, parseBib, type BibEntry } from './bib';
 import { chooseMainFile, defaultScanLimits, scanLibrary, type ScanLimits } from './scan';
-import { texMetadata } from './tex-metadata';
 import {
   defaultArchiveLimits,
   type ArchiveLimits,
   type LibraryPaper,
-  type PaperMetadata,
   type PaperSource,
+  type PaperMetadata,
   type ReportEntry,
 } from './types';
 
@@ -211,7 +210,7 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
       report.push({ id: item.id, status: 'failed', detail: resolved.reason, ...(item.bibFile ? { bibFile: item.bibFile } : {}) });
       continue;
     }
-    const metadata = item.id.startsWith('src:') ? withTexMetadata(item.metadata, resolved.value.source) : item.metadata;
+    const metadata = item.id.startsWith('src:') ? { ...item.metadata, title: titleFromName(item.candidate.path) } : item.metadata;
     const contentHash = hashOf([JSON.stringify(metadata), resolved.value.hash]);
     papers.push({ id: item.id, metadata, source: resolved.value.source, contentHash });
     report.push({ id: item.id, status: 'ready', detail: item.via ?? describe(item.candidate), ...(item.bibFile ? { bibFile: item.bibFile } : {}) });
@@ -219,11 +218,12 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
   return { papers, report };
 }
 
-/** Title and authors from the main file for a source without a bib entry; the file name when there is no \title. */
-function withTexMetadata(metadata: PaperMetadata, source: PaperSource): PaperMetadata {
-  const found = texMetadata(readFileSync(source.mainFile, 'utf8'));
-  const fallback = path.basename(source.origin).replace(/(\.tar\.gz|\.tgz|\.gz|\.tex|\.ltx)$/i, '');
-  return { ...metadata, title: found.title ?? fallback, authors: found.authors };
+/**
+ * A source without a bib entry is titled by its file name here; indexing replaces that with its
+ * \title and \author as the LaTeX reader finds them.
+ */
+function titleFromName(origin: string): string {
+  return path.basename(origin).replace(/(\.tar\.gz|\.tgz|\.gz|\.tex|\.ltx)$/i, '');
 }
 
 /** Where the candidate's LaTeX is, unpacking archives, and the hash of its source files. */

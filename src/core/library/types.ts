@@ -48,7 +48,8 @@ export type ReportStatus =
   | 'unchanged' // content hash equals the indexed one: skipped
   | 'no-source'
   | 'pdf-only'
-  | 'failed';
+  | 'failed'
+  | 'removed'; // was indexed, no longer in the library
 
 /** One line of the per-entry report. */
 export interface ReportEntry {

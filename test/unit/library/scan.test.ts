@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { chooseMainFile, defaultScanLimits, isMainTex, scanLibrary } from '../../../src/core/library/scan';
-import { texMetadata } from '../../../src/core/library/tex-metadata';
 
 const root = mkdtempSync(path.join(tmpdir(), 'fl-scan-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -74,13 +73,4 @@ test('chooseMainFile prefers the folder name, conventional names, then shallow a
   assert.equal(chooseMainFile(dir, [tex('a.tex', 99), tex('ms.tex')]), '/e/ms.tex');
   assert.equal(chooseMainFile(dir, [tex('sub/big.tex', 99), tex('small.tex', 1)]), '/e/small.tex');
   assert.equal(chooseMainFile(dir, [tex('a.tex', 1, '$x$'), tex('b.tex', 1, '$y$')]), undefined);
-});
-
-test('texMetadata reads \\title and \\author without notes and affiliations', () => {
-  const meta = texMetadata(
-    '\\title[Short]{A {\\em Study} of $\\alpha$\\thanks{Funded.}}\n% \\title{Old}\n\\author{Jos\\\'e Pérez\\inst{1}\\\\ Uni \\and Li Wei, Sam Roe}',
-  );
-  assert.deepEqual(meta, { title: 'A Study of alpha', authors: ['José Pérez', 'Li Wei', 'Sam Roe'] });
-  assert.deepEqual(texMetadata('\\icmltitle{T}\\icmlauthor{A B}{x}\\icmlauthor{C D}{y}'), { title: 'T', authors: ['A B', 'C D'] });
-  assert.deepEqual(texMetadata('\\title{unbalanced'), { title: undefined, authors: [] });
 });

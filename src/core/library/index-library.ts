@@ -1,0 +1,152 @@
+// The library's indexing pipeline: plan the folders, drop what the library no longer has, read
+// every new or changed paper with the LaTeX reader, then render, embed and add them in batches.
+// Each batch is one atomic index update, so cancelling (or a kill) between or during batches leaves
+// a consistent index, and the next run skips what was finished by its content hash.
+import type { FormulaIndex } from '../index/store';
+import type { IndexedPaper, IndexError } from '../index/types';
+import { extractProject, type ExtractOptions } from '../latex';
+import { indexPapers, type PaperFormulas } from '../search/build';
+import type { FormulaEmbedder } from '../search/embedder';
+import { planChanges, planLibrary, type PlanOptions } from './plan';
+import { fail, ok, type LibraryPaper, type ReportEntry, type Result } from './types';
+
+export interface LibraryIndexOptions extends PlanOptions {
+  /** The library's name in the index: its papers are compared, added and removed under it. */
+  library: string;
+  /** Formulas per atomic index update (default 1000). */
+  batchFormulas?: number;
+  /** Stops between papers and between batches; what was committed stays. */
+  signal?: AbortSignal;
+  onProgress?(progress: LibraryProgress): void;
+  extract?: ExtractOptions;
+}
+
+export interface LibraryProgress {
+  phase: 'planning' | 'reading' | 'embedding' | 'done';
+  papersDone: number;
+  papersTotal: number;
+  formulasDone: number;
+  formulasTotal: number;
+}
+
+export interface LibraryIndexSummary {
+  /** One line per bib entry and source, with final statuses (and removed papers). */
+  report: ReportEntry[];
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  formulas: number;
+  /** Formulas whose rendering was degraded (still indexed). */
+  degraded: number;
+  cancelled: boolean;
+}
+
+/** The paper as the index stores it; a source without bib entry takes \title/\author from its LaTeX. */
+function indexedPaper(paper: LibraryPaper, library: string, macros: string, info: { title: string; authors: string[] }): IndexedPaper {
+  const fromLatex = paper.id.startsWith('src:');
+  return {
+    ...paper.metadata,
+    ...(fromLatex && info.title ? { title: info.title } : {}),
+    ...(fromLatex && info.authors.length ? { authors: info.authors } : {}),
+    id: paper.id,
+    sourcePath: paper.source.origin,
+    library,
+    macros,
+    contentHash: paper.contentHash,
+  };
+}
+
+export async function indexLibrary(
+  folders: string[],
+  index: FormulaIndex,
+  embedder: FormulaEmbedder,
+  options: LibraryIndexOptions,
+): Promise<Result<LibraryIndexSummary, IndexError>> {
+  const progress: LibraryProgress = { phase: 'planning', papersDone: 0, papersTotal: 0, formulasDone: 0, formulasTotal: 0 };
+  const emit = () => options.onProgress?.({ ...progress });
+  emit();
+  const plan = await planLibrary(folders, options);
+  const indexed = new Map(
+    index
+      .papers()
+      .filter((paper) => paper.library === options.library)
+      .map((paper) => [paper.id, paper.contentHash ?? ''] as const),
+  );
+  const changes = planChanges(plan.papers, indexed);
+  const report = new Map(plan.report.map((entry) => [entry.id, entry] as const));
+  const setStatus = (id: string, update: Partial<ReportEntry>) => {
+    const entry = report.get(id);
+    if (entry) Object.assign(entry, update);
+    else report.set(id, { id, status: 'failed', detail: '', ...update });
+  };
+  const summary: LibraryIndexSummary = { report: [], indexed: 0, unchanged: 0, removed: 0, failed: 0, formulas: 0, degraded: 0, cancelled: false };
+
+  for (const paper of changes.unchanged) setStatus(paper.id, { status: 'unchanged', detail: 'content unchanged since the last run' });
+  summary.unchanged = changes.unchanged.length;
+  if (changes.removed.length) {
+    const removed = index.update({ remove: changes.removed });
+    if (!removed.ok) return fail(removed.reason);
+    summary.removed = changes.removed.length;
+    for (const id of changes.removed) setStatus(id, { status: 'removed', detail: 'no longer in the library' });
+  }
+
+  progress.phase = 'reading';
+  progress.papersTotal = changes.toIndex.length;
+  emit();
+  const prepared: PaperFormulas[] = [];
+  for (const paper of changes.toIndex) {
+    if (options.signal?.aborted) break;
+    const project = await extractProject(paper.source.mainFile, options.extract);
+    if (!project.ok) {
+      setStatus(paper.id, { status: 'failed', detail: `LaTeX reader: ${project.reason}` });
+      continue;
+    }
+    const { formulas, macros, info } = project.value;
+    prepared.push({
+      paper: indexedPaper(paper, options.library, macros, info),
+      formulas: formulas.map((formula) => ({
+        latex: formula.latex,
+        file: formula.file,
+        line: formula.line,
+        section: formula.section,
+        env: formula.env,
+        inline: formula.inline,
+      })),
+    });
+    progress.formulasTotal += formulas.length;
+  }
+
+  progress.phase = 'embedding';
+  emit();
+  const batchFormulas = options.batchFormulas ?? 1000;
+  for (let start = 0; start < prepared.length && !options.signal?.aborted; ) {
+    const batch: PaperFormulas[] = [];
+    let size = 0;
+    while (start < prepared.length && (batch.length === 0 || size + prepared[start]!.formulas.length <= batchFormulas)) {
+      size += prepared[start]!.formulas.length;
+      batch.push(prepared[start++]!);
+    }
+    const built = await indexPapers(index, embedder, batch, { batchFormulas: Math.max(batchFormulas, size) });
+    if (!built.ok) return fail(built.reason);
+    summary.degraded += built.value.degraded;
+    summary.formulas += size;
+    for (const { paper, formulas } of batch) setStatus(paper.id, { status: 'indexed', formulas: formulas.length });
+    summary.indexed += batch.length;
+    progress.papersDone += batch.length;
+    progress.formulasDone += size;
+    emit();
+  }
+
+  summary.cancelled = options.signal?.aborted ?? false;
+  if (summary.cancelled) {
+    for (const paper of changes.toIndex) {
+      if (report.get(paper.id)?.status === 'ready') setStatus(paper.id, { detail: 'cancelled before it was indexed' });
+    }
+  }
+  summary.report = [...report.values()];
+  summary.failed = summary.report.filter((entry) => entry.status === 'failed').length;
+  progress.phase = 'done';
+  emit();
+  return ok(summary);
+}
