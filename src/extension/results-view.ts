@@ -55,6 +55,11 @@ export class ResultsView implements vscode.WebviewViewProvider, vscode.Disposabl
     return this.state;
   }
 
+  /** Whether the view is on screen. */
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
   setState(state: ViewState): void {
     this.state = state;
     this.stateEmitter.fire(state);
