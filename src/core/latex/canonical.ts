@@ -174,10 +174,10 @@ function spellOperators(tokens: readonly Token[]): Token[] {
 // Rule 2: structure rules over brace groups
 
 /** A token, or a brace group (its items; the braces are implicit). */
-type Node = Token | Node[];
+export type Node = Token | Node[];
 
-/** Brace groups as nested arrays (braces balanced by rule 1); unclosed groups close at the end. */
-function parseGroups(tokens: readonly Token[]): Node[] | undefined {
+/** Brace groups as nested arrays (unmatched `}` are skipped); unclosed groups close at the end; undefined when too deep. */
+export function parseGroups(tokens: readonly Token[]): Node[] | undefined {
   const root: Node[] = [];
   const stack: Node[][] = [root];
   for (const token of tokens) {
@@ -193,7 +193,7 @@ function parseGroups(tokens: readonly Token[]): Node[] | undefined {
   return root;
 }
 
-function flatten(items: readonly Node[], out: Token[] = []): Token[] {
+export function flatten(items: readonly Node[], out: Token[] = []): Token[] {
   for (const item of items) {
     if (typeof item === 'string') out.push(item);
     else {
@@ -205,8 +205,8 @@ function flatten(items: readonly Node[], out: Token[] = []): Token[] {
   return out;
 }
 
-const isScript = (node: Node | undefined): boolean => node === '^' || node === '_';
-const isGroup = (node: Node | undefined): node is Node[] => Array.isArray(node);
+export const isScript = (node: Node | undefined): boolean => node === '^' || node === '_';
+export const isGroup = (node: Node | undefined): node is Node[] => Array.isArray(node);
 
 function isLetterOrDigit(token: Token): boolean {
   if (token.length !== 1) return false;
