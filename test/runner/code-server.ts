@@ -3,7 +3,7 @@
 // the whole code-server process group is killed on stop, on exit and on SIGINT/SIGTERM, so a hang
 // fails the tier instead of blocking CI. Recipe: /work/shared/notes/real-vscode.md.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -43,7 +43,7 @@ export interface CodeServer {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
-  /** Fresh per start: user data, extensions, config, log. Removed on stop unless `keepState`. */
+  /** Fresh per start: user data, extensions, config, log. Removed on stop. */
   stateDir: string;
   logFile: string;
   stop(): Promise<void>;
@@ -55,8 +55,6 @@ export interface StartOptions {
   /** Added to (and overriding) the quiet defaults in the fresh settings.json. */
   settings?: Record<string, unknown>;
   readyTimeoutMs?: number;
-  /** Keep the state folder after stop (to read logs). */
-  keepState?: boolean;
 }
 
 /** Process groups started here that are still alive: killed if this process exits or is interrupted. */
@@ -111,6 +109,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startCodeServer(options: StartOptions = {}): Promise<CodeServer> {
   installExitHooks();
   const executable = codeServerExecutable();
+  if (!existsSync(executable)) throw new Error(`no code-server at ${executable}: run bash scripts/setup-vscode.sh`);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'formula-lens-code-server-'));
   const userDataDir = path.join(stateDir, 'data');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -141,12 +140,16 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...options.env } },
   );
   closeSync(log);
+  /** Why code-server cannot be used: it did not start, exited, or never answered. */
+  let failure: string | undefined;
+  child.once('error', (error) => (failure = `code-server did not start: ${error.message}`));
+  child.once('exit', (code, signal) => (failure = `code-server exited (code ${code}, signal ${signal})`));
   const pgid = child.pid;
-  if (pgid === undefined) throw new Error(`could not start ${executable} (run scripts/setup-vscode.sh)`);
+  if (pgid === undefined) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw new Error(`could not start ${executable}`);
+  }
   liveGroups.add(pgid);
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `code-server exited (code ${code}, signal ${signal}); log: ${logFile}`));
-  child.once('error', (error) => (exited = `code-server failed to start: ${error.message}`));
 
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -154,25 +157,24 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
     for (let waited = 0; waited < 5_000 && groupAlive(pgid); waited += 100) await sleep(100);
     killGroup(pgid, 'SIGKILL');
     liveGroups.delete(pgid);
-    if (!options.keepState) rmSync(stateDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (!exited) {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!failure) {
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return { url, port, stateDir, logFile, stop };
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`code-server was not ready on ${url} within ${options.readyTimeoutMs ?? 30_000} ms`);
-    }
-    await sleep(200);
+    if (Date.now() > deadline) failure = `code-server was not ready on ${url} within ${readyTimeoutMs} ms`;
+    else await sleep(200);
   }
+  const logTail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
   await stop();
-  throw new Error(exited);
+  throw new Error(`${failure}; its log ends:\n${logTail}`);
 }
 
 export interface WorkbenchOptions {
