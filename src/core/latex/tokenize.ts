@@ -10,6 +10,15 @@
 
 export type Token = string;
 
+/** Vocabulary entries that no LaTeX produces (the lexer never emits `[`+letters+`]` as one token). */
+export const specialTokens = {
+  padding: '[PAD]',
+  unknown: '[UNK]',
+  begin: '[BOS]',
+  end: '[EOS]',
+  mask: '[MASK]',
+} as const;
+
 /** Inputs longer than this are refused: a formula is at most a few thousand characters. */
 export const maxFormulaChars = 50_000;
 
@@ -71,7 +80,7 @@ function lexControlSequence(latex: string, start: number, tokens: Token[]): numb
   while (i < length && isAsciiLetter(latex.charCodeAt(i))) i++;
   const name = latex.slice(start, i);
   if (name === '\\begin' || name === '\\end') {
-    const environment = /^\s*\{\s*([A-Za-z]+\*?)\s*\}/.exec(latex.slice(i, i + 80));
+    const environment = /^[ \t\n\r\f]*\{[ \t\n\r\f]*([A-Za-z]+\*?)[ \t\n\r\f]*\}/.exec(latex.slice(i, i + 80));
     if (environment) {
       tokens.push(`${name}{${environment[1]}}`);
       return i + environment[0].length;
@@ -182,7 +191,8 @@ function parseDefinition(tokens: readonly Token[], start: number, head: Token, t
     let optional: Token[] | undefined;
     const count = readBracketed(tokens, j);
     if (count) {
-      parameters = Math.min(9, Number(count[0].join('')) || 0);
+      const digits = count[0].join('');
+      parameters = /^[0-9]$/.test(digits) ? Number(digits) : 0;
       j = count[1];
       const defaultValue = readBracketed(tokens, j);
       if (defaultValue) [optional, j] = defaultValue;
