@@ -91,6 +91,8 @@ export function findMathAt(
   if (typeof text !== 'string' || !Number.isInteger(offset) || offset < 0 || offset > text.length) return undefined;
   const settings = { ...defaults, ...options };
   const window = cursorWindow(text, offset, settings);
+  // A window cut mid-line (a line longer than maxWindowChars) starts at an unknown $ parity.
+  if (window.from > 0 && text.charCodeAt(window.from - 1) !== NEWLINE) return undefined;
   const { regions } = scanMath(text, {
     language,
     from: window.from,

@@ -48,11 +48,15 @@ export type DefinitionRead =
 
 const oneLine = (source: string) => stripComments(source).replace(/\s*\n\s*/g, ' ').trim();
 
+/** Names a definition may not take: reading them so means the source is broken, not redefining TeX. */
+const reservedNames = new Set(['\\begin', '\\end', ...[...definitionCommands].map((name) => '\\' + name)]);
+
 /** `{\name}` or `\name` as a command name, or undefined. */
 function commandName(text: string, i: number): { name: string; end: number } | undefined {
   const argument = readArgument(text, i);
   const name = argument?.content.trim();
-  return argument && name && /^\\(?:[A-Za-z@]+|[^A-Za-z@\s])$/.test(name) ? { name, end: argument.end } : undefined;
+  const valid = name && /^\\(?:[A-Za-z@]+|[^A-Za-z@\s])$/.test(name) && !reservedNames.has(name);
+  return argument && valid ? { name, end: argument.end } : undefined;
 }
 
 /**

@@ -344,7 +344,7 @@ class FormulaWalk {
 const preferredMainNames = ['main.tex', 'paper.tex', 'ms.tex', 'article.tex', 'thesis.tex'];
 
 /** `.tex` files of a folder and its subfolders (bounded), shallowest first. */
-async function texFiles(folder: string, depth = 2, budget = { entries: 5000 }): Promise<string[]> {
+async function texFiles(folder: string, depth: number, budget = { entries: 5000 }): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(folder, { withFileTypes: true });
@@ -385,10 +385,14 @@ export async function findMainFile(input: string, maxBytes = defaultMaxFileBytes
     }
     return { ok: false, reason: `${input}: '% !TEX root' chain longer than 4 files` };
   }
+  // The folder itself first; its subfolders only when it holds no main file.
   const candidates: string[] = [];
-  for (const file of await texFiles(absolute)) {
-    const read = await readSource(file, maxBytes);
-    if (read.ok && isMainSource(read.value.text)) candidates.push(file);
+  for (const depth of [0, 2]) {
+    for (const file of await texFiles(absolute, depth)) {
+      const read = await readSource(file, maxBytes);
+      if (read.ok && isMainSource(read.value.text)) candidates.push(file);
+    }
+    if (candidates.length) break;
   }
   if (candidates.length === 0) return { ok: false, reason: `${input}: no .tex file with \\documentclass and \\begin{document}` };
   const depthOf = (file: string) => path.relative(absolute, file).split(path.sep).length;
