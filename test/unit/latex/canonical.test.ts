@@ -97,8 +97,8 @@ test('corpus sample: idempotent, total, and what rendered still renders', { skip
       const once = canonicalize(tokenized.tokens, options);
       assert.deepEqual(canonicalize(once, options), once, formula.latex);
     }
-    // Rendering is checked on the first 800 (KaTeX dominates the time); align bodies need their environment.
-    if (checkedRendering < 800 && formula.env === 'equation') {
+    // Rendering is checked on the first 300 (KaTeX dominates the time); align bodies need their environment.
+    if (checkedRendering < 300 && formula.env === 'equation') {
       const source = detokenize(tokenized.tokens);
       if (!renders(source)) continue;
       checkedRendering++;
@@ -106,5 +106,5 @@ test('corpus sample: idempotent, total, and what rendered still renders', { skip
       assert.ok(renders(output), `${source}\n  became ${output}`);
     }
   }
-  assert.ok(checkedRendering > 300, `only ${checkedRendering} formulas checked by rendering`);
+  assert.ok(checkedRendering > 150, `only ${checkedRendering} formulas checked by rendering`);
 });
