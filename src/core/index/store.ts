@@ -73,12 +73,40 @@ export class FormulaIndex {
    * metadata; another model's or format's index is refused, or started afresh with `onMismatch: 'rebuild'`.
    */
   static open(directory: string, options: IndexOptions): Result<OpenedIndex, IndexError> {
-    const parameters: GraphParameters = {
-      dimensions: options.dimensions,
-      m: options.m ?? 16,
-      efConstruction: options.efConstruction ?? 200,
-    };
     const databaseFile = path.join(directory, metadataFileName);
+    return FormulaIndex.withLock(directory, databaseFile, (lock) =>
+      FormulaIndex.openOwned(directory, databaseFile, lock, options, graphParameters(options)),
+    );
+  }
+
+  /**
+   * Opens an index that must exist, with the model and dimensions it was built with: for reading
+   * it whatever the current model (info, export).
+   */
+  static openExisting(directory: string): Result<OpenedIndex, IndexError> {
+    const databaseFile = path.join(directory, metadataFileName);
+    if (!existsSync(databaseFile)) return fail({ kind: 'missing', message: `No index in ${directory} (no ${metadataFileName}).` });
+    return FormulaIndex.withLock(directory, databaseFile, (lock) => {
+      let manifest: Manifest | undefined;
+      try {
+        const metadata = MetadataStore.open(databaseFile, false);
+        manifest = metadata.manifest();
+        metadata.close();
+      } catch (error) {
+        return fail({ kind: 'corrupt', message: `The index metadata ${databaseFile} is damaged (${errorMessage(error)}). ${rebuildHint(directory)}` });
+      }
+      if (!manifest) return fail({ kind: 'missing', message: `No index in ${directory} (its manifest is empty).` });
+      const options = { modelFingerprint: manifest.modelFingerprint, dimensions: manifest.dimensions };
+      return FormulaIndex.openOwned(directory, databaseFile, lock, options, graphParameters(options));
+    });
+  }
+
+  /** Takes ownership of the folder for `body`; gives it back when `body` fails. */
+  private static withLock(
+    directory: string,
+    databaseFile: string,
+    body: (lock: OwnerLock) => Result<OpenedIndex, IndexError>,
+  ): Result<OpenedIndex, IndexError> {
     let lock: Result<OwnerLock, { ownerPid: number }>;
     try {
       mkdirSync(directory, { recursive: true });
@@ -92,7 +120,7 @@ export class FormulaIndex {
         message: `The index in ${directory} is in use by process ${lock.reason.ownerPid}; close it (or delete ${directory}/owner.lock if no such process runs).`,
       });
     }
-    const opened = FormulaIndex.openOwned(directory, databaseFile, lock.value, options, parameters);
+    const opened = body(lock.value);
     if (!opened.ok) lock.value.release();
     return opened;
   }
@@ -115,10 +143,12 @@ export class FormulaIndex {
     try {
       metadata = MetadataStore.open(databaseFile, true);
     } catch (error) {
-      return fail({
-        kind: 'corrupt',
-        message: `The index metadata ${databaseFile} is damaged (${errorMessage(error)}). ${rebuildHint(directory)}`,
-      });
+      const problem = `The index metadata ${databaseFile} is damaged (${errorMessage(error)})`;
+      if (options.onMismatch !== 'rebuild') return fail({ kind: 'corrupt', message: `${problem}. ${rebuildHint(directory)}` });
+      removeIndexFiles(directory);
+      return withNotices(FormulaIndex.openOwned(directory, databaseFile, lock, { ...options, onMismatch: 'refuse' }, parameters), [
+        `${problem}: started a new, empty index.`,
+      ]);
     }
     const found = metadata.manifest();
     const mismatch = found && describeMismatch(found, options);
@@ -344,6 +374,10 @@ export class FormulaIndex {
       generation: this.manifestState.generation,
     };
   }
+}
+
+function graphParameters(options: IndexOptions): GraphParameters {
+  return { dimensions: options.dimensions, m: options.m ?? 16, efConstruction: options.efConstruction ?? 200 };
 }
 
 function describeMismatch(found: Manifest, options: IndexOptions): Pick<IndexError, 'kind' | 'message'> | undefined {

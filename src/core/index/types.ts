@@ -73,7 +73,7 @@ export interface IndexOptions {
   /** sha256 of the encoder's .onnx bytes; an index built by another model is never mixed in. */
   modelFingerprint: string;
   dimensions: number;
-  /** When the index on disk was built by another model or format: refuse (default) or start empty. */
+  /** When the index on disk was built by another model or format, or is damaged: refuse (default) or start empty. */
   onMismatch?: 'refuse' | 'rebuild';
   /** HNSW build parameters (defaults: M 16, efConstruction 200). */
   m?: number;
@@ -101,6 +101,8 @@ export type IndexErrorKind =
   | 'format-mismatch'
   /** A file is damaged beyond automatic repair. */
   | 'corrupt'
+  /** No index in the folder (when opening an existing one). */
+  | 'missing'
   /** Another live process has the index open (one process at a time: the engine, or the CLI). */
   | 'busy'
   /** Bad arguments: wrong embedding size, duplicate paper ids, non-finite numbers. */

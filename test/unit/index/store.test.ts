@@ -195,3 +195,31 @@ test('one process at a time: a second opener is told who holds the index', () =>
   index.close();
   open(directory).index.close();
 });
+
+test('asked to rebuild, a damaged index starts afresh instead of failing', () => {
+  const directory = freshFolder();
+  const { index } = open(directory);
+  index.update({ add: [paper('a', 5, 1)] });
+  index.close();
+  writeFileSync(path.join(directory, 'metadata.sqlite'), 'not a database, just text '.repeat(400));
+  const { index: fresh, notices } = open(directory, { onMismatch: 'rebuild' });
+  assert.equal(fresh.stats().formulas, 0);
+  assert.match(notices.join('\n'), /damaged.*started a new, empty index/);
+  fresh.update({ add: [paper('b', 2, 2)] });
+  assert.equal(fresh.stats().papers, 1);
+  fresh.close();
+});
+
+test('an existing index opens with the model it was built with; a missing one is a typed error', () => {
+  const directory = freshFolder();
+  const { index } = open(directory);
+  index.update({ add: [paper('a', 4, 1)] });
+  index.close();
+  const existing = FormulaIndex.openExisting(directory);
+  assert.ok(existing.ok);
+  assert.equal(existing.value.index.stats().modelFingerprint, options.modelFingerprint);
+  assert.equal([...existing.value.index.allFormulas()].length, 4);
+  existing.value.index.close();
+  const missing = FormulaIndex.openExisting(freshFolder());
+  assert.equal(!missing.ok && missing.reason.kind, 'missing');
+});

@@ -1,0 +1,139 @@
+// The bundled default library: formulas and metadata of openly licensed documents shipped in
+// data/default-library/papers.jsonl.gz (see its ATTRIBUTION.md). Their vectors depend on the encoder
+// model, so they are built on first use into a per-model cache folder, with progress, and reused after.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { FormulaIndex, type OpenedIndex } from '../index/store';
+import type { IndexError } from '../index/types';
+import { fail, ok, type Result } from '../library/types';
+import { indexPapers, type BuildOptions, type PaperFormulas } from './build';
+import type { FormulaEmbedder } from './embedder';
+
+/** One line of papers.jsonl.gz. */
+export interface BundledRecord {
+  /** The corpus record id (arXiv id, `gh:owner/repo:…`, `debian:…`). */
+  id: string;
+  title: string;
+  authors: string[];
+  year?: number;
+  url?: string;
+  eprint?: string;
+  /** `github:owner/repo` or `debian:r-cran-…`. */
+  source: string;
+  /** The file inside the source. */
+  path: string;
+  license: string;
+  macros: string;
+  formulas: { latex: string; env: string; section?: string; inline: boolean }[];
+}
+
+export const defaultLibraryName = 'default';
+const completeMarker = 'library.sha256';
+
+/** data/default-library/papers.jsonl.gz of this checkout or installed extension, found from this file upwards. */
+export function defaultLibraryFile(start: string = __dirname): string | undefined {
+  for (let directory = start; ; directory = path.dirname(directory)) {
+    const candidate = path.join(directory, 'data', 'default-library', 'papers.jsonl.gz');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(directory) === directory) return undefined;
+  }
+}
+
+/** Where built indexes are cached: $FORMULA_LENS_CACHE, else $XDG_CACHE_HOME/formula-lens, else ~/.cache/formula-lens. */
+export function defaultCacheRoot(): string {
+  if (process.env.FORMULA_LENS_CACHE) return process.env.FORMULA_LENS_CACHE;
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'formula-lens');
+}
+
+/** The cache folder of the default index for one encoder model. */
+export function defaultIndexDirectory(modelFingerprint: string, cacheRoot = defaultCacheRoot()): string {
+  return path.join(cacheRoot, `default-index-${modelFingerprint.slice(0, 16)}`);
+}
+
+/** Parses the bundled file into papers ready for indexing; a damaged file is a typed error. */
+export function readDefaultLibrary(file: string): Result<PaperFormulas[], string> {
+  let lines: string[];
+  try {
+    lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
+  } catch (error) {
+    return fail(`${file} is unreadable (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const papers: PaperFormulas[] = [];
+  for (const [number, line] of lines.entries()) {
+    let record: BundledRecord;
+    try {
+      record = JSON.parse(line) as BundledRecord;
+      if (typeof record.id !== 'string' || !Array.isArray(record.formulas)) throw new Error('not a library record');
+    } catch (error) {
+      return fail(`${file}, record ${number + 1}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    papers.push({
+      paper: {
+        id: record.id,
+        library: defaultLibraryName,
+        title: record.title,
+        authors: record.authors,
+        year: record.year === undefined ? undefined : String(record.year),
+        url: record.url,
+        eprint: record.eprint,
+        sourcePath: `${record.source}/${record.path}`,
+        macros: record.macros,
+        license: record.license,
+        contentHash: createHash('sha256').update(line).digest('hex'),
+      },
+      formulas: record.formulas.map((formula) => ({ ...formula, file: record.path })),
+    });
+  }
+  return ok(papers);
+}
+
+export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
+  cacheRoot?: string;
+  /** The bundled file (default: found from this module's folder). */
+  libraryFile?: string;
+}
+
+/**
+ * Opens the default index for the embedder's model, building (or finishing) it first when the cache
+ * does not hold a complete one for the current bundled file. An interrupted build resumes where it stopped.
+ */
+export async function openDefaultIndex(
+  embedder: FormulaEmbedder,
+  options: DefaultIndexOptions = {},
+): Promise<Result<OpenedIndex & { built: boolean }, IndexError>> {
+  const file = options.libraryFile ?? defaultLibraryFile();
+  if (!file) return fail({ kind: 'io', message: 'The bundled default library (data/default-library/papers.jsonl.gz) is not installed.' });
+  const directory = defaultIndexDirectory(embedder.model.fingerprint, options.cacheRoot);
+  const opened = FormulaIndex.open(directory, {
+    modelFingerprint: embedder.model.fingerprint,
+    dimensions: embedder.dimensions,
+    onMismatch: 'rebuild', // a cache: rebuilding is always right
+  });
+  if (!opened.ok) return opened;
+  const librarySha = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const marker = path.join(directory, completeMarker);
+  // A reset or repair on open (notices) means the cached index may not hold the whole library any more.
+  const complete = opened.value.notices.length === 0 && existsSync(marker) && readFileSync(marker, 'utf8').trim() === librarySha;
+  if (complete) return ok({ ...opened.value, built: false });
+
+  const { index } = opened.value;
+  const closeAndFail = (error: IndexError) => {
+    index.close();
+    return fail(error);
+  };
+  const papers = readDefaultLibrary(file);
+  if (!papers.ok) return closeAndFail({ kind: 'corrupt', message: papers.reason });
+  const wanted = new Set(papers.value.map(({ paper }) => paper.id));
+  const stale = index.papers().filter((paper) => !wanted.has(paper.id)).map((paper) => paper.id);
+  if (stale.length) {
+    const removed = index.update({ remove: stale });
+    if (!removed.ok) return closeAndFail(removed.reason);
+  }
+  const built = await indexPapers(index, embedder, papers.value, { onProgress: options.onProgress });
+  if (!built.ok) return closeAndFail(built.reason);
+  writeFileSync(marker, librarySha + '\n');
+  return ok({ ...opened.value, built: true });
+}
