@@ -175,12 +175,43 @@ export function locateProblems(problems: MacroCollection['problems'], lines: Lin
 export function macroString(definitions: readonly MacroDefinition[]): string {
   const byName = new Map<string, MacroDefinition>();
   for (const definition of definitions) {
-    const key = (definition.definer.includes('environment') ? 'env:' : '') + definition.name;
+    // `\@foo` names are package internals: a formula cannot call them (@ is not a letter there).
+    if (definition.name.includes('@')) continue;
+    const key = definitionKey(definition);
     if (definition.definer === 'providecommand' && byName.has(key)) continue;
     byName.delete(key); // re-insert, so the string keeps definition order
     byName.set(key, definition);
   }
   return [...byName.values()].map((definition) => definition.text).join('\n');
+}
+
+/** Commands and environments share no namespace: `\proof` and `{proof}` are different names. */
+const definitionKey = (definition: MacroDefinition) => (definition.definer.includes('environment') ? 'env:' : '') + definition.name;
+
+/** The names a piece of LaTeX calls: `\name` for commands, `env:name` for environments. */
+function namesUsedIn(latex: string): string[] {
+  return [...latex.matchAll(/\\begin\s*\{\s*([A-Za-z@*]+)\s*\}|\\([A-Za-z@]+|[^A-Za-z@\s])/g)].map((match) =>
+    match[1] ? 'env:' + match[1] : '\\' + match[2],
+  );
+}
+
+/**
+ * The definitions of `macros` (one per line) that `formulas` use, directly or through other
+ * definitions, in their original order: the corpus `macros` field is filtered the same way.
+ */
+export function macrosUsedBy(macros: string, formulas: readonly string[]): string {
+  const definitions = collectMacros(macros).definitions;
+  const byKey = new Map(definitions.map((definition) => [definitionKey(definition), definition]));
+  const used = new Set<MacroDefinition>();
+  const pending = formulas.flatMap(namesUsedIn);
+  // Each definition is expanded once, so a recursive definition ends the walk instead of looping it.
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    const definition = byKey.get(name);
+    if (!definition || used.has(definition)) continue;
+    used.add(definition);
+    pending.push(...namesUsedIn(definition.text));
+  }
+  return definitions.filter((definition) => used.has(definition)).map((definition) => definition.text).join('\n');
 }
 
 /** Shorthands hep-th papers use without a preamble; applied unless a document defines the name otherwise. */

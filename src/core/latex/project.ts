@@ -13,6 +13,7 @@ import {
   definitionCommands,
   locateProblems,
   macroString,
+  macrosUsedBy,
   recordDefinition,
   shorthandsFrom,
 } from './macros';
@@ -415,6 +416,7 @@ export async function extractProject(input: string, options: ExtractOptions = {}
   if (!loaded?.ok) return { ok: false, reason: `${main.value}: ${loaded?.reason ?? 'unreadable'}` };
   const walk = new FormulaWalk(reader, shorthandsFrom(reader.definitions), settings);
   walk.walk(main.value, root, [main.value], false, true);
+  const macros = macroString(reader.definitions);
   return {
     ok: true,
     value: {
@@ -422,7 +424,8 @@ export async function extractProject(input: string, options: ExtractOptions = {}
       mainFile: main.value,
       files: [...reader.texts].filter(([, result]) => result.ok).map(([file]) => reader.relative(file)),
       info: walk.info,
-      macros: macroString(reader.definitions),
+      macros,
+      usedMacros: macrosUsedBy(macros, walk.formulas.map((formula) => formula.latex)),
       formulas: walk.formulas,
       problems: reader.problems,
     },

@@ -70,6 +70,8 @@ export interface LatexProject {
   info: PaperInfo;
   /** The document's macro definitions, one per line (the corpus `macros` format). */
   macros: string;
+  /** Those of `macros` that the formulas use (transitively), as the corpus `macros` field holds them. */
+  usedMacros: string;
   formulas: ExtractedFormula[];
   problems: LatexProblem[];
 }

@@ -24,6 +24,7 @@ test('corpus records written as LaTeX projects are extracted back unchanged', { 
     .map((line) => JSON.parse(line) as CorpusRecord);
   assert.ok(records.length >= 40);
   let formulas = 0;
+  const macros = { record: 0, recovered: 0 };
   for (const [index, record] of records.entries()) {
     const folder = path.join(scratch, String(index));
     const expected = writeProject(record, folder, index);
@@ -35,8 +36,17 @@ test('corpus records written as LaTeX projects are extracted back unchanged', { 
     assert.equal(project.info.title, plainText(escapeText(record.title ?? '')), `${record.id}: title`);
     const macroLines = new Set(project.macros.split('\n').filter(Boolean));
     for (const line of macroLines) assert.ok(record.macros.includes(line), `${record.id}: macro ${line} comes from the record`);
+    // The record's macros are already filtered to those its formulas use: filtering again keeps them.
+    const recordLines = new Set(record.macros.split('\n').filter(Boolean));
+    const usedLines = project.usedMacros.split('\n').filter(Boolean);
+    assert.ok(usedLines.every((line) => macroLines.has(line)), `${record.id}: used macros are macros`);
+    macros.record += recordLines.size;
+    macros.recovered += usedLines.filter((line) => recordLines.has(line)).length;
     assert.ok(project.files.includes(index % 2 ? 'paper-macros.sty' : 'macros.tex'), `${record.id}: macros file read`);
     formulas += found.length;
   }
   assert.ok(formulas > 1000, `${formulas} formulas compared`);
+  // Unrecovered lines are broken definitions, duplicates (a later definition of a name wins) and
+  // definitions the corpus kept by matching words (`\Ob` for `\text{Ob}`) that no formula calls.
+  assert.ok(macros.recovered >= 0.9 * macros.record, `${macros.recovered} of ${macros.record} macro lines recovered`);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { collectMacros, macroString, shorthandsFrom } from '../../../src/core/latex';
+import { collectMacros, macroString, macrosUsedBy, shorthandsFrom } from '../../../src/core/latex';
 
 const lines = (source: string) => macroString(collectMacros(source).definitions).split('\n');
 
@@ -86,4 +86,26 @@ test('recursive and mutually recursive macros are text: collecting and resolving
   assert.equal(definitions.length, 4);
   const shorthands = shorthandsFrom(definitions);
   for (const name of ['a', 'b', 'c', 'd']) assert.equal(shorthands.commands.get(name), undefined, name);
+});
+
+test('macrosUsedBy keeps the definitions formulas call, through other definitions, in order', () => {
+  const macros = [
+    '\\newcommand{\\R}{\\mathbb{R}}',
+    '\\newcommand{\\vx}{\\mathbf{x}}',
+    '\\newcommand{\\norm}[1]{\\lVert #1 \\rVert_{\\R}}',
+    '\\def\\unused{u}',
+    '\\def\\loop{\\loop}',
+    '\\newenvironment{eqn}{\\begin{equation}}{\\end{equation}}',
+  ].join('\n');
+  assert.equal(macrosUsedBy(macros, ['\\norm{x} + \\loop']), [
+    '\\newcommand{\\R}{\\mathbb{R}}',
+    '\\newcommand{\\norm}[1]{\\lVert #1 \\rVert_{\\R}}',
+    '\\def\\loop{\\loop}',
+  ].join('\n'));
+  assert.equal(macrosUsedBy(macros, ['\\begin{eqn} \\vx \\end{eqn}']).split('\n').length, 2);
+  assert.equal(macrosUsedBy(macros, ['x + y']), '');
+});
+
+test('package internals (names with @) are left out of the macro string', () => {
+  assert.deepEqual(lines('\\def\\@maketitle{x}\n\\newcommand{\\R}{\\mathbb{R}}'), ['\\newcommand{\\R}{\\mathbb{R}}']);
 });

@@ -54,6 +54,12 @@ describe('extractProject on the fixture paper (macros in a .sty and a macros.tex
     }
   });
 
+  test('usedMacros keeps only what the formulas call: no \\be/\\ee shorthands, no unused \\eps', async () => {
+    const used = (await extract(fixture)).usedMacros.split('\n');
+    assert.equal(used.length, 9); // \R \E \argmin \tr \norm \vx \vw \loss \ip
+    assert.ok(!used.some((line) => /\\(be|ee|eps)\b/.test(line)), used.join('\n'));
+  });
+
   test('returns every display formula and the long inline ones, with file, line, section and env', async () => {
     const { formulas } = await extract(fixture);
     assert.deepEqual(
