@@ -6,7 +6,6 @@ and for the token TF-IDF baseline, so the two can be read side by side."""
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from typing import Callable
 
@@ -15,6 +14,7 @@ import torch
 from torch import nn
 
 from data import Documents, sample_triples, to_input
+from tokenizer import TokenizeError, lex, tokenize_formula
 
 EVALUATION_TRIPLES = 10_000
 RETRIEVAL_QUERIES = 2_000
@@ -94,14 +94,6 @@ def evaluate_encoder(model: nn.Module, bitmaps: torch.Tensor, documents: Documen
     return measures
 
 
-LATEX_TOKEN = re.compile(r'\\[A-Za-z@]+\*?|\\.|\S')
-
-
-def latex_tokens(latex: str) -> list[str]:
-    """Control words, control symbols and single characters, the lexical units of TeX's math mode."""
-    return LATEX_TOKEN.findall(latex)
-
-
 def ngrams(tokens: list[str], longest: int = 3) -> Counter:
     return Counter(' '.join(tokens[i:i + n]) for n in range(1, longest + 1) for i in range(len(tokens) - n + 1))
 
@@ -109,9 +101,9 @@ def ngrams(tokens: list[str], longest: int = 3) -> Counter:
 class TfidfBaseline:
     """Token 1–3-gram TF-IDF vectors (smoothed idf, L2-normalised) of the split's formulas, cosine similarity."""
 
-    def __init__(self, latex_of_row: dict[int, str], documents: Documents):
+    def __init__(self, tokens_of_row: Callable[[int], list[str]], documents: Documents):
         rows = documents.all_rows()
-        counts = [ngrams(latex_tokens(latex_of_row[int(row)])) for row in rows]
+        counts = [ngrams(tokens_of_row(int(row))) for row in rows]
         frequency = Counter(term for count in counts for term in count)
         vocabulary = {term: i for i, term in enumerate(frequency)}
         idf = {term: math.log((1 + len(rows)) / (1 + df)) + 1 for term, df in frequency.items()}
@@ -141,7 +133,15 @@ class TfidfBaseline:
         return {**triple_measures(self.similarity, triples), **retrieval_measures(self.scores, documents, queries)}
 
 
-def latex_by_row(rows: list[dict], corpus: dict[str, dict]) -> dict[int, str]:
-    """The LaTeX source of each dataset row, looked up in the corpus record it came from."""
-    return {i: corpus[row['record']]['formulas'][row['formula']]['latex'] for i, row in enumerate(rows)}
+def corpus_tokens(rows: list[dict], corpus: dict[str, dict]) -> Callable[[int], list[str]]:
+    """The tokens of a dataset row's formula, by the project's tokenizer with its document's macros
+    expanded (the renderer expands them too, so both sides see the same formula)."""
+    def tokens(row: int) -> list[str]:
+        record = corpus[rows[row]['record']]
+        latex = record['formulas'][rows[row]['formula']]['latex']
+        try:
+            return tokenize_formula(latex, record.get('macros') or '')[0]
+        except TokenizeError:
+            return lex(latex)
+    return tokens
 

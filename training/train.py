@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from data import SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, sample_pairs, sample_triples, to_input  # noqa: E402
 from encoders import ARCHITECTURES, HEIGHT, WIDTH, build, parameter_count  # noqa: E402
-from evaluate import TfidfBaseline, evaluate_encoder, fixed_queries, fixed_triples, latex_by_row  # noqa: E402
+from evaluate import TfidfBaseline, corpus_tokens, evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
 from export import check_parity, export_onnx, fingerprint  # noqa: E402
 from losses import squared_triplet_loss, symmetric_info_nce  # noqa: E402
 
@@ -196,7 +196,7 @@ def command_evaluate(args: argparse.Namespace) -> None:
                          **evaluate_encoder(model_from_checkpoint(checkpoint), dataset.bitmaps, test, triples, queries)}
         torch.manual_seed(args.seed)
         results[f'untrained {arch}'] = evaluate_encoder(build(arch), dataset.bitmaps, test, triples, queries)
-    results['TF-IDF'] = TfidfBaseline(latex_by_row(dataset.rows, corpus), test).evaluate(test, triples, queries)
+    results['TF-IDF'] = TfidfBaseline(corpus_tokens(dataset.rows, corpus), test).evaluate(test, triples, queries)
     report = {'split': args.on, 'documents': len(test), 'formulas': test.formula_count,
               'triples': len(triples), 'queries': len(queries), 'renderer': dataset.renderer, 'results': results}
     print(f'{args.on} split: {len(test)} documents, {test.formula_count} formulas; '

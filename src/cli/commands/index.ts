@@ -1,5 +1,6 @@
 // The list of `formula-lens` subcommands, in the order `--help` shows them.
 import type { CliCommand } from '../command';
+import { datasetCommand } from './dataset';
 import { formulasCommand } from './formulas';
 
-export const commands: CliCommand[] = [formulasCommand];
+export const commands: CliCommand[] = [datasetCommand, formulasCommand];

@@ -1,0 +1,47 @@
+// Commands of common LaTeX packages that MathJax 3 lacks, as MathJax macro definitions
+// (name → body, [body, argument count] or [body, argument count, default of the optional first
+// argument]). Chosen from the most frequent unknown commands of the corpus outside hep-th.
+// A document's own definitions take precedence.
+export const shims: Record<string, string | [string, number] | [string, number, string]> = {
+  // Fractions, fonts and symbols from packages
+  nicefrac: ['{}^{#1}\\!/\\!{}_{#2}', 2], // nicefrac
+  unitfrac: ['#1\\,{}^{#2}\\!/\\!{}_{#3}', 3, ''], // units
+  mathbbm: ['\\mathbb{#1}', 1], // bbm
+  mathds: ['\\mathbb{#1}', 1], // dsfont
+  bm: ['\\boldsymbol{#1}', 1], // bm
+  textsc: ['\\text{#1}', 1], // no small capitals in MathJax's fonts
+  llbracket: '[\\![', // stmaryrd
+  rrbracket: ']\\!]',
+  sslash: '/\\!\\!/',
+  shortrightarrow: '\\rightarrow',
+  vcentcolon: '\\mathrel{:}', // mathtools
+  hdots: '\\ldots',
+  dag: '\\dagger', // text-and-math symbols MathJax has only under their math names
+  ddag: '\\ddagger',
+  // Wrappers whose content is what matters
+  ensuremath: ['#1', 1],
+  hiderel: ['#1', 1], // breqn (dmath)
+  tcboxmath: ['#1', 1], // tcolorbox: the frame is dropped
+  mathsmaller: ['#1', 1], // relsize
+  mathlarger: ['#1', 1],
+  smaller: '',
+  lefteqn: ['\\mathrlap{#1}', 1],
+  intertext: ['\\text{#1}\\\\', 1], // amsmath: a text line between aligned rows
+  shortintertext: ['\\text{#1}\\\\', 1], // mathtools
+  // Layout and spacing commands without visible output at our scale
+  xspace: '',
+  nn: '', // the usual \nonumber shorthand (hep-th)
+  displaybreak: ['', 1, ''],
+  allowbreak: '',
+  linebreak: ['', 1, ''],
+  qedhere: '',
+  postdisplaypenalty: '',
+  displaylimits: '',
+  smallskip: '',
+  noalign: ['', 1],
+  vspace: ['', 1],
+  sffamily: '',
+  footnotesize: '',
+  normalfont: '',
+  '-': '', // discretionary hyphen
+};
