@@ -2,5 +2,6 @@
 import type { CliCommand } from '../command';
 import { datasetCommand } from './dataset';
 import { formulasCommand } from './formulas';
+import { embedCommand } from './embed';
 
-export const commands: CliCommand[] = [datasetCommand, formulasCommand];
+export const commands: CliCommand[] = [datasetCommand, embedCommand, formulasCommand];
