@@ -82,6 +82,15 @@ function timeCursor({ findMathAt }: LatexReader, label: string, language: Markup
   console.log(`cursor lookup, ${label}: median ${(median * 1000).toFixed(0)} µs, p99 ${(p99 * 1000).toFixed(0)} µs (goal < 1000 µs)`);
 }
 
+/** collectMacros reads a whole document: what the engine pays when a document's text changes. */
+function timeMacroCollection({ collectMacros }: LatexReader): void {
+  const text = longDocument('latex', true);
+  const runs = 50;
+  const started = performance.now();
+  for (let run = 0; run < runs; run++) collectMacros(text);
+  console.log(`macro collection over the whole 10,000-line .tex: ${((performance.now() - started) / runs).toFixed(2)} ms`);
+}
+
 /** Writes projects to extract: corpus records when the corpus is here, copies of the fixture otherwise. */
 function writeProjects(folder: string): { folders: string[]; source: string } {
   const corpus = corpusPath();
@@ -121,6 +130,7 @@ export const bench: Bench = {
       timeCursor(reader, 'end of a 10,000-line .tex', 'latex', true);
       timeCursor(reader, 'end of a 10,000-line .tex without blank lines', 'latex', false);
       timeCursor(reader, 'end of a 10,000-line .md with code fences', 'markdown', true);
+      timeMacroCollection(reader);
       await timeExtraction(reader, scratch);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -142,6 +142,12 @@ describe('extractProject: includes', () => {
     assert.equal(none.ok, false);
   });
 
+  test('\\addbibresource and \\bibliography name the bib files, with .bib added where missing', async () => {
+    const folder = project({ 'main.tex': main('\\[ x \\]\n\\bibliography{a, lib/b}', '\\addbibresource[datatype=bibtex]{refs.bib}') });
+    const paper = await extract(folder);
+    assert.deepEqual(paper.info.bibFiles, ['refs.bib', 'a.bib', 'lib/b.bib'].map((file) => path.join(folder, file)));
+  });
+
   test('a file without \\documentclass is read as a fragment', async () => {
     const folder = project({ 'chapter.tex': '\\section{S}\n\\begin{equation} z \\end{equation}' });
     const paper = await extract(path.join(folder, 'chapter.tex'));
