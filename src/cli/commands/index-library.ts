@@ -1,0 +1,187 @@
+// `formula-lens index <folders…>`: indexes the papers of one or more library folders (.bib files,
+// LaTeX folders, arXiv e-prints, loose .tex) into a formula index, incrementally, with progress and
+// a per-entry report. Ctrl-C stops between batches and leaves a consistent index.
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { ExitCode, UsageError, type CliCommand } from '../command';
+import { FormulaIndex } from '../../core/index/store';
+import { indexLibrary, type LibraryProgress } from '../../core/library/index-library';
+import type { ReportEntry } from '../../core/library/types';
+import { openEmbedder } from '../../core/search/embedder';
+
+const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [options]
+
+Finds the papers in the library folders (.bib entries matched to LaTeX folders, arXiv e-prints
+(.tar.gz/.tgz/.gz) named after the cite key or arXiv id or given in the entry's file/source field,
+and loose .tex files), reads every formula, renders and embeds them, and adds them to the index.
+Unchanged papers are skipped; papers gone from the library leave the index.
+
+Options:
+  --index DIR        the index folder (default <first folder>/.formula-lens/index)
+  --cache DIR        unpacked e-prints and downloads (default <first folder>/.formula-lens/cache)
+  --library NAME     the library's name in the index (default: the first folder's name)
+  --report           print the per-entry report: indexed / unchanged / no source / pdf only / failed + reason
+  --allow-network    download missing arXiv e-prints (one request per 3 s)
+  --arxiv-url URL    where e-prints are downloaded from (default https://arxiv.org/e-print/)
+  --model M          see (default), bee, or the path of an encoder .onnx
+  --workers N        render worker threads (default: the number of cores)
+  --batch N          formulas per atomic index update (default 1000)
+  --rebuild          start the index afresh when it was built by another model or format`;
+
+interface Options {
+  folders: string[];
+  index?: string;
+  cache?: string;
+  library?: string;
+  report: boolean;
+  allowNetwork: boolean;
+  arxivUrl?: string;
+  model: string;
+  workers: number;
+  batch: number;
+  rebuild: boolean;
+}
+
+function positiveInteger(flag: string, value: string | undefined): number {
+  const number = Number(value);
+  if (!value || !Number.isInteger(number) || number < 1) throw new UsageError(`${flag} needs a positive whole number`);
+  return number;
+}
+
+function parse(args: string[]): Options {
+  const options: Options = { folders: [], report: false, allowNetwork: false, model: 'see', workers: availableParallelism(), batch: 1000, rebuild: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = () => {
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '--index': options.index = value(); break;
+      case '--cache': options.cache = value(); break;
+      case '--library': options.library = value(); break;
+      case '--report': options.report = true; break;
+      case '--allow-network': options.allowNetwork = true; break;
+      case '--arxiv-url': options.arxivUrl = value(); break;
+      case '--model': options.model = value(); break;
+      case '--workers': options.workers = positiveInteger(arg, args[++i]); break;
+      case '--batch': options.batch = positiveInteger(arg, args[++i]); break;
+      case '--rebuild': options.rebuild = true; break;
+      default:
+        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+        options.folders.push(path.resolve(arg));
+    }
+  }
+  if (options.folders.length === 0) throw new UsageError('expects at least one library folder');
+  return options;
+}
+
+const duration = (seconds: number) =>
+  seconds >= 3600 ? `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`
+  : seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+  : `${Math.round(seconds)}s`;
+
+/** Progress on stderr: a redrawn bar on a terminal, plain lines (at most one per 10%) otherwise. */
+function progressPrinter(tty: boolean): (progress: LibraryProgress) => void {
+  let embeddingStarted = 0;
+  let lastTenth = -1;
+  return (progress) => {
+    if (progress.phase !== 'embedding') {
+      if (tty && progress.phase === 'done') process.stderr.write('\n');
+      else if (progress.phase !== 'done') process.stderr.write(`${progress.phase === 'planning' ? 'planning the library' : `reading ${progress.papersTotal} new or changed papers`}…\n`);
+      return;
+    }
+    const now = performance.now();
+    if (!embeddingStarted) embeddingStarted = now;
+    const share = progress.formulasTotal ? progress.formulasDone / progress.formulasTotal : 1;
+    const rate = progress.formulasDone / Math.max((now - embeddingStarted) / 1000, 1e-3);
+    const eta = progress.formulasDone > 0 ? ` ETA ${duration((progress.formulasTotal - progress.formulasDone) / rate)}` : '';
+    const counts = `${progress.papersDone}/${progress.papersTotal} papers, ${progress.formulasDone}/${progress.formulasTotal} formulas`;
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(share * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}${eta}   `);
+    } else if (Math.floor(share * 10) > lastTenth) {
+      lastTenth = Math.floor(share * 10);
+      process.stderr.write(`${counts}${eta}\n`);
+    }
+  };
+}
+
+const statusLabel: Record<ReportEntry['status'], string> = {
+  ready: 'not indexed',
+  indexed: 'indexed',
+  unchanged: 'unchanged',
+  'no-source': 'no source',
+  'pdf-only': 'pdf only',
+  failed: 'failed',
+  removed: 'removed',
+};
+
+function reportLine(entry: ReportEntry): string {
+  const formulas = entry.formulas !== undefined ? ` (${entry.formulas} formulas)` : '';
+  return `${statusLabel[entry.status].padEnd(11)}  ${entry.id}${formulas}: ${entry.detail}`;
+}
+
+export const indexLibraryCommand: CliCommand = {
+  name: 'index',
+  summary: 'index the papers of library folders (.bib, LaTeX folders, arXiv e-prints)',
+  help,
+  async run(args) {
+    const options = parse(args);
+    const home = path.join(options.folders[0]!, '.formula-lens');
+    const indexDir = path.resolve(options.index ?? path.join(home, 'index'));
+    const embedder = await openEmbedder({ encoder: { model: options.model }, renderWorkers: options.workers });
+    if (!embedder.ok) {
+      process.stderr.write(`formula-lens index: ${embedder.reason.message}\n`);
+      return ExitCode.failure;
+    }
+    const opened = FormulaIndex.open(indexDir, {
+      modelFingerprint: embedder.value.model.fingerprint,
+      dimensions: embedder.value.dimensions,
+      onMismatch: options.rebuild ? 'rebuild' : 'refuse',
+    });
+    if (!opened.ok) {
+      await embedder.value.close();
+      process.stderr.write(`formula-lens index: ${opened.reason.message}\n`);
+      return ExitCode.failure;
+    }
+    for (const notice of opened.value.notices) process.stderr.write(`${notice}\n`);
+    const controller = new AbortController();
+    const onInterrupt = () => {
+      process.stderr.write('\nstopping after the current batch (the index stays consistent)…\n');
+      controller.abort();
+    };
+    process.once('SIGINT', onInterrupt);
+    const started = performance.now();
+    try {
+      const result = await indexLibrary(options.folders, opened.value.index, embedder.value, {
+        library: options.library ?? path.basename(options.folders[0]!),
+        cacheDir: path.resolve(options.cache ?? path.join(home, 'cache')),
+        allowNetwork: options.allowNetwork,
+        arxiv: options.arxivUrl ? { baseUrl: options.arxivUrl } : undefined,
+        batchFormulas: options.batch,
+        signal: controller.signal,
+        onProgress: progressPrinter(process.stderr.isTTY === true),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (!result.ok) {
+        process.stderr.write(`formula-lens index: ${result.reason.message}\n`);
+        return ExitCode.failure;
+      }
+      const summary = result.value;
+      if (options.report) process.stdout.write(summary.report.map((entry) => reportLine(entry) + '\n').join(''));
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(
+        `${summary.cancelled ? 'cancelled: ' : ''}${summary.indexed} papers indexed (${summary.formulas} formulas, ${summary.degraded} degraded), ` +
+          `${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed in ${duration(seconds)}; index ${indexDir}\n`,
+      );
+      return summary.cancelled ? 130 : ExitCode.ok;
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+      opened.value.index.close();
+      await embedder.value.close();
+    }
+  },
+};
