@@ -6,6 +6,7 @@
   evaluate   test-split measures of checkpoints beside an untrained twin and the TF-IDF baseline
   export     ONNX export of a checkpoint, with a parity check against PyTorch
   benchmark  PyTorch inference and training speed on this CPU (JSON, read by bench/encode.bench.ts)
+  curve      a run's validation curve (history.jsonl) as a Markdown table, for the model card
 
 Run with /usr/bin/python3 (Debian's PyTorch 1.13 and onnx). See models/MODEL_CARD.md for the
 commands that made the shipped models."""
@@ -85,10 +86,10 @@ def command_fit(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     args.run.mkdir(parents=True, exist_ok=True)
     log = Log(args.run / 'train.log')
-    config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'seed', 'include_degraded')}
+    config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'seed', 'exclude_degraded')}
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
-    train = Documents(dataset, split, 'train', include_degraded=args.include_degraded)
+    train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
     validation = Documents(dataset, split, 'validation', include_degraded=True)
     validation_triples = fixed_triples(validation, VALIDATION_TRIPLES)
 
@@ -268,6 +269,17 @@ def command_benchmark(args: argparse.Namespace) -> None:
     print(json.dumps(report))
 
 
+def command_curve(args: argparse.Namespace) -> None:
+    print('| run | step | samples | CPU h | wall h | validation ranking loss | validation constant margin |')
+    print('|---|---:|---:|---:|---:|---:|---:|')
+    for spec in args.run:
+        name, _, directory = spec.partition('=')
+        with open(Path(directory) / 'history.jsonl', encoding='utf8') as lines:
+            for point in (json.loads(line) for line in lines if line.strip()):
+                print(f'| {name} | {point["step"]} | {point["samples"]} | {point["cpu_hours"]:.3f} | {point["wall_hours"]:.3f} | '
+                      f'{point["validation_ranking_loss"]:.4f} | {point["validation_constant_margin_loss"]:.4f} |')
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True)
@@ -293,7 +305,8 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--lr', type=float, default=1e-3)
     fit.add_argument('--margin', type=float, default=1.0)
     fit.add_argument('--seed', type=int, default=0)
-    fit.add_argument('--include-degraded', action='store_true', help='also train on degraded renders')
+    fit.add_argument('--exclude-degraded', action='store_true',
+                     help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')
     fit.add_argument('--steps', type=int, help='stop at this total step count')
     fit.add_argument('--validate-minutes', type=float, default=10.0)
@@ -317,10 +330,13 @@ def main(argv: list[str]) -> None:
     benchmark.add_argument('--threads', type=int, default=2)
     benchmark.add_argument('--seconds', type=float, default=3.0, help='measuring time per figure')
 
+    curve = commands.add_parser('curve', help="a run's validation curve as a Markdown table")
+    curve.add_argument('--run', action='append', required=True, metavar='NAME=DIR')
+
     args = parser.parse_args(argv)
     try:
         {'split': command_split, 'fit': command_fit, 'evaluate': command_evaluate,
-         'export': command_export, 'benchmark': command_benchmark}[args.command](args)
+         'export': command_export, 'benchmark': command_benchmark, 'curve': command_curve}[args.command](args)
     except DataError as error:
         raise SystemExit(f'train.py {args.command}: {error}')
 
