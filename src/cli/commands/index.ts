@@ -3,5 +3,6 @@ import type { CliCommand } from '../command';
 import { datasetCommand } from './dataset';
 import { formulasCommand } from './formulas';
 import { embedCommand } from './embed';
+import { indexLibraryCommand } from './index-library';
 
-export const commands: CliCommand[] = [datasetCommand, embedCommand, formulasCommand];
+export const commands: CliCommand[] = [datasetCommand, embedCommand, formulasCommand, indexLibraryCommand];
