@@ -129,6 +129,20 @@ export function stripComments(text: string): string {
   return out + text.slice(copied);
 }
 
+/** Whether `offset` sits in a `%` comment (an unescaped % earlier on its line). */
+export function isCommented(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /(^|[^\\])(\\\\)*%/.test(text.slice(lineStart, offset));
+}
+
+/** The index of the first match of `pattern` outside comments, or -1. */
+export function findUncommented(text: string, pattern: RegExp): number {
+  for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) {
+    if (!isCommented(text, match.index)) return match.index;
+  }
+  return -1;
+}
+
 /** Converts offsets to 1-based line numbers; build once per text, then each lookup is O(log n). */
 export class LineIndex {
   private readonly starts: number[] = [0];

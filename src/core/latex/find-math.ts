@@ -3,7 +3,7 @@
 // math never crosses a blank line, so the window is the cursor's paragraph, capped in lines and
 // characters; a short look further back tells whether that paragraph sits inside a verbatim block
 // or a code fence.
-import { NEWLINE, blankLineAfter } from './args';
+import { NEWLINE, blankLineAfter, isCommented } from './args';
 import { commonShorthands } from './macros';
 import { normalizeFormula } from './normalize';
 import { type Shorthands, type StartState, fenceAt, scanMath, verbatimEnvironments } from './scan';
@@ -64,7 +64,8 @@ function startState(text: string, from: number, language: MarkupLanguage, option
   }
   if (language === 'latex') {
     let last: RegExpExecArray | undefined;
-    for (const match of text.slice(lookFrom, from).matchAll(verbatimMarker)) last = match;
+    const before = text.slice(lookFrom, from);
+    for (const match of before.matchAll(verbatimMarker)) if (!isCommented(before, match.index)) last = match;
     return last?.[1] === 'begin' ? { kind: 'verbatim', env: last[2]! } : { kind: 'text' };
   }
   // A fence with an info string (```python) always opens; bare fences alternate after it.

@@ -6,7 +6,7 @@
 // Everything that goes wrong is a problem in the result; only "no usable main file" is a failure.
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { LineIndex, readArgument, readOptional, skipSpace } from './args';
+import { LineIndex, findUncommented, readArgument, readOptional, skipSpace } from './args';
 import {
   type MacroCollection,
   type MacroDefinition,
@@ -71,14 +71,6 @@ interface Include {
   end: number;
 }
 
-/** Finds `pattern` outside comments; its index or -1. */
-function findUncommented(text: string, pattern: RegExp): number {
-  for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) {
-    const lineStart = text.lastIndexOf('\n', match.index) + 1;
-    if (!/(^|[^\\])(\\\\)*%/.test(text.slice(lineStart, match.index))) return match.index;
-  }
-  return -1;
-}
 
 const beginDocument = /\\begin\s*\{\s*document\s*\}/;
 const documentClass = /\\documentclass\s*(\[[^\]]*\])?\s*\{/;
@@ -87,7 +79,7 @@ const isMainSource = (text: string) => findUncommented(text, documentClass) >= 0
 
 /** Reads the include command at `nameEnd`: its target files to try and where they resolve theirs. */
 function readInclude(text: string, command: string, nameEnd: number, contextDir: string, fileDir: string): Include | undefined {
-  let at = nameEnd;
+  let at = text[nameEnd] === '*' ? nameEnd + 1 : nameEnd; // \subimport*, \import*
   let folder = '';
   if (command.endsWith('import') || command.endsWith('from')) {
     const first = readArgument(text, at);
@@ -114,7 +106,8 @@ function readInclude(text: string, command: string, nameEnd: number, contextDir:
   const relativeToFile = command.startsWith('sub');
   const base = relativeToFile ? fileDir : contextDir;
   const targetDir = folder ? path.resolve(base, folder) : base;
-  const names = command === 'include' || path.extname(written) === '' ? [written + '.tex', written] : [written];
+  // TeX tries `name.tex` before `name` (so `intro.v2` may be `intro.v2.tex`); \include always adds .tex.
+  const names = written.endsWith('.tex') ? [written] : command === 'include' ? [written + '.tex'] : [written + '.tex', written];
   const dirs = [...new Set([targetDir, folder ? targetDir : fileDir])];
   return {
     candidates: dirs.flatMap((dir) => names.map((name) => path.resolve(dir, name))),
@@ -295,6 +288,10 @@ class FormulaWalk {
   }
 
   private include(include: Include, from: string, line: number, stack: string[], inBody: boolean): void {
+    // The stack holds the main file too, so its length is the depth the included file would have.
+    if (stack.length > this.options.maxDepth) {
+      return this.problem(from, line, `\\input{${include.written}}: nested deeper than ${this.options.maxDepth} includes, skipped`);
+    }
     const candidates = include.candidates.filter((candidate) => this.reader.inside(candidate));
     const target = candidates.find((candidate) => this.reader.texts.get(candidate)?.ok)
       ?? candidates.find((candidate) => this.reader.texts.has(candidate));
@@ -308,7 +305,6 @@ class FormulaWalk {
       const cycle = [...stack.slice(stack.indexOf(target)), target].map((file) => this.reader.relative(file));
       return this.problem(from, line, `include cycle ${cycle.join(' → ')}, skipped`);
     }
-    if (stack.length > this.options.maxDepth) return this.problem(from, line, `includes nested deeper than ${this.options.maxDepth}, skipped`);
     this.walk(target, include.contextDir, [...stack, target], inBody, false);
   }
 

@@ -98,6 +98,10 @@ describe('findMathAt: what is not math', () => {
       assert.equal(at(doc, 'b$')?.latex, 'b', `math after ${env}`);
     }
   });
+  test('a \\begin{verbatim} in a comment above the paragraph does not hide its math', () => {
+    const doc = '% \\begin{verbatim} is how code is shown\n\nThen $x + y$ is math.';
+    assert.equal(at(doc, 'x + y')?.latex, 'x + y');
+  });
   test('\\verb and \\lstinline hide their delimiters', () => {
     const doc = 'Use \\verb|$x$| or \\lstinline{$y$}, then $z$.';
     assert.equal(at(doc, 'x$|'), undefined);

@@ -97,6 +97,25 @@ describe('extractProject: includes', () => {
     assert.deepEqual(paper.problems, [{ file: 'main.tex', line: 9, message: '\\input{missing}: not found, skipped' }]);
   });
 
+  test('\\subimport*, and TeX trying name.tex before name for dotted names', async () => {
+    const folder = project({
+      'main.tex': main('\\subimport*{parts/}{a}\n\\input{intro.v2}'),
+      'parts/a.tex': '\\[ a \\]',
+      'intro.v2.tex': '\\[ v_2 \\]',
+    });
+    const paper = await extract(folder);
+    assert.deepEqual(paper.formulas.map((formula) => formula.file), ['parts/a.tex', 'intro.v2.tex']);
+    assert.deepEqual(paper.problems, []);
+  });
+
+  test('includes nested deeper than the limit are reported and cut', async () => {
+    const files: Record<string, string> = { 'main.tex': main('\\input{f0}') };
+    for (let depth = 0; depth < 30; depth++) files[`f${depth}.tex`] = `\\[ x_{${depth}} \\]\n\\input{f${depth + 1}}`;
+    const paper = await extract(project(files));
+    assert.equal(paper.formulas.length, 16);
+    assert.deepEqual(paper.problems.map((problem) => problem.message), ['\\input{f16}: nested deeper than 16 includes, skipped']);
+  });
+
   test('include cycles are detected, reported and cut', async () => {
     const folder = project({
       'main.tex': main('\\input{a}'),
