@@ -1,8 +1,11 @@
 // The list of `formula-lens` subcommands, in the order `--help` shows them.
 import type { CliCommand } from '../command';
+import { searchCommand } from './search';
+import { exportCommand } from './export';
+import { infoCommand } from './info';
 import { datasetCommand } from './dataset';
 import { formulasCommand } from './formulas';
 import { embedCommand } from './embed';
 import { indexLibraryCommand } from './index-library';
 
-export const commands: CliCommand[] = [datasetCommand, embedCommand, formulasCommand, indexLibraryCommand];
+export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, exportCommand, infoCommand];

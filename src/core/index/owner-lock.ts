@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fail, ok, type Result } from '../library/types';
 
 const lockFileName = 'owner.lock';
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function isAlive(pid: number): boolean {
   try {
@@ -20,8 +21,20 @@ function isAlive(pid: number): boolean {
 export class OwnerLock {
   private constructor(private readonly file: string) {}
 
-  /** Takes the folder for this process; fails with the owner's pid when a live process holds it. */
-  static acquire(directory: string, sqliteLockFolders: string[]): Result<OwnerLock, { ownerPid: number }> {
+  /**
+   * Takes the folder for this process, waiting up to `waitMs` for a live owner to let go (a CLI run
+   * holds it for a second); fails with the owner's pid after that.
+   */
+  static acquire(directory: string, sqliteLockFolders: string[], waitMs = 0): Result<OwnerLock, { ownerPid: number }> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const taken = OwnerLock.tryAcquire(directory, sqliteLockFolders);
+      if (taken.ok || Date.now() >= deadline) return taken;
+      Atomics.wait(pause, 0, 0, 50); // a synchronous sleep: opening an index is synchronous
+    }
+  }
+
+  private static tryAcquire(directory: string, sqliteLockFolders: string[]): Result<OwnerLock, { ownerPid: number }> {
     const file = path.join(directory, lockFileName);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

@@ -74,7 +74,7 @@ export class FormulaIndex {
    */
   static open(directory: string, options: IndexOptions): Result<OpenedIndex, IndexError> {
     const databaseFile = path.join(directory, metadataFileName);
-    return FormulaIndex.withLock(directory, databaseFile, (lock) =>
+    return FormulaIndex.withLock(directory, databaseFile, options.lockWaitMs ?? 0, (lock) =>
       FormulaIndex.openOwned(directory, databaseFile, lock, options, graphParameters(options)),
     );
   }
@@ -83,10 +83,10 @@ export class FormulaIndex {
    * Opens an index that must exist, with the model and dimensions it was built with: for reading
    * it whatever the current model (info, export).
    */
-  static openExisting(directory: string): Result<OpenedIndex, IndexError> {
+  static openExisting(directory: string, lockWaitMs = 0): Result<OpenedIndex, IndexError> {
     const databaseFile = path.join(directory, metadataFileName);
     if (!existsSync(databaseFile)) return fail({ kind: 'missing', message: `No index in ${directory} (no ${metadataFileName}).` });
-    return FormulaIndex.withLock(directory, databaseFile, (lock) => {
+    return FormulaIndex.withLock(directory, databaseFile, lockWaitMs, (lock) => {
       let manifest: Manifest | undefined;
       try {
         const metadata = MetadataStore.open(databaseFile, false);
@@ -105,12 +105,13 @@ export class FormulaIndex {
   private static withLock(
     directory: string,
     databaseFile: string,
+    lockWaitMs: number,
     body: (lock: OwnerLock) => Result<OpenedIndex, IndexError>,
   ): Result<OpenedIndex, IndexError> {
     let lock: Result<OwnerLock, { ownerPid: number }>;
     try {
       mkdirSync(directory, { recursive: true });
-      lock = OwnerLock.acquire(directory, [`${databaseFile}.lock`]);
+      lock = OwnerLock.acquire(directory, [`${databaseFile}.lock`], lockWaitMs);
     } catch (error) {
       return fail({ kind: 'io', message: `Cannot open the index folder ${directory}: ${errorMessage(error)}` });
     }

@@ -75,6 +75,8 @@ export interface IndexOptions {
   dimensions: number;
   /** When the index on disk was built by another model or format, or is damaged: refuse (default) or start empty. */
   onMismatch?: 'refuse' | 'rebuild';
+  /** How long to wait for another process to close the index before failing as busy (default 0). */
+  lockWaitMs?: number;
   /** HNSW build parameters (defaults: M 16, efConstruction 200). */
   m?: number;
   efConstruction?: number;

@@ -94,6 +94,8 @@ export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
   cacheRoot?: string;
   /** The bundled file (default: found from this module's folder). */
   libraryFile?: string;
+  /** How long to wait for another process using the index (see IndexOptions). */
+  lockWaitMs?: number;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function openDefaultIndex(
     modelFingerprint: embedder.model.fingerprint,
     dimensions: embedder.dimensions,
     onMismatch: 'rebuild', // a cache: rebuilding is always right
+    lockWaitMs: options.lockWaitMs,
   });
   if (!opened.ok) return opened;
   const librarySha = createHash('sha256').update(readFileSync(file)).digest('hex');

@@ -223,3 +223,21 @@ test('an existing index opens with the model it was built with; a missing one is
   const missing = FormulaIndex.openExisting(freshFolder());
   assert.equal(!missing.ok && missing.reason.kind, 'missing');
 });
+
+test('an opener can wait for the owner to close the index', async () => {
+  const directory = freshFolder();
+  const { index } = open(directory);
+  const { spawn } = await import('node:child_process');
+  const { tsxArgs } = await import('../../helpers/paths');
+  // Another process asks with a wait; we close while it waits.
+  const script = `const { FormulaIndex } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/index/store'))});
+    const r = FormulaIndex.open(${JSON.stringify(directory)}, { modelFingerprint: '${'a'.repeat(64)}', dimensions: ${dimensions}, lockWaitMs: 8000 });
+    process.stdout.write(r.ok ? 'opened' : r.reason.kind); if (r.ok) r.value.index.close();`;
+  const child = spawn(process.execPath, [...tsxArgs('test/helpers/paths.ts').slice(0, 2), '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  index.close();
+  await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(output, 'opened');
+});

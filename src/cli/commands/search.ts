@@ -1,0 +1,182 @@
+// `formula-lens search "<latex>"`: the papers whose formulas look most like the query, one row per
+// paper with its best formulas. Searches the bundled default index unless --index names another.
+import { readFileSync } from 'node:fs';
+import { ExitCode, UsageError, type CliCommand } from '../command';
+import { FormulaIndex } from '../../core/index/store';
+import type { HitFilter } from '../../core/index/types';
+import { defaultIndexDirectory, openDefaultIndex } from '../../core/search/default-library';
+import { openEmbedder } from '../../core/search/embedder';
+import { searchSimilar, type PaperResult, type SearchResponse } from '../../core/search/search';
+import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
+
+const help = `Usage: formula-lens search "<latex>" [--index DIR] [--k 10] [--json] [options]
+
+Renders and embeds the formula, finds the nearest formulas in the index and prints the papers
+they come from, best first: one row per paper with its best formulas (score = cosine similarity).
+Without --index, searches the bundled default index of openly licensed papers, which is built
+into a cache folder on first use (about a minute; progress on stderr) and reused after.
+
+Options:
+  --index DIR        the index folder to search (default: the bundled default index)
+  --k N              papers to show (default 10)
+  --per-paper N      formulas shown per paper (default 3)
+  --ef N             HNSW search breadth (default 128; higher = slower, closer to exact)
+  --macros TEXT      macro definitions for the query, one per line (or @file to read them from a file)
+  --inline           typeset the query in text style (default: display style)
+  --env NAME         the query's environment, e.g. align* (default: equation, or inline with --inline)
+  --exclude ID       leave out this paper (the query's own document)
+  --year-from Y      only papers from year Y on
+  --year-to Y        only papers up to year Y
+  --library NAME     only papers of this library (repeatable)
+  --model M          see (default), bee, or the path of an encoder .onnx
+  --json             print the results as JSON instead of a table
+
+Exit codes: 0 results printed (possibly none), 1 the index or model could not be used, 2 bad usage.`;
+
+const options = {
+  index: { type: 'string' },
+  k: { type: 'string' },
+  'per-paper': { type: 'string' },
+  ef: { type: 'string' },
+  macros: { type: 'string' },
+  inline: { type: 'boolean' },
+  env: { type: 'string' },
+  exclude: { type: 'string' },
+  'year-from': { type: 'string' },
+  'year-to': { type: 'string' },
+  library: { type: 'string', multiple: true },
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function year(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(value)) throw new UsageError(`${flag} needs a year such as 2019`);
+  return Number(value);
+}
+
+function readMacros(value: string | undefined): string | undefined {
+  if (value === undefined || !value.startsWith('@')) return value;
+  try {
+    return readFileSync(value.slice(1), 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the macros file ${value.slice(1)}: ${(error as Error).message}`);
+  }
+}
+
+/** One line, at most `width` characters (an ellipsis marks the cut). */
+function clip(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
+}
+
+function paperLabel(paper: PaperResult['paper']): string {
+  return paper.title ? `${paper.title} [${paper.id}]` : paper.id;
+}
+
+/** The ranked table: one block per paper, its best formula on the paper's row and the others below. */
+export function formatTable(response: SearchResponse, width: number): string {
+  if (response.papers.length === 0) return 'No similar formulas found.';
+  const paperWidth = Math.max(24, Math.min(60, Math.floor(width * 0.35)));
+  const sectionWidth = 20;
+  const formulaWidth = Math.max(20, width - (4 + 7 + 6 + paperWidth + sectionWidth + 5));
+  const header = ['#'.padStart(3), 'score'.padEnd(6), 'year'.padEnd(5), 'paper'.padEnd(paperWidth), 'section'.padEnd(sectionWidth), 'formula'];
+  const lines = [header.join(' ')];
+  response.papers.forEach((result, rank) => {
+    result.formulas.forEach(({ formula, score }, i) => {
+      const first = i === 0;
+      lines.push(
+        [
+          (first ? `${rank + 1}` : '').padStart(3),
+          score.toFixed(3).padEnd(6),
+          (first ? (result.paper.year ?? '') : '').padEnd(5),
+          (first ? clip(paperLabel(result.paper), paperWidth) : '').padEnd(paperWidth),
+          clip(formula.section ?? '', sectionWidth).padEnd(sectionWidth),
+          clip(formula.latex, formulaWidth),
+        ].join(' ').trimEnd(),
+      );
+    });
+  });
+  if (response.queryDegraded) {
+    lines.push('', `note: the query did not render faithfully (${response.queryIssues.map((issue) => issue.detail).join('; ')}); results may be off.`);
+  }
+  return lines.join('\n');
+}
+
+export const searchCommand: CliCommand = {
+  name: 'search',
+  summary: 'find the papers whose formulas look like a LaTeX formula',
+  help,
+  async run(args) {
+    const { values, positionals } = parseCommandLine(args, options);
+    if (positionals.length !== 1) throw new UsageError('expects exactly one LaTeX formula (quote it)');
+    const latex = positionals[0];
+    const filter: HitFilter = {
+      yearFrom: year('--year-from', values['year-from']),
+      yearTo: year('--year-to', values['year-to']),
+      libraries: values.library,
+    };
+    const searchOptions = {
+      k: positiveInteger('--k', values.k) ?? 10,
+      formulasPerPaper: positiveInteger('--per-paper', values['per-paper']) ?? 3,
+      ef: positiveInteger('--ef', values.ef) ?? 128,
+      filter,
+    };
+    const query = {
+      latex,
+      macros: readMacros(values.macros),
+      display: !values.inline,
+      env: values.env ?? (values.inline ? 'inline' : 'equation'),
+      paperId: values.exclude,
+    };
+
+    const embedder = await openEmbedder({ encoder: { model: values.model ?? 'see' } });
+    if (!embedder.ok) {
+      process.stderr.write(`formula-lens search: ${embedder.reason.message}\n`);
+      return ExitCode.failure;
+    }
+    try {
+      const opened = values.index
+        ? FormulaIndex.open(values.index, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions, lockWaitMs })
+        : await openDefaultIndex(embedder.value, { lockWaitMs, onProgress: defaultIndexProgress(defaultIndexDirectory(embedder.value.model.fingerprint)) });
+      if (!opened.ok) {
+        process.stderr.write(`formula-lens search: ${opened.reason.message}\n`);
+        return ExitCode.failure;
+      }
+      for (const notice of opened.value.notices) process.stderr.write(`${notice}\n`);
+      const { index } = opened.value;
+      try {
+        const result = await searchSimilar(index, embedder.value, query, searchOptions);
+        if (!result.ok) {
+          process.stderr.write(`formula-lens search: ${result.reason.message}\n`);
+          return ExitCode.failure;
+        }
+        const output = values.json ? JSON.stringify(result.value, null, 2) : formatTable(result.value, process.stdout.columns || 160);
+        process.stdout.write(`${output}\n`);
+        return ExitCode.ok;
+      } finally {
+        index.close();
+      }
+    } finally {
+      await embedder.value.close();
+    }
+  },
+};
+
+/** First-use build progress on stderr: at most one line per 10%, and where the index goes. */
+function defaultIndexProgress(directory: string) {
+  let lastTenth = -1;
+  let started = 0;
+  return ({ formulasDone, formulasTotal }: { formulasDone: number; formulasTotal: number }) => {
+    if (formulasTotal === 0) return;
+    if (lastTenth < 0) {
+      started = performance.now();
+      process.stderr.write(`Building the default index (${formulasTotal} formulas, once per model) in ${directory}\n`);
+    }
+    const tenth = Math.floor((formulasDone / formulasTotal) * 10);
+    if (tenth <= lastTenth) return;
+    lastTenth = tenth;
+    const seconds = (performance.now() - started) / 1000;
+    process.stderr.write(`  ${formulasDone}/${formulasTotal} formulas (${seconds.toFixed(0)} s)\n`);
+  };
+}

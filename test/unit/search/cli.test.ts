@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { FormulaIndex } from '../../../src/core/index/store';
+import { indexPapers, type PaperFormulas } from '../../../src/core/search/build';
+import { openEmbedder } from '../../../src/core/search/embedder';
+import { repoRoot, tsxArgs } from '../../helpers/paths';
+
+// A tiny real encoder (made by the encode stage's fixture script), so the whole pipeline runs.
+const model = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
+const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-cli-'));
+const indexDir = path.join(scratch, 'index');
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const formula = (latex: string, line: number) => ({ latex, inline: false, env: 'equation', section: 'Optimisation', file: 'main.tex', line });
+const papers: PaperFormulas[] = [
+  {
+    paper: { id: 'gd', title: 'Gradient methods', authors: ['A. Cauchy'], year: '1847', library: 'test' },
+    formulas: [formula('\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', 4), formula('x_{k+1} = x_k - \\alpha_k \\nabla f(x_k)', 9)],
+  },
+  {
+    paper: { id: 'em', title: 'Electromagnetism', authors: [], year: '1865', library: 'test' },
+    formulas: [formula('\\nabla \\times \\mathbf{B} = \\mu_0 \\mathbf{J}', 2)],
+  },
+  { paper: { id: 'int', title: 'Integrals', authors: [], library: 'test' }, formulas: [formula('\\int_0^1 x^2 \\, dx = \\frac{1}{3}', 7)] },
+];
+
+before(async () => {
+  const embedder = await openEmbedder({ encoder: { model } });
+  assert.ok(embedder.ok, embedder.ok ? '' : embedder.reason.message);
+  const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+  assert.ok(opened.ok);
+  assert.ok((await indexPapers(opened.value.index, embedder.value, papers)).ok);
+  opened.value.index.close();
+  await embedder.value.close();
+});
+
+function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, tsxArgs('src/cli/main.ts', ...args), { env: { ...process.env, COLUMNS: '140' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+test('search prints a ranked table, one row per formula, the paper on its best one', async () => {
+  const result = await cli('search', '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', '--index', indexDir, '--model', model, '--k', '2');
+  assert.equal(result.status, 0, result.stderr);
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^\s+# score\s+year\s+paper\s+section\s+formula$/);
+  // The tiny fixture model is barely discriminative: the identical formula scores 1, others may tie.
+  assert.match(lines[1], /^\s+1 1\.000\s+(\d{4})?\s+\S.* \[(gd|em|int)\]\s+Optimisation\s+\S/);
+  const ranks = lines.slice(1).filter((line) => /^\s+\d+ /.test(line));
+  assert.equal(ranks.length, 2, 'k = 2 papers');
+  const continuation = lines.slice(1).filter((line) => !/^\s+\d+ /.test(line));
+  assert.ok(continuation.every((line) => /^\s{4}\d\.\d{3}\s+Optimisation\s+\S/.test(line)), 'further formulas of a paper: no rank, year or title');
+  assert.ok(result.stdout.includes('\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)'), 'the identical formula is listed');
+});
+
+test('search --json gives the grouped results with scores, filters apply', async () => {
+  const result = await cli('search', '\\int_0^1 x^2 dx', '--index', indexDir, '--model', model, '--json', '--year-from', '1800', '--per-paper', '1');
+  assert.equal(result.status, 0, result.stderr);
+  const response = JSON.parse(result.stdout) as { papers: { paper: { id: string }; score: number; formulas: unknown[] }[] };
+  assert.deepEqual(response.papers.map((p) => p.paper.id).sort(), ['em', 'gd'], 'the undated paper is filtered out');
+  assert.ok(response.papers.every((p) => p.formulas.length === 1));
+  assert.ok(response.papers[0].score >= response.papers[1].score);
+});
+
+test('info and export describe the index and dump its formulas with embeddings', async () => {
+  const [info, exported] = await Promise.all([cli('info', '--index', indexDir), cli('export', '--index', indexDir)]);
+  assert.equal(info.status, 0, info.stderr);
+  assert.match(info.stdout, /papers:\s+3\nformulas:\s+4\n/);
+  assert.match(info.stdout, /model:\s+[0-9a-f]{64} \(64 dimensions\)/);
+  assert.match(info.stdout, /test: 3 papers, 4 formulas/);
+  const dump = exported; // run together with info: the second waits for the first's lock
+  assert.equal(dump.status, 0, dump.stderr);
+  const lines = dump.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  assert.equal(lines.length, 4);
+  assert.deepEqual(Object.keys(lines[0]), ['paper', 'title', 'latex', 'file', 'line', 'section', 'embedding']);
+  assert.deepEqual([lines[0].paper, lines[0].line, lines[0].embedding.length], ['gd', 4, 64]);
+});
+
+test('errors: bad usage exits 2 with help, a missing or foreign index exits 1 with the way out', async () => {
+  const usage = await cli('search', '--k', '0', 'x');
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--k needs a positive whole number[\s\S]*Usage: formula-lens search/);
+  const missing = await cli('info', '--index', path.join(scratch, 'nothing-here'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /No index in/);
+  const foreign = path.join(scratch, 'foreign');
+  const opened = FormulaIndex.open(foreign, { modelFingerprint: '0'.repeat(64), dimensions: 64 });
+  assert.ok(opened.ok);
+  opened.value.index.close();
+  const mismatch = await cli('search', 'x^2', '--index', foreign, '--model', model);
+  assert.equal(mismatch.status, 1);
+  assert.match(mismatch.stderr, /built by model 000000000000 \(current model [0-9a-f]{12}\).*--rebuild/);
+});
