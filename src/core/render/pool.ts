@@ -133,7 +133,10 @@ export class RenderPool {
   async *renderOrdered(formulas: Iterable<FormulaInput>, window = 64, region: RenderRegion = 'crop'): AsyncGenerator<TimedRenderResult> {
     const pending: Promise<TimedRenderResult>[] = [];
     for (const formula of formulas) {
-      pending.push(this.render(formula, { region, priority: 'batch' }));
+      const result = this.render(formula, { region, priority: 'batch' });
+      // Rejections (only when the pool closes) surface through the await below, in order.
+      result.catch(() => {});
+      pending.push(result);
       if (pending.length >= window) yield await pending.shift()!;
     }
     while (pending.length > 0) yield await pending.shift()!;

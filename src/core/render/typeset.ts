@@ -37,6 +37,7 @@ import 'mathjax-full/js/input/tex/upgreek/UpgreekConfiguration.js';
 import 'mathjax-full/js/input/tex/unicode/UnicodeConfiguration.js';
 import 'mathjax-full/js/input/tex/verb/VerbConfiguration.js';
 import { MAX_NESTING, nestingDepth, repairText, wrapBody } from './body';
+import { LruCache } from './lru';
 import { translateMacros } from './macros';
 import { shims } from './shims';
 import type { FormulaInput, RenderIssue } from './types';
@@ -108,8 +109,7 @@ export class Typesetter {
   private readonly texDocument: Document;
   private readonly textDocument: Document;
   /** The definition tables after each recently used document's macros were applied. */
-  private readonly documents = new Map<string, Snapshot>();
-  private static readonly documentCacheSize = 32;
+  private readonly documents = new LruCache<string, Snapshot>(32);
 
   constructor() {
     this.adaptor = liteAdaptor();
@@ -196,23 +196,20 @@ export class Typesetter {
 
   private convert(tex: string, display: boolean): string {
     const container = this.texDocument.convert(tex, { display, em: 16, ex: 8 }) as LiteElement;
-    return this.adaptor.innerHTML(container);
+    // Glyph ids carry a per-conversion counter; without it the SVG depends only on the formula.
+    return this.adaptor.innerHTML(container).replace(/"(#?)MJX-\d+-/g, '"$1MJX-');
   }
 
   /** Sets the definition tables to exactly the given document's macros (and nothing a previous formula defined). */
   private useDocument(macros: string): void {
     const cached = this.documents.get(macros);
     if (cached) {
-      // Most recently used last, so the oldest entry is the first one the map yields.
-      this.documents.delete(macros);
-      this.documents.set(macros, cached);
       this.restore(cached);
       return;
     }
     this.restore(new Map());
     this.applyDefinitions(macros);
     this.documents.set(macros, this.snapshot());
-    if (this.documents.size > Typesetter.documentCacheSize) this.documents.delete(this.documents.keys().next().value!);
   }
 
   /**

@@ -1,0 +1,101 @@
+// MathJax typesetting in this thread: per-document macros, shims, unknown commands and hostile input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { renderInThisThread } from '../../../src/core/render';
+import { Typesetter } from '../../../src/core/render/typeset';
+
+const typesetter = new Typesetter();
+const svgOf = (latex: string, macros = '', display = true) => typesetter.typeset({ latex, macros, display }).svg;
+const ink = (pixels: Uint8Array) => pixels.reduce((sum, value) => sum + value, 0);
+
+test("one document's macros never change another's, nor survive into the next formula", () => {
+  const standard = svgOf('\\vec{x}');
+  const redefined = svgOf('\\vec{x}', '\\renewcommand{\\vec}[1]{\\mathbf{#1}}');
+  assert.notEqual(redefined, standard);
+  assert.equal(svgOf('\\vec{x}'), standard);
+  // A definition inside a formula is gone by the next formula of the same document.
+  svgOf('\\def\\vec#1{\\tilde{#1}} \\vec{y}', '\\newcommand{\\R}{\\mathbb{R}}');
+  assert.equal(svgOf('\\vec{x}', '\\newcommand{\\R}{\\mathbb{R}}'), standard);
+  assert.deepEqual(typesetter.typeset({ latex: '\\R', display: true }).issues, [{ kind: 'unknown-macro', detail: '\\R' }]);
+});
+
+test('document definitions in LaTeX forms MathJax lacks still work', () => {
+  const macros = '\\DeclareMathOperator*{\\argmin}{arg\\,min}\n\\newcommand*{\\norm}[1]{\\lVert #1 \\rVert}\n\\providecommand{\\set}[1]{\\{#1\\}}';
+  const result = typesetter.typeset({ latex: '\\argmin_x \\norm{x} + \\set{y}', macros, display: true });
+  assert.deepEqual(result.issues, []);
+  assert.equal(svgOf('\\argmin_x', macros), svgOf('\\operatorname*{arg\\,min}_x'));
+});
+
+test('\\providecommand leaves a command MathJax already has alone', () => {
+  assert.equal(svgOf('\\alpha', '\\providecommand{\\alpha}{Z}'), svgOf('\\alpha'));
+});
+
+test('shims stand in for common package commands', () => {
+  const result = typesetter.typeset({ latex: '\\bm{x} + \\nicefrac{1}{2} + \\mathbbm{1} + f\\xspace', display: true });
+  assert.deepEqual(result.issues, []);
+  assert.equal(svgOf('\\bm{x}'), svgOf('\\boldsymbol{x}'));
+});
+
+test('an unknown command is typeset as its upright name and marks the result degraded', async () => {
+  const result = await renderInThisThread({ latex: 'a + \\frobnicate{b}', display: true });
+  assert.equal(result.degraded, true);
+  assert.deepEqual(result.issues, [{ kind: 'unknown-macro', detail: '\\frobnicate' }]);
+  assert.match(typesetter.typeset({ latex: '\\frobnicate', display: true }).svg, /data-mml-node="mtext"/);
+  assert.ok(ink(result.pixels) > 0);
+});
+
+test('an unknown environment typesets its body as a group', () => {
+  const result = typesetter.typeset({ latex: '\\begin{widget} x + y \\end{widget}', display: true });
+  assert.deepEqual(result.issues, [{ kind: 'unknown-environment', detail: 'widget' }]);
+  assert.equal(result.svg, svgOf('x + y'));
+});
+
+test('a MathJax error never shows a red error box: the source is typeset as plain text', async () => {
+  const failed = typesetter.typeset({ latex: '\\frac{a}{b', display: true });
+  assert.equal(failed.issues[0]?.kind, 'mathjax-error');
+  assert.doesNotMatch(failed.svg, /merror|data-mjx-error|fill="red"/);
+  assert.match(failed.svg, /data-mml-node="mtext"/);
+  assert.ok(ink((await renderInThisThread({ latex: '\\frac{a}{b', display: true })).pixels) > 0);
+});
+
+test('alignment tabs in a bare display body (a mislabelled eqnarray) are typeset as eqnarray', () => {
+  const result = typesetter.typeset({ latex: 'a & = & b \\\\ c & = & d', display: true, env: 'equation' });
+  assert.deepEqual(result.issues, []);
+});
+
+test('hostile: 10,000 nested braces yield a bitmap, reported too deep', async () => {
+  const result = await renderInThisThread({ latex: '{'.repeat(10_000) + 'x' + '}'.repeat(10_000), display: true });
+  assert.equal(result.issues[0]?.kind, 'too-deep');
+  assert.equal(result.pixels.length, 32 * 333);
+});
+
+test('hostile: a recursive \\def is stopped by MathJax and yields a bitmap', async () => {
+  const result = await renderInThisThread({ latex: '\\def\\loop{\\loop x}\\loop', display: true });
+  assert.equal(result.issues[0]?.kind, 'mathjax-error');
+  assert.ok(ink(result.pixels) > 0);
+  const viaMacros = await renderInThisThread({ latex: '\\a', macros: '\\def\\a{\\b}\n\\def\\b{\\a}', display: true });
+  assert.equal(viaMacros.issues[0]?.kind, 'mathjax-error');
+});
+
+test('hostile: a 4,000-character formula renders faithfully', async () => {
+  const term = '\\frac{x_{i}^{2}}{1+y_{j}} + ';
+  const terms = term.repeat(Math.floor(4000 / term.length));
+  const latex = terms + 'z'.repeat(4000 - terms.length);
+  assert.equal(latex.length, 4000);
+  const result = await renderInThisThread({ latex, display: true });
+  assert.equal(result.degraded, false, JSON.stringify(result.issues));
+  assert.ok(ink(result.pixels) > 10_000);
+});
+
+test('hostile: invalid UTF-8 yields a bitmap and says so', async () => {
+  const latex = Buffer.from([0x61, 0x2b, 0xc3, 0x28, 0xff, 0x62]).toString('utf8');
+  const result = await renderInThisThread({ latex, display: false });
+  assert.equal(result.issues[0]?.kind, 'invalid-text');
+  assert.ok(ink(result.pixels) > 0);
+});
+
+test('hostile: non-Latin text in \\text{} renders without degradation', async () => {
+  const result = await renderInThisThread({ latex: 'p(x) = \\text{Вероятность 概率 احتمال}', display: true });
+  assert.equal(result.degraded, false, JSON.stringify(result.issues));
+  assert.ok(ink(result.pixels) > 0);
+});
