@@ -23,7 +23,7 @@ interface CorpusRecord {
 }
 
 /** Formulas kept per record: enough to represent it, few enough for a quick first-use build. */
-const maxFormulasPerRecord = 60;
+const maxFormulasPerRecord = 40;
 
 /**
  * Licences that cover the text itself and allow redistribution. GitHub repositories under code licences
