@@ -1,13 +1,27 @@
-// The engine's requests for the editor (issue 7): the formula at the cursor, similar formulas, citations.
+// The engine's requests for the editor (issue 7): the formula at the cursor, similar formulas,
+// building an index, citations.
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { findOrBuildCitation } from './citation';
 import { FormulaLocator } from './formula-at';
-import { citationRequest, formulaAtRequest, logNotification, searchRequest, type SearchResult } from './protocol';
+import {
+  buildIndexRequest,
+  citationRequest,
+  formulaAtRequest,
+  indexProgressNotification,
+  logNotification,
+  searchRequest,
+} from './protocol';
+import { SearchService } from './search-service';
 
 export function registerEditorHandlers(connection: MessageConnection): void {
   const log = (message: string) => void connection.sendNotification(logNotification, { level: 'info', message });
   const locator = new FormulaLocator(log);
+  const search = new SearchService(log, (indexDir, phase, progress) => {
+    void connection.sendNotification(indexProgressNotification, { indexDir, phase, progress });
+  });
   connection.onRequest(formulaAtRequest, (params, token) => locator.formulaAt(params, token));
-  connection.onRequest(searchRequest, (): SearchResult => ({ kind: 'noIndex', reason: 'This engine cannot search an index yet.' }));
+  connection.onRequest(searchRequest, (params, token) => search.search(params, token));
+  connection.onRequest(buildIndexRequest, (params, token) => search.build(params, token));
   connection.onRequest(citationRequest, (params) => findOrBuildCitation(params));
+  connection.onDispose(() => void search.dispose());
 }

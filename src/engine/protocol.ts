@@ -122,15 +122,26 @@ export type SearchResult =
 /** Similar formulas, grouped by paper. */
 export const searchRequest = new RequestType<SearchParams, SearchResult, void>('formulaLens/search');
 
-export type IndexStatus =
-  | { state: 'none'; reason: string }
-  | { state: 'building'; progress: number }
-  | { state: 'ready'; indexName: string; papers: number; formulas: number };
+export interface BuildIndexParams {
+  /** Library folders: .bib files with the papers' LaTeX beside them, or loose LaTeX sources. */
+  folders: string[];
+  /** The index folder to create or update. */
+  indexDir: string;
+  /** Where unpacked e-print archives are kept between builds. */
+  cacheDir: string;
+  model: IndexSelection['model'];
+  executionProvider: IndexSelection['executionProvider'];
+}
 
-export const indexStatusRequest = new RequestType<IndexSelection, IndexStatus, void>('formulaLens/indexStatus');
+export type BuildIndexResult =
+  | { kind: 'built'; indexed: number; unchanged: number; removed: number; failed: number; formulas: number; cancelled: boolean }
+  | { kind: 'failed'; reason: string };
 
-/** Engine → client while an index builds: progress in [0, 1]. */
-export const indexProgressNotification = new NotificationType<{ progress: number }>('formulaLens/indexProgress');
+/** Indexes the papers of library folders (progress as indexProgressNotification; cancellable, keeping finished batches). */
+export const buildIndexRequest = new RequestType<BuildIndexParams, BuildIndexResult, void>('formulaLens/buildIndex');
+
+/** Engine → client while an index builds. */
+export const indexProgressNotification = new NotificationType<{ indexDir: string; phase: string; progress: number }>('formulaLens/indexProgress');
 
 export interface CitationParams {
   paper: PaperMeta;

@@ -1,6 +1,7 @@
 // Every command is a small factory (ctx) => handler (rust-analyzer's commands.ts).
 import * as vscode from 'vscode';
 import { formulaAtRequest, infoRequest } from '../engine/protocol';
+import { buildIndex as runBuildIndex } from './build-index';
 import { defaultIndex } from './config';
 import type { Ctx } from './ctx';
 import { isTrackedDocument } from './search-controller';
@@ -91,6 +92,8 @@ const selectIndex: CommandFactory = (ctx) => async () => {
   if (editor) await ctx.search.searchAtCursorNow(editor);
 };
 
+const buildIndex: CommandFactory = (ctx) => () => runBuildIndex(ctx);
+
 const commands: Record<string, CommandFactory> = {
   'formulaLens.restartEngine': restartEngine,
   'formulaLens.showEngineInfo': showEngineInfo,
@@ -98,6 +101,7 @@ const commands: Record<string, CommandFactory> = {
   'formulaLens.searchSelection': searchSelection,
   'formulaLens.showResults': showResults,
   'formulaLens.selectIndex': selectIndex,
+  'formulaLens.buildIndex': buildIndex,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

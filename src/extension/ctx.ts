@@ -1,6 +1,7 @@
 // The one object that owns the extension's running state: engine client, log, config.
 // Every command receives it; nothing else keeps global state (rust-analyzer's ctx.ts).
 import * as vscode from 'vscode';
+import { indexProgressNotification } from '../engine/protocol';
 import { BibtexActions } from './bibtex-actions';
 import { Config } from './config';
 import { CursorTracker } from './cursor-tracker';
@@ -31,6 +32,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.engine.onDidChangeState((state) => {
         this.statusBar.setEngineState(state);
+        if (state === 'running') void this.followIndexProgress();
         const { current } = this.results;
         if (state === 'failed') this.results.setState({ kind: 'empty', reason: 'engineDown' });
         else if (state === 'running' && current.kind === 'empty' && current.reason === 'engineDown') {
@@ -43,6 +45,14 @@ export class Ctx implements vscode.Disposable {
         if (Config.affectsEngine(event) && this.engine.state === 'running') void this.engine.restart();
       }),
     );
+  }
+
+  /** Index builds in the engine (the user's, or the default index on first use) show in the status bar. */
+  private async followIndexProgress(): Promise<void> {
+    const connection = await this.engine.connect();
+    connection.onNotification(indexProgressNotification, ({ progress }) => {
+      this.statusBar.setStatus(progress < 1 ? { kind: 'indexing', progress } : { kind: 'idle' });
+    });
   }
 
   dispose(): void {

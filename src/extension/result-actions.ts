@@ -44,6 +44,7 @@ export function resultActions(ctx: Ctx): ResultActions {
       const hit = hitOf(ref);
       if (match && hit) await ctx.search.searchFormulaNow({ ...hit.formula, macros: match.paper.macros }, match.paper.id);
     },
+    buildIndex: () => vscode.commands.executeCommand('formulaLens.buildIndex'),
     selectIndex: () => vscode.commands.executeCommand('formulaLens.selectIndex'),
     searchAtCursor: () => vscode.commands.executeCommand('formulaLens.searchAtCursor'),
   };

@@ -16,6 +16,7 @@ import {
   readyCommand,
   searchAtCursorCommand,
   selectIndexCommand,
+  buildIndexCommand,
   stateNotification,
   type FormulaRef,
   type PaperRef,
@@ -29,6 +30,7 @@ export interface ResultActions {
   copyBibtex(ref: PaperRef): unknown;
   openUrl(ref: PaperRef): unknown;
   moreLikeThis(ref: FormulaRef): unknown;
+  buildIndex(): unknown;
   selectIndex(): unknown;
   searchAtCursor(): unknown;
 }
@@ -101,6 +103,7 @@ export class ResultsView implements vscode.WebviewViewProvider, vscode.Disposabl
     onIpc(insertCiteCommand, message, withPaper((ref) => actions.insertCite(ref)));
     onIpc(copyBibtexCommand, message, withPaper((ref) => actions.copyBibtex(ref)));
     onIpc(openUrlCommand, message, withPaper((ref) => actions.openUrl(ref)));
+    onIpc(buildIndexCommand, message, () => actions.buildIndex());
     onIpc(selectIndexCommand, message, () => actions.selectIndex());
     onIpc(searchAtCursorCommand, message, () => actions.searchAtCursor());
   }

@@ -20,6 +20,9 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
     `style-src ${cspSource}`,
+    // KaTeX positions glyphs with style attributes (heights, vertical-align); attributes cannot run
+    // script, and <style> elements and stylesheets stay limited to the extension's own files.
+    "style-src-attr 'unsafe-inline'",
     `font-src ${cspSource}`,
     `img-src ${cspSource}`,
   ].join('; ');

@@ -12,24 +12,24 @@ export type ViewAction =
   | 'copyBibtex'
   | 'openUrl'
   | 'moreLikeThis'
+  | 'buildIndex'
   | 'selectIndex'
   | 'searchAtCursor';
 
-const emptyTexts: Record<EmptyReason, { text: string; action?: { id: ViewAction; label: string } }> = {
-  noFormula: {
-    text: 'No formula at the cursor. Put the cursor inside math in a .tex or .md file.',
-    action: { id: 'searchAtCursor', label: 'Search formula at cursor' },
-  },
+const searchAtCursor = { id: 'searchAtCursor', label: 'Search formula at cursor' } as const;
+
+const emptyTexts: Record<EmptyReason, { text: string; actions: { id: ViewAction; label: string }[] }> = {
+  noFormula: { text: 'No formula at the cursor. Put the cursor inside math in a .tex or .md file.', actions: [searchAtCursor] },
   noIndex: {
-    text: 'No index to search yet. Pick an index folder (made by formula-lens index) to see similar formulas.',
-    action: { id: 'selectIndex', label: 'Select index' },
+    text: 'No index to search yet. Build one from your library (.bib files and LaTeX sources), or pick an existing index folder.',
+    actions: [
+      { id: 'buildIndex', label: 'Build index' },
+      { id: 'selectIndex', label: 'Select index' },
+    ],
   },
-  engineStarting: { text: 'The Formula Lens engine is starting…' },
-  engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.' },
-  idle: {
-    text: 'Put the cursor in a formula to see similar formulas from your library.',
-    action: { id: 'searchAtCursor', label: 'Search formula at cursor' },
-  },
+  engineStarting: { text: 'The Formula Lens engine is starting…', actions: [] },
+  engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.', actions: [] },
+  idle: { text: 'Put the cursor in a formula to see similar formulas from your library.', actions: [searchAtCursor] },
 };
 
 export function renderViewState(state: ViewState, renderMath: RenderMath): string {
@@ -46,10 +46,10 @@ export function renderViewState(state: ViewState, renderMath: RenderMath): strin
 }
 
 function renderEmpty(reason: EmptyReason, detail: string | undefined): string {
-  const { text, action } = emptyTexts[reason];
+  const { text, actions } = emptyTexts[reason];
   const detailHtml = detail ? `<p class="detail">${escapeHtml(detail)}</p>` : '';
-  const button = action ? `<p>${actionButton(action.id, action.label, {})}</p>` : '';
-  return `<div class="empty" data-reason="${reason}" role="status"><p>${escapeHtml(text)}</p>${detailHtml}${button}</div>`;
+  const buttons = actions.length ? `<div class="actions">${actions.map((action) => actionButton(action.id, action.label, {})).join('')}</div>` : '';
+  return `<div class="empty" data-reason="${reason}" role="status"><p>${escapeHtml(text)}</p>${detailHtml}${buttons}</div>`;
 }
 
 function renderQuery(query: ViewFormula, renderMath: RenderMath): string {

@@ -4,6 +4,7 @@
 import { renderViewState, type ViewAction } from './html';
 import { MathRenderer } from './math';
 import {
+  buildIndexCommand,
   selectIndexCommand,
   copyBibtexCommand,
   insertCiteCommand,
@@ -51,6 +52,8 @@ function send(action: ViewAction, button: HTMLElement): void {
       return vscode.postMessage(ipcMessage(copyBibtexCommand, { paperId }));
     case 'openUrl':
       return vscode.postMessage(ipcMessage(openUrlCommand, { paperId }));
+    case 'buildIndex':
+      return vscode.postMessage(ipcMessage(buildIndexCommand, {}));
     case 'selectIndex':
       return vscode.postMessage(ipcMessage(selectIndexCommand, {}));
     case 'searchAtCursor':

@@ -111,6 +111,7 @@ export const insertCiteCommand = new IpcCommandType<PaperRef>('result/insertCite
 export const copyBibtexCommand = new IpcCommandType<PaperRef>('result/copyBibtex');
 export const openUrlCommand = new IpcCommandType<PaperRef>('result/openUrl');
 export const moreLikeThisCommand = new IpcCommandType<FormulaRef>('result/moreLikeThis');
+export const buildIndexCommand = new IpcCommandType<Record<string, never>>('empty/buildIndex');
 export const selectIndexCommand = new IpcCommandType<Record<string, never>>('empty/selectIndex');
 export const searchAtCursorCommand = new IpcCommandType<Record<string, never>>('empty/searchAtCursor');
 

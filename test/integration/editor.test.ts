@@ -56,9 +56,12 @@ describe('editor: cursor tracking, commands, citations', () => {
     api = await activateByOpeningPaper();
     // Only what this suite configures is searched: no index at all, so searches answer noIndex.
     await vscode.workspace.getConfiguration('formulaLens').update('index.showDefault', false, vscode.ConfigurationTarget.Global);
+    // The web workbench saves after a delay by default; the fixtures must stay as they are.
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Global);
   });
   after(async () => {
     await vscode.workspace.getConfiguration('formulaLens').update('index.showDefault', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, vscode.ConfigurationTarget.Global);
   });
   afterEach(async () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');

@@ -76,6 +76,7 @@ test('a search without any index answers with the typed noIndex state', async ()
     indexes: { locations: [path.join(project, 'no-index-here')], includeDefault: false, model: { kind: 'see' }, executionProvider: 'cpu' },
   });
   assert.equal(result.kind, 'noIndex');
+  assert.match(result.kind === 'noIndex' ? result.reason : '', /no-index-here/);
 });
 
 test('citations are looked up through the engine; a cancelled request is rejected or answered, never left hanging', async () => {

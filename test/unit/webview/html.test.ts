@@ -45,7 +45,7 @@ test('results show the query, titles, typeset formulas and one button per action
 });
 
 test('each empty state says why, with a button where one helps', () => {
-  assert.match(render({ kind: 'empty', reason: 'noIndex' }), /No index to search yet.*data-action="selectIndex"/);
+  assert.match(render({ kind: 'empty', reason: 'noIndex' }), /No index to search yet.*data-action="buildIndex".*data-action="selectIndex"/);
   assert.match(render({ kind: 'empty', reason: 'noFormula' }), /No formula at the cursor/);
   assert.match(render({ kind: 'empty', reason: 'engineStarting' }), /engine is starting/);
   assert.match(render({ kind: 'empty', reason: 'engineDown', detail: 'exit <1>' }), /not running.*exit &lt;1&gt;/);

@@ -1,0 +1,93 @@
+// The engine builds an index from a library folder and searches it, through JSON-RPC, with the tiny
+// test encoder (test/unit/encode/fixtures), so the whole path runs: LaTeX reader, renderer, encoder, index.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { buildIndexRequest, indexProgressNotification, searchRequest, type IndexSelection } from '../../../src/engine/protocol';
+import { repoRoot, tsxArgs } from '../../helpers/paths';
+
+const library = path.join(repoRoot, 'test', 'fixtures', 'editor', 'library');
+const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
+const scratch = mkdtempSync(path.join(tmpdir(), 'fl-engine-search-'));
+const indexDir = path.join(scratch, 'index');
+const model = { kind: 'custom', path: tinyEncoder } as const;
+
+let connection: MessageConnection;
+let stop: () => Promise<void>;
+
+before(() => {
+  const child = spawn(process.execPath, tsxArgs('src/engine/main.ts'), { stdio: ['pipe', 'pipe', 'pipe'] });
+  connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  connection.listen();
+  stop = async () => {
+    connection.dispose();
+    child.stdin.end();
+    await new Promise((resolve) => child.on('exit', resolve));
+    rmSync(scratch, { recursive: true, force: true });
+  };
+});
+after(() => stop());
+
+test('an index built from a library folder is searched, and answers grouped by paper with what the view needs', async () => {
+  const progress: number[] = [];
+  connection.onNotification(indexProgressNotification, (update) => progress.push(update.progress));
+  const built = await connection.sendRequest(buildIndexRequest, {
+    folders: [library],
+    indexDir,
+    cacheDir: path.join(scratch, 'cache'),
+    model,
+    executionProvider: 'cpu',
+  });
+  assert.deepEqual(built, { kind: 'built', indexed: 2, unchanged: 0, removed: 0, failed: 0, formulas: 3, cancelled: false });
+  assert.equal(progress.at(-1), 1);
+  assert.ok(progress.every((value, i) => value >= 0 && value <= 1 && (i === 0 || value >= progress[i - 1]!)), 'progress only grows');
+
+  const indexes: IndexSelection = { locations: [indexDir], includeDefault: false, model, executionProvider: 'cpu' };
+  const result = await connection.sendRequest(searchRequest, { formula: { latex: 'R \\hat{x} = Q^\\top b', display: true }, k: 5, indexes });
+  assert.equal(result.kind, 'results');
+  if (result.kind !== 'results') return;
+  assert.equal(result.indexName, 'index');
+  const golub = result.papers.find((match) => match.paper.id === 'bib:golub2013');
+  assert.ok(golub, 'the paper with the identical formula is found');
+  assert.deepEqual(
+    { ...golub.paper },
+    {
+      id: 'bib:golub2013',
+      title: 'Matrix Computations',
+      authors: ['Gene H. Golub', 'Charles F. Van Loan'],
+      year: 2013,
+      key: 'golub2013',
+      macros: '\\newcommand{\\R}{\\mathbb{R}}\n\\DeclareMathOperator*{\\argmin}{arg\\,min}',
+    },
+  );
+  const exact = golub.formulas.find((hit) => hit.formula.latex === 'R \\hat{x} = Q^\\top b');
+  assert.ok(exact);
+  assert.equal(exact.sourceFile, path.join(library, 'golub2013', 'main.tex'));
+  assert.equal(exact.line, 14);
+  assert.equal(exact.section, 'Least squares');
+  assert.deepEqual(exact.formula, { latex: 'R \\hat{x} = Q^\\top b', display: true, env: 'equation' });
+  const sorted = result.papers.map((match) => match.similarity);
+  assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a), 'papers are ranked by similarity');
+
+  const excluded = await connection.sendRequest(searchRequest, {
+    formula: { latex: 'R \\hat{x} = Q^\\top b', display: true },
+    k: 5,
+    excludePaper: 'bib:golub2013',
+    indexes,
+  });
+  assert.ok(excluded.kind === 'results' && excluded.papers.every((match) => match.paper.id !== 'bib:golub2013'));
+});
+
+test('a missing model is a typed failure, not a crash', async () => {
+  const result = await connection.sendRequest(searchRequest, {
+    formula: { latex: 'x', display: true },
+    k: 5,
+    indexes: { locations: [indexDir], includeDefault: false, model: { kind: 'custom', path: path.join(scratch, 'absent.onnx') }, executionProvider: 'cpu' },
+  });
+  assert.equal(result.kind, 'failed');
+  assert.match(result.kind === 'failed' ? result.reason : '', /absent\.onnx/);
+});
