@@ -15,7 +15,7 @@ export interface LibraryIndexOptions extends PlanOptions {
   library: string;
   /** Formulas per atomic index update (default 1000). */
   batchFormulas?: number;
-  /** Stops between papers and between batches; what was committed stays. */
+  /** Stops between papers and between batches (the batch in flight completes); what was committed stays. */
   signal?: AbortSignal;
   onProgress?(progress: LibraryProgress): void;
   extract?: ExtractOptions;
@@ -120,23 +120,37 @@ export async function indexLibrary(
   progress.phase = 'embedding';
   emit();
   const batchFormulas = options.batchFormulas ?? 1000;
-  for (let start = 0; start < prepared.length && !options.signal?.aborted; ) {
-    const batch: PaperFormulas[] = [];
-    let size = 0;
-    while (start < prepared.length && (batch.length === 0 || size + prepared[start]!.formulas.length <= batchFormulas)) {
-      size += prepared[start]!.formulas.length;
-      batch.push(prepared[start++]!);
-    }
-    const built = await indexPapers(index, embedder, batch, { batchFormulas: Math.max(batchFormulas, size) });
-    if (!built.ok) return fail(built.reason);
-    summary.degraded += built.value.degraded;
+  const record = (batch: PaperFormulas[], size: number, degraded: number) => {
+    summary.degraded += degraded;
     summary.formulas += size;
     for (const { paper, formulas } of batch) setStatus(paper.id, { status: 'indexed', formulas: formulas.length });
     summary.indexed += batch.length;
     progress.papersDone += batch.length;
     progress.formulasDone += size;
     emit();
+  };
+  // Two batches in flight: the next one renders in the worker threads while the main thread runs
+  // inference on this one and writes it to the index.
+  let previous: Promise<IndexError | undefined> = Promise.resolve(undefined);
+  let failure: IndexError | undefined;
+  for (let start = 0; start < prepared.length && !options.signal?.aborted && !failure; ) {
+    const batch: PaperFormulas[] = [];
+    let size = 0;
+    while (start < prepared.length && (batch.length === 0 || size + prepared[start]!.formulas.length <= batchFormulas)) {
+      size += prepared[start]!.formulas.length;
+      batch.push(prepared[start++]!);
+    }
+    const current = indexPapers(index, embedder, batch, { batchFormulas: Math.max(batchFormulas, size) }).then((built) => {
+      if (!built.ok) return built.reason;
+      record(batch, size, built.value.degraded);
+      return undefined;
+    });
+    failure = await previous;
+    previous = current;
   }
+  const last = await previous;
+  failure ??= last;
+  if (failure) return fail(failure);
 
   summary.cancelled = options.signal?.aborted ?? false;
   if (summary.cancelled) {

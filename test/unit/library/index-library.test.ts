@@ -108,11 +108,12 @@ test('cancelling between batches leaves a consistent index that a rerun complete
   index.close();
   assert.ok(first.ok);
   assert.equal(first.value.cancelled, true);
-  assert.equal(first.value.indexed, 2);
+  // The batch already rendering when the signal came completes too.
+  assert.ok(first.value.indexed === 2 || first.value.indexed === 3, `${first.value.indexed} papers indexed`);
   assert.ok(first.value.report.some((entry) => entry.detail === 'cancelled before it was indexed'));
   const rest = await run(library);
-  assert.equal(rest.summary.unchanged, 2);
-  assert.equal(rest.summary.indexed, 3);
+  assert.equal(rest.summary.unchanged, first.value.indexed);
+  assert.equal(rest.summary.indexed, 5 - first.value.indexed);
   assert.equal(rest.stats.papers, 5);
 });
 
