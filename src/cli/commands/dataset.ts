@@ -207,5 +207,5 @@ export const datasetCommand: CliCommand = {
   name: 'dataset',
   summary: 'render the corpus into the encoder training dataset (bitmaps.u8 + formulas.jsonl)',
   help,
-  run: (args) => exportDataset(parseOptions(args)),
+  run: async (args) => exportDataset(parseOptions(args)),
 };
