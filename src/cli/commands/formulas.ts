@@ -1,6 +1,6 @@
 // `formula-lens formulas <main.tex|folder>`: the formulas of a LaTeX project, as the indexer sees them.
 import { ExitCode, UsageError, type CliCommand } from '../command';
-import { extractProject } from '../../core/latex';
+import { extractProject, type LatexProject } from '../../core/latex';
 
 const help = `Usage: formula-lens formulas <main.tex|folder> [--json] [--macros]
 
@@ -14,6 +14,27 @@ Options:
 
 /** A formula on one line of text output. */
 const oneLine = (latex: string) => latex.replace(/\s*\n\s*/g, ' ');
+
+/** The output lines for a project: a header and one line per formula, or JSON lines. */
+export function formulaLines(project: LatexProject, options: { json: boolean; macros: boolean }): string[] {
+  const out: string[] = [];
+  if (!options.json) {
+    const authors = project.info.authors.length ? ' — ' + project.info.authors.join(', ') : '';
+    out.push(`# ${project.info.title || '(untitled)'}${authors}`);
+    out.push(`# ${project.mainFile}: ${project.files.length} files, ${project.formulas.length} formulas`);
+  }
+  if (options.macros && project.macros) {
+    out.push(...(options.json ? [JSON.stringify({ macros: project.macros })] : ['# macros:', project.macros]));
+  }
+  for (const { file, line, section, env, display, inline, latex } of project.formulas) {
+    out.push(
+      options.json
+        ? JSON.stringify({ file, line, section, env, display, inline, latex })
+        : `${file}:${line}\t${env}\t${section}\t${oneLine(latex)}`,
+    );
+  }
+  return out;
+}
 
 export const formulasCommand: CliCommand = {
   name: 'formulas',
@@ -30,25 +51,9 @@ export const formulasCommand: CliCommand = {
       process.stderr.write(`formula-lens formulas: ${result.reason}\n`);
       return ExitCode.failure;
     }
-    const project = result.value;
-    const out: string[] = [];
-    if (!flags.has('--json')) {
-      out.push(`# ${project.info.title || '(untitled)'}${project.info.authors.length ? ' — ' + project.info.authors.join(', ') : ''}`);
-      out.push(`# ${project.mainFile}: ${project.files.length} files, ${project.formulas.length} formulas`);
-    }
-    if (flags.has('--macros') && project.macros) {
-      out.push(...(flags.has('--json') ? [JSON.stringify({ macros: project.macros })] : ['# macros:', project.macros]));
-    }
-    for (const formula of project.formulas) {
-      const { file, line, section, env, display, inline, latex } = formula;
-      out.push(
-        flags.has('--json')
-          ? JSON.stringify({ file, line, section, env, display, inline, latex })
-          : `${file}:${line}\t${env}\t${section}\t${oneLine(latex)}`,
-      );
-    }
-    process.stdout.write(out.map((line) => line + '\n').join(''));
-    for (const problem of project.problems) {
+    const lines = formulaLines(result.value, { json: flags.has('--json'), macros: flags.has('--macros') });
+    process.stdout.write(lines.map((line) => line + '\n').join(''));
+    for (const problem of result.value.problems) {
       process.stderr.write(`${problem.file}${problem.line ? ':' + problem.line : ''}: ${problem.message}\n`);
     }
     return ExitCode.ok;

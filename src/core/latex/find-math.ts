@@ -3,11 +3,13 @@
 // math never crosses a blank line, so the window is the cursor's paragraph, capped in lines and
 // characters; a short look further back tells whether that paragraph sits inside a verbatim block
 // or a code fence.
-import { NEWLINE, blankLineAfter, isCommented } from './args';
+import { blankLineAfter, charCodes, isCommented } from './args';
 import { commonShorthands } from './macros';
 import { normalizeFormula } from './normalize';
 import { type Shorthands, type StartState, fenceAt, scanMath, verbatimEnvironments } from './scan';
 import type { CursorFormula, MarkupLanguage } from './types';
+
+const { NEWLINE } = charCodes;
 
 export interface FindMathOptions {
   /** The document's shorthands (`\be … \ee`); default: the common ones. */

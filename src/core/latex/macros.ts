@@ -4,8 +4,8 @@
 // Nothing here expands macros, so a recursive definition is just text; resolving shorthand chains
 // is bounded.
 import {
-  BACKSLASH,
   type LineIndex,
+  charCodes,
   readArgument,
   readControlSequence,
   readGroup,
@@ -14,6 +14,8 @@ import {
   stripComments,
 } from './args';
 import { type Shorthands, displayEnvironments, scanMath } from './scan';
+
+const { BACKSLASH } = charCodes;
 
 /** Commands that define macros (each also starred where LaTeX allows it). */
 const commandDefiners = new Set(['newcommand', 'renewcommand', 'providecommand', 'DeclareRobustCommand']);

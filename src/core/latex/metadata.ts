@@ -1,5 +1,7 @@
 // Plain text out of the LaTeX of titles, section headings and author lists.
-import { BACKSLASH, readArgument, readControlSequence, stripComments } from './args';
+import { charCodes, readArgument, readControlSequence, stripComments } from './args';
+
+const { BACKSLASH } = charCodes;
 
 /** Commands dropped with their argument: notes and marks that are not part of a name or title. */
 const dropped = new Set(['thanks', 'footnote', 'footnotemark', 'label', 'inst', 'textsuperscript', 'orcid', 'email', 'affil', 'IEEEauthorrefmark']);

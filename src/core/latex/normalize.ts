@@ -1,7 +1,9 @@
 // Normalises a formula body for rendering and indexing: no comments, labels, tags or
 // (no)number marks, tidy whitespace, and no punctuation that merely ends the surrounding sentence.
 // Alignment `&` and row breaks `\\` stay for the renderer.
-import { BACKSLASH, readArgument, readControlSequence, stripComments } from './args';
+import { charCodes, readArgument, readControlSequence, stripComments } from './args';
+
+const { BACKSLASH } = charCodes;
 
 /** Commands dropped together with their argument. */
 const droppedWithArgument = new Set(['label', 'tag']);

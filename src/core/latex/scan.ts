@@ -7,20 +7,16 @@
 // costs at most its paragraph: it yields no region and the scan resumes where the search stopped,
 // which also keeps the pass linear on hostile input.
 import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  DOLLAR,
-  NEWLINE,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  PERCENT,
   blankLineAfter,
+  charCodes,
   endOfLine,
   readControlSequence,
   readGroup,
   skipSpace,
 } from './args';
 import type { MarkupLanguage, MathRegion } from './types';
+
+const { BACKSLASH, CLOSE_BRACE, DOLLAR, NEWLINE, OPEN_BRACE, OPEN_BRACKET, PERCENT } = charCodes;
 
 const starred = (names: string[]) => names.flatMap((name) => [name, name + '*']);
 
