@@ -183,7 +183,7 @@ export function scanMath(text: string, options: ScanOptions): ScanResult {
       else i = region(i, i + 1, { kind: 'dollar' }, false, 'inline');
     } else if (markdown && code === 96 /* ` */) {
       i = skipCodeSpan(text, i, to, noCloserBefore);
-    } else if (markdown && text.startsWith('<!--', i)) {
+    } else if (markdown && code === 60 /* < */ && text.startsWith('<!--', i)) {
       const close = text.indexOf('-->', i + 4);
       i = close < 0 || close >= to ? to : close + 3;
     } else if (code !== BACKSLASH) {
