@@ -192,6 +192,13 @@ describe('findMathAt: unclosed math and nesting', () => {
     const doc = '\\bq a &= b \\eq';
     assert.equal(findMathAt(doc, 5, 'latex', { shorthands: own })?.latex, 'a &= b');
   });
+  test('Windows line endings: regions, blank lines and normalised bodies work the same', () => {
+    const doc = 'Text $a + b$.\r\n\\begin{align}\r\n  x &= 1, \\\\\r\n  y &= 2.\r\n\\end{align}\r\n\r\nOpen $c\r\n\r\n$d$';
+    assert.equal(at(doc, 'a + b')?.latex, 'a + b');
+    assert.equal(at(doc, 'y &=')?.latex, 'x &= 1, \\\\\ny &= 2');
+    assert.equal(at(doc, 'c\r'), undefined, 'an unclosed $ stops at a CRLF blank line');
+    assert.equal(at(doc, 'd$')?.latex, 'd');
+  });
   test('the cursor finds its formula at the end of a long document', () => {
     const paragraph = 'Text with $a_i$ and \\begin{equation} x = y \\end{equation} more.\n';
     const doc = paragraph.repeat(5000) + 'Last $\\omega$.';
