@@ -35,6 +35,8 @@ export class SearchController implements vscode.Disposable {
   private papers = new Map<string, PaperMatch>();
   /** Identity of the formula last searched from the cursor, so resting in it again asks nothing. */
   private lastCursorQuery: string | undefined;
+  /** Searches the user asked for (commands, view buttons) in flight. */
+  private requested = 0;
   private readonly searchEmitter = new vscode.EventEmitter<SearchEvent>();
   /** Fires after each completed search (the integration tests follow cursor tracking through it). */
   readonly onDidSearch = this.searchEmitter.event;
@@ -51,20 +53,33 @@ export class SearchController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  /** Cursor tracking: searches the formula at the cursor once the cursor rests (debounce setting). */
+  /**
+   * Cursor tracking: searches the formula at the cursor once the cursor rests (debounce setting).
+   * Dropped while a search the user asked for runs: a stray selection event must not cancel it.
+   */
   scheduleAtCursor(editor: vscode.TextEditor): Promise<void> {
+    if (this.requested > 0) return Promise.resolve();
     return this.latest.schedule((token) => this.searchAtCursor(editor, token, false), this.config.debounceMs);
   }
 
   /** The command: searches the formula at the cursor now, even when it is the one shown. */
   searchAtCursorNow(editor: vscode.TextEditor): Promise<void> {
-    return this.latest.schedule((token) => this.searchAtCursor(editor, token, true), 0);
+    return this.asked((token) => this.searchAtCursor(editor, token, true));
   }
 
   /** "Search Selection" and "More like this": searches the given formula now. */
   searchFormulaNow(formula: FormulaInput, excludePaper?: string): Promise<void> {
     this.lastCursorQuery = undefined;
-    return this.latest.schedule((token) => this.search(formula, excludePaper, token), 0);
+    return this.asked((token) => this.search(formula, excludePaper, token));
+  }
+
+  private async asked(job: (token: CancellationToken) => Promise<void>): Promise<void> {
+    this.requested++;
+    try {
+      await this.latest.schedule(job, 0);
+    } finally {
+      this.requested--;
+    }
   }
 
   /** A paper of the results on show. */
