@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from data import SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, sample_pairs, sample_triples, to_input  # noqa: E402
 from encoders import ARCHITECTURES, HEIGHT, WIDTH, build, parameter_count  # noqa: E402
 from evaluate import TfidfBaseline, corpus_tokens, evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
-from export import check_parity, export_onnx, fingerprint  # noqa: E402
 from losses import squared_triplet_loss, symmetric_info_nce  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -90,7 +90,9 @@ def command_fit(args: argparse.Namespace) -> None:
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
-    validation = Documents(dataset, split, 'validation', include_degraded=True)
+    # A run validates on one fixed set for its whole life, even when it resumes on a larger dataset.
+    validation_data = load_dataset(args.validation_dataset) if args.validation_dataset else dataset
+    validation = Documents(validation_data, split, 'validation', include_degraded=True)
     validation_triples = fixed_triples(validation, VALIDATION_TRIPLES)
 
     torch.manual_seed(args.seed)
@@ -124,7 +126,7 @@ def command_fit(args: argparse.Namespace) -> None:
 
     def validate(train_loss: float | None) -> bool:
         """Appends a history point; saves best.pt when the validation ranking loss improved."""
-        measures = evaluate_encoder(model, dataset.bitmaps, validation, validation_triples, queries=None)
+        measures = evaluate_encoder(model, validation_data.bitmaps, validation, validation_triples, queries=None)
         point = {'step': progress['step'], 'samples': progress['samples'],
                  'cpu_hours': progress['cpu_seconds'] / 3600, 'wall_hours': progress['wall_seconds'] / 3600,
                  'train_loss': train_loss, **{f'validation_{k}': v for k, v in measures.items()}}
@@ -143,6 +145,10 @@ def command_fit(args: argparse.Namespace) -> None:
 
     if not progress['history']:
         validate(None)
+    # SIGTERM/SIGINT end the run after the current step, with a validation and a checkpoint.
+    stop_requested: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: stop_requested.append(number))
     started = time.time()
     since_validation, losses, stale = time.time(), [], 0
     model.train()
@@ -171,14 +177,15 @@ def command_fit(args: argparse.Namespace) -> None:
                 f'{progress["samples"] / progress["wall_seconds"]:.1f} samples/s overall')
         out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
         out_of_steps = args.steps is not None and progress['step'] >= args.steps
-        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps:
+        interrupted = bool(stop_requested)
+        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps or interrupted:
             stale = 0 if validate(float(np.mean(losses))) else stale + 1
             since_validation, losses = time.time(), []
             if stale >= args.patience:
                 log(f'stopping: no validation improvement in {args.patience} validations (plateau)')
                 break
-        if out_of_time or out_of_steps:
-            log('stopping: ' + ('time budget spent' if out_of_time else 'step budget spent'))
+        if out_of_time or out_of_steps or interrupted:
+            log('stopping: ' + ('signal received' if interrupted else 'time budget spent' if out_of_time else 'step budget spent'))
             break
 
 
@@ -211,6 +218,7 @@ def command_evaluate(args: argparse.Namespace) -> None:
 
 
 def command_export(args: argparse.Namespace) -> None:
+    from export import check_parity, export_onnx, fingerprint  # onnx loads only for exports
     checkpoint = load_checkpoint(args.checkpoint)
     model = model_from_checkpoint(checkpoint)
     progress = checkpoint['progress']
@@ -301,6 +309,8 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--arch', choices=sorted(ARCHITECTURES), default='see')
     fit.add_argument('--loss', choices=['triplet', 'infonce'], default='triplet')
     fit.add_argument('--run', type=Path, required=True, help='checkpoints, train.log and history.jsonl go here')
+    fit.add_argument('--validation-dataset', type=Path,
+                     help='validate on this dataset (e.g. a rendered sample of validation records) instead of --dataset')
     fit.add_argument('--batch', type=int, default=100, help='triples (or InfoNCE pairs) per step')
     fit.add_argument('--lr', type=float, default=1e-3)
     fit.add_argument('--margin', type=float, default=1.0)
