@@ -100,8 +100,8 @@ function escapeXml(text: string): string {
 type Document = MathDocument<LiteElement, LiteText, LiteDocument>;
 
 /**
- * One MathJax instance. Not reentrant, and the definition tables it uses are global to the
- * JavaScript realm: use one Typesetter per thread.
+ * One MathJax instance with its own definition tables. Synchronous and not reentrant (the
+ * unknown-command lists are module state): one Typesetter per thread, used by one caller at a time.
  */
 export class Typesetter {
   private readonly adaptor: LiteAdaptor;
