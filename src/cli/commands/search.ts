@@ -1,6 +1,7 @@
 // `formula-lens search "<latex>"`: the papers whose formulas look most like the query, one row per
 // paper with its best formulas. Searches the bundled default index unless --index names another.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
 import type { HitFilter } from '../../core/index/types';
@@ -130,7 +131,9 @@ export const searchCommand: CliCommand = {
       paperId: values.exclude,
     };
 
-    const embedder = await openEmbedder({ encoder: { model: values.model ?? 'see' } });
+    // The default index may need building on first use: then every core renders.
+    const renderWorkers = values.index ? 1 : availableParallelism();
+    const embedder = await openEmbedder({ encoder: { model: values.model ?? 'see' }, renderWorkers });
     if (!embedder.ok) {
       process.stderr.write(`formula-lens search: ${embedder.reason.message}\n`);
       return ExitCode.failure;

@@ -83,8 +83,13 @@ function paperFromRow(row: Record<string, SQLiteValue>): PaperRow {
     license: text(row.license),
   };
   for (const key of Object.keys(paper) as (keyof IndexedPaper)[]) if (paper[key] === undefined) delete paper[key];
+  return paperRow(Number(row.row), paper);
+}
+
+/** A paper with its row and its year as a number (for range filters). */
+export function paperRow(row: number, paper: IndexedPaper): PaperRow {
   const yearNumber = paper.year === undefined ? NaN : Number.parseInt(paper.year, 10);
-  return { row: Number(row.row), paper, yearNumber: Number.isFinite(yearNumber) ? yearNumber : undefined };
+  return { row, paper, yearNumber: Number.isFinite(yearNumber) ? yearNumber : undefined };
 }
 
 function formulaFromRow(row: Record<string, SQLiteValue>, paperId: string): StoredFormula {

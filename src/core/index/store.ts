@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fail, ok, type Result } from '../library/types';
-import { MetadataStore, type Manifest, type PaperRow } from './metadata';
+import { MetadataStore, paperRow, type Manifest, type PaperRow } from './metadata';
 import { OwnerLock } from './owner-lock';
 import { VectorGraph, type GraphParameters } from './vectors';
 import {
@@ -213,18 +213,32 @@ export class FormulaIndex {
     const removed = [...new Set(remove)].filter((id) => this.rowByPaperId.has(id));
     const replaced = add.map((entry) => entry.paper.id).filter((id) => this.rowByPaperId.has(id));
     const removing = [...new Set([...removed, ...replaced])];
+    const removedFormulas: number[] = [];
+    const inserted: { row: number; paper: IndexedPaper; formulaIds: number[] }[] = [];
     try {
       this.commit((graph) => {
-        const removedFormulas = this.metadata.removePapers(removing);
+        removedFormulas.push(...this.metadata.removePapers(removing));
         for (const label of removedFormulas) graph.markDeleted(label);
         for (const entry of add) {
-          const { formulaIds } = this.metadata.insertPaper(entry);
+          const { row, formulaIds } = this.metadata.insertPaper(entry);
           formulaIds.forEach((label, index) => graph.add(label, entry.formulas[index].embedding));
+          inserted.push({ row, paper: entry.paper, formulaIds });
         }
         return removedFormulas.length;
       });
     } catch (error) {
       return fail({ kind: 'io', message: `Updating the index in ${this.directory} failed (${errorMessage(error)}); it is unchanged.` });
+    }
+    // Mirror the committed change in the in-memory maps (cheaper than re-reading a large index).
+    for (const id of removing) {
+      this.papersByRow.delete(this.rowByPaperId.get(id)!);
+      this.rowByPaperId.delete(id);
+    }
+    for (const label of removedFormulas) this.paperRowOfFormula.delete(label);
+    for (const { row, paper, formulaIds } of inserted) {
+      this.papersByRow.set(row, paperRow(row, { ...paper }));
+      this.rowByPaperId.set(paper.id, row);
+      for (const label of formulaIds) this.paperRowOfFormula.set(label, row);
     }
     return ok({ added: add.length, removed: removed.length });
   }
@@ -264,7 +278,6 @@ export class FormulaIndex {
       throw error;
     }
     rmSync(path.join(this.directory, previous.vectorsFile), { force: true });
-    this.reloadMaps();
   }
 
   /** A fresh graph of the live embeddings (compaction, or repair of a damaged file). */

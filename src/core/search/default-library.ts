@@ -135,7 +135,7 @@ export async function openDefaultIndex(
     const removed = index.update({ remove: stale });
     if (!removed.ok) return closeAndFail(removed.reason);
   }
-  const built = await indexPapers(index, embedder, papers.value, { onProgress: options.onProgress });
+  const built = await indexPapers(index, embedder, papers.value, { batchFormulas: 1000, onProgress: options.onProgress });
   if (!built.ok) return closeAndFail(built.reason);
   writeFileSync(marker, librarySha + '\n');
   return ok({ ...opened.value, built: true });
