@@ -221,10 +221,11 @@ function paperMatch({ paper, score, formulas }: PaperResult): PaperMatch {
 
 function paperMeta(paper: IndexedPaper): PaperMeta {
   const year = paper.year ? Number.parseInt(paper.year, 10) : Number.NaN;
+  // Index metadata comes from user files and the corpus, where titles and authors may be missing.
   return {
     id: paper.id,
-    title: paper.title,
-    authors: paper.authors,
+    title: typeof paper.title === 'string' ? paper.title : '',
+    authors: Array.isArray(paper.authors) ? paper.authors.filter((author) => typeof author === 'string') : [],
     year: Number.isFinite(year) ? year : null,
     url: paper.url,
     arxivId: paper.eprint,

@@ -9,6 +9,19 @@ type KatexMacros = Record<string, string>;
 
 const limits = { maxExpand: 500, maxSize: 20 } as const;
 
+// LaTeX and plain TeX commands papers use that KaTeX lacks (measured on the corpus, see bench/editor):
+// close equivalents, so those formulas typeset instead of falling back to source.
+const latexCompat: KatexMacros = {
+  '\\mbox': '\\text{#1}',
+  '\\ensuremath': '#1',
+  '\\eqno': '\\qquad',
+  '\\leqno': '\\qquad',
+  '\\mathds': '\\mathbb{#1}',
+  '\\pmatrix': '\\begin{pmatrix}#1\\end{pmatrix}',
+  '\\matrix': '\\begin{matrix}#1\\end{matrix}',
+  '\\slash': '/',
+};
+
 // Multi-line environment bodies (the corpus keeps the body, not \begin…\end) wrapped in the
 // KaTeX environment that typesets them the same way.
 const bodyWrappers: Record<string, [string, string]> = {
@@ -44,7 +57,7 @@ export function katexDefinition(line: string): string {
  * one definition KaTeX cannot read costs only that macro, never the whole paper.
  */
 export function compileMacros(definitions: string): KatexMacros {
-  const macros: KatexMacros = {};
+  const macros: KatexMacros = { ...latexCompat };
   for (const line of definitions.split('\n')) {
     const definition = katexDefinition(line.trim());
     if (!definition) continue;
@@ -72,7 +85,7 @@ export class MathRenderer {
     const source = katexSource(formula.latex, formula.env);
     const withMacros = this.tryRender(source, formula.display, this.macros(formula.macros));
     // A broken or hostile macro must not hide a formula that typesets without it (LaTeX Workshop's retry).
-    const html = withMacros ?? (formula.macros ? this.tryRender(source, formula.display, {}) : undefined);
+    const html = withMacros ?? (formula.macros ? this.tryRender(source, formula.display, latexCompat) : undefined);
     return html ?? `<code class="latex-source" title="KaTeX could not typeset this formula">${escapeHtml(formula.latex)}</code>`;
   }
 

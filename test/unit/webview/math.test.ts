@@ -53,3 +53,10 @@ test('multi-line environment bodies are wrapped for KaTeX', () => {
   assert.ok(!html.includes('latex-source'));
   assert.equal(katexDefinition('\\DeclareMathOperator\\Var{Var}'), '\\newcommand{\\Var}{\\operatorname{Var}}');
 });
+
+test('common LaTeX and plain TeX commands KaTeX lacks still typeset', () => {
+  const renderer = new MathRenderer();
+  for (const latex of ['x = 1 \\mbox{ if } y', '\\ensuremath{a} + b \\eqno(1)', '\\pmatrix{a & b \\cr c & d}', '\\mathds{1}_{x > 0}']) {
+    assert.doesNotMatch(renderer.render({ latex, macros: '', display: true }), /latex-source/, latex);
+  }
+});
