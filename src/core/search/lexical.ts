@@ -1,0 +1,151 @@
+// The lexical signal: TF-IDF over canonical formula tokens (1–3-grams, raw counts × smoothed idf,
+// L2-normalised, cosine) — the same definition as training/evaluate.py's TfidfBaseline fed with canonical
+// tokens, which training/symbolic_fusion.py uses to choose the fusion weights. Postings are flat typed
+// arrays (CSR), so a library of 150k formulas stays compact and a query touches only its terms' lists.
+import { canonicalTokens } from '../encode/symbolic-tokens';
+
+export const LONGEST_NGRAM = 3;
+
+export interface LexicalFormula {
+  id: number;
+  latex: string;
+  macros?: string;
+}
+
+/** A query as term ids of this index and their weights (normalised over all its terms, seen or not). */
+export interface LexicalQuery {
+  terms: Int32Array;
+  weights: Float32Array;
+}
+
+export interface LexicalHit {
+  formulaId: number;
+  score: number;
+}
+
+/** Term → count for the token n-grams of one formula. */
+export function termCounts(tokens: readonly string[], longest = LONGEST_NGRAM): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (let n = 1; n <= longest; n++) {
+    for (let i = 0; i + n <= tokens.length; i++) {
+      const term = tokens.slice(i, i + n).join(' ');
+      counts.set(term, (counts.get(term) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+export class LexicalIndex {
+  private constructor(
+    private readonly termIds: Map<string, number>,
+    private readonly idf: Float32Array,
+    /** Formula ids by position. */
+    readonly formulaIds: Int32Array,
+    private readonly position: Map<number, number>,
+    /** CSR postings per term: positions and normalised weights. */
+    private readonly postingStart: Int32Array,
+    private readonly postingPositions: Int32Array,
+    private readonly postingWeights: Float32Array,
+  ) {}
+
+  get size(): number {
+    return this.formulaIds.length;
+  }
+
+  static build(formulas: Iterable<LexicalFormula>): LexicalIndex {
+    const termIds = new Map<string, number>();
+    const documentFrequency: number[] = [];
+    const ids: number[] = [];
+    const perFormula: { terms: Int32Array; counts: Float32Array }[] = [];
+    for (const formula of formulas) {
+      const counts = termCounts(canonicalTokens(formula.latex, formula.macros));
+      const terms = new Int32Array(counts.size);
+      const values = new Float32Array(counts.size);
+      let i = 0;
+      for (const [term, count] of counts) {
+        let id = termIds.get(term);
+        if (id === undefined) {
+          id = termIds.size;
+          termIds.set(term, id);
+          documentFrequency.push(0);
+        }
+        documentFrequency[id]++;
+        terms[i] = id;
+        values[i++] = count;
+      }
+      ids.push(formula.id);
+      perFormula.push({ terms, counts: values });
+    }
+    const total = ids.length;
+    const idf = Float32Array.from(documentFrequency, (df) => Math.log((1 + total) / (1 + df)) + 1);
+    const postingStart = new Int32Array(termIds.size + 1);
+    for (const { terms } of perFormula) for (const term of terms) postingStart[term + 1]++;
+    for (let t = 0; t < termIds.size; t++) postingStart[t + 1] += postingStart[t];
+    const fill = postingStart.slice(0, termIds.size);
+    const postingPositions = new Int32Array(postingStart[termIds.size]);
+    const postingWeights = new Float32Array(postingStart[termIds.size]);
+    perFormula.forEach(({ terms, counts }, position) => {
+      let norm = 0;
+      for (let i = 0; i < terms.length; i++) norm += (counts[i] * idf[terms[i]]) ** 2;
+      norm = Math.sqrt(norm) || 1;
+      for (let i = 0; i < terms.length; i++) {
+        const slot = fill[terms[i]]++;
+        postingPositions[slot] = position;
+        postingWeights[slot] = (counts[i] * idf[terms[i]]) / norm;
+      }
+    });
+    const position = new Map(ids.map((id, i) => [id, i]));
+    return new LexicalIndex(termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
+  }
+
+  /**
+   * The query's TF-IDF vector in this index's term space. Terms the index has never seen still count
+   * in the norm (with the idf of a term in no formula), as they would if the query were indexed.
+   */
+  query(latex: string, macros?: string): LexicalQuery {
+    const unseenIdf = Math.log(1 + this.size) + 1;
+    const seen: [number, number][] = [];
+    let norm = 0;
+    for (const [term, count] of termCounts(canonicalTokens(latex, macros))) {
+      const id = this.termIds.get(term);
+      const weight = count * (id === undefined ? unseenIdf : this.idf[id]);
+      norm += weight * weight;
+      if (id !== undefined) seen.push([id, weight]);
+    }
+    norm = Math.sqrt(norm) || 1;
+    return { terms: Int32Array.from(seen, ([id]) => id), weights: Float32Array.from(seen, ([, weight]) => weight / norm) };
+  }
+
+  /** Cosine similarity of the query with every indexed formula, by position (0 for formulas sharing no term). */
+  scoreAll(query: LexicalQuery): Float32Array {
+    const scores = new Float32Array(this.size);
+    for (let q = 0; q < query.terms.length; q++) {
+      const term = query.terms[q];
+      const weight = query.weights[q];
+      for (let slot = this.postingStart[term]; slot < this.postingStart[term + 1]; slot++) {
+        scores[this.postingPositions[slot]] += weight * this.postingWeights[slot];
+      }
+    }
+    return scores;
+  }
+
+  /** The position of a formula id, or undefined when it is not indexed. */
+  positionOf(formulaId: number): number | undefined {
+    return this.position.get(formulaId);
+  }
+
+  /** The `count` best formulas with a positive score that `accept` lets through, best first (ties: lower id). */
+  nearest(query: LexicalQuery, count: number, accept: (formulaId: number) => boolean = () => true): LexicalHit[] {
+    return topByScore(this.scoreAll(query), this.formulaIds, count, accept);
+  }
+}
+
+/** The `count` best positive entries of `scores` (by position) as hits, best first, ties by lower id. */
+export function topByScore(scores: Float32Array, ids: Int32Array, count: number, accept: (formulaId: number) => boolean): LexicalHit[] {
+  const hits: LexicalHit[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i] > 0 && accept(ids[i])) hits.push({ formulaId: ids[i], score: scores[i] });
+  }
+  hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
+  return hits.slice(0, count);
+}

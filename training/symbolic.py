@@ -1,0 +1,398 @@
+#!/usr/bin/python3
+"""Trains, evaluates and exports the symbolic formula encoder (training/symbolic_model.py): SNIP's
+symbolic branch on canonical LaTeX tokens, trained with symmetric InfoNCE (learned temperature, in-batch
+negatives) on the weak label of the bitmap encoders: two formulas of one document (section when it has
+two) are a positive pair.
+
+  fit        train; checkpoints, train.log and history.jsonl in --run, resumes from --run/last.pt
+  evaluate   split measures of checkpoints beside an untrained twin and the TF-IDF baseline
+  export     ONNX export (`token_ids` int64 [N, L] → `embeddings` float32 [N, 64]) with a parity check
+
+Formulas are the corpus's, in corpus order: the same rows, in the same order, as the rendered dataset of
+`formula-lens dataset`, so the seeded evaluation triples and queries of training/evaluate.py are the
+same formulas for the bitmap and the symbolic encoders. Run with /usr/bin/python3."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from data import SPLITS, DataError, Dataset, Documents, load_corpus, load_split, sample_pairs  # noqa: E402
+from evaluate import TfidfBaseline, corpus_tokens, fixed_queries, fixed_triples, retrieval_measures, triple_measures  # noqa: E402
+from losses import symmetric_info_nce  # noqa: E402
+from symbolic_model import BOS_ID, DEFAULT_CONFIG, DIMENSION, PAD_ID, build, parameter_count  # noqa: E402
+from tokenizer import RULES_PATH, VOCAB_PATH, TokenizeError, Vocabulary, canonicalize, tokenize_formula  # noqa: E402
+from train import DEFAULT_SPLIT, INITIAL_TEMPERATURE, VALIDATION_TRIPLES, Log, save_atomically  # noqa: E402
+
+PARITY_SCRIPT = Path(__file__).with_name('symbolic_parity.mjs')
+EMBED_BATCH = 256
+
+
+def corpus_rows(corpus: dict[str, dict]) -> list[dict]:
+    """One row per formula in corpus order, with the fields the dataset's formulas.jsonl has for sampling."""
+    return [{'record': record['id'], 'source': record['source'], 'formula': index,
+             'section': formula.get('section') or '', 'inline': bool(formula.get('inline'))}
+            for record in corpus.values() for index, formula in enumerate(record['formulas'])]
+
+
+def corpus_documents(rows: list[dict], split: dict[str, str], name: str) -> Documents:
+    return Documents(Dataset(bitmaps=None, rows=rows, renderer='none'), split, name, include_degraded=True)
+
+
+class FormulaTokens:
+    """Canonical token ids of every row (ragged: flat ids + offsets), and model inputs built from them."""
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray):
+        self.ids, self.offsets = ids, offsets
+
+    @classmethod
+    def of_corpus(cls, corpus: dict[str, dict], rows: list[dict], cache: Path | None) -> 'FormulaTokens':
+        key = _tokens_key(corpus, len(rows))
+        path = cache / f'symbolic-tokens-{key}.npz' if cache else None
+        if path and path.exists():
+            stored = np.load(path)
+            return cls(stored['ids'], stored['offsets'])
+        vocabulary = Vocabulary()
+        pieces, offsets = [], [0]
+        for row in rows:
+            record = corpus[row['record']]
+            try:
+                tokens, _ = tokenize_formula(record['formulas'][row['formula']]['latex'], record.get('macros') or '')
+                ids = vocabulary.encode(canonicalize(tokens))
+            except TokenizeError:
+                ids = [vocabulary.unknown]  # a formula over the tokenizer's length limit: no usable tokens
+            pieces.append(np.asarray(ids, dtype=np.int32))
+            offsets.append(offsets[-1] + len(ids))
+        tokens = cls(np.concatenate(pieces) if pieces else np.zeros(0, np.int32), np.asarray(offsets, dtype=np.int64))
+        if path:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix('.tmp.npz')
+            np.savez(temporary, ids=tokens.ids, offsets=tokens.offsets)
+            os.replace(temporary, path)
+        return tokens
+
+    def length(self, row: int) -> int:
+        return int(self.offsets[row + 1] - self.offsets[row])
+
+    def batch(self, rows, max_length: int) -> torch.Tensor:
+        """int64 [n, L]: [BOS] + the first max_length − 1 ids of each row, right-padded with [PAD];
+        L is the longest row of this batch (dynamic padding)."""
+        sequences = [self.ids[self.offsets[row]:self.offsets[row + 1]][:max_length - 1] for row in rows]
+        out = np.full((len(sequences), 1 + max(len(s) for s in sequences)), PAD_ID, dtype=np.int64)
+        out[:, 0] = BOS_ID
+        for i, sequence in enumerate(sequences):
+            out[i, 1:1 + len(sequence)] = sequence
+        return torch.from_numpy(out)
+
+
+def _tokens_key(corpus: dict[str, dict], count: int) -> str:
+    """The cache identity: whatever changes the ids (tokenizer, rules, vocabulary, corpus content)."""
+    digest = hashlib.sha256()
+    for path in (Path(__file__).with_name('tokenizer.py'), RULES_PATH, VOCAB_PATH):
+        digest.update(path.read_bytes())
+    digest.update(str(count).encode())
+    for record_id, record in corpus.items():
+        digest.update(record_id.encode())
+        digest.update(str(len(record['formulas'])).encode())
+        digest.update((record.get('macros') or '').encode())
+    return digest.hexdigest()[:16]
+
+
+@torch.no_grad()
+def embed_rows(model: nn.Module, tokens: FormulaTokens, rows: np.ndarray, max_length: int) -> torch.Tensor:
+    """Embeddings [len(rows), 64] in eval mode; rows are batched by length so padding stays small."""
+    was_training = model.training
+    model.eval()
+    order = np.argsort([tokens.length(int(row)) for row in rows], kind='stable')
+    out = torch.empty(len(rows), DIMENSION)
+    for start in range(0, len(rows), EMBED_BATCH):
+        chosen = order[start:start + EMBED_BATCH]
+        out[torch.as_tensor(chosen)] = model(tokens.batch(rows[chosen], max_length))
+    model.train(was_training)
+    return out
+
+
+def evaluate_symbolic(model: nn.Module, tokens: FormulaTokens, documents: Documents, triples: np.ndarray,
+                      queries: np.ndarray | None, max_length: int) -> dict:
+    """training/evaluate.py's measures (triples; retrieval when queries are given) for the symbolic encoder."""
+    needed = documents.all_rows() if queries is not None else np.unique(triples)
+    embeddings = embed_rows(model, tokens, needed, max_length)
+    index = {int(row): i for i, row in enumerate(needed)}
+
+    def lookup(rows: np.ndarray) -> torch.Tensor:
+        return embeddings[torch.tensor([index[int(row)] for row in rows])]
+
+    measures = triple_measures(lambda a, b: (lookup(a) * lookup(b)).sum(1), triples)
+    if queries is not None:
+        measures.update(retrieval_measures(lambda block: lookup(block) @ embeddings.T, documents, queries))
+    return measures
+
+
+def load_checkpoint(path: Path) -> dict:
+    return torch.load(path, map_location='cpu')
+
+
+def model_from_checkpoint(checkpoint: dict) -> nn.Module:
+    model = build(checkpoint['vocabulary_size'], checkpoint['config'])
+    model.load_state_dict(checkpoint['model'])
+    return model.eval()
+
+
+class Corpus:
+    """The corpus, its rows, their tokens and the split, loaded once per command."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.records = load_corpus(args.corpus)
+        self.rows = corpus_rows(self.records)
+        self.split = load_split(args.split)
+        self.tokens = FormulaTokens.of_corpus(self.records, self.rows, args.cache)
+
+    def documents(self, name: str) -> Documents:
+        return corpus_documents(self.rows, self.split, name)
+
+
+def command_fit(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    args.run.mkdir(parents=True, exist_ok=True)
+    log = Log(args.run / 'train.log')
+    config = {**DEFAULT_CONFIG, **{key: getattr(args, key) for key in ('layers', 'width', 'max_length')},
+              'batch': args.batch, 'lr': args.lr, 'seed': args.seed}
+    corpus = Corpus(args)
+    vocabulary_size = len(Vocabulary())
+    train, validation = corpus.documents('train'), corpus.documents('validation')
+    validation_triples = fixed_triples(validation, args.validation_triples)
+
+    torch.manual_seed(args.seed)
+    model = build(vocabulary_size, config)
+    log_scale = nn.Parameter(torch.tensor(math.log(1 / INITIAL_TEMPERATURE)))
+    optimizer = torch.optim.AdamW(list(model.parameters()) + [log_scale], lr=args.lr, weight_decay=0.01)
+    rng = np.random.default_rng(args.seed)
+    progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
+
+    last = args.run / 'last.pt'
+    if last.exists():
+        checkpoint = load_checkpoint(last)
+        if checkpoint['config'] != config:
+            raise SystemExit(f'{last} was trained with {checkpoint["config"]}, not {config}; use another --run')
+        model.load_state_dict(checkpoint['model'])
+        optimizer.load_state_dict(checkpoint['optimizer'])
+        log_scale.data.copy_(checkpoint['log_scale'])
+        rng.bit_generator.state = checkpoint['rng']
+        torch.set_rng_state(checkpoint['torch_rng'])
+        progress = checkpoint['progress']
+        log(f'resumed from {last} at step {progress["step"]} ({progress["cpu_seconds"] / 3600:.2f} CPU h)')
+    log(f'fit symbolic {config}: {parameter_count(model)} parameters, {args.threads} threads; '
+        f'train {len(train)} documents / {train.formula_count} formulas, '
+        f'validation {len(validation)} / {validation.formula_count}')
+
+    def checkpoint_state() -> dict:
+        return {'config': config, 'vocabulary_size': vocabulary_size, 'model': model.state_dict(),
+                'optimizer': optimizer.state_dict(), 'log_scale': log_scale.detach().clone(),
+                'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'progress': progress}
+
+    def validate(train_loss: float | None) -> bool:
+        """Appends a history point; saves best.pt when the validation ranking loss improved."""
+        measures = evaluate_symbolic(model, corpus.tokens, validation, validation_triples, None, config['max_length'])
+        point = {'step': progress['step'], 'samples': progress['samples'],
+                 'cpu_hours': progress['cpu_seconds'] / 3600, 'wall_hours': progress['wall_seconds'] / 3600,
+                 'train_loss': train_loss, 'temperature': float(1 / log_scale.exp()),
+                 **{f'validation_{k}': v for k, v in measures.items()}}
+        progress['history'].append(point)
+        with open(args.run / 'history.jsonl', 'a', encoding='utf8') as history:
+            history.write(json.dumps(point) + '\n')
+        improved = progress['best'] is None or point['validation_ranking_loss'] < progress['best']['validation_ranking_loss']
+        if improved:
+            progress['best'] = point
+            save_atomically(checkpoint_state(), args.run / 'best.pt')
+        save_atomically(checkpoint_state(), last)
+        log(f'validate step {point["step"]}: ranking loss {point["validation_ranking_loss"]:.4f}, '
+            f'constant margin {point["validation_constant_margin_loss"]:.4f}, temperature {point["temperature"]:.4f} '
+            f'({point["cpu_hours"]:.3f} CPU h){" best" if improved else ""}')
+        return improved
+
+    if not progress['history']:
+        validate(None)
+    started = time.time()
+    since_validation, losses, stale = time.time(), [], 0
+    model.train()
+    while True:
+        wall, cpu = time.time(), time.process_time()
+        pairs = sample_pairs(train, args.batch, rng)
+        anchor, positive = model(corpus.tokens.batch(pairs.T.flatten(), config['max_length'])).split(len(pairs))
+        loss = symmetric_info_nce(anchor, positive, log_scale)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            log_scale.clamp_(max=math.log(100))  # CLIP's cap on the logit scale
+        progress['step'] += 1
+        progress['samples'] += len(pairs)
+        progress['cpu_seconds'] += time.process_time() - cpu
+        progress['wall_seconds'] += time.time() - wall
+        losses.append(float(loss))
+        if progress['step'] % args.log_every == 0:
+            log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
+                f'{progress["samples"] / progress["wall_seconds"]:.1f} pairs/s overall')
+        out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
+        out_of_steps = args.steps is not None and progress['step'] >= args.steps
+        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps:
+            stale = 0 if validate(float(np.mean(losses))) else stale + 1
+            since_validation, losses = time.time(), []
+            if stale >= args.patience:
+                log(f'stopping: no validation improvement in {args.patience} validations (plateau)')
+                break
+        if out_of_time or out_of_steps:
+            log('stopping: ' + ('time budget spent' if out_of_time else 'step budget spent'))
+            break
+
+
+def command_evaluate(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    corpus = Corpus(args)
+    documents = corpus.documents(args.on)
+    triples, queries = fixed_triples(documents), fixed_queries(documents)
+    results: dict[str, dict] = {}
+    for spec in args.checkpoint:
+        name, _, path = spec.partition('=')
+        checkpoint = load_checkpoint(Path(path))
+        max_length = checkpoint['config']['max_length']
+        results[name] = {'checkpoint': path, 'progress': {k: v for k, v in checkpoint['progress'].items() if k != 'history'},
+                         **evaluate_symbolic(model_from_checkpoint(checkpoint), corpus.tokens, documents, triples, queries, max_length)}
+        torch.manual_seed(args.seed)
+        untrained = build(checkpoint['vocabulary_size'], checkpoint['config'])
+        results['untrained symbolic'] = evaluate_symbolic(untrained, corpus.tokens, documents, triples, queries, max_length)
+    results['TF-IDF'] = TfidfBaseline(corpus_tokens(corpus.rows, corpus.records), documents).evaluate(documents, triples, queries)
+    print(f'{args.on} split: {len(documents)} documents, {documents.formula_count} formulas; '
+          f'{len(triples)} triples, {len(queries)} retrieval queries')
+    print(f'{"model":24} {"ranking loss":>12} {"const margin":>12} {"mAP":>8} {"P@10":>8}')
+    for name, measures in results.items():
+        print(f'{name:24} {measures["ranking_loss"]:12.4f} {measures["constant_margin_loss"]:12.4f} '
+              f'{measures["mAP"]:8.4f} {measures["P@10"]:8.4f}')
+    if args.out:
+        report = {'split': args.on, 'documents': len(documents), 'formulas': documents.formula_count,
+                  'triples': len(triples), 'queries': len(queries), 'results': results}
+        args.out.write_text(json.dumps(report, indent=1) + '\n')
+
+
+def export_symbolic(model: nn.Module, path: Path, metadata: dict[str, str]) -> None:
+    """Writes `token_ids` int64 [N, L] → `embeddings` float32 [N, 64], N and L dynamic (L ≤ max_length)."""
+    import onnx  # loads only for exports
+    from export import OPSET
+    model = model.eval()
+    example = torch.tensor([[BOS_ID, 10, 11, 12], [BOS_ID, 13, PAD_ID, PAD_ID]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(
+        model, example, str(path), input_names=['token_ids'], output_names=['embeddings'],
+        dynamic_axes={'token_ids': {0: 'batch', 1: 'length'}, 'embeddings': {0: 'batch'}},
+        opset_version=OPSET, do_constant_folding=True,
+    )
+    exported = onnx.load(str(path))
+    onnx.checker.check_model(exported)
+    for key, value in sorted(metadata.items()):
+        exported.metadata_props.add(key=key, value=value)
+    onnx.save(exported, str(path))
+
+
+def check_symbolic_parity(model: nn.Module, path: Path, token_ids: torch.Tensor) -> float:
+    """Max |PyTorch − onnxruntime-node| over the embeddings of `token_ids` [n, L]; raises above tolerance."""
+    import subprocess
+    import tempfile
+    from export import PARITY_TOLERANCE, ParityError
+    with torch.no_grad():
+        expected = model.eval()(token_ids).numpy()
+    with tempfile.TemporaryDirectory() as scratch:
+        inputs, outputs = Path(scratch, 'in.i64'), Path(scratch, 'out.f32')
+        token_ids.numpy().astype('<i8').tofile(inputs)
+        subprocess.run(['node', str(PARITY_SCRIPT), str(path), str(inputs), *map(str, token_ids.shape), str(outputs)],
+                       check=True, cwd=PARITY_SCRIPT.parent.parent)
+        actual = np.fromfile(outputs, dtype='<f4').reshape(len(token_ids), DIMENSION)
+    difference = float(np.abs(actual - expected).max())
+    if not difference < PARITY_TOLERANCE:
+        raise ParityError(f'{path}: max abs difference {difference:.2e} to PyTorch exceeds {PARITY_TOLERANCE}')
+    return difference
+
+
+def command_export(args: argparse.Namespace) -> None:
+    from export import fingerprint
+    checkpoint = load_checkpoint(args.checkpoint)
+    model = model_from_checkpoint(checkpoint)
+    config, progress = checkpoint['config'], checkpoint['progress']
+    metadata = {'architecture': 'symbolic', 'loss': 'infonce', 'config': json.dumps(config, sort_keys=True),
+                'max_length': str(config['max_length']), 'steps': str(progress['step']),
+                'samples': str(progress['samples']), 'cpu_hours': f'{progress["cpu_seconds"] / 3600:.3f}',
+                'vocabulary_sha256': hashlib.sha256(VOCAB_PATH.read_bytes()).hexdigest()}
+    export_symbolic(model, args.out, metadata)
+    if args.corpus:
+        corpus = Corpus(args)
+        rows = np.random.default_rng(0).choice(len(corpus.rows), size=min(64, len(corpus.rows)), replace=False)
+        sample = corpus.tokens.batch(rows, config['max_length'])
+    else:
+        generator = torch.Generator().manual_seed(0)
+        sample = torch.randint(5, checkpoint['vocabulary_size'], (16, 40), generator=generator)
+        sample[:, 0] = BOS_ID
+        sample[8:, 20:] = PAD_ID
+    difference = check_symbolic_parity(model, args.out, sample)
+    print(f'{args.out}: parity with PyTorch on {len(sample)} formulas, max abs difference {difference:.2e}; '
+          f'sha256 {fingerprint(args.out)}')
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest='command', required=True)
+
+    def data_options(command: argparse.ArgumentParser, required: bool = True) -> None:
+        command.add_argument('--corpus', type=Path, required=required, help='papers.jsonl')
+        command.add_argument('--split', type=Path, default=DEFAULT_SPLIT)
+        command.add_argument('--cache', type=Path, help='keep the tokenized corpus here between runs')
+        command.add_argument('--threads', type=int, default=1)
+
+    fit = commands.add_parser('fit', help='train the symbolic encoder (resumes from --run/last.pt)')
+    data_options(fit)
+    fit.add_argument('--run', type=Path, required=True, help='checkpoints, train.log and history.jsonl go here')
+    fit.add_argument('--layers', type=int, default=DEFAULT_CONFIG['layers'])
+    fit.add_argument('--width', type=int, default=DEFAULT_CONFIG['width'])
+    fit.add_argument('--max-length', type=int, default=DEFAULT_CONFIG['max_length'], help='tokens per formula, [BOS] included')
+    fit.add_argument('--batch', type=int, default=128, help='positive pairs per step, from distinct documents')
+    fit.add_argument('--lr', type=float, default=5e-4)
+    fit.add_argument('--seed', type=int, default=0)
+    fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')
+    fit.add_argument('--steps', type=int, help='stop at this total step count')
+    fit.add_argument('--validation-triples', type=int, default=VALIDATION_TRIPLES,
+                     help='fixed validation triples for checkpoint selection (fewer validate faster)')
+    fit.add_argument('--validate-minutes', type=float, default=5.0)
+    fit.add_argument('--patience', type=int, default=4, help='validations without improvement before stopping')
+    fit.add_argument('--log-every', type=int, default=25)
+
+    evaluate = commands.add_parser('evaluate', help='split measures beside an untrained twin and TF-IDF')
+    data_options(evaluate)
+    evaluate.add_argument('--checkpoint', action='append', default=[], metavar='NAME=PATH')
+    evaluate.add_argument('--on', choices=SPLITS, default='test')
+    evaluate.add_argument('--seed', type=int, default=0, help='initialisation of the untrained twin')
+    evaluate.add_argument('--out', type=Path, help='write the measures as JSON')
+
+    export = commands.add_parser('export', help='ONNX export with a parity check')
+    data_options(export, required=False)
+    export.add_argument('--checkpoint', type=Path, required=True)
+    export.add_argument('--out', type=Path, required=True)
+
+    args = parser.parse_args(argv)
+    try:
+        {'fit': command_fit, 'evaluate': command_evaluate, 'export': command_export}[args.command](args)
+    except DataError as error:
+        raise SystemExit(f'symbolic.py {args.command}: {error}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
