@@ -1,5 +1,6 @@
 // The symbolic training script end to end on a tiny synthetic corpus: a few InfoNCE steps, resume,
-// evaluation beside TF-IDF, ONNX export with its parity check, and the model in the product's encoder.
+// evaluation beside TF-IDF, fusion weights on validation, ONNX export with its parity check, and the model
+// in the product's encoder.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { modelFingerprint } from '../../../src/core/encode/models';
 import { SymbolicEncoder } from '../../../src/core/encode/symbolic';
+import { readFusionConfig } from '../../../src/core/search/hybrid';
 import { repoRoot } from '../../helpers/paths';
 
 const python = '/usr/bin/python3';
@@ -64,9 +66,12 @@ test('trains, resumes, evaluates and exports a symbolic model that the product e
   const metrics = path.join(dir, 'metrics.json');
   const onnx = path.join(dir, 'symbolic.onnx');
   const checkpoint = path.join(runDir, 'last.pt');
-  const [, exported] = await Promise.all([
+  const fusion = path.join(dir, 'fusion.json');
+  const fusionReport = path.join(dir, 'fusion-test.json');
+  const [, exported, table] = await Promise.all([
     script('symbolic.py', 'evaluate', ...data, '--checkpoint', `symbolic=${checkpoint}`, '--out', metrics),
     script('symbolic.py', 'export', '--checkpoint', checkpoint, '--out', onnx, ...data),
+    script('symbolic_fusion.py', ...data, '--symbolic', checkpoint, '--step', '0.5', '--fusion', fusion, '--out', fusionReport),
   ]);
   const report = JSON.parse(readFileSync(metrics, 'utf8'));
   assert.deepEqual(Object.keys(report.results), ['symbolic', 'untrained symbolic', 'TF-IDF']);
@@ -74,6 +79,14 @@ test('trains, resumes, evaluates and exports a symbolic model that the product e
   for (const measures of Object.values(report.results) as Record<string, number>[]) {
     assert.ok(measures.ranking_loss >= 0 && measures.ranking_loss <= 1 && measures.mAP > 0 && measures.mAP <= 1);
   }
+  const chosen = readFusionConfig(fusion);
+  assert.ok(chosen.ok, chosen.ok ? '' : chosen.reason);
+  assert.equal(chosen.value.weights.bitmap, 0, 'no bitmap checkpoint given');
+  assert.ok(Math.abs(chosen.value.weights.symbolic + chosen.value.weights.lexical - 1) < 1e-9);
+  const test = JSON.parse(readFileSync(fusionReport, 'utf8')).test;
+  assert.deepEqual(Object.keys(test), ['TF-IDF', 'symbolic', 'lexical (canonical TF-IDF)', 'hybrid']);
+  assert.equal(test['TF-IDF'].mAP, report.results['TF-IDF'].mAP, 'the same protocol as symbolic.py evaluate');
+  assert.match(table, /\| hybrid \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
   assert.match(exported, /parity with PyTorch on \d+ formulas, max abs difference/);
 
   const opened = await SymbolicEncoder.open({ model: onnx });

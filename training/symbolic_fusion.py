@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""Chooses the hybrid ranking's fusion weights on the validation split and measures every signal and the
+hybrid on the test split with training/evaluate.py's protocol (the same seeded triples and queries).
+
+Signals, each a similarity of two formulas:
+  bitmap    cosine of a bitmap encoder's embeddings (a train.py checkpoint, --bitmap NAME=PATH; needs --dataset)
+  symbolic  cosine of the symbolic encoder's embeddings (a symbolic.py checkpoint, --symbolic PATH)
+  lexical   TF-IDF cosine over canonical-token 1–3-grams: what src/core/search/lexical.ts computes
+The hybrid score is Σ weight × signal similarity (weights on a simplex grid; the best mean of mAP, P@10 and
+1 − ranking loss on validation wins). A weighted sum rather than reciprocal-rank fusion: the triple error
+needs a similarity of two formulas, and `embed --encoder hybrid` a vector whose dot product is the score.
+
+Writes models/fusion.json (read by src/core/search/hybrid.ts) and, with --out, the test measures as JSON;
+prints the test table for models/MODEL_CARD.md. Run with /usr/bin/python3."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from data import Documents, load_dataset  # noqa: E402
+from evaluate import TfidfBaseline, corpus_tokens, embed_rows as embed_bitmap_rows, fixed_queries, fixed_triples, retrieval_measures, triple_measures  # noqa: E402
+from symbolic import Corpus, embed_rows as embed_symbolic_rows, load_checkpoint as load_symbolic, model_from_checkpoint as symbolic_model  # noqa: E402
+from tokenizer import TokenizeError, canonicalize, tokenize_formula  # noqa: E402
+from train import DEFAULT_SPLIT, load_checkpoint as load_bitmap, model_from_checkpoint as bitmap_model  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SIGNALS = ('bitmap', 'symbolic', 'lexical')
+VALIDATION_QUERIES = 1000  # fewer than the test's 2,000: the grid evaluates every weight combination
+
+
+class Signal:
+    """One similarity over the formulas of a split: pairwise (triples) and query × all (retrieval)."""
+
+    def __init__(self, pairs: Callable[[np.ndarray, np.ndarray], torch.Tensor], rows_against_all: Callable[[np.ndarray], torch.Tensor]):
+        self.pairs, self.rows_against_all = pairs, rows_against_all
+
+    @classmethod
+    def dense(cls, rows: np.ndarray, embeddings: torch.Tensor) -> 'Signal':
+        index = {int(row): i for i, row in enumerate(rows)}
+
+        def lookup(selected: np.ndarray) -> torch.Tensor:
+            return embeddings[torch.tensor([index[int(row)] for row in selected])]
+        return cls(lambda a, b: (lookup(a) * lookup(b)).sum(1), lambda block: lookup(block) @ embeddings.T)
+
+    @classmethod
+    def tfidf(cls, baseline: TfidfBaseline) -> 'Signal':
+        return cls(baseline.similarity, baseline.scores)
+
+
+def canonical_tokens(corpus: Corpus) -> Callable[[int], list[str]]:
+    """Row → canonical tokens, as lexical.ts indexes them (a refused formula has none)."""
+    def tokens(row: int) -> list[str]:
+        record = corpus.records[corpus.rows[row]['record']]
+        try:
+            return canonicalize(tokenize_formula(record['formulas'][corpus.rows[row]['formula']]['latex'], record.get('macros') or '')[0])
+        except TokenizeError:
+            return []
+    return tokens
+
+
+class SplitSignals:
+    """Every signal on one split, with its fixed triples and queries; per-signal scores are cached so that
+    trying a weight combination costs only a weighted sum and the ranking."""
+
+    def __init__(self, corpus: Corpus, name: str, bitmaps: dict[str, tuple[torch.nn.Module, torch.Tensor]],
+                 symbolic: torch.nn.Module, max_length: int, queries: int):
+        self.documents: Documents = corpus.documents(name)
+        self.triples, self.queries = fixed_triples(self.documents), fixed_queries(self.documents, queries)
+        rows = self.documents.all_rows()
+        self.signals: dict[str, Signal] = {}
+        for label, (model, pixels) in bitmaps.items():
+            self.signals[label] = Signal.dense(rows, embed_bitmap_rows(model, pixels, rows))
+        self.signals['symbolic'] = Signal.dense(rows, embed_symbolic_rows(symbolic, corpus.tokens, rows, max_length))
+        self.signals['lexical'] = Signal.tfidf(TfidfBaseline(canonical_tokens(corpus), self.documents))
+        self.signals['TF-IDF'] = Signal.tfidf(TfidfBaseline(corpus_tokens(corpus.rows, corpus.records), self.documents))
+        self.pair_cache: dict[tuple, torch.Tensor] = {}
+        self.query_position = {int(row): i for i, row in enumerate(self.queries)}
+        self.query_cache = {label: torch.cat([signal.rows_against_all(self.queries[s:s + 100]) for s in range(0, len(self.queries), 100)])
+                            for label, signal in self.signals.items()}
+
+    def pairs(self, label: str, left: np.ndarray, right: np.ndarray) -> torch.Tensor:
+        """A signal's similarities of row pairs, computed once per pair list (triple_measures asks for the
+        same three lists for every weight combination)."""
+        key = (label, left.tobytes(), right.tobytes())
+        if key not in self.pair_cache:
+            self.pair_cache[key] = self.signals[label].pairs(left, right)
+        return self.pair_cache[key]
+
+    def measure(self, weights: dict[str, float]) -> dict:
+        """training/evaluate.py's measures of the score Σ weight × signal."""
+        active = {label: weight for label, weight in weights.items() if weight}
+        measures = triple_measures(lambda a, b: sum(w * self.pairs(label, a, b) for label, w in active.items()), self.triples)
+
+        def fused_rows(block: np.ndarray) -> torch.Tensor:
+            positions = torch.tensor([self.query_position[int(row)] for row in block])
+            return sum(weight * self.query_cache[label][positions] for label, weight in active.items())
+        measures.update(retrieval_measures(fused_rows, self.documents, self.queries))
+        return measures
+
+
+def objective(measures: dict) -> float:
+    return (measures['mAP'] + measures['P@10'] + 1 - measures['ranking_loss']) / 3
+
+
+def simplex(signals: list[str], step: float) -> list[dict[str, float]]:
+    parts = round(1 / step)
+    return [dict(zip(signals, (count / parts for count in counts)))
+            for counts in itertools.product(range(parts + 1), repeat=len(signals)) if sum(counts) == parts]
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--corpus', type=Path, required=True)
+    parser.add_argument('--split', type=Path, default=DEFAULT_SPLIT)
+    parser.add_argument('--cache', type=Path)
+    parser.add_argument('--symbolic', type=Path, required=True, help='symbolic.py checkpoint')
+    parser.add_argument('--symbolic-onnx', type=Path, default=REPO / 'models' / 'symbolic.onnx', help='recorded by fingerprint')
+    parser.add_argument('--bitmap', action='append', default=[], metavar='NAME=PATH',
+                        help='train.py checkpoints (see, bee); the first one is the fused bitmap signal')
+    parser.add_argument('--dataset', type=Path, help='the rendered dataset, needed with --bitmap')
+    parser.add_argument('--step', type=float, default=0.1, help='weight grid step')
+    parser.add_argument('--fusion', type=Path, default=REPO / 'models' / 'fusion.json')
+    parser.add_argument('--out', type=Path, help='test measures as JSON')
+    parser.add_argument('--threads', type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    started = time.time()
+
+    corpus = Corpus(args)
+    checkpoint = load_symbolic(args.symbolic)
+    symbolic, max_length = symbolic_model(checkpoint), checkpoint['config']['max_length']
+    bitmaps: dict[str, tuple[torch.nn.Module, torch.Tensor]] = {}
+    if args.bitmap:
+        if not args.dataset:
+            raise SystemExit('--bitmap needs --dataset')
+        dataset = load_dataset(args.dataset)
+        aligned = len(dataset.rows) == len(corpus.rows) and all(
+            (a['record'], a['formula']) == (b['record'], b['formula']) for a, b in zip(dataset.rows, corpus.rows))
+        if not aligned:
+            raise SystemExit(f'{args.dataset} does not hold the corpus formulas in corpus order')
+        for spec in args.bitmap:
+            label, _, path = spec.partition('=')
+            bitmaps[label] = (bitmap_model(load_bitmap(Path(path))), dataset.bitmaps)
+    fused_bitmap = next(iter(bitmaps), None)
+    fused = ([fused_bitmap] if fused_bitmap else []) + ['symbolic', 'lexical']
+
+    validation = SplitSignals(corpus, 'validation', bitmaps, symbolic, max_length, VALIDATION_QUERIES)
+    candidates = simplex(fused, args.step)
+    results = [(weights, validation.measure(weights)) for weights in candidates]
+    weights, best = max(results, key=lambda item: (objective(item[1]), -max(item[0].values())))
+    singles = {label: validation.measure({label: 1.0}) for label in fused}
+    default_mode = 'hybrid' if all(objective(best) > objective(m) for m in singles.values()) else \
+        max(singles, key=lambda label: objective(singles[label]))
+    print(f'validation: {len(candidates)} weight combinations of {", ".join(fused)}; best {weights}: '
+          f'mAP {best["mAP"]:.4f}, P@10 {best["P@10"]:.4f}, ranking loss {best["ranking_loss"]:.4f}')
+
+    def fingerprint(path: Path) -> str | None:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+    fusion = {
+        'about': 'Hybrid ranking weights (src/core/search/hybrid.ts), chosen on the validation split by training/symbolic_fusion.py; '
+                 'score = Σ weight × signal similarity. Do not edit by hand.',
+        'weights': {'bitmap': weights.get(fused_bitmap, 0.0) if fused_bitmap else 0.0,
+                    'symbolic': weights['symbolic'], 'lexical': weights['lexical']},
+        'defaultMode': default_mode,
+        'bitmapModel': fused_bitmap,
+        'symbolicModelSha256': fingerprint(args.symbolic_onnx),
+        'grid': args.step,
+        'validation': {'queries': len(validation.queries), 'triples': len(validation.triples),
+                       'hybrid': best, **{label: measures for label, measures in singles.items()}},
+    }
+    args.fusion.write_text(json.dumps(fusion, indent=1) + '\n')
+
+    test = SplitSignals(corpus, 'test', bitmaps, symbolic, max_length, 2000)
+    table = {'TF-IDF': test.measure({'TF-IDF': 1.0}), **{label: test.measure({label: 1.0}) for label in bitmaps},
+             'symbolic': test.measure({'symbolic': 1.0}), 'lexical (canonical TF-IDF)': test.measure({'lexical': 1.0}),
+             'hybrid': test.measure(weights)}
+    print(f'\ntest split: {len(test.documents)} documents, {test.documents.formula_count} formulas; '
+          f'{len(test.triples)} triples, {len(test.queries)} queries ({(time.time() - started) / 60:.1f} min)\n')
+    print('| signal | triple ranking error | same-document mAP | P@10 |\n|---|---:|---:|---:|')
+    for label, measures in table.items():
+        print(f'| {label} | {measures["ranking_loss"]:.4f} | {measures["mAP"]:.4f} | {measures["P@10"]:.4f} |')
+    if args.out:
+        args.out.write_text(json.dumps({'fusion': fusion, 'test': table}, indent=1) + '\n')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
