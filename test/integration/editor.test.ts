@@ -1,9 +1,13 @@
 // Issue 7 in the real extension host: cursor tracking over .tex and .md files, the commands, the
 // cancellation of outdated lookups, the engine crash and restart, and "insert \cite".
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { buildIndexRequest, type BuildIndexResult } from '../../src/engine/protocol';
 import type { FormulaLensApi } from '../../src/extension/main';
+import { resultActions } from '../../src/extension/result-actions';
 import type { SearchEvent } from '../../src/extension/search-controller';
 import { activateByOpeningPaper, formulaLens, waitFor } from './helpers';
 
@@ -201,5 +205,67 @@ describe('editor: cursor tracking, commands, citations', () => {
     );
     assert.equal(key, 'vaswani2017attention');
     assert.ok(editor.document.getText().includes('\\cite{vaswani2017attention}whenever $A$'));
+  });
+});
+
+describe('editor: result actions on a real index', () => {
+  let api: FormulaLensApi;
+  let scratch: string;
+  const settings = () => vscode.workspace.getConfiguration('formulaLens');
+  const global = vscode.ConfigurationTarget.Global;
+
+  before(async function () {
+    this.timeout(120_000);
+    api = await activateByOpeningPaper();
+    scratch = mkdtempSync(path.join(tmpdir(), 'fl-integration-index-'));
+    const tinyEncoder = path.join(formulaLens().extensionPath, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
+    const indexDir = path.join(scratch, 'index');
+    // Built by the engine (native modules stay out of the extension host), from the fixture library.
+    // By method name: this bundle's copy of vscode-jsonrpc is not the one the connection belongs to.
+    const connection = await api.ctx.engine.connect();
+    const built: BuildIndexResult = await connection.sendRequest(buildIndexRequest.method, {
+      folders: [editorFixture('library').fsPath],
+      indexDir,
+      cacheDir: path.join(scratch, 'cache'),
+      model: { kind: 'custom', path: tinyEncoder },
+      executionProvider: 'cpu',
+    });
+    assert.equal(built.kind, 'built');
+    await settings().update('model', 'custom', global);
+    await settings().update('customModelPath', tinyEncoder, global);
+    await settings().update('index.locations', [indexDir], global);
+    await settings().update('index.showDefault', false, global);
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', global);
+  });
+  after(async () => {
+    for (const key of ['model', 'customModelPath', 'index.locations', 'index.showDefault']) await settings().update(key, undefined, global);
+    await vscode.workspace.getConfiguration('files').update('autoSave', undefined, global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('shows results, opens a result’s source at its line, and searches "more like this" without its own paper', async () => {
+    const editor = await open('project/main.tex');
+    placeCursor(editor, '\\hat{x}');
+    const [searched] = await searchesOf(api, () => vscode.commands.executeCommand('formulaLens.searchAtCursor'));
+    assert.equal(searched?.result.kind, 'results');
+    const state = api.ctx.results.current;
+    assert.equal(state.kind, 'results');
+    const golub = state.kind === 'results' ? state.results.find((result) => result.paper.title === 'Matrix Computations') : undefined;
+    assert.ok(golub, 'the paper with the same formula is among the results');
+    assert.match(api.ctx.statusBar.text, /\d+ papers?/);
+
+    const actions = resultActions(api.ctx);
+    const formula = golub.formulas.findIndex((hit) => hit.formula.latex.startsWith('R \\hat{x}'));
+    assert.ok(formula >= 0 && golub.formulas[formula]!.hasSource);
+    await actions.openSource({ paperId: golub.paper.id, formula });
+    const opened = vscode.window.activeTextEditor;
+    assert.equal(opened?.document.uri.fsPath, editorFixture('library/golub2013/main.tex').fsPath);
+    assert.equal(opened?.selection.active.line, 13, 'the formula’s line (14, 1-based)');
+
+    const similar = await searchesOf(api, () => actions.moreLikeThis({ paperId: golub.paper.id, formula }) as Thenable<unknown>);
+    assert.equal(similar[0]?.query.latex, 'R \\hat{x} = Q^\\top b');
+    const after = api.ctx.results.current;
+    assert.ok(after.kind === 'results' && after.results.every((result) => result.paper.id !== golub.paper.id), 'its own paper is left out');
   });
 });
