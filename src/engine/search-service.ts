@@ -102,7 +102,7 @@ export class SearchService {
     const cancellation = token.onCancellationRequested(() => abort.abort());
     try {
       const built = await indexLibrary(params.folders, opened.value.index, embedder.value, {
-        library: 'library',
+        library: path.basename(params.folders[0] ?? 'library'), // as `formula-lens index` names it
         cacheDir: params.cacheDir,
         signal: abort.signal,
         log: this.log,

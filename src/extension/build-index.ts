@@ -1,6 +1,7 @@
-// "Build Index": indexes the library folders the user picks into the extension's own index folder
-// (global storage), with progress in a cancellable notification (and the status bar, see Ctx), then adds
-// that index to the searched locations and searches the formula at the cursor again.
+// "Build Index": indexes the library folders the user picks into `<first folder>/.formula-lens/index`
+// (where `formula-lens index` puts it, so both update the same index), with progress in a cancellable
+// notification (and the status bar, see Ctx), then adds that index to the searched locations and
+// searches the formula at the cursor again.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildIndexRequest, indexProgressNotification, type BuildIndexResult } from '../engine/protocol';
@@ -16,8 +17,8 @@ export async function buildIndex(ctx: Ctx): Promise<BuildIndexResult | undefined
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
   });
   if (!folders?.length) return undefined;
-  const storage = ctx.extensionContext.globalStorageUri.fsPath;
-  const indexDir = path.join(storage, 'library-index');
+  const home = path.join(folders[0]!.fsPath, '.formula-lens');
+  const indexDir = path.join(home, 'index');
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Formula Lens: indexing', cancellable: true },
     async (progress, token) => {
@@ -34,7 +35,7 @@ export async function buildIndex(ctx: Ctx): Promise<BuildIndexResult | undefined
           {
             folders: folders.map((folder) => folder.fsPath),
             indexDir,
-            cacheDir: path.join(storage, 'library-cache'),
+            cacheDir: path.join(home, 'cache'),
             model: ctx.config.model,
             executionProvider: ctx.config.executionProvider,
           },
