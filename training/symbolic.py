@@ -167,7 +167,7 @@ def command_fit(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     args.run.mkdir(parents=True, exist_ok=True)
     log = Log(args.run / 'train.log')
-    config = {**DEFAULT_CONFIG, **{key: getattr(args, key) for key in ('layers', 'width', 'max_length')},
+    config = {**DEFAULT_CONFIG, **{key: getattr(args, key) for key in ('layers', 'width', 'feedforward', 'max_length')},
               'batch': args.batch, 'lr': args.lr, 'seed': args.seed}
     corpus = Corpus(args)
     vocabulary_size = len(Vocabulary())
@@ -363,6 +363,7 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--run', type=Path, required=True, help='checkpoints, train.log and history.jsonl go here')
     fit.add_argument('--layers', type=int, default=DEFAULT_CONFIG['layers'])
     fit.add_argument('--width', type=int, default=DEFAULT_CONFIG['width'])
+    fit.add_argument('--feedforward', type=int, default=DEFAULT_CONFIG['feedforward'])
     fit.add_argument('--max-length', type=int, default=DEFAULT_CONFIG['max_length'], help='tokens per formula, [BOS] included')
     fit.add_argument('--batch', type=int, default=128, help='positive pairs per step, from distinct documents')
     fit.add_argument('--lr', type=float, default=5e-4)

@@ -101,29 +101,38 @@ export interface HybridSearchOptions {
   accept?: (formulaId: number, paperId: string) => boolean;
 }
 
-/** The formulas of an index with what the three signals need, in memory (dense rows in lexical order). */
+/** One dense signal: row vectors (rows in lexical order) of one length. */
+interface DenseMatrix {
+  values: Float32Array;
+  dimensions: number;
+}
+
+/** The formulas of an index with what the three signals need, in memory. */
 export class HybridIndex {
   private constructor(
     private readonly lexical: LexicalIndex,
     private readonly paperIds: string[],
-    private readonly dense: Record<'bitmap' | 'symbolic', Float32Array>,
+    private readonly dense: Record<'bitmap' | 'symbolic', DenseMatrix>,
   ) {}
 
   get size(): number {
     return this.paperIds.length;
   }
 
+  /** Each dense signal's vectors share one length (the first vector's); a missing vector scores 0. */
   static build(formulas: readonly HybridFormula[]): HybridIndex {
     const lexical = LexicalIndex.build(formulas);
-    const dense = { bitmap: new Float32Array(formulas.length * EMBEDDING_DIMENSIONS), symbolic: new Float32Array(formulas.length * EMBEDDING_DIMENSIONS) };
-    formulas.forEach((formula, i) => {
-      for (const signal of ['bitmap', 'symbolic'] as const) {
+    const matrix = (signal: 'bitmap' | 'symbolic'): DenseMatrix => {
+      const dimensions = formulas.find((formula) => formula[signal])?.[signal]?.length ?? EMBEDDING_DIMENSIONS;
+      const values = new Float32Array(formulas.length * dimensions);
+      formulas.forEach((formula, i) => {
         const vector = formula[signal];
-        if (vector && vector.length !== EMBEDDING_DIMENSIONS) throw new RangeError(`formula ${formula.id}: ${signal} vector of ${vector.length} values`);
-        if (vector) dense[signal].set(vector, i * EMBEDDING_DIMENSIONS);
-      }
-    });
-    return new HybridIndex(lexical, formulas.map((formula) => formula.paperId), dense);
+        if (vector && vector.length !== dimensions) throw new RangeError(`formula ${formula.id}: ${signal} vector of ${vector.length} values, others have ${dimensions}`);
+        if (vector) values.set(vector, i * dimensions);
+      });
+      return { values, dimensions };
+    };
+    return new HybridIndex(lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') });
   }
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
@@ -159,13 +168,14 @@ export class HybridIndex {
   }
 }
 
-/** Inner products of `query` with each row of `matrix` (rows of EMBEDDING_DIMENSIONS). */
-function denseScores(matrix: Float32Array, query: Float32Array): Float32Array {
-  const rows = matrix.length / EMBEDDING_DIMENSIONS;
+/** Inner products of `query` with each row of the matrix; a query of another length is a programming error. */
+function denseScores({ values, dimensions }: DenseMatrix, query: Float32Array): Float32Array {
+  if (query.length !== dimensions) throw new RangeError(`query vector of ${query.length} values, the index has ${dimensions}`);
+  const rows = values.length / dimensions;
   const out = new Float32Array(rows);
-  for (let row = 0, offset = 0; row < rows; row++, offset += EMBEDDING_DIMENSIONS) {
+  for (let row = 0, offset = 0; row < rows; row++, offset += dimensions) {
     let sum = 0;
-    for (let j = 0; j < EMBEDDING_DIMENSIONS; j++) sum += matrix[offset + j] * query[j];
+    for (let j = 0; j < dimensions; j++) sum += values[offset + j] * query[j];
     out[row] = sum;
   }
   return out;

@@ -63,7 +63,7 @@ test('formulas without a vector score 0 on that signal; a query without one skip
   const hits = index.search({ latex: 'x' }, { weights: { bitmap: 0.4, symbolic: 0.4, lexical: 0.2 } });
   assert.deepEqual(hits.map((hit) => hit.formulaId), [7, 3]);
   assert.deepEqual(hits[0].scores, { bitmap: 0, symbolic: 0, lexical: hits[0].scores.lexical });
-  assert.throws(() => HybridIndex.build([{ id: 1, paperId: 'p', latex: 'x', bitmap: new Float32Array(3) }]), RangeError);
+  assert.throws(() => HybridIndex.build([{ id: 1, paperId: 'p', latex: 'x', bitmap: new Float32Array(3) }, { id: 2, paperId: 'p', latex: 'y', bitmap: new Float32Array(4) }]), RangeError);
 });
 
 test('the hybrid vector dot product is the fused dense score', () => {

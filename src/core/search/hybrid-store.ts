@@ -1,0 +1,78 @@
+// What hybrid ranking needs beside an index: the symbolic embedding of every indexed formula, kept in
+// <index folder>/symbolic-vectors.bin (tagged with the symbolic model's fingerprint) so that opening an
+// index embeds only the formulas added since; the bitmap vectors and the LaTeX come from the index itself.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { SymbolicEncoder } from '../encode/symbolic';
+import { EMBEDDING_DIMENSIONS } from '../encode/types';
+import type { FormulaIndex } from '../index/store';
+import { HybridIndex, type HybridFormula } from './hybrid';
+
+export const SYMBOLIC_VECTORS_FILE = 'symbolic-vectors.bin';
+const MAGIC = 'formula-lens symbolic vectors 1\n';
+
+/** Symbolic vectors by formula id from the file, or an empty map when it is absent, damaged or from another model. */
+export function readSymbolicVectors(file: string, modelFingerprint: string): Map<number, Float32Array> {
+  const vectors = new Map<number, Float32Array>();
+  if (!existsSync(file)) return vectors;
+  try {
+    const bytes = readFileSync(file);
+    if (bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) return vectors;
+    const headerEnd = bytes.indexOf(10, MAGIC.length);
+    const header = JSON.parse(bytes.subarray(MAGIC.length, headerEnd).toString('utf8')) as { model?: string; count?: number };
+    const count = header.count;
+    if (header.model !== modelFingerprint || !Number.isInteger(count) || count! < 0) return vectors;
+    const start = headerEnd + 1;
+    if (bytes.length !== start + count! * 4 * (1 + EMBEDDING_DIMENSIONS)) return vectors;
+    // Copies: the data after a text header is not 4-byte aligned for typed-array views.
+    const ids = new Int32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + count! * 4));
+    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start + count! * 4, bytes.byteOffset + bytes.length));
+    ids.forEach((id, i) => vectors.set(id, values.subarray(i * EMBEDDING_DIMENSIONS, (i + 1) * EMBEDDING_DIMENSIONS)));
+  } catch {
+    vectors.clear(); // unreadable: rebuilt from the index
+  }
+  return vectors;
+}
+
+/** Writes the vectors atomically (temporary file, then rename), so a crash leaves the old file or the new one. */
+export function writeSymbolicVectors(file: string, modelFingerprint: string, vectors: Map<number, Float32Array>): void {
+  const ids = Int32Array.from(vectors.keys());
+  const values = new Float32Array(ids.length * EMBEDDING_DIMENSIONS);
+  ids.forEach((id, i) => values.set(vectors.get(id)!, i * EMBEDDING_DIMENSIONS));
+  const header = Buffer.from(`${MAGIC}${JSON.stringify({ model: modelFingerprint, count: ids.length, dimensions: EMBEDDING_DIMENSIONS })}\n`, 'utf8');
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, Buffer.concat([header, Buffer.from(ids.buffer), Buffer.from(values.buffer)]));
+  renameSync(temporary, file);
+}
+
+export interface HybridOpenOptions {
+  /** Where the symbolic vectors file lives: the index's folder. */
+  directory: string;
+  onProgress?(embedded: number, total: number): void;
+}
+
+/**
+ * The hybrid view of an index: every formula with its bitmap vector (from the index), its symbolic vector
+ * (from the file, embedding the missing ones) and its LaTeX with its paper's macros (for the lexical signal).
+ */
+export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<SymbolicEncoder, 'model' | 'embed'>, options: HybridOpenOptions): Promise<HybridIndex> {
+  const file = path.join(options.directory, SYMBOLIC_VECTORS_FILE);
+  const stored = readSymbolicVectors(file, symbolic.model.fingerprint);
+  const macros = new Map(index.papers().map((paper) => [paper.id, paper.macros]));
+  const formulas: HybridFormula[] = [];
+  for (const { formula, embedding } of index.allFormulas()) {
+    formulas.push({ id: formula.id, paperId: formula.paperId, latex: formula.latex, macros: macros.get(formula.paperId), bitmap: embedding, symbolic: stored.get(formula.id) });
+  }
+  const missing = formulas.filter((formula) => !formula.symbolic);
+  const batch = 512;
+  for (let start = 0; start < missing.length; start += batch) {
+    const chunk = missing.slice(start, start + batch);
+    const embeddings = await symbolic.embed(chunk);
+    chunk.forEach((formula, i) => (formula.symbolic = embeddings[i]));
+    options.onProgress?.(Math.min(start + batch, missing.length), missing.length);
+  }
+  if (missing.length > 0 || stored.size !== formulas.length) {
+    writeSymbolicVectors(file, symbolic.model.fingerprint, new Map(formulas.map((formula) => [formula.id, formula.symbolic!])));
+  }
+  return HybridIndex.build(formulas);
+}

@@ -1,0 +1,75 @@
+// The symbolic vectors beside an index: embedded once, reused, extended with new formulas, and rebuilt
+// when the file is damaged or from another model; the hybrid view then ranks the index's formulas.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import type { SymbolicFormula } from '../../../src/core/encode/symbolic';
+import { FormulaIndex } from '../../../src/core/index/store';
+import { indexPapers } from '../../../src/core/search/build';
+import { openHybridIndex, readSymbolicVectors, SYMBOLIC_VECTORS_FILE } from '../../../src/core/search/hybrid-store';
+import { hashEmbedding, HashingEmbedder, hashingDimensions } from './hashing-embedder';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-hybrid-store-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A symbolic encoder double: 64-d hashing of the LaTeX with its macros, counting what it embeds. */
+function fakeSymbolic(fingerprint: string) {
+  const embedded: string[] = [];
+  return {
+    embedded,
+    model: { name: 'fake', path: '(test double)', fingerprint },
+    async embed(formulas: readonly SymbolicFormula[]): Promise<Float32Array[]> {
+      embedded.push(...formulas.map((formula) => formula.latex));
+      return formulas.map((formula) => {
+        const half = hashEmbedding(`${formula.macros ?? ''}${formula.latex}`);
+        const vector = new Float32Array(64);
+        vector.set(half);
+        return vector;
+      });
+    },
+  };
+}
+
+const formula = (latex: string) => ({ latex, inline: false, env: 'equation' });
+const papers = [
+  { paper: { id: 'a', title: 'A', authors: [], library: 'main', macros: '\\newcommand{\\R}{\\mathbb{R}}' }, formulas: [formula('x \\in \\R^n'), formula('f(x) = x^2')] },
+  { paper: { id: 'b', title: 'B', authors: [], library: 'main' }, formulas: [formula('\\int_0^1 g(t)\\,dt')] },
+];
+
+test('symbolic vectors are embedded once, extended for new formulas, and rebuilt when unusable', async () => {
+  const directory = path.join(scratch, 'index');
+  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  assert.ok(opened.ok);
+  const index = opened.value.index;
+  assert.ok((await indexPapers(index, new HashingEmbedder(), papers)).ok);
+
+  const first = fakeSymbolic('1'.repeat(64));
+  const hybrid = await openHybridIndex(index, first, { directory });
+  assert.equal(hybrid.size, 3);
+  assert.equal(first.embedded.length, 3);
+  const hits = hybrid.search({ latex: 'x \\in \\mathbb{R}^n' }, { weights: { bitmap: 0, symbolic: 0, lexical: 1 } });
+  assert.equal(hits[0].paperId, 'a', 'the paper macros reach the lexical signal');
+  assert.ok(Math.abs(hits[0].scores.lexical - 1) < 1e-6);
+
+  const again = fakeSymbolic('1'.repeat(64));
+  await openHybridIndex(index, again, { directory });
+  assert.deepEqual(again.embedded, [], 'all vectors come from the file');
+
+  assert.ok((await indexPapers(index, new HashingEmbedder(), [{ paper: { id: 'c', title: 'C', authors: [], library: 'main' }, formulas: [formula('e^{i\\pi}')] }])).ok);
+  const extended = fakeSymbolic('1'.repeat(64));
+  assert.equal((await openHybridIndex(index, extended, { directory })).size, 4);
+  assert.deepEqual(extended.embedded, ['e^{i\\pi}']);
+  assert.equal(readSymbolicVectors(path.join(directory, SYMBOLIC_VECTORS_FILE), '1'.repeat(64)).size, 4);
+
+  const otherModel = fakeSymbolic('2'.repeat(64));
+  await openHybridIndex(index, otherModel, { directory });
+  assert.equal(otherModel.embedded.length, 4, 'another model: every formula again');
+
+  writeFileSync(path.join(directory, SYMBOLIC_VECTORS_FILE), Buffer.from('formula-lens symbolic vectors 1\n{"model":"' + '2'.repeat(64) + '","count":9}\n\u0000\u0001'));
+  const damaged = fakeSymbolic('2'.repeat(64));
+  await openHybridIndex(index, damaged, { directory });
+  assert.equal(damaged.embedded.length, 4, 'a truncated file is rebuilt');
+  index.close();
+});
