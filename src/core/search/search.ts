@@ -63,9 +63,12 @@ export interface SearchResponse {
 }
 
 export interface SearchError {
-  kind: 'empty-query' | 'embedding-failed';
+  kind: 'empty-query' | 'query-too-long' | 'embedding-failed';
   message: string;
 }
+
+/** The corpus drops formulas over 4,000 characters; a query ten times that long is not a formula. */
+export const MAX_QUERY_CHARS = 40_000;
 
 /** Nearest neighbours of the query embedding in the index's HNSW graph. */
 export function embeddingSource(index: FormulaIndex, ef: number): CandidateSource {
@@ -117,6 +120,9 @@ export async function searchSimilar(
   extraSources: CandidateSource[] = [],
 ): Promise<Result<SearchResponse, SearchError>> {
   if (query.latex.trim() === '') return fail({ kind: 'empty-query', message: 'The query formula is empty.' });
+  if (query.latex.length > MAX_QUERY_CHARS) {
+    return fail({ kind: 'query-too-long', message: `The query has ${query.latex.length} characters; a formula has at most ${MAX_QUERY_CHARS}.` });
+  }
   const k = Math.max(1, options.k ?? 10);
   const perPaper = Math.max(1, options.formulasPerPaper ?? 3);
   const filter: HitFilter = {

@@ -86,18 +86,23 @@ test('info and export describe the index and dump its formulas with embeddings',
   assert.deepEqual([lines[0].paper, lines[0].line, lines[0].embedding.length], ['gd', 4, 64]);
 });
 
-test('errors: bad usage exits 2 with help, a missing or foreign index exits 1 with the way out', async () => {
-  const usage = await cli('search', '--k', '0', 'x');
-  assert.equal(usage.status, 2);
-  assert.match(usage.stderr, /--k needs a positive whole number[\s\S]*Usage: formula-lens search/);
-  const missing = await cli('info', '--index', path.join(scratch, 'nothing-here'));
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /No index in/);
+test('errors: bad usage exits 2 with help, garbage is no crash, a missing or foreign index exits 1 with the way out', async () => {
   const foreign = path.join(scratch, 'foreign');
   const opened = FormulaIndex.open(foreign, { modelFingerprint: '0'.repeat(64), dimensions: 64 });
   assert.ok(opened.ok);
   opened.value.index.close();
-  const mismatch = await cli('search', 'x^2', '--index', foreign, '--model', model);
+  const [usage, garbage, missing, mismatch] = await Promise.all([
+    cli('search', '--k', '0', 'x'),
+    cli('search', '\u0001\u00ff\\frac{{{\u0007', '--index', indexDir, '--model', model, '--k', '1'),
+    cli('info', '--index', path.join(scratch, 'nothing-here')),
+    cli('search', 'x^2', '--index', foreign, '--model', model),
+  ]);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /--k needs a positive whole number[\s\S]*Usage: formula-lens search/);
+  assert.equal(garbage.status, 0, `binary garbage is a (degraded) query, not a crash: ${garbage.stderr}`);
+  assert.match(garbage.stdout, /note: the query did not render faithfully/);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /No index in/);
   assert.equal(mismatch.status, 1);
   assert.match(mismatch.stderr, /built by model 000000000000 \(current model [0-9a-f]{12}\).*--rebuild/);
 });

@@ -147,12 +147,14 @@ test('a paper with many close formulas does not crowd the others out', async () 
   index.close();
 });
 
-test('an empty query is a typed error; a degraded rendering is reported', async () => {
+test('an empty or huge query is a typed error; a degraded rendering is reported', async () => {
   const index = openIndex();
   const embedder = new HashingEmbedder();
   await indexPapers(index, embedder, library);
   const empty = await searchSimilar(index, embedder, { latex: '   ', display: true });
   assert.equal(!empty.ok && empty.reason.kind, 'empty-query');
+  const huge = await searchSimilar(index, embedder, { latex: 'x+'.repeat(30_000), display: true });
+  assert.equal(!huge.ok && huge.reason.kind, 'query-too-long');
   const degraded = await searchSimilar(index, embedder, { latex: '\\unknownmacro{x}', display: true });
   assert.ok(degraded.ok && degraded.value.queryDegraded);
   assert.deepEqual(embedder.calls.at(-1), { count: 1, priority: 'interactive' });
