@@ -34,8 +34,10 @@ export class Ctx implements vscode.Disposable {
         this.statusBar.setEngineState(state);
         if (state === 'running') void this.followIndexProgress();
         const { current } = this.results;
+        const empty = current.kind === 'empty';
         if (state === 'failed') this.results.setState({ kind: 'empty', reason: 'engineDown' });
-        else if (state === 'running' && current.kind === 'empty' && current.reason === 'engineDown') {
+        else if (state === 'starting' && empty) this.results.setState({ kind: 'empty', reason: 'engineStarting' });
+        else if (state === 'running' && empty && (current.reason === 'engineDown' || current.reason === 'engineStarting')) {
           this.results.setState({ kind: 'empty', reason: 'idle' });
         }
       }),
