@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { archiveKind, extractToCache, hashFile, isSourceFileName } from './archive';
 import { ArxivFetcher, type ArxivFetcherOptions } from './arxiv';
 import { findArxivId, parseBib, type BibEntry } from './bib';
-import { chooseMainFile, defaultScanLimits, scanLibrary, type ScanLimits } from './scan';
+import { chooseMainFile, defaultScanLimits, readHead, scanLibrary, type ScanLimits } from './scan';
 import {
   defaultArchiveLimits,
   type ArchiveLimits,
@@ -84,21 +84,22 @@ function hashOf(parts: (string | Buffer)[]): string {
   return hash.digest('hex');
 }
 
-/** A candidate for a path given in a bib entry (which may lie outside the scanned folders). */
-function candidateAt(file: string): Candidate | undefined {
-  let stat;
+/**
+ * A candidate for a path given in a bib entry (which may lie outside the scanned folders), or
+ * undefined when nothing usable (or readable) is there.
+ */
+function candidateAt(file: string, headBytes: number): Candidate | undefined {
   try {
-    stat = statSync(file);
+    if (statSync(file).isDirectory()) {
+      const texFiles = readdirSync(file)
+        .filter((name) => /\.(tex|ltx)$/i.test(name))
+        .map((name) => path.join(file, name))
+        .map((tex) => ({ file: tex, size: statSync(tex).size, text: readHead(tex, headBytes) }));
+      const mainFile = chooseMainFile(file, texFiles);
+      return mainFile ? { kind: 'folder', path: file, mainFile } : undefined;
+    }
   } catch {
     return undefined;
-  }
-  if (stat.isDirectory()) {
-    const texFiles = readdirSync(file)
-      .filter((name) => /\.(tex|ltx)$/i.test(name))
-      .map((name) => path.join(file, name))
-      .map((tex) => ({ file: tex, size: statSync(tex).size, text: readFileSync(tex, 'utf8') }));
-    const mainFile = chooseMainFile(file, texFiles);
-    return mainFile ? { kind: 'folder', path: file, mainFile } : undefined;
   }
   if (archiveKind(file)) return { kind: 'archive', path: file };
   if (/\.(tex|ltx)$/i.test(file)) return { kind: 'file', path: file };
@@ -109,7 +110,8 @@ function candidateAt(file: string): Candidate | undefined {
 export async function planLibrary(folders: string[], options: PlanOptions): Promise<LibraryPlan> {
   const log = options.log ?? (() => undefined);
   const archiveLimits = options.archiveLimits ?? defaultArchiveLimits;
-  const scan = scanLibrary(folders, options.scanLimits ?? defaultScanLimits);
+  const scanLimits = options.scanLimits ?? defaultScanLimits;
+  const scan = scanLibrary(folders, scanLimits);
   const report: ReportEntry[] = [];
   for (const problem of scan.problems) log(`skipped ${problem.path}: ${problem.problem}`);
 
@@ -131,7 +133,13 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
   const entries: BibEntry[] = [];
   const keys = new Map<string, string>();
   for (const bibFile of scan.bibFiles) {
-    const parsed = await parseBib(readFileSync(bibFile, 'utf8'), bibFile);
+    let parsed;
+    try {
+      parsed = await parseBib(readFileSync(bibFile, 'utf8'), bibFile);
+    } catch (error) {
+      report.push({ id: `bib:${bibFile}`, status: 'failed', detail: `cannot read this .bib file: ${(error as Error).message}`, bibFile });
+      continue;
+    }
     parsed.problems.forEach((problem, index) =>
       report.push({ id: problem.key ? `bib:${problem.key}` : `bib:${bibFile}#${index + 1}`, status: 'failed', detail: problem.problem, bibFile }),
     );
@@ -157,7 +165,7 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
     const reportFor = (status: ReportEntry['status'], detail: string) => report.push({ id, status, detail, bibFile: entry.bibFile });
     const named = (entry.source ? [entry.source] : []).concat(entry.files);
     const explicit = named
-      .map((file) => byPath.get(file) ?? folderByMainFile.get(file) ?? candidateAt(file))
+      .map((file) => byPath.get(file) ?? folderByMainFile.get(file) ?? candidateAt(file, scanLimits.headBytes))
       .filter((candidate) => candidate !== undefined);
     const byNames = [entry.key, entry.metadata.eprint].filter((name) => name !== undefined).flatMap((name) => byName.get(matchName(name)) ?? []);
     const candidates = [...explicit, ...byNames];
@@ -205,7 +213,7 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
 
   const papers: LibraryPaper[] = [];
   for (const item of planned) {
-    const resolved = await resolveSource(item.candidate, options.cacheDir, archiveLimits);
+    const resolved = await resolveSource(item.candidate, options.cacheDir, archiveLimits, scanLimits.headBytes);
     if (!resolved.ok) {
       report.push({ id: item.id, status: 'failed', detail: resolved.reason, ...(item.bibFile ? { bibFile: item.bibFile } : {}) });
       continue;
@@ -231,6 +239,7 @@ async function resolveSource(
   candidate: Candidate,
   cacheDir: string,
   limits: ArchiveLimits,
+  headBytes: number,
 ): Promise<{ ok: true; value: { source: PaperSource; hash: string } } | { ok: false; reason: string }> {
   try {
     if (candidate.kind === 'folder') {
@@ -249,7 +258,7 @@ async function resolveSource(
     const texFiles = files
       .filter((file) => /\.(tex|ltx|latex)$/i.test(file))
       .map((file) => path.join(root, file))
-      .map((file) => ({ file, size: statSync(file).size, text: readFileSync(file, 'utf8') }));
+      .map((file) => ({ file, size: statSync(file).size, text: readHead(file, headBytes) }));
     const mainFile = chooseMainFile(root, texFiles);
     if (!mainFile) return { ok: false, reason: `no main .tex file in ${candidate.path}` };
     return { ok: true, value: { source: { kind: 'archive', origin: candidate.path, root: path.dirname(mainFile), mainFile }, hash: archiveHash } };

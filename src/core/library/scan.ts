@@ -46,8 +46,8 @@ const texExtensions = new Set(['.tex', '.ltx', '.latex']);
 /** Main-file names authors use, in order of preference. */
 const conventionalMainNames = ['main', 'ms', 'paper', 'article', 'manuscript', 'root'];
 
-/** The start of a file, as text. */
-function readHead(file: string, bytes: number): string {
+/** The start of a file, as text: enough to tell a main file, without reading a huge one whole. */
+export function readHead(file: string, bytes: number): string {
   const fd = openSync(file, 'r');
   try {
     const buffer = Buffer.alloc(bytes);

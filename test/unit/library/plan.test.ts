@@ -126,3 +126,12 @@ test('matchName makes file names, cite keys and arXiv ids meet', () => {
   assert.equal(matchName('Smith:2020'), matchName('smith2020'));
   assert.notEqual(matchName('2101.00001'), matchName('2101.00002'));
 });
+
+test('a file field pointing nowhere is reported with the missing path', async () => {
+  const library = fixture({});
+  writeFileSync(path.join(library.dir, 'more.bib'), '@misc{gone2017, title = {Gone}, file = {:gone/paper.tex:TeX}}');
+  const plan = await planLibrary([library.dir], { cacheDir: library.cacheDir });
+  const gone = statusOf(plan, 'bib:gone2017')!;
+  assert.equal(gone.status, 'no-source');
+  assert.match(gone.detail, new RegExp(`points to missing ${path.join(library.dir, 'gone', 'paper.tex').replace(/[.\\/]/g, '\\$&')}`));
+});
