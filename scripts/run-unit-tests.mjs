@@ -1,7 +1,8 @@
 // Tier 1: the core's unit tests with node:test (TypeScript through tsx), no VS Code.
 // Prints the spec report and writes the tier's counts to test-results/unit.json.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function testFiles(dir) {
@@ -17,7 +18,8 @@ const files = testFiles('test/unit')
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .sort();
 mkdirSync('test-results', { recursive: true });
-const tap = 'test-results/unit.tap';
+// A private TAP file per run, so concurrent runs cannot overwrite each other's counts.
+const tap = join(tmpdir(), `formula-lens-unit-${process.pid}.tap`);
 const result = spawnSync(
   process.execPath,
   [
@@ -31,6 +33,7 @@ const result = spawnSync(
   { stdio: 'inherit' },
 );
 const summary = readFileSync(tap, 'utf8');
+rmSync(tap, { force: true });
 const count = (key) => Number(summary.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
 const counts = { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') };
 if (result.status !== 0 && counts.failed === 0) counts.failed = 1; // the runner itself broke
