@@ -70,8 +70,10 @@ export class ResultsView implements vscode.WebviewViewProvider, vscode.Disposabl
 
   /** Reveals the view, creating it when it was never opened. */
   async show(preserveFocus = true): Promise<void> {
-    if (this.view) this.view.show(preserveFocus);
-    else await vscode.commands.executeCommand(`${ResultsView.viewId}.focus`, { preserveFocus });
+    if (this.view) return this.view.show(preserveFocus);
+    // The view's generated focus command is the only way to create it, and it takes the focus.
+    await vscode.commands.executeCommand(`${ResultsView.viewId}.focus`);
+    if (preserveFocus) await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
