@@ -158,9 +158,10 @@ export class HybridIndex {
       }
     }
     const hits: HybridHit[] = [];
+    const { bitmap, symbolic, lexical } = options.weights;
     for (const [position, signals] of foundBy) {
-      const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[position] ?? 0])) as SignalScores;
-      const score = SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
+      const signalScores = { bitmap: scores.bitmap?.[position] ?? 0, symbolic: scores.symbolic?.[position] ?? 0, lexical: scores.lexical?.[position] ?? 0 };
+      const score = bitmap * signalScores.bitmap + symbolic * signalScores.symbolic + lexical * signalScores.lexical;
       hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score, scores: signalScores, foundBy: signals });
     }
     hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);

@@ -140,12 +140,44 @@ export class LexicalIndex {
   }
 }
 
-/** The `count` best positive entries of `scores` (by position) as hits, best first, ties by lower id. */
+/**
+ * The `count` best positive entries of `scores` (by position) as hits, best first, ties by lower id. A
+ * bounded min-heap keeps this O(n log count): sorting every positive score would dominate a query.
+ */
 export function topByScore(scores: Float32Array, ids: Int32Array, count: number, accept: (formulaId: number) => boolean): LexicalHit[] {
-  const hits: LexicalHit[] = [];
-  for (let i = 0; i < scores.length; i++) {
-    if (scores[i] > 0 && accept(ids[i])) hits.push({ formulaId: ids[i], score: scores[i] });
+  const heap: number[] = []; // positions; heap[0] is the worst kept
+  const worse = (a: number, b: number) => scores[a] < scores[b] || (scores[a] === scores[b] && ids[a] > ids[b]);
+  const siftDown = (from: number) => {
+    for (let i = from; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let worst = i;
+      if (left < heap.length && worse(heap[left], heap[worst])) worst = left;
+      if (right < heap.length && worse(heap[right], heap[worst])) worst = right;
+      if (worst === i) return;
+      [heap[i], heap[worst]] = [heap[worst], heap[i]];
+      i = worst;
+    }
+  };
+  if (count <= 0) return [];
+  for (let position = 0; position < scores.length; position++) {
+    if (!(scores[position] > 0)) continue;
+    if (heap.length === count && !worse(heap[0], position)) continue;
+    if (!accept(ids[position])) continue;
+    if (heap.length < count) {
+      heap.push(position);
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!worse(heap[i], heap[parent])) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else {
+      heap[0] = position;
+      siftDown(0);
+    }
   }
-  hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
-  return hits.slice(0, count);
+  return heap
+    .sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0))
+    .map((position) => ({ formulaId: ids[position], score: scores[position] }));
 }

@@ -1,7 +1,7 @@
 // The lexical signal: canonical-token n-gram TF-IDF with the same weighting as the Python baseline.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LexicalIndex, termCounts } from '../../../src/core/search/lexical';
+import { LexicalIndex, termCounts, topByScore } from '../../../src/core/search/lexical';
 
 const formulas = [
   { id: 10, latex: '\\alpha + \\beta = \\gamma' },
@@ -58,4 +58,17 @@ test('hostile input gives no hits rather than an error', () => {
     assert.deepEqual(index.nearest(index.query(latex), 5).filter((hit) => hit.formulaId === 12), []);
   }
   assert.equal(LexicalIndex.build([]).nearest(LexicalIndex.build([]).query('x'), 3).length, 0);
+});
+
+test('top-k selection equals a full sort, ties broken by the lower id', () => {
+  let seed = 3;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const scores = Float32Array.from({ length: 2000 }, () => (random() < 0.2 ? 0 : Math.round(random() * 50) / 50));
+  const ids = Int32Array.from({ length: 2000 }, (_, i) => 5000 - i);
+  const accept = (id: number) => id % 7 !== 0;
+  const expected = [...scores.keys()]
+    .filter((i) => scores[i] > 0 && accept(ids[i]))
+    .sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b])
+    .map((i) => ({ formulaId: ids[i], score: scores[i] }));
+  for (const count of [0, 1, 10, 333, 5000]) assert.deepEqual(topByScore(scores, ids, count, accept), expected.slice(0, count));
 });

@@ -1,0 +1,129 @@
+// Hybrid ranking figures on the bundled default library: symbolic-encoder throughput (the one-time cost of
+// the symbolic vectors beside an index), and per query the latency the symbolic branch (tokenize + ONNX)
+// and the fusion (lexical TF-IDF + dense scores + weighted union) add to a search; with the shipped bitmap
+// encoder, the whole hybrid query (render + both embeddings + fusion). Goal: hybrid end-to-end p95 < 30 ms.
+import { existsSync } from 'node:fs';
+import type { Bench } from './run';
+import { modelPath } from '../src/core/encode/models';
+import { SymbolicEncoder, symbolicModelPath } from '../src/core/encode/symbolic';
+import { defaultLibraryFile, readDefaultLibrary } from '../src/core/search/default-library';
+import { openEmbedder, type FormulaEmbedder } from '../src/core/search/embedder';
+import { HybridIndex, readFusionConfig, type HybridFormula, type SignalScores } from '../src/core/search/hybrid';
+import { randomUnitVector, seededRandom } from '../test/helpers/unit-vectors';
+
+const queries = 100;
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))];
+/** Wall-clock and CPU milliseconds of one phase per query: on this shared machine the CPU time is the
+ *  latency an idle core would give, the wall time what a loaded one gives. */
+interface Phase {
+  wall: number[];
+  cpu: number[];
+}
+const newPhase = (): Phase => ({ wall: [], cpu: [] });
+const ms = (values: number[], p: number) => percentile(values, p).toFixed(2);
+const summary = ({ wall, cpu }: Phase) => `p50 ${ms(wall, 0.5)} ms, p95 ${ms(wall, 0.95)} ms wall; CPU p50 ${ms(cpu, 0.5)} ms, p95 ${ms(cpu, 0.95)} ms`;
+
+/** Times `work` into `phase`. */
+async function timed<T>(phase: Phase, work: () => T | Promise<T>): Promise<T> {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(cpu);
+  phase.wall.push(performance.now() - wall);
+  phase.cpu.push((used.user + used.system) / 1000);
+  return result;
+}
+
+async function run(): Promise<void> {
+  const file = defaultLibraryFile();
+  const library = file ? readDefaultLibrary(file) : undefined;
+  if (!library?.ok) {
+    console.log(`skipped: the default library is ${file ? `unreadable (${library && !library.ok ? library.reason : ''})` : 'absent'}`);
+    return;
+  }
+  const symbolicModel = process.env.FORMULA_LENS_BENCH_SYMBOLIC ?? 'symbolic';
+  if (!existsSync(symbolicModelPath(symbolicModel) ?? '')) {
+    console.log(`skipped: no symbolic model ${symbolicModel} (models/symbolic.onnx)`);
+    return;
+  }
+  const opened = await SymbolicEncoder.open({ model: symbolicModel });
+  if (!opened.ok) throw new Error(opened.reason.message);
+  const symbolic = opened.value;
+
+  let id = 0;
+  const formulas: HybridFormula[] = library.value.flatMap(({ paper, formulas: located }) =>
+    located.map((formula) => ({ id: id++, paperId: paper.id, latex: formula.latex, macros: paper.macros })),
+  );
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  const embeddings = await symbolic.embed(formulas);
+  const cpu = process.cpuUsage(cpuStarted);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`symbolic vectors of the default library: ${formulas.length} formulas in ${seconds.toFixed(1)} s = ${Math.round(formulas.length / seconds)} formulas/s ` +
+    `(${Math.round(formulas.length / ((cpu.user + cpu.system) / 1e6))} per CPU second, 1 thread)`);
+
+  // The bitmap vectors come from the shipped bitmap encoder in a real index; random unit vectors cost the
+  // fusion the same (the dense scores do not depend on the values).
+  const random = seededRandom(9);
+  formulas.forEach((formula, i) => {
+    formula.symbolic = embeddings[i];
+    formula.bitmap = randomUnitVector(random, 64);
+  });
+  const buildStarted = performance.now();
+  const index = HybridIndex.build(formulas);
+  console.log(`hybrid view built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (lexical postings + dense matrices)`);
+
+  const fusion = readFusionConfig();
+  const weights: SignalScores = fusion.ok ? fusion.value.weights : { bitmap: 1 / 3, symbolic: 1 / 3, lexical: 1 / 3 };
+  console.log(`weights: ${fusion.ok ? 'models/fusion.json' : 'equal (no models/fusion.json)'} ${JSON.stringify(weights)}`);
+
+  const bitmapModel = modelPath('see');
+  let bitmap: FormulaEmbedder | undefined;
+  if (bitmapModel && existsSync(bitmapModel)) {
+    const embedder = await openEmbedder({ encoder: { model: 'see' }, renderWorkers: 1 });
+    if (embedder.ok) bitmap = embedder.value;
+  }
+
+  const sample = formulas.filter((_, i) => i % Math.max(1, Math.floor(formulas.length / queries)) === 0).slice(0, queries);
+  const timing = { bitmap: newPhase(), symbolic: newPhase(), lexical: newPhase(), fusion: newPhase() };
+  const added = newPhase();
+  const total = newPhase();
+  const allFound = { bitmap: 0, symbolic: 0, lexical: 0 };
+  for (const formula of sample) {
+    // An edited formula, new to every cache, as an author types.
+    const query = { latex: `${formula.latex} `, macros: formula.macros };
+    const accept = (_: number, paperId: string) => paperId !== formula.paperId;
+    const bitmapVector = await timed(timing.bitmap, async () =>
+      bitmap ? (await bitmap.embed([{ latex: query.latex, macros: query.macros, display: true }], 'interactive'))[0].embedding : formula.bitmap,
+    );
+    const [symbolicVector] = await timed(timing.symbolic, () => symbolic.embed([query]));
+    const hits = await timed(timing.fusion, () => index.search({ ...query, bitmap: bitmapVector, symbolic: symbolicVector }, { weights, count: 30, accept }));
+    await timed(timing.lexical, () => index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 1 }, count: 30, accept }));
+    for (const hit of hits) for (const signal of hit.foundBy) allFound[signal]++;
+    const last = (phase: Phase, key: keyof Phase) => phase[key][phase[key].length - 1];
+    for (const key of ['wall', 'cpu'] as const) {
+      added[key].push(last(timing.symbolic, key) + last(timing.fusion, key));
+      total[key].push(last(timing.bitmap, key) + last(timing.symbolic, key) + last(timing.fusion, key));
+    }
+  }
+  console.log(`${sample.length} queries over ${index.size} formulas (top 30 fused, 200 candidates per signal):`);
+  console.log(`  symbolic branch (tokenize + canonicalize + ONNX): ${summary(timing.symbolic)}`);
+  console.log(`  lexical signal alone (TF-IDF query + scoring):   ${summary(timing.lexical)}`);
+  console.log(`  fusion (3 signals scored, union, weighted rank):  ${summary(timing.fusion)}`);
+  console.log(`  added by the symbolic branch and the fusion:      ${summary(added)}`);
+  const hitsSeen = allFound.bitmap + allFound.symbolic + allFound.lexical;
+  console.log(`  tags of the top-30 hits: bitmap ${allFound.bitmap}, symbolic ${allFound.symbolic}, lexical ${allFound.lexical} (of ${hitsSeen} signal finds)`);
+  if (bitmap) {
+    console.log(`  render + bitmap embedding (models/see.onnx):      ${summary(timing.bitmap)}`);
+    console.log(`  hybrid end-to-end (goal p95 < 30 ms):             ${summary(total)}`);
+    await bitmap.close();
+  } else {
+    console.log('  hybrid end-to-end: add render + bitmap embedding from bench/search.bench.ts (models/see.onnx is not there yet)');
+  }
+  await symbolic.dispose();
+}
+
+export const bench: Bench = {
+  title: 'hybrid ranking: symbolic branch and fusion latency, default library',
+  run,
+};
