@@ -37,6 +37,8 @@ const quietSettings = {
   'workbench.tips.enabled': false,
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
+  // Tests edit fixture files; the web workbench's default auto-save would write those edits back into the repo.
+  'files.autoSave': 'off',
 };
 
 export interface CodeServer {
