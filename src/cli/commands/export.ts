@@ -18,8 +18,16 @@ Options:
 
 Exit codes: 0 written, 1 no index there or it is damaged or in use, 2 bad usage.`;
 
-async function write(stream: Writable, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
+/** Writes with back-pressure; false once the reader has gone (`export | head`), which is not an error. */
+async function write(stream: Writable, text: string): Promise<boolean> {
+  if (stream.destroyed) return false;
+  try {
+    if (!stream.write(text)) await once(stream, 'drain');
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return false;
+    throw error;
+  }
 }
 
 export const exportCommand: CliCommand = {
@@ -37,6 +45,9 @@ export const exportCommand: CliCommand = {
     }
     const { index } = opened.value;
     const out = values.out ? createWriteStream(values.out) : process.stdout;
+    // A closed pipe (`export | head`) ends the export quietly; any other write error fails it.
+    let writeError: NodeJS.ErrnoException | undefined;
+    out.on('error', (error: NodeJS.ErrnoException) => (writeError ??= error));
     try {
       for (const { formula, embedding } of index.allFormulas()) {
         const line = {
@@ -48,14 +59,18 @@ export const exportCommand: CliCommand = {
           section: formula.section ?? null,
           embedding: Array.from(embedding, (value) => Number(value.toFixed(6))),
         };
-        await write(out, `${JSON.stringify(line)}\n`);
+        if (!(await write(out, `${JSON.stringify(line)}\n`))) break;
       }
     } finally {
       index.close();
-      if (out !== process.stdout) {
+      if (out !== process.stdout && !out.destroyed) {
         out.end();
-        await once(out, 'finish');
+        await once(out, 'finish').catch(() => undefined);
       }
+    }
+    if (writeError && writeError.code !== 'EPIPE') {
+      process.stderr.write(`formula-lens export: cannot write ${values.out ?? 'stdout'}: ${writeError.message}\n`);
+      return ExitCode.failure;
     }
     return ExitCode.ok;
   },

@@ -91,11 +91,12 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing or for
   const opened = FormulaIndex.open(foreign, { modelFingerprint: '0'.repeat(64), dimensions: 64 });
   assert.ok(opened.ok);
   opened.value.index.close();
-  const [usage, garbage, missing, mismatch] = await Promise.all([
+  const [usage, garbage, missing, mismatch, unwritable] = await Promise.all([
     cli('search', '--k', '0', 'x'),
     cli('search', '\u0001\u00ff\\frac{{{\u0007', '--index', indexDir, '--model', model, '--k', '1'),
     cli('info', '--index', path.join(scratch, 'nothing-here')),
     cli('search', 'x^2', '--index', foreign, '--model', model),
+    cli('export', '--index', foreign, '--out', path.join(scratch, 'no-such-folder', 'out.jsonl')),
   ]);
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--k needs a positive whole number[\s\S]*Usage: formula-lens search/);
@@ -105,4 +106,6 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing or for
   assert.match(missing.stderr, /No index in/);
   assert.equal(mismatch.status, 1);
   assert.match(mismatch.stderr, /built by model 000000000000 \(current model [0-9a-f]{12}\).*--rebuild/);
+  assert.equal(unwritable.status, 1);
+  assert.match(unwritable.stderr, /formula-lens export: .*no such file or directory/);
 });
