@@ -1,5 +1,6 @@
 // The symbolic vectors beside an index: embedded once, reused, extended with new formulas, and rebuilt
-// when the file is damaged or from another model; the hybrid view then ranks the index's formulas.
+// when the file is damaged or from another model; the hybrid view then ranks the index's formulas, and
+// searchHybrid groups them by paper with their tags, in every mode, with the index's filters.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import type { SymbolicFormula } from '../../../src/core/encode/symbolic';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
 import { openHybridIndex, readSymbolicVectors, SYMBOLIC_VECTORS_FILE } from '../../../src/core/search/hybrid-store';
+import { searchHybrid } from '../../../src/core/search/hybrid-search';
 import { hashEmbedding, HashingEmbedder, hashingDimensions } from './hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-hybrid-store-'));
@@ -71,5 +73,48 @@ test('symbolic vectors are embedded once, extended for new formulas, and rebuilt
   const damaged = fakeSymbolic('2'.repeat(64));
   await openHybridIndex(index, damaged, { directory });
   assert.equal(damaged.embedded.length, 4, 'a truncated file is rebuilt');
+  index.close();
+});
+
+test('searchHybrid: every mode ranks, groups by paper, tags, filters, and reports a missing encoder', async () => {
+  const directory = path.join(scratch, 'search-index');
+  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  assert.ok(opened.ok);
+  const index = opened.value.index;
+  const library = [...papers, { paper: { id: 'old', title: 'Old', authors: [], library: 'archive', year: '1900' }, formulas: [formula('f(x) = x^2 + 1')] }];
+  assert.ok((await indexPapers(index, new HashingEmbedder(), library)).ok);
+  const symbolic = fakeSymbolic('3'.repeat(64));
+  const view = await openHybridIndex(index, symbolic, { directory });
+  const encoders = { bitmap: new HashingEmbedder(), symbolic };
+  const fusion = { bitmap: 0.3, symbolic: 0.3, lexical: 0.4 };
+  const query = { latex: 'f(x) = x^2', display: true };
+
+  const hybrid = await searchHybrid(index, view, encoders, query, { mode: 'hybrid', fusion, k: 5 });
+  assert.ok(hybrid.ok);
+  assert.deepEqual(hybrid.value.papers.map((paper) => paper.paper.id).slice(0, 2), ['a', 'old']);
+  const best = hybrid.value.papers[0].formulas[0];
+  assert.equal(best.formula.latex, 'f(x) = x^2');
+  assert.deepEqual([...best.foundBy].sort(), ['bitmap', 'lexical', 'symbolic']);
+  assert.ok(Math.abs(best.score - (0.3 * best.scores.bitmap + 0.3 * best.scores.symbolic + 0.4 * best.scores.lexical)) < 1e-6);
+
+  for (const mode of ['bitmap', 'symbolic', 'lexical'] as const) {
+    const single = await searchHybrid(index, view, encoders, query, { mode, fusion });
+    assert.ok(single.ok);
+    assert.ok(single.value.papers.every((paper) => paper.formulas.every((f) => f.foundBy.every((signal) => signal === mode))), mode);
+  }
+  const lexicalOnly = await searchHybrid(index, view, {}, query, { mode: 'lexical', fusion });
+  assert.ok(lexicalOnly.ok, 'the lexical mode needs no encoder');
+
+  const filtered = await searchHybrid(index, view, encoders, { ...query, paperId: 'a' }, { mode: 'hybrid', fusion, filter: { yearFrom: 1950 } });
+  assert.ok(filtered.ok);
+  assert.ok(filtered.value.papers.every((paper) => paper.paper.id !== 'a' && paper.paper.id !== 'old'));
+  const archive = await searchHybrid(index, view, encoders, query, { mode: 'hybrid', fusion, filter: { libraries: ['archive'] } });
+  assert.ok(archive.ok);
+  assert.deepEqual(archive.value.papers.map((paper) => paper.paper.id), ['old']);
+
+  const missing = await searchHybrid(index, view, { bitmap: encoders.bitmap }, query, { mode: 'symbolic', fusion });
+  assert.equal(!missing.ok && missing.reason.kind, 'embedding-failed');
+  const empty = await searchHybrid(index, view, encoders, { latex: '  ', display: true }, { mode: 'hybrid', fusion });
+  assert.equal(!empty.ok && empty.reason.kind, 'empty-query');
   index.close();
 });

@@ -1,0 +1,116 @@
+// Search in a chosen mode (bitmap, symbolic, lexical or the hybrid fusion) over an index's hybrid view:
+// the query is embedded by whichever encoders the mode weighs, ranked by HybridIndex, grouped by paper like
+// `searchSimilar`, and every formula says which signals found it (the results view's tag).
+import type { SymbolicEncoder } from '../encode/symbolic';
+import type { FormulaIndex } from '../index/store';
+import type { HitFilter, IndexedPaper } from '../index/types';
+import { fail, ok, type Result } from '../library/types';
+import type { FormulaEmbedder } from './embedder';
+import { weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
+import { groupByPaper, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
+
+export interface TaggedFormulaResult extends FormulaResult {
+  /** The signals whose own candidates held this formula. */
+  foundBy: Signal[];
+  /** Each signal's similarity; `score` is their weighted sum. */
+  scores: SignalScores;
+}
+
+export interface TaggedPaperResult extends PaperResult {
+  formulas: TaggedFormulaResult[];
+}
+
+export interface HybridSearchResponse extends SearchResponse {
+  papers: TaggedPaperResult[];
+  mode: SearchMode;
+}
+
+export interface HybridSearchOptions {
+  mode: SearchMode;
+  /** The fusion weights (models/fusion.json); single-signal modes ignore them. */
+  fusion: SignalScores;
+  k?: number;
+  formulasPerPaper?: number;
+  /** Candidates each signal proposes (default 200). */
+  candidatesPerSignal?: number;
+  filter?: HitFilter;
+}
+
+export interface HybridEncoders {
+  /** Needed when the mode weighs the bitmap signal. */
+  bitmap?: FormulaEmbedder;
+  /** Needed when the mode weighs the symbolic signal. */
+  symbolic?: Pick<SymbolicEncoder, 'embed'>;
+}
+
+/** The papers a filter lets through. */
+function allowedPapers(papers: IndexedPaper[], filter: HitFilter, excluded: Set<string>): Set<string> {
+  const allowed = new Set<string>();
+  for (const paper of papers) {
+    const year = paper.year === undefined ? undefined : Number.parseInt(paper.year, 10);
+    if (excluded.has(paper.id)) continue;
+    if (filter.libraries?.length && !filter.libraries.includes(paper.library)) continue;
+    if (filter.yearFrom !== undefined && !(year !== undefined && year >= filter.yearFrom)) continue;
+    if (filter.yearTo !== undefined && !(year !== undefined && year <= filter.yearTo)) continue;
+    allowed.add(paper.id);
+  }
+  return allowed;
+}
+
+export async function searchHybrid(
+  index: FormulaIndex,
+  view: HybridIndex,
+  encoders: HybridEncoders,
+  query: SearchQuery,
+  options: HybridSearchOptions,
+): Promise<Result<HybridSearchResponse, SearchError>> {
+  if (query.latex.trim() === '') return fail({ kind: 'empty-query', message: 'The query formula is empty.' });
+  const weights = weightsFor(options.mode, options.fusion);
+  const k = Math.max(1, options.k ?? 10);
+  const perPaper = Math.max(1, options.formulasPerPaper ?? 3);
+  const embedStarted = performance.now();
+  let bitmap: Float32Array | undefined;
+  let symbolic: Float32Array | undefined;
+  let degraded = false;
+  let issues: SearchResponse['queryIssues'] = [];
+  try {
+    if (weights.bitmap > 0) {
+      if (!encoders.bitmap) throw new Error('no bitmap encoder is open');
+      const [embedded] = await encoders.bitmap.embed([{ latex: query.latex, macros: query.macros, display: query.display, env: query.env }], 'interactive');
+      ({ embedding: bitmap, degraded, issues } = embedded);
+    }
+    if (weights.symbolic > 0) {
+      if (!encoders.symbolic) throw new Error('no symbolic encoder is open');
+      [symbolic] = await encoders.symbolic.embed([{ latex: query.latex, macros: query.macros }]);
+    }
+  } catch (error) {
+    return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  const searchStarted = performance.now();
+  const filter = options.filter ?? {};
+  const allowed = allowedPapers(index.papers(), filter, new Set([...(filter.excludePapers ?? []), ...(query.paperId ? [query.paperId] : [])]));
+  const hits = view.search(
+    { latex: query.latex, macros: query.macros, bitmap, symbolic },
+    { weights, candidatesPerSignal: options.candidatesPerSignal, accept: (_, paperId) => allowed.has(paperId) },
+  );
+  const byId = new Map(hits.map((hit) => [hit.formulaId, hit]));
+  const groups = groupByPaper(hits, k, perPaper);
+  const stored = index.formulas(groups.flatMap((group) => group.hits.map((hit) => hit.formulaId)));
+  const papers = groups.flatMap((group): TaggedPaperResult[] => {
+    const paper = index.paper(group.paperId);
+    if (!paper) return [];
+    const formulas = group.hits.flatMap((hit) => {
+      const formula = stored.get(hit.formulaId);
+      const tagged = byId.get(hit.formulaId)!;
+      return formula ? [{ formula, score: hit.score, foundBy: tagged.foundBy, scores: tagged.scores }] : [];
+    });
+    return [{ paper, score: group.score, formulas }];
+  });
+  return ok({
+    papers,
+    mode: options.mode,
+    queryDegraded: degraded,
+    queryIssues: issues,
+    timings: { embedMs: searchStarted - embedStarted, searchMs: performance.now() - searchStarted },
+  });
+}
