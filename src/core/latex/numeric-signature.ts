@@ -24,7 +24,7 @@ import { detokenize, isControlWord, tokenizeFormula, type Token } from './tokeni
 import { seededRandom } from './variants';
 
 /** Bump when signatures change meaning (caches of signatures key on it). */
-export const numericSignatureVersion = 1;
+export const numericSignatureVersion = 2;
 
 export type NoSignatureReason =
   /** Over the input caps (characters, tokens, nesting). */
@@ -205,16 +205,29 @@ function symbolName(n: number): string {
 /** TeX math classes only change spacing: `\mathop{\mathrm{Hom}}` is the name `\mathrm{Hom}`. */
 const classWrappers = new Set<Token>(['\\mathop', '\\mathopen', '\\mathclose', '\\mathbin', '\\mathrel', '\\mathord', '\\mathpunct']);
 
-/** Letters compute-engine reads as constants; every other letter is renamed (it reads `N`, `D`, `E` as functions). */
-const constantLetters = new Set<Token>(['e', 'i']);
+/** How one formula's symbols are named for compute-engine. */
+interface Naming {
+  /** Symbol text → engine name: the same symbol gets the same name on every side. */
+  names: Map<string, string>;
+  /**
+   * Letters the engine reads as constants; every other letter is renamed (the engine reads `N`, `D`, `E`
+   * as functions). e is Euler's number; i the imaginary unit only beside an exponential, else an index.
+   */
+  constants: ReadonlySet<Token>;
+}
+
+function naming(tokens: readonly Token[]): Naming {
+  const exponential = tokens.includes('e') || tokens.includes('\\exp');
+  return { names: new Map(), constants: new Set(exponential ? ['e', 'i'] : ['e']) };
+}
 
 /**
  * Rewrites a side for compute-engine: each symbol becomes a plain name (the same text, the same name):
  * letters, and decorated or subscripted symbols (`x_i`, `\hat{x}`, `w^\top`, `\theta^{(t)}`, `f'`).
- * Undecorated Greek letters, e and i keep the engine's reading (`\pi`, `\Gamma(x)`, Euler's e, the
- * imaginary unit); groups recurse.
+ * Undecorated Greek letters and the constant letters keep the engine's reading (`\pi`, `\Gamma(x)`,
+ * Euler's e, the imaginary unit); groups recurse.
  */
-function symbolize(items: readonly Node[], names: Map<string, string>): Token[] {
+function symbolize(items: readonly Node[], naming: Naming): Token[] {
   const out: Token[] = [];
   for (let k = 0; k < items.length; k++) {
     const item = items[k];
@@ -226,12 +239,12 @@ function symbolize(items: readonly Node[], names: Map<string, string>): Token[] 
       continue;
     }
     if (item === '\\sum' || item === '\\prod') {
-      k = bigOperator(items, k, names, out) - 1;
+      k = bigOperator(items, k, naming, out) - 1;
       continue;
     }
     const baseLength = symbolBase(items, k);
     if (baseLength === 0) {
-      if (isGroup(item)) out.push('{', ...symbolize(item, names), '}');
+      if (isGroup(item)) out.push('{', ...symbolize(item, naming), '}');
       else out.push(item);
       continue;
     }
@@ -245,11 +258,11 @@ function symbolize(items: readonly Node[], names: Map<string, string>): Token[] 
       else break;
     }
     const symbol = flatten(items.slice(k, end));
-    if (symbol.length === 1 && (constantLetters.has(item as Token) || greekLetters.has(item as Token))) out.push(item as Token);
+    if (symbol.length === 1 && (naming.constants.has(item as Token) || greekLetters.has(item as Token))) out.push(item as Token);
     else {
       const text = symbol.join(' ');
-      let name = names.get(text);
-      if (name === undefined) names.set(text, (name = symbolName(names.size)));
+      let name = naming.names.get(text);
+      if (name === undefined) naming.names.set(text, (name = symbolName(naming.names.size)));
       out.push('{', name, '}'); // braced: it may be the argument of `\frac`, `^`, `\sqrt`
     }
     k = end - 1;
@@ -265,7 +278,7 @@ const implicitRangeEnd = 3;
  * summand's indexed symbols are plain variables by now, so any range reads `\sum_j x_j` the same way).
  * Returns the index after the scripts.
  */
-function bigOperator(items: readonly Node[], k: number, names: Map<string, string>, out: Token[]): number {
+function bigOperator(items: readonly Node[], k: number, naming: Naming, out: Token[]): number {
   let end = k + 1;
   let lower: Node | undefined;
   let upper: Node | undefined;
@@ -276,7 +289,7 @@ function bigOperator(items: readonly Node[], k: number, names: Map<string, strin
   }
   out.push(items[k] as Token);
   if (isGroup(lower) && lower.includes('=') && upper !== undefined) {
-    out.push('_', '{', ...symbolize(lower, names), '}', '^', '{', ...symbolize(isGroup(upper) ? upper : [upper], names), '}');
+    out.push('_', '{', ...symbolize(lower, naming), '}', '^', '{', ...symbolize(isGroup(upper) ? upper : [upper], naming), '}');
   } else out.push('_', '{', '\\mathrm{zqindex}', '=', '1', '}', '^', String(implicitRangeEnd));
   return end;
 }
@@ -306,12 +319,12 @@ export function signatureSides(latex: string, macros = ''): { ok: true; value: s
   if (nesting(tokenized.tokens) > maxNesting) return { ok: false, reason: 'too-long', detail: `nested deeper than ${maxNesting}` };
   const layout = rows(tokenized.tokens);
   if (!layout) return { ok: false, reason: 'not-an-expression', detail: 'an environment other than an alignment' };
-  const names = new Map<string, string>();
+  const symbols = naming(tokenized.tokens);
   const out: string[] = [];
   for (const row of layout) {
     const tree = parseGroups(canonicalize(row));
     if (!tree) continue;
-    for (const side of sides(tree)) out.push(detokenize(symbolize(side, names)));
+    for (const side of sides(tree)) out.push(detokenize(symbolize(side, symbols)));
   }
   if (out.length === 0) return { ok: false, reason: 'not-an-expression', detail: 'no side left after cutting relations and prose' };
   return { ok: true, value: out };

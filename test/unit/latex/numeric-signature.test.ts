@@ -43,6 +43,8 @@ test('notation variants of one function meet', () => {
     ['\\frac{\\exp(x_i)}{\\sum_j \\exp(x_j)}', '\\frac{e^{z_k}}{\\sum_{l} e^{z_l}}'],
     ['\\sum_{i=1}^n w_i x_i', '\\sum_{j=1}^{N} x_j w_j'],
     ['\\mathrm{e}^{-\\lambda t}', '\\exp(-t\\lambda)'],
+    ['e^{i\\pi x} + 1', '1 + \\exp(\\pi\\, i t)'], // beside an exponential, i is the imaginary unit
+    ['(x^0)^2-\\sum_{i=1}^{n}(x^i)^2', '(x^0)^2-\\sum_{j=1}^{n}(x^j)^2'], // elsewhere an index
     ['\\sigmoid{z}', '(1+\\exp(-x))^{-1}', '\\newcommand{\\sigmoid}[1]{\\frac{1}{1+e^{-#1}}}'],
   ];
   for (const [left, right, macros] of pairs) {
