@@ -6,13 +6,16 @@ import { type CliCommand, UsageError } from '../command';
 import { Encoder } from '../../core/encode/encoder';
 import type { ExecutionProviderChoice } from '../../core/encode/types';
 import { RenderPool, type FormulaInput, type TimedRenderResult } from '../../core/render';
+import { SymbolicEncoder } from '../../core/encode/symbolic';
+import { chooseSearchMode } from '../../core/search/hybrid-search';
+import { hybridVector, type SignalScores } from '../../core/search/hybrid';
 
 /** A longer line is refused unread: formulas are at most a few kilobytes. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** The corpus drops formulas over 4,000 characters; a query ten times that long is not a formula. */
 export const MAX_LATEX_CHARS = 40_000;
 
-const help = `Usage: formula-lens embed [--model see|bee|<file.onnx>] [--batch N] [--threads N] [--execution-provider auto|cpu|cuda]
+const help = `Usage: formula-lens embed [--encoder bitmap|symbolic|hybrid] [--model see|bee|<file.onnx>] [--batch N] [--threads N] [--execution-provider auto|cpu|cuda]
 
 Reads JSON lines {"latex": "...", "macros": "optional definitions", "display": true} on stdin
 ("display" defaults to true; "env" such as "align*" is optional) and writes one JSON line per
@@ -20,6 +23,11 @@ input line, in order: {"embedding": [64 numbers]}, with "degraded": "<why>" adde
 formula could not be rendered faithfully, or {"error": "reason"}.
 
 Options:
+  --encoder E             bitmap (the rendered formula through --model), symbolic (its canonical tokens
+                          through models/symbolic.onnx) or hybrid: both unit vectors side by side, each scaled by
+                          the square root of its fusion weight (models/fusion.json), 128 numbers whose dot product
+                          is the fused dense score. Default: hybrid or symbolic when models/fusion.json ranks it
+                          best, else bitmap
   --model M               see (default), bee, or the path of a custom encoder .onnx
   --batch N               formulas per inference batch (default 64)
   --threads N             inference threads (default 1; rendering uses worker threads beside it)
@@ -83,7 +91,13 @@ export function parseFormula(line: Line): FormulaInput | { error: string } {
   return { latex, macros, display: display ?? true, env };
 }
 
+type EmbedEncoder = 'bitmap' | 'symbolic' | 'hybrid';
+
 interface Options {
+  /** Default bitmap. */
+  encoder?: EmbedEncoder;
+  /** The fusion weights, for `hybrid`. */
+  fusion?: SignalScores;
   model: string;
   batch: number;
   threads: number;
@@ -92,6 +106,7 @@ interface Options {
 
 function parseOptions(args: string[]): Options {
   const options: Options = { model: 'see', batch: 64, threads: 1, executionProvider: 'auto' };
+  let encoder: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const value = args[i + 1];
     const positive = () => {
@@ -103,6 +118,10 @@ function parseOptions(args: string[]): Options {
       case '--model':
         if (!value) throw new UsageError('--model needs see, bee or a file');
         options.model = value;
+        break;
+      case '--encoder':
+        if (value !== 'bitmap' && value !== 'symbolic' && value !== 'hybrid') throw new UsageError('--encoder is bitmap, symbolic or hybrid');
+        encoder = value;
         break;
       case '--batch':
         options.batch = positive();
@@ -119,10 +138,17 @@ function parseOptions(args: string[]): Options {
     }
     i++;
   }
+  const chosen = chooseSearchMode(encoder);
+  if (!chosen.ok) throw new UsageError(chosen.reason);
+  const mode = chosen.value.mode;
+  // The lexical signal has no vector: its default falls back to the bitmap encoder.
+  options.encoder = mode === 'lexical' ? 'bitmap' : mode;
+  options.fusion = chosen.value.fusion;
   return options;
 }
 
-type Pending = { error: string } | { rendering: Promise<TimedRenderResult> };
+/** A line in flight: its error, or its formula (the symbolic encoder reads it) and its rendering. */
+type Pending = { error: string } | { formula: FormulaInput; rendering: Promise<TimedRenderResult> };
 
 async function write(output: Writable, text: string): Promise<void> {
   if (!output.write(text)) await new Promise((resolve) => output.once('drain', resolve));
@@ -130,6 +156,21 @@ async function write(output: Writable, text: string): Promise<void> {
 
 /** Embeds stdin to stdout; exported for the tests, which pass their own streams. */
 export async function embedLines(input: Readable, output: Writable, options: Options, log: (line: string) => void): Promise<void> {
+  const mode = options.encoder ?? 'bitmap';
+  const needsBitmap = mode !== 'symbolic';
+  let symbolic: SymbolicEncoder | undefined;
+  if (mode !== 'bitmap') {
+    const openedSymbolic = await SymbolicEncoder.open({ intraOpThreads: options.threads, batchSize: options.batch });
+    if (!openedSymbolic.ok) throw new Error(openedSymbolic.reason.message);
+    symbolic = openedSymbolic.value;
+  }
+  if (!needsBitmap) {
+    try {
+      return await embedSymbolicLines(input, output, symbolic!, options.batch);
+    } finally {
+      await symbolic!.dispose();
+    }
+  }
   const opened = await Encoder.open({
     model: options.model,
     executionProvider: options.executionProvider,
@@ -152,11 +193,15 @@ export async function embedLines(input: Readable, output: Writable, options: Opt
     );
     const bitmaps = rendered.flatMap((result) => ('error' in result ? [] : [result.pixels]));
     const embeddings = await encoder.embed(bitmaps);
+    const formulas = lines.flatMap((line, i) => ('error' in line || 'error' in rendered[i] ? [] : [line.formula]));
+    const symbolicEmbeddings = symbolic ? await symbolic.embed(formulas) : [];
     let next = 0;
     const text = rendered
       .map((result) => {
         if ('error' in result) return JSON.stringify({ error: result.error });
-        const embedding = Array.from(embeddings[next++]);
+        const vector = symbolic ? hybridVector(embeddings[next], symbolicEmbeddings[next], options.fusion!) : embeddings[next];
+        next++;
+        const embedding = Array.from(vector);
         const degraded = result.degraded ? result.issues.map((issue) => `${issue.kind}: ${issue.detail}`).join('; ') : undefined;
         return JSON.stringify(degraded ? { embedding, degraded } : { embedding });
       })
@@ -167,14 +212,33 @@ export async function embedLines(input: Readable, output: Writable, options: Opt
   try {
     for await (const line of readLines(input)) {
       const formula = parseFormula(line);
-      window.push('error' in formula ? formula : { rendering: pool.render(formula, { priority: 'batch' }) });
+      window.push('error' in formula ? formula : { formula, rendering: pool.render(formula, { priority: 'batch' }) });
       if (window.length >= 2 * options.batch) await flush(options.batch);
     }
     while (window.length > 0) await flush(options.batch);
   } finally {
     await pool.close();
     await encoder.dispose();
+    await symbolic?.dispose();
   }
+}
+
+/** `--encoder symbolic`: no rendering, the tokens go straight to the symbolic model, a batch at a time. */
+async function embedSymbolicLines(input: Readable, output: Writable, symbolic: SymbolicEncoder, batch: number): Promise<void> {
+  let window: ({ error: string } | FormulaInput)[] = [];
+  const flush = async () => {
+    const formulas = window.flatMap((line) => ('error' in line ? [] : [line]));
+    const embeddings = await symbolic.embed(formulas);
+    let next = 0;
+    const text = window.map((line) => JSON.stringify('error' in line ? line : { embedding: Array.from(embeddings[next++]) })).join('\n');
+    window = [];
+    await write(output, text + '\n');
+  };
+  for await (const line of readLines(input)) {
+    window.push(parseFormula(line));
+    if (window.length >= batch) await flush();
+  }
+  if (window.length > 0) await flush();
 }
 
 export const embedCommand: CliCommand = {

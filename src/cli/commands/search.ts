@@ -8,6 +8,7 @@ import type { HitFilter } from '../../core/index/types';
 import { defaultIndexDirectory, openDefaultIndex } from '../../core/search/default-library';
 import { openEmbedder } from '../../core/search/embedder';
 import { searchSimilar, type PaperResult, type SearchResponse } from '../../core/search/search';
+import { chooseSearchMode, searchInMode } from '../../core/search/hybrid-search';
 import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
 
 const help = `Usage: formula-lens search "<latex>" [--index DIR] [--k 10] [--json] [options]
@@ -30,6 +31,8 @@ Options:
   --year-to Y        only papers up to year Y
   --library NAME     only papers of this library (repeatable)
   --model M          see (default), bee, or the path of an encoder .onnx
+  --encoder E        the ranking signal: bitmap, symbolic, lexical or hybrid (their fusion); default: the
+                     best on the validation split (models/fusion.json). All but bitmap need models/symbolic.onnx.
   --json             print the results as JSON instead of a table
 
 Exit codes: 0 results printed (possibly none), 1 the index or model could not be used, 2 bad usage.`;
@@ -47,6 +50,7 @@ const options = {
   'year-to': { type: 'string' },
   library: { type: 'string', multiple: true },
   model: { type: 'string' },
+  encoder: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -111,6 +115,8 @@ export const searchCommand: CliCommand = {
   async run(args) {
     const { values, positionals } = parseCommandLine(args, options);
     if (positionals.length !== 1) throw new UsageError('expects exactly one LaTeX formula (quote it)');
+    const mode = chooseSearchMode(values.encoder);
+    if (!mode.ok) throw new UsageError(mode.reason);
     const latex = positionals[0];
     const filter: HitFilter = {
       yearFrom: year('--year-from', values['year-from']),
@@ -149,7 +155,10 @@ export const searchCommand: CliCommand = {
       for (const notice of opened.value.notices) process.stderr.write(`${notice}\n`);
       const { index } = opened.value;
       try {
-        const result = await searchSimilar(index, embedder.value, query, searchOptions);
+        const result =
+          mode.value.mode === 'bitmap'
+            ? await searchSimilar(index, embedder.value, query, searchOptions)
+            : await searchInMode(index, embedder.value, query, { ...searchOptions, ...mode.value });
         if (!result.ok) {
           process.stderr.write(`formula-lens search: ${result.reason.message}\n`);
           return ExitCode.failure;

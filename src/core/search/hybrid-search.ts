@@ -1,12 +1,13 @@
 // Search in a chosen mode (bitmap, symbolic, lexical or the hybrid fusion) over an index's hybrid view:
 // the query is embedded by whichever encoders the mode weighs, ranked by HybridIndex, grouped by paper like
 // `searchSimilar`, and every formula says which signals found it (the results view's tag).
-import type { SymbolicEncoder } from '../encode/symbolic';
+import { SymbolicEncoder } from '../encode/symbolic';
 import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
 import { fail, ok, type Result } from '../library/types';
 import type { FormulaEmbedder } from './embedder';
-import { weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
+import { readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
+import { openHybridIndex } from './hybrid-store';
 import { groupByPaper, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
 
 export interface TaggedFormulaResult extends FormulaResult {
@@ -113,4 +114,38 @@ export async function searchHybrid(
     queryIssues: issues,
     timings: { embedMs: searchStarted - embedStarted, searchMs: performance.now() - searchStarted },
   });
+}
+
+/**
+ * The mode asked for (`--encoder`, the setting), or models/fusion.json's default (the best on the validation
+ * split; bitmap when the file is absent), with the fusion weights.
+ */
+export function chooseSearchMode(requested: string | undefined, fusionFile?: string): Result<{ mode: SearchMode; fusion: SignalScores }, string> {
+  if (requested !== undefined && !SEARCH_MODES.includes(requested as SearchMode)) {
+    return fail(`the encoder is one of ${SEARCH_MODES.join(', ')}, not '${requested}'`);
+  }
+  const fusion = readFusionConfig(fusionFile);
+  if (!fusion.ok && requested === 'hybrid') return fail(`hybrid ranking needs the fusion weights: ${fusion.reason}`);
+  const mode = (requested as SearchMode | undefined) ?? (fusion.ok ? fusion.value.defaultMode : 'bitmap');
+  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : weightsFor('bitmap', { bitmap: 1, symbolic: 0, lexical: 0 }) });
+}
+
+/**
+ * One search in a mode with the shipped symbolic model, opened for it together with the index's hybrid view
+ * (the symbolic vectors file beside the index is built on the first such search, then reused).
+ */
+export async function searchInMode(
+  index: FormulaIndex,
+  bitmap: FormulaEmbedder,
+  query: SearchQuery,
+  options: HybridSearchOptions,
+): Promise<Result<HybridSearchResponse, SearchError>> {
+  const symbolic = await SymbolicEncoder.open();
+  if (!symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} ranking needs the symbolic model: ${symbolic.reason.message}` });
+  try {
+    const view = await openHybridIndex(index, symbolic.value, { directory: index.directory });
+    return await searchHybrid(index, view, { bitmap, symbolic: symbolic.value }, query, options);
+  } finally {
+    await symbolic.value.dispose();
+  }
 }

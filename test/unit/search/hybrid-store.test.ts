@@ -10,7 +10,7 @@ import type { SymbolicFormula } from '../../../src/core/encode/symbolic';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
 import { openHybridIndex, readSymbolicVectors, SYMBOLIC_VECTORS_FILE } from '../../../src/core/search/hybrid-store';
-import { searchHybrid } from '../../../src/core/search/hybrid-search';
+import { chooseSearchMode, searchHybrid } from '../../../src/core/search/hybrid-search';
 import { hashEmbedding, HashingEmbedder, hashingDimensions } from './hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-hybrid-store-'));
@@ -117,4 +117,19 @@ test('searchHybrid: every mode ranks, groups by paper, tags, filters, and report
   const empty = await searchHybrid(index, view, encoders, { latex: '  ', display: true }, { mode: 'hybrid', fusion });
   assert.equal(!empty.ok && empty.reason.kind, 'empty-query');
   index.close();
+});
+
+test('chooseSearchMode: the asked mode, else the fusion file default, else bitmap; bad names are refused', () => {
+  const file = path.join(scratch, 'fusion.json');
+  writeFileSync(file, JSON.stringify({ weights: { bitmap: 0, symbolic: 1, lexical: 1 }, defaultMode: 'hybrid' }));
+  assert.deepEqual(chooseSearchMode(undefined, file), { ok: true, value: { mode: 'hybrid', fusion: { bitmap: 0, symbolic: 0.5, lexical: 0.5 } } });
+  const modeOf = (requested: string | undefined, fusionFile: string) => {
+    const chosen = chooseSearchMode(requested, fusionFile);
+    return chosen.ok ? chosen.value.mode : undefined;
+  };
+  assert.equal(modeOf('lexical', file), 'lexical');
+  assert.equal(chooseSearchMode('pixels', file).ok, false);
+  const absent = path.join(scratch, 'absent.json');
+  assert.equal(modeOf(undefined, absent), 'bitmap');
+  assert.equal(chooseSearchMode('hybrid', absent).ok, false, 'hybrid without weights');
 });
