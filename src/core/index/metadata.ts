@@ -2,7 +2,7 @@
 // so it loads unchanged in Electron's Node, with real file I/O and SQLite's rollback journal).
 // It is the index's source of truth: the HNSW graph file is derived from it and can always be rebuilt.
 import { createRequire } from 'node:module';
-import type { Database as SqliteDatabase, SQLiteValue } from 'node-sqlite3-wasm';
+import type { Database as SqliteDatabase, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import type { FormulaLocation, IndexedPaper, PaperToAdd, StoredFormula } from './types';
 
 const nodeRequire = createRequire(__filename);
@@ -114,6 +114,8 @@ export function embeddingFromBlob(blob: SQLiteValue): Float32Array {
 }
 
 export class MetadataStore {
+  private formulasById: Statement | undefined;
+
   private constructor(private readonly db: SqliteDatabase) {}
 
   /** Opens (creating if asked) the database; throws SQLite's error when the file is damaged. */
@@ -121,6 +123,10 @@ export class MetadataStore {
     const { Database } = nodeRequire('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
     const db = new Database(file, { fileMustExist: !create });
     try {
+      // The owner lock makes this process the only user: holding SQLite's lock for the connection's life
+      // keeps its page cache valid between statements (otherwise every read re-takes the lock, a mkdir
+      // in this VFS, and re-reads pages from disk).
+      db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32000');
       const check = db.get('PRAGMA quick_check') as { quick_check: string } | null;
       if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`);
       db.exec(schema);
@@ -132,6 +138,8 @@ export class MetadataStore {
   }
 
   close(): void {
+    this.formulasById?.finalize();
+    this.formulasById = undefined;
     if (this.db.isOpen) this.db.close();
   }
 
@@ -246,13 +254,14 @@ export class MetadataStore {
   /** The stored formulas with these ids (in no particular order); unknown ids are skipped. */
   formulas(ids: number[], paperIdOfRow: (row: number) => string): StoredFormula[] {
     if (ids.length === 0) return [];
-    const placeholders = ids.map(() => '?').join(', ');
-    const rows = this.db.all(
-      `SELECT id, paper, latex, file, line, section, env, inline FROM formulas WHERE id IN (${placeholders})`,
-      ids,
-    ) as Record<string, SQLiteValue>[];
+    // One statement for any number of ids, prepared once: search calls this on every query.
+    this.formulasById ??= this.db.prepare(
+      'SELECT id, paper, latex, file, line, section, env, inline FROM formulas WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    const rows = this.formulasById.all([JSON.stringify(ids)]) as Record<string, SQLiteValue>[];
     return rows.map((row) => formulaFromRow(row, paperIdOfRow(Number(row.paper))));
   }
+
 
   /** Visits every formula with its embedding, in id order, without holding them all in memory. */
   *allFormulas(paperIdOfRow: (row: number) => string): Generator<{ formula: StoredFormula; embedding: Float32Array }> {
