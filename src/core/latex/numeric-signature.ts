@@ -24,7 +24,7 @@ import { detokenize, isControlWord, tokenizeFormula, type Token } from './tokeni
 import { seededRandom } from './variants';
 
 /** Bump when signatures change meaning (caches of signatures key on it). */
-export const numericSignatureVersion = 2;
+export const numericSignatureVersion = 3;
 
 export type NoSignatureReason =
   /** Over the input caps (characters, tokens, nesting). */
@@ -91,8 +91,22 @@ const probeMoved = 1.3119;
 // Token level: rows, prose, sides, variables
 
 const rowBreaks = new Set<Token>(['\\\\', '\\cr']);
-/** Prose or a condition follows (`… \quad \text{for } x > 0`): the row ends there. */
-const proseStarts = new Set<Token>(['\\quad', '\\qquad', '\\text', '\\textrm', '\\textbf', '\\textit', '\\mbox', '\\hbox', '\\intertext']);
+/** Spacing that sets off prose or a condition (`… \quad x > 0`): the row ends there. */
+const proseSpacing = new Set<Token>(['\\quad', '\\qquad', '\\intertext']);
+/** Text commands; their argument is prose when it is a connective or a long word (`\text{for all}`), a name otherwise (`\text{d}t`). */
+const textCommands = new Set<Token>(['\\text', '\\textrm', '\\textbf', '\\textit', '\\mbox', '\\hbox']);
+const connectives = new Set(['if', 'for', 'and', 'or', 'where', 'with', 'when', 'else', 'otherwise', 'as', 'so', 'such', 'on', 'in', 'at', 'all', 'some', 'is', 'iff', 'st', 'subject', 'since', 'then']);
+
+/** Whether a text command at i starts prose: its letters (whitespace is gone) are a connective or a long word. */
+function startsProse(tokens: readonly Token[], i: number): boolean {
+  if (proseSpacing.has(tokens[i])) return true;
+  if (!textCommands.has(tokens[i]) || tokens[i + 1] !== '{') return false;
+  let letters = '';
+  for (let j = i + 2; j < tokens.length && tokens[j] !== '}'; j++) letters += /^[A-Za-z]$/.test(tokens[j]) ? tokens[j] : '';
+  const word = letters.toLowerCase();
+  return connectives.has(word) || word.length >= 6;
+}
+
 /** Environments that only lay out rows: their markers go, their rows stay. */
 const layoutEnvironments = new Set(['aligned', 'alignedat', 'split', 'gathered', 'align', 'align*', 'equation', 'equation*', 'gather', 'gather*', 'multline', 'multline*', 'eqnarray', 'eqnarray*', 'flalign', 'flalign*']);
 /** Relations and separators between sides (after canonicalization: `\le` is `\leq`, `\to` is `\rightarrow`). */
@@ -121,7 +135,8 @@ function rows(tokens: readonly Token[]): Token[][] | undefined {
   const out: Token[][] = [[]];
   let depth = 0;
   let inProse = false;
-  for (const token of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
     if (token === '{') depth++;
     else if (token === '}') depth--;
     if (depth === 0 && rowBreaks.has(token)) {
@@ -135,7 +150,7 @@ function rows(tokens: readonly Token[]): Token[][] | undefined {
       continue;
     }
     if (token === '&') continue;
-    if (depth === 0 && proseStarts.has(token)) inProse = true;
+    if (depth === 0 && startsProse(tokens, i)) inProse = true;
     if (!inProse) out[out.length - 1].push(token);
   }
   return out.filter((row) => row.length > 0);

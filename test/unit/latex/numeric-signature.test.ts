@@ -44,6 +44,7 @@ test('notation variants of one function meet', () => {
     ['\\sum_{i=1}^n w_i x_i', '\\sum_{j=1}^{N} x_j w_j'],
     ['\\mathrm{e}^{-\\lambda t}', '\\exp(-t\\lambda)'],
     ['e^{i\\pi x} + 1', '1 + \\exp(\\pi\\, i t)'], // beside an exponential, i is the imaginary unit
+    ['\\frac{\\text{d}\\rho}{\\text{d}t} = -\\rho', '(\\text{d}\\rho)/(\\text{d}t) = -\\rho'], // a short \text is a name
     ['(x^0)^2-\\sum_{i=1}^{n}(x^i)^2', '(x^0)^2-\\sum_{j=1}^{n}(x^j)^2'], // elsewhere an index
     ['\\sigmoid{z}', '(1+\\exp(-x))^{-1}', '\\newcommand{\\sigmoid}[1]{\\frac{1}{1+e^{-#1}}}'],
   ];
@@ -82,6 +83,7 @@ test('relations split a formula into sides, which meet other formulas one by one
   assert.deepEqual(sideKeys(signed('f &= a^2 + b \\\\ &= c^3')), [signed('a^2+b').sides[0].key, signed('c^3').sides[0].key]);
   // prose after the formula is cut off
   assert.equal(signed('x^2 - 1, \\quad \\text{for all } x > 0').key, signed('t^2 - 1').key);
+  assert.equal(signed('y^2 - 1 \\text{ if } y > 0').key, signed('t^2 - 1').key);
 });
 
 test('signatures are deterministic and do not depend on the formulas computed before', () => {
