@@ -56,5 +56,6 @@ export function wrapBody(latex: string, env: string | undefined, display: boolea
   const wrapper = env === undefined ? undefined : wrappers[env];
   if (!wrapper) return latex;
   const environment = display ? wrapper : (displayOnly[wrapper] ?? wrapper);
-  return `\\begin{${environment}}${latex}\\end{${environment}}`;
+  // The space keeps a body ending in a lone backslash (a markdown-escaped `\\\` row end) from eating \end.
+  return `\\begin{${environment}}${latex} \\end{${environment}}`;
 }

@@ -3,6 +3,7 @@
 // is typeset as plain text instead. Interactive requests (the cursor) go ahead of batch work
 // (indexing, the dataset export); results are cached by (macros, body, style, region).
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -60,7 +61,7 @@ interface Slot {
 function startWorker(): Worker {
   const bundled = path.join(__dirname, 'render-worker.js');
   if (__filename.endsWith('.js') && existsSync(bundled)) return new Worker(bundled);
-  const tsx = require.resolve('tsx/cjs/api');
+  const tsx = createRequire(__filename).resolve('tsx/cjs/api');
   const source = path.join(__dirname, 'worker.ts');
   return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(source)});`, { eval: true });
 }

@@ -16,6 +16,8 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   shortrightarrow: '\\rightarrow',
   vcentcolon: '\\mathrel{:}', // mathtools
   hdots: '\\ldots',
+  operatornamewithlimits: ['\\operatorname*{#1}', 1], // pre-2000 amsmath
+  accentset: ['\\overset{#1}{#2}', 2], // accents
   dag: '\\dagger', // text-and-math symbols MathJax has only under their math names
   ddag: '\\ddagger',
   // Wrappers whose content is what matters
@@ -26,6 +28,8 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   mathlarger: ['#1', 1],
   smaller: '',
   lefteqn: ['\\mathrlap{#1}', 1],
+  scalebox: ['#2', 2], // graphicx: the scaling is dropped
+  raisebox: ['#2', 2],
   intertext: ['\\text{#1}\\\\', 1], // amsmath: a text line between aligned rows
   shortintertext: ['\\text{#1}\\\\', 1], // mathtools
   // Layout and spacing commands without visible output at our scale
@@ -43,5 +47,10 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   sffamily: '',
   footnotesize: '',
   normalfont: '',
+  upshape: '',
+  begingroup: '', // TeX grouping: no output of its own
+  endgroup: '',
+  addtocounter: ['', 2],
+  '*': '', // discretionary multiplication sign
   '-': '', // discretionary hyphen
 };

@@ -195,6 +195,9 @@ export class Typesetter {
   }
 
   private convert(tex: string, display: boolean): string {
+    // textmacros parses \text{} with parse options of its own that nothing ever clears: without
+    // this, every \text{} keeps its parser and nodes alive (about 8 KB each) for the worker's lifetime.
+    (this.tex.parseOptions.packageData.get('textmacros') as { parseOptions: { clear(): void } }).parseOptions.clear();
     const container = this.texDocument.convert(tex, { display, em: 16, ex: 8 }) as LiteElement;
     // Glyph ids carry a per-conversion counter; without it the SVG depends only on the formula.
     return this.adaptor.innerHTML(container).replace(/"(#?)MJX-\d+-/g, '"$1MJX-');

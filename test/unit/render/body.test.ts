@@ -3,14 +3,16 @@ import { test } from 'node:test';
 import { MAX_NESTING, nestingDepth, repairText, wrapBody } from '../../../src/core/render/body';
 
 test('align-type bodies are wrapped as their display environment typesets them', () => {
-  assert.equal(wrapBody('a&=b', 'align', true), '\\begin{align*}a&=b\\end{align*}');
-  assert.equal(wrapBody('a&=b', 'eqnarray', true), '\\begin{eqnarray*}a&=b\\end{eqnarray*}');
-  assert.equal(wrapBody('a&=b', 'alignat*', true), '\\begin{aligned}a&=b\\end{aligned}');
-  assert.equal(wrapBody('a\\\\b', 'multline', true), '\\begin{gathered}a\\\\b\\end{gathered}');
+  assert.equal(wrapBody('a&=b', 'align', true), '\\begin{align*}a&=b \\end{align*}');
+  assert.equal(wrapBody('a&=b', 'eqnarray', true), '\\begin{eqnarray*}a&=b \\end{eqnarray*}');
+  assert.equal(wrapBody('a&=b', 'alignat*', true), '\\begin{aligned}a&=b \\end{aligned}');
+  assert.equal(wrapBody('a\\\\b', 'multline', true), '\\begin{gathered}a\\\\b \\end{gathered}');
   assert.equal(wrapBody('x', 'equation', true), 'x');
+  // A body ending in a lone backslash cannot swallow the closing \end.
+  assert.equal(wrapBody('a&=b \\\\\\', 'align', true), '\\begin{align*}a&=b \\\\\\ \\end{align*}');
   assert.equal(wrapBody('x', '$$', true), 'x');
   // Top-level-only environments become their inner forms in text style.
-  assert.equal(wrapBody('a&=b', 'align', false), '\\begin{aligned}a&=b\\end{aligned}');
+  assert.equal(wrapBody('a&=b', 'align', false), '\\begin{aligned}a&=b \\end{aligned}');
 });
 
 test('nesting depth counts groups, \\left…\\right and environments, not escaped braces', () => {

@@ -31,7 +31,10 @@ test('\\providecommand leaves a command MathJax already has alone', () => {
 });
 
 test('shims stand in for common package commands', () => {
-  const result = typesetter.typeset({ latex: '\\bm{x} + \\nicefrac{1}{2} + \\mathbbm{1} + f\\xspace', display: true });
+  const result = typesetter.typeset({
+    latex: '\\bm{x} + \\nicefrac{1}{2} + \\mathbbm{1} + f\\xspace \\vcentcolon= \\llbracket a \\rrbracket \\scalebox{0.5}{y} \\textsc{abc}',
+    display: true,
+  });
   assert.deepEqual(result.issues, []);
   assert.equal(svgOf('\\bm{x}'), svgOf('\\boldsymbol{x}'));
 });
