@@ -16,9 +16,7 @@ import { SearchService } from './search-service';
 export function registerEditorHandlers(connection: MessageConnection): void {
   const log = (message: string) => void connection.sendNotification(logNotification, { level: 'info', message });
   const locator = new FormulaLocator(log);
-  const search = new SearchService(log, (indexDir, phase, progress) => {
-    void connection.sendNotification(indexProgressNotification, { indexDir, phase, progress });
-  });
+  const search = new SearchService(log, (progress) => void connection.sendNotification(indexProgressNotification, progress));
   connection.onRequest(formulaAtRequest, (params, token) => locator.formulaAt(params, token));
   connection.onRequest(searchRequest, (params, token) => search.search(params, token));
   connection.onRequest(buildIndexRequest, (params, token) => search.build(params, token));

@@ -69,7 +69,15 @@ export interface IndexSelection {
   includeDefault: boolean;
   model: { kind: 'see' | 'bee' } | { kind: 'custom'; path: string };
   executionProvider: 'cpu' | 'cuda';
+  /** Where the default index's vectors are built and cached (VS Code's global storage); default: the CLI's cache. */
+  defaultIndexCache?: string;
+  /** The ranking signal(s); undefined: the best on the validation split (models/fusion.json). */
+  searchMode?: SearchModeName;
 }
+
+/** `bitmap`, `symbolic`, `lexical` or `hybrid` (their fusion), as src/core/search/hybrid.ts names them. */
+export type SearchModeName = SignalName | 'hybrid';
+export type SignalName = 'bitmap' | 'symbolic' | 'lexical';
 
 export interface PaperMeta {
   /** The paper's record id in its index (corpus `id`). */
@@ -95,6 +103,8 @@ export interface FormulaMatch {
   sourceFile?: string;
   /** 1-based line of the formula in `sourceFile`, when known. */
   line?: number;
+  /** The signals that proposed the formula (non-bitmap search modes), for the view's "found by" tag. */
+  foundBy?: SignalName[];
 }
 
 export interface PaperMatch {
@@ -116,7 +126,8 @@ export interface SearchParams {
 
 export type SearchResult =
   | { kind: 'results'; indexName: string; papers: PaperMatch[] }
-  | { kind: 'noIndex'; reason: string }
+  /** `preparing`: nothing to search yet because the default index is being built (first use, `progress` in [0, 1]). */
+  | { kind: 'noIndex'; reason: string; preparing?: { progress: number } }
   | { kind: 'failed'; reason: string };
 
 /** Similar formulas, grouped by paper. */
@@ -134,14 +145,48 @@ export interface BuildIndexParams {
 }
 
 export type BuildIndexResult =
-  | { kind: 'built'; indexed: number; unchanged: number; removed: number; failed: number; formulas: number; cancelled: boolean }
+  | {
+      kind: 'built';
+      indexed: number;
+      unchanged: number;
+      removed: number;
+      failed: number;
+      formulas: number;
+      cancelled: boolean;
+      /** The library name the papers are kept under in the index (one per folder set). */
+      library?: string;
+      /** One line per bib entry and source: indexed, unchanged, no source, pdf only, failed (with the reason), removed. */
+      report?: BuildReportEntry[];
+    }
   | { kind: 'failed'; reason: string };
+
+export interface BuildReportEntry {
+  id: string;
+  status: string;
+  detail: string;
+  bibFile?: string;
+  formulas?: number;
+}
 
 /** Indexes the papers of library folders (progress as indexProgressNotification; cancellable, keeping finished batches). */
 export const buildIndexRequest = new RequestType<BuildIndexParams, BuildIndexResult, void>('formulaLens/buildIndex');
 
 /** Engine → client while an index builds. */
-export const indexProgressNotification = new NotificationType<{ indexDir: string; phase: string; progress: number }>('formulaLens/indexProgress');
+export const indexProgressNotification = new NotificationType<IndexProgress>('formulaLens/indexProgress');
+
+export interface IndexProgress {
+  indexDir: string;
+  phase: string;
+  /** In [0, 1]. */
+  progress: number;
+  /** Counts, when the build knows them (library builds: papers to read; both: formulas to embed). */
+  papersDone?: number;
+  papersTotal?: number;
+  formulasDone?: number;
+  formulasTotal?: number;
+  /** True for the default index's first-use build. */
+  defaultIndex?: boolean;
+}
 
 export interface CitationParams {
   paper: PaperMeta;

@@ -1,7 +1,8 @@
 // The engine's search and index building: opens the encoder and the selected indexes on first need,
-// runs the search stage on each index and merges the papers into one ranked list in the protocol's
-// shape. Indexes are held open only while searches come (each holds an owner lock the CLI and a
-// build need to update it).
+// runs the search stage on each index in the chosen mode (bitmap, or symbolic/lexical/hybrid over the
+// index's hybrid view) and merges the papers into one ranked list in the protocol's shape. The bundled
+// default index is built on first use into the client's cache folder, reporting progress. Indexes are
+// held open only while searches come (each holds an owner lock the CLI and a build need to update it).
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
@@ -10,9 +11,15 @@ import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import type { Result } from '../core/library/types';
 import { defaultIndexDirectory, openDefaultIndex } from '../core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../core/search/embedder';
-import { indexLibrary, type LibraryProgress } from '../core/library/index-library';
-import { searchSimilar, type PaperResult } from '../core/search/search';
+import { indexLibrary } from '../core/library/index-library';
+import { SymbolicEncoder } from '../core/encode/symbolic';
+import type { HybridIndex } from '../core/search/hybrid';
+import { chooseSearchMode, searchHybrid, type TaggedFormulaResult } from '../core/search/hybrid-search';
+import { openHybridIndex } from '../core/search/hybrid-store';
+import { searchSimilar, type FormulaResult, type PaperResult } from '../core/search/search';
+import { buildFraction, libraryName } from './library-build';
 import type {
+  IndexProgress,
   BuildIndexParams,
   BuildIndexResult,
   FormulaMatch,
@@ -29,17 +36,23 @@ const idleCloseMs = 60_000;
 interface OpenIndex {
   index: FormulaIndex;
   closeTimer: NodeJS.Timeout;
+  /** Its hybrid view, made on the first non-bitmap search and dropped with the index. */
+  hybrid?: Promise<HybridIndex>;
 }
 
-export type ProgressListener = (indexDir: string, phase: string, progress: number) => void;
+export type ProgressListener = (progress: IndexProgress) => void;
 
 /** The bundled default index of one model: built on first use, in the background. */
-type DefaultIndexState = { kind: 'building' } | { kind: 'ready'; directory: string } | { kind: 'failed'; reason: string };
+type DefaultIndexState = { kind: 'building'; progress: number } | { kind: 'ready'; directory: string } | { kind: 'failed'; reason: string };
+
+/** A smaller bundled library in its place (tests: the real one takes minutes to embed on first use). */
+const defaultLibraryOverride = 'FORMULA_LENS_DEFAULT_LIBRARY';
 
 export class SearchService {
   private readonly embedders = new Map<string, Promise<Result<FormulaEmbedder, { message: string }>>>();
   private readonly indexes = new Map<string, OpenIndex>();
   private readonly defaultIndexes = new Map<string, DefaultIndexState>();
+  private symbolic: Promise<Result<SymbolicEncoder, { message: string }>> | undefined;
 
   constructor(
     private readonly log: (line: string) => void,
@@ -49,19 +62,22 @@ export class SearchService {
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {
     const locations = indexDirectories(params.indexes);
     if (locations.length === 0 && !params.indexes.includeDefault) return { kind: 'noIndex', reason: noIndexReason(params.indexes) };
+    const mode = chooseSearchMode(params.indexes.searchMode);
+    if (!mode.ok) return { kind: 'failed', reason: mode.reason };
     const embedder = await this.embedder(params.indexes);
     if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
     if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
-    const defaultIndex = params.indexes.includeDefault ? this.defaultIndex(embedder.value) : undefined;
+    const defaultIndex = params.indexes.includeDefault ? this.defaultIndex(embedder.value, params.indexes.defaultIndexCache) : undefined;
     const directories = defaultIndex?.kind === 'ready' ? [...locations, defaultIndex.directory] : locations;
     if (directories.length === 0) {
-      const reason =
-        defaultIndex?.kind === 'building'
-          ? 'The default index is being built for this model (once); results appear when it is ready.'
-          : defaultIndex?.kind === 'failed'
-            ? defaultIndex.reason
-            : noIndexReason(params.indexes);
-      return { kind: 'noIndex', reason };
+      if (defaultIndex?.kind === 'building') {
+        return {
+          kind: 'noIndex',
+          reason: 'The default index is being prepared for this model (once); results appear when it is ready.',
+          preparing: { progress: defaultIndex.progress },
+        };
+      }
+      return { kind: 'noIndex', reason: defaultIndex?.kind === 'failed' ? defaultIndex.reason : noIndexReason(params.indexes) };
     }
 
     const papers: PaperMatch[] = [];
@@ -73,7 +89,10 @@ export class SearchService {
         continue;
       }
       const query = { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper };
-      const found = await searchSimilar(index.value, embedder.value, query, { k: params.k });
+      const found =
+        mode.value.mode === 'bitmap'
+          ? await searchSimilar(index.value, embedder.value, query, { k: params.k })
+          : await this.searchHybrid(directory, index.value, embedder.value, query, { k: params.k, ...mode.value });
       if (!found.ok) return { kind: 'failed', reason: found.reason.message };
       papers.push(...found.value.papers.map(paperMatch));
       if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
@@ -100,18 +119,21 @@ export class SearchService {
     for (const notice of opened.value.notices) this.log(notice);
     const abort = new AbortController();
     const cancellation = token.onCancellationRequested(() => abort.abort());
+    const library = libraryName(params.folders);
     try {
       const built = await indexLibrary(params.folders, opened.value.index, embedder.value, {
-        library: path.basename(params.folders[0] ?? 'library'), // as `formula-lens index` names it
+        library,
         cacheDir: params.cacheDir,
         signal: abort.signal,
         log: this.log,
-        onProgress: (progress) => this.onProgress(params.indexDir, progress.phase, buildFraction(progress)),
+        onProgress: (progress) => {
+          const { phase, papersDone, papersTotal, formulasDone, formulasTotal } = progress;
+          this.onProgress({ indexDir: params.indexDir, phase, progress: buildFraction(progress), papersDone, papersTotal, formulasDone, formulasTotal });
+        },
       });
       if (!built.ok) return { kind: 'failed', reason: built.reason.message };
-      const { indexed, unchanged, removed, failed, formulas, cancelled } = built.value;
-      for (const entry of built.value.report.filter((line) => line.status === 'failed')) this.log(`not indexed: ${entry.id}: ${entry.detail}`);
-      return { kind: 'built', indexed, unchanged, removed, failed, formulas, cancelled };
+      const { indexed, unchanged, removed, failed, formulas, cancelled, report } = built.value;
+      return { kind: 'built', indexed, unchanged, removed, failed, formulas, cancelled, library, report };
     } finally {
       cancellation.dispose();
       opened.value.index.close();
@@ -119,28 +141,60 @@ export class SearchService {
   }
 
   /** The default index's state for the embedder's model; starts building it (in the background) on first call. */
-  private defaultIndex(embedder: FormulaEmbedder): DefaultIndexState {
-    const key = embedder.model.fingerprint;
+  private defaultIndex(embedder: FormulaEmbedder, cacheRoot: string | undefined): DefaultIndexState {
+    const key = `${embedder.model.fingerprint}\n${cacheRoot ?? ''}`;
     const known = this.defaultIndexes.get(key);
     if (known) return known;
-    this.defaultIndexes.set(key, { kind: 'building' });
-    const directory = defaultIndexDirectory(key);
+    const building: DefaultIndexState = { kind: 'building', progress: 0 };
+    this.defaultIndexes.set(key, building);
+    const directory = defaultIndexDirectory(embedder.model.fingerprint, cacheRoot);
+    const report = (progress: number, counts: Pick<IndexProgress, 'formulasDone' | 'formulasTotal'> = {}) =>
+      this.onProgress({ indexDir: directory, phase: 'default index', progress, defaultIndex: true, ...counts });
     void openDefaultIndex(embedder, {
-      onProgress: ({ formulasDone, formulasTotal }) => this.onProgress(directory, 'default index', formulasTotal ? formulasDone / formulasTotal : 1),
+      cacheRoot,
+      libraryFile: process.env[defaultLibraryOverride] || undefined,
+      onProgress: ({ formulasDone, formulasTotal }) => {
+        building.progress = formulasTotal ? formulasDone / formulasTotal : 1;
+        report(Math.min(building.progress, 0.999), { formulasDone, formulasTotal }); // 1 only once it opens
+      },
     }).then(
       (opened) => {
         if (!opened.ok) {
-          this.defaultIndexes.set(key, { kind: 'failed', reason: opened.reason.message });
-          return;
+          this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be prepared: ${opened.reason.message}` });
+          this.log(`default index: ${opened.reason.message}`);
+        } else {
+          // Held like any index: searches reopen it (complete, so without rebuilding) after it idles out.
+          opened.value.index.close();
+          this.defaultIndexes.set(key, { kind: 'ready', directory });
         }
-        // Held like any index: searches reopen it (complete, so without rebuilding) after it idles out.
-        opened.value.index.close();
-        this.defaultIndexes.set(key, { kind: 'ready', directory });
-        this.onProgress(directory, 'default index', 1);
+        report(1);
       },
-      (error: unknown) => this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be built: ${String(error)}` }),
+      (error: unknown) => {
+        this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be prepared: ${String(error)}` });
+        report(1);
+      },
     );
-    return { kind: 'building' };
+    return building;
+  }
+
+  /** A search over the index's hybrid view (made once per opened index), tagged with the signals that found each formula. */
+  private async searchHybrid(
+    directory: string,
+    index: FormulaIndex,
+    bitmap: FormulaEmbedder,
+    query: Parameters<typeof searchHybrid>[3],
+    options: Parameters<typeof searchHybrid>[4],
+  ): ReturnType<typeof searchHybrid> {
+    this.symbolic ??= SymbolicEncoder.open().then((opened) => {
+      if (!opened.ok) this.symbolic = undefined; // tried again next time (the model may be installed by then)
+      return opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } };
+    });
+    const symbolic = await this.symbolic;
+    if (!symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
+    const held = this.indexes.get(directory);
+    const view = held?.hybrid ?? openHybridIndex(index, symbolic.value, { directory });
+    if (held) held.hybrid = view;
+    return searchHybrid(index, await view, { bitmap, symbolic: symbolic.value }, query, options);
   }
 
   private embedder({ model, executionProvider }: Pick<IndexSelection, 'model' | 'executionProvider'>): Promise<Result<FormulaEmbedder, { message: string }>> {
@@ -185,15 +239,10 @@ export class SearchService {
       if (opened.ok) await opened.value.close();
     }
     this.embedders.clear();
+    const symbolic = await this.symbolic;
+    if (symbolic?.ok) await symbolic.value.dispose();
+    this.symbolic = undefined;
   }
-}
-
-/** Reading papers is the first fifth of a build, embedding the rest. */
-function buildFraction({ phase, papersDone, papersTotal, formulasDone, formulasTotal }: LibraryProgress): number {
-  if (phase === 'done') return 1;
-  if (phase === 'embedding') return 0.2 + 0.8 * (formulasTotal ? formulasDone / formulasTotal : 1);
-  if (phase === 'reading') return 0.2 * (papersTotal ? papersDone / papersTotal : 1);
-  return 0;
 }
 
 /** The selected folders that hold an index (never creating one: FormulaIndex.open would). */
@@ -215,8 +264,13 @@ function paperMatch({ paper, score, formulas }: PaperResult): PaperMatch {
   return {
     paper: paperMeta(paper),
     similarity: score,
-    formulas: formulas.map(({ formula, score: similarity }) => formulaMatch(paper, formula, similarity)),
+    formulas: formulas.map((hit) => ({ ...formulaMatch(paper, hit.formula, hit.score), ...foundBy(hit) })),
   };
+}
+
+/** The signals that found a formula, when the search mode tagged it. */
+function foundBy(hit: FormulaResult | TaggedFormulaResult): Pick<FormulaMatch, 'foundBy'> {
+  return 'foundBy' in hit ? { foundBy: [...hit.foundBy] } : {};
 }
 
 function paperMeta(paper: IndexedPaper): PaperMeta {
