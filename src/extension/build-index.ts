@@ -1,44 +1,58 @@
-// "Build Index": indexes the library folders the user picks into `<first folder>/.formula-lens/index`
-// (where `formula-lens index` puts it, so both update the same index), with progress in a cancellable
-// notification (and the status bar, see Ctx), then adds that index to the searched locations and
-// searches the formula at the cursor again.
+// "Build Index": indexes the library folders (`formulaLens.library.paths`; asked for, and saved there,
+// when empty) into `<first folder>/.formula-lens/index` (where `formula-lens index` puts it, so both
+// update the same index). The engine does the work; this shows its progress (papers, formulas, time
+// left), writes the per-entry report to the output channel, adds the index to the searched locations
+// and searches the formula at the cursor again. Builds queue in the LibraryWatcher, one at a time.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildIndexRequest, indexProgressNotification, type BuildIndexResult } from '../engine/protocol';
+import { BuildProgress, buildReportLines } from './build-progress';
 import type { Ctx } from './ctx';
 
+export interface BuildOptions {
+  /** A cancellable notification (the command), or the quiet status-bar progress of automatic updates. */
+  interactive: boolean;
+}
+
+/** The command: the configured library folders, or the ones the user picks now (then saved as the setting). */
 export async function buildIndex(ctx: Ctx): Promise<BuildIndexResult | undefined> {
-  const folders = await vscode.window.showOpenDialog({
-    title: 'Formula Lens: the folders of your library (.bib files with LaTeX sources or e-prints beside them)',
-    openLabel: 'Index These Folders',
-    canSelectFolders: true,
-    canSelectFiles: false,
-    canSelectMany: true,
-    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-  });
-  if (!folders?.length) return undefined;
-  const home = path.join(folders[0]!.fsPath, '.formula-lens');
+  let folders = ctx.config.libraryPaths;
+  if (folders.length === 0) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Formula Lens: the folders of your library (.bib files with LaTeX sources or e-prints beside them)',
+      openLabel: 'Index These Folders',
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: true,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    if (!picked?.length) return undefined;
+    folders = picked.map((folder) => folder.fsPath);
+    await vscode.workspace.getConfiguration('formulaLens').update('library.paths', folders, vscode.ConfigurationTarget.Global);
+  }
+  return ctx.library.build(folders, { interactive: true });
+}
+
+/** Indexes `folders`, reports the outcome, and searches again (called through LibraryWatcher.build). */
+export async function runBuild(ctx: Ctx, folders: string[], { interactive }: BuildOptions): Promise<BuildIndexResult> {
+  const home = path.join(folders[0]!, '.formula-lens');
   const indexDir = path.join(home, 'index');
+  const location = interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Formula Lens: indexing', cancellable: true },
+    { location, title: interactive ? 'Formula Lens: indexing' : 'Formula Lens: updating the index', cancellable: interactive },
     async (progress, token) => {
       const connection = await ctx.engine.connect();
+      const wording = new BuildProgress();
       let reported = 0;
       const updates = connection.onNotification(indexProgressNotification, (update) => {
         if (update.indexDir !== indexDir) return;
-        progress.report({ message: `${update.phase} ${Math.round(update.progress * 100)}%`, increment: (update.progress - reported) * 100 });
+        progress.report({ message: wording.message(update), increment: (update.progress - reported) * 100 });
         reported = update.progress;
       });
       try {
         return await connection.sendRequest(
           buildIndexRequest,
-          {
-            folders: folders.map((folder) => folder.fsPath),
-            indexDir,
-            cacheDir: path.join(home, 'cache'),
-            model: ctx.config.model,
-            executionProvider: ctx.config.executionProvider,
-          },
+          { folders, indexDir, cacheDir: path.join(home, 'cache'), model: ctx.config.model, executionProvider: ctx.config.executionProvider },
           token,
         );
       } catch (error) {
@@ -49,20 +63,26 @@ export async function buildIndex(ctx: Ctx): Promise<BuildIndexResult | undefined
     },
   );
   ctx.statusBar.setStatus({ kind: 'idle' });
+  for (const line of buildReportLines(folders, result)) (result.kind === 'failed' ? ctx.log.error : ctx.log.info).call(ctx.log, line);
   if (result.kind === 'failed') {
-    ctx.log.error(`indexing failed: ${result.reason}`);
-    void vscode.window.showErrorMessage(`Formula Lens: indexing failed: ${result.reason}`, 'Show log').then((choice) => choice && ctx.log.show());
+    const failed = vscode.window.showErrorMessage(`Formula Lens: indexing failed: ${result.reason}`, 'Show log');
+    void failed.then((choice) => choice && ctx.log.show());
     return result;
   }
-  const done = result.cancelled ? 'Indexing stopped; what was finished is kept' : 'Indexed';
-  void vscode.window.showInformationMessage(
-    `Formula Lens: ${done}: ${result.indexed} papers (${result.formulas} formulas), ${result.unchanged} unchanged, ${result.failed} failed.`,
-  );
+  if (interactive) {
+    const done = result.cancelled ? 'Indexing stopped; what was finished is kept' : 'Indexed';
+    void vscode.window
+      .showInformationMessage(
+        `Formula Lens: ${done}: ${result.indexed} papers (${result.formulas} formulas), ${result.unchanged} unchanged, ${result.failed} failed.`,
+        'Show report',
+      )
+      .then((choice) => choice && ctx.log.show());
+  }
   const locations = ctx.config.indexLocations;
   if (!locations.includes(indexDir)) {
     await vscode.workspace.getConfiguration('formulaLens').update('index.locations', [...locations, indexDir], vscode.ConfigurationTarget.Global);
   }
   const editor = ctx.search.lastEditor ?? vscode.window.activeTextEditor;
-  if (editor) await ctx.search.searchAtCursorNow(editor);
+  if (editor && (interactive || result.indexed + result.removed > 0)) await ctx.search.searchAtCursorNow(editor);
   return result;
 }

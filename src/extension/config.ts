@@ -1,13 +1,18 @@
 // Typed access to the extension's settings, one getter per setting (rust-analyzer's config.ts).
 import * as vscode from 'vscode';
-import type { IndexSelection } from '../engine/protocol';
+import type { IndexSelection, SearchModeName } from '../engine/protocol';
 
 const section = 'formulaLens';
 
 /** "Select Index" value meaning the index shipped with the extension. */
 export const defaultIndex = 'default';
 
+const searchModes: readonly SearchModeName[] = ['bitmap', 'symbolic', 'lexical', 'hybrid'];
+
 export class Config {
+  /** @param defaultIndexCache where the engine builds the default index's vectors (the extension's global storage). */
+  constructor(private readonly defaultIndexCache?: string) {}
+
   private get raw(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(section);
   }
@@ -56,6 +61,22 @@ export class Config {
     return this.raw.get<boolean>('search.includeInlineMath', true);
   }
 
+  /** The ranking signal(s); `auto` (undefined): the best on the validation split, as models/fusion.json says. */
+  get searchMode(): SearchModeName | undefined {
+    const mode = this.raw.get<string>('search.mode', 'auto');
+    return searchModes.find((known) => known === mode);
+  }
+
+  /** The library folders Build Index and the automatic updates index. */
+  get libraryPaths(): string[] {
+    return this.raw.get<string[]>('library.paths', []).filter((folder) => typeof folder === 'string' && folder.trim() !== '');
+  }
+
+  /** Whether changes in the library folders re-index the changed papers by themselves. */
+  get watchLibrary(): boolean {
+    return this.raw.get<boolean>('library.watch', true);
+  }
+
   /** The indexes a search covers: `only` (picked with "Select Index") or all configured ones. */
   indexSelection(only?: string): IndexSelection {
     return {
@@ -63,7 +84,14 @@ export class Config {
       includeDefault: only === undefined ? this.showDefaultIndex : only === defaultIndex,
       model: this.model,
       executionProvider: this.executionProvider,
+      defaultIndexCache: this.defaultIndexCache,
+      searchMode: this.searchMode,
     };
+  }
+
+  /** Whether a settings change alters the library folders or their watching. */
+  static affectsLibrary(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration(`${section}.library`);
   }
 
   /** Whether a settings change needs the engine restarted to take effect. */

@@ -6,22 +6,25 @@ import { BibtexActions } from './bibtex-actions';
 import { Config } from './config';
 import { CursorTracker } from './cursor-tracker';
 import { EngineClient } from './engine-client';
+import { LibraryWatcher } from './library-watcher';
 import { resultActions } from './result-actions';
 import { ResultsView } from './results-view';
-import { SearchController } from './search-controller';
+import { preparingDetail, SearchController } from './search-controller';
 import { StatusBar } from './status-bar';
 
 export class Ctx implements vscode.Disposable {
-  readonly config = new Config();
+  readonly config: Config;
   readonly log: vscode.LogOutputChannel;
   readonly engine: EngineClient;
   readonly statusBar = new StatusBar();
   readonly results: ResultsView;
   readonly search: SearchController;
   readonly bibtex: BibtexActions;
+  readonly library: LibraryWatcher;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
+    this.config = new Config(extensionContext.globalStorageUri.fsPath);
     this.log = vscode.window.createOutputChannel('Formula Lens', { log: true });
     this.engine = new EngineClient(extensionContext.extensionPath, this.log, () => this.config.engineRestartDelayMs);
     this.disposables.push(this.log, this.engine);
@@ -29,6 +32,8 @@ export class Ctx implements vscode.Disposable {
     this.search = new SearchController(this.engine, this.config, this.results, this.statusBar, this.log);
     this.bibtex = new BibtexActions(this.engine);
     this.disposables.push(this.statusBar, this.results, this.search, new CursorTracker(this.search, this.config));
+    this.library = new LibraryWatcher(this);
+    this.disposables.push(this.library);
     this.disposables.push(
       this.engine.onDidChangeState((state) => {
         this.statusBar.setEngineState(state);
@@ -52,9 +57,23 @@ export class Ctx implements vscode.Disposable {
   /** Index builds in the engine (the user's, or the default index on first use) show in the status bar. */
   private async followIndexProgress(): Promise<void> {
     const connection = await this.engine.connect();
-    connection.onNotification(indexProgressNotification, ({ progress }) => {
+    connection.onNotification(indexProgressNotification, ({ progress, defaultIndex }) => {
       this.statusBar.setStatus(progress < 1 ? { kind: 'indexing', progress } : { kind: 'idle' });
+      if (defaultIndex) this.followDefaultIndex(progress);
     });
+  }
+
+  /** While the view waits for the default index: its progress there, then the search it was waiting for. */
+  private followDefaultIndex(progress: number): void {
+    const { current } = this.results;
+    if (current.kind !== 'empty' || current.reason !== 'preparingDefaultIndex') return;
+    if (progress < 1) {
+      this.results.setState({ ...current, detail: preparingDetail(progress) });
+      return;
+    }
+    const editor = this.search.lastEditor ?? vscode.window.activeTextEditor;
+    if (editor) void this.search.searchAtCursorNow(editor);
+    else this.results.setState({ kind: 'empty', reason: 'idle' });
   }
 
   dispose(): void {

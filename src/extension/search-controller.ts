@@ -139,7 +139,11 @@ export class SearchController implements vscode.Disposable {
         );
         return;
       case 'noIndex':
-        this.show({ kind: 'empty', reason: 'noIndex', detail: result.reason }, { kind: 'noIndex' });
+        if (result.preparing) {
+          this.show({ kind: 'empty', reason: 'preparingDefaultIndex', detail: preparingDetail(result.preparing.progress) }, { kind: 'indexing', progress: result.preparing.progress });
+        } else {
+          this.show({ kind: 'empty', reason: 'noIndex', detail: result.reason }, { kind: 'noIndex' });
+        }
         return;
       case 'failed':
         this.log.error(`search failed: ${result.reason}`);
@@ -173,4 +177,9 @@ export class SearchController implements vscode.Disposable {
     this.latest.dispose();
     this.searchEmitter.dispose();
   }
+}
+
+/** The preparing view's detail line. */
+export function preparingDetail(progress: number): string {
+  return `Indexing the default library: ${Math.floor(progress * 100)}%.`;
 }

@@ -21,6 +21,7 @@ export function viewPaperResult({ paper, similarity, formulas }: PaperMatch): Vi
       section: hit.section,
       similarity: hit.similarity,
       hasSource: hit.sourceFile !== undefined,
+      ...(hit.foundBy ? { foundBy: hit.foundBy } : {}),
     })),
   };
 }

@@ -28,6 +28,10 @@ const emptyTexts: Record<EmptyReason, { text: string; actions: { id: ViewAction;
     ],
   },
   engineStarting: { text: 'The Formula Lens engine is starting…', actions: [] },
+  preparingDefaultIndex: {
+    text: 'The default index is being prepared for the current model (once, on first use); results appear when it is ready.',
+    actions: [{ id: 'buildIndex', label: 'Build index from your library' }],
+  },
   engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.', actions: [] },
   idle: { text: 'Put the cursor in a formula to see similar formulas from your library.', actions: [searchAtCursor] },
 };
@@ -76,7 +80,7 @@ function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMat
   const formulaItems = formulas
     .map((hit, index) => {
       const formulaRef = { ...ref, formula: String(index) };
-      const hitMeta = [hit.section ? `§ ${hit.section}` : '', formatSimilarity(hit.similarity)].filter(Boolean).map(escapeHtml).join(' · ');
+      const hitMeta = [hit.section ? `§ ${hit.section}` : '', formatSimilarity(hit.similarity)].filter(Boolean).map(escapeHtml).join(' · ') + foundByTag(hit.foundBy);
       const hitActions = [
         hit.hasSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
         actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
@@ -90,6 +94,13 @@ function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMat
     `<h3 class="title">${escapeHtml(title)}</h3><p class="meta">${meta}</p>` +
     `<div class="actions">${actions}</div><ol class="formulas">${formulaItems}</ol></li>`
   );
+}
+
+/** "found by" tag: the signals that proposed the formula (hybrid and single-signal search modes). */
+function foundByTag(signals: string[] | undefined): string {
+  if (!signals?.length) return '';
+  const names = signals.map(escapeHtml).join(' + ');
+  return ` <span class="found-by" title="found by the ${names} signal${signals.length > 1 ? 's' : ''}">found by ${names}</span>`;
 }
 
 export function formatSimilarity(similarity: number): string {

@@ -30,6 +30,8 @@ export interface ViewFormulaHit {
   similarity: number;
   /** Whether the formula's source file is on this machine. */
   hasSource: boolean;
+  /** The signals that found it (`bitmap`, `symbolic`, `lexical`), when the search mode tags formulas. */
+  foundBy?: string[];
 }
 
 export interface ViewPaperResult {
@@ -45,6 +47,7 @@ export type EmptyReason =
   | 'noIndex' // no index to search yet
   | 'engineStarting'
   | 'engineDown'
+  | 'preparingDefaultIndex' // the default index is being built on first use
   | 'idle'; // nothing asked yet
 
 /** Everything the view shows; the extension sends it whole, so a re-shown view restores it as is. */
