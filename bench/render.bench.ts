@@ -31,7 +31,7 @@ async function corpusSample(file: string): Promise<{ formula: FormulaInput; sour
 async function throughput(workers: number, formulas: FormulaInput[]): Promise<string> {
   const pool = new RenderPool({ workers, cacheSize: 0 });
   try {
-    await pool.renderBatch(formulas.slice(0, workers * 4)); // start and warm the workers
+    await pool.renderBatch(formulas.slice(0, 100)); // start the workers and let their JIT warm up
     const cpu = process.cpuUsage();
     const started = performance.now();
     await pool.renderBatch(formulas);
@@ -46,9 +46,9 @@ async function throughput(workers: number, formulas: FormulaInput[]): Promise<st
 
 /** Cursor latency: one interactive formula at a time, idle pool and pool busy with a batch. */
 async function latency(formulas: FormulaInput[]): Promise<void> {
-  const pool = new RenderPool({ workers: 2, cacheSize: 0 });
+  const pool = new RenderPool({ workers: 2 });
   try {
-    await pool.renderBatch(formulas.slice(0, 8));
+    await pool.renderBatch(formulas.slice(100, 200)); // warm up, without caching the formulas timed below
     const timed = async (formula: FormulaInput) => {
       const started = performance.now();
       await pool.render(formula, { priority: 'interactive' });
