@@ -5,7 +5,9 @@ hybrid on the test split with training/evaluate.py's protocol (the same seeded t
 Signals, each a similarity of two formulas:
   bitmap    cosine of a bitmap encoder's embeddings (a train.py checkpoint, --bitmap NAME=PATH; needs --dataset)
   symbolic  cosine of the symbolic encoder's embeddings (a symbolic.py checkpoint, --symbolic PATH)
-  lexical   TF-IDF cosine over canonical-token 1–3-grams: what src/core/search/lexical.ts computes
+  lexical   TF-IDF cosine over token 1–3-grams, macros expanded: training/evaluate.py's TF-IDF baseline, and
+            what src/core/search/lexical.ts computes (the same over canonical tokens is measured on
+            validation only, to show why the lexical signal does not canonicalize)
 The hybrid score is Σ weight × signal similarity (weights on a simplex grid; the best mean of mAP, P@10 and
 1 − ranking loss on validation wins). A weighted sum rather than reciprocal-rank fusion: the triple error
 needs a similarity of two formulas, and `embed --encoder hybrid` a vector whose dot product is the score.
@@ -75,7 +77,7 @@ class SplitSignals:
     trying a weight combination costs only a weighted sum and the ranking."""
 
     def __init__(self, corpus: Corpus, name: str, bitmaps: dict[str, tuple[torch.nn.Module, torch.Tensor]],
-                 symbolic: torch.nn.Module, max_length: int, queries: int):
+                 symbolic: torch.nn.Module, max_length: int, queries: int, lexical: dict[str, Callable[[int], list[str]]]):
         self.documents: Documents = corpus.documents(name)
         self.triples, self.queries = fixed_triples(self.documents), fixed_queries(self.documents, queries)
         rows = self.documents.all_rows()
@@ -83,8 +85,8 @@ class SplitSignals:
         for label, (model, pixels) in bitmaps.items():
             self.signals[label] = Signal.dense(rows, embed_bitmap_rows(model, pixels, rows))
         self.signals['symbolic'] = Signal.dense(rows, embed_symbolic_rows(symbolic, corpus.tokens, rows, max_length))
-        self.signals['lexical'] = Signal.tfidf(TfidfBaseline(canonical_tokens(corpus), self.documents))
-        self.signals['TF-IDF'] = Signal.tfidf(TfidfBaseline(corpus_tokens(corpus.rows, corpus.records), self.documents))
+        for label, tokens in lexical.items():
+            self.signals[label] = Signal.tfidf(TfidfBaseline(tokens, self.documents))
         self.pair_cache: dict[tuple, torch.Tensor] = {}
         self.query_position = {int(row): i for i, row in enumerate(self.queries)}
         self.query_cache = {label: torch.cat([signal.rows_against_all(self.queries[s:s + 100]) for s in range(0, len(self.queries), 100)])
@@ -156,11 +158,14 @@ def main(argv: list[str]) -> None:
     fused_bitmap = next(iter(bitmaps), None)
     fused = ([fused_bitmap] if fused_bitmap else []) + ['symbolic', 'lexical']
 
-    validation = SplitSignals(corpus, 'validation', bitmaps, symbolic, max_length, VALIDATION_QUERIES)
+    raw_tokens = corpus_tokens(corpus.rows, corpus.records)
+    validation = SplitSignals(corpus, 'validation', bitmaps, symbolic, max_length, VALIDATION_QUERIES,
+                              {'lexical': raw_tokens, 'lexical canonical': canonical_tokens(corpus)})
     candidates = simplex(fused, args.step)
     results = [(weights, validation.measure(weights)) for weights in candidates]
     weights, best = max(results, key=lambda item: (objective(item[1]), -max(item[0].values())))
     singles = {label: validation.measure({label: 1.0}) for label in fused}
+    canonical_lexical = validation.measure({'lexical canonical': 1.0})
     default_mode = 'hybrid' if all(objective(best) > objective(m) for m in singles.values()) else \
         max(singles, key=lambda label: objective(singles[label]))
     print(f'validation: {len(candidates)} weight combinations of {", ".join(fused)}; best {weights}: '
@@ -179,14 +184,14 @@ def main(argv: list[str]) -> None:
         'symbolicModelSha256': fingerprint(args.symbolic_onnx),
         'grid': args.step,
         'validation': {'queries': len(validation.queries), 'triples': len(validation.triples),
-                       'hybrid': best, **{label: measures for label, measures in singles.items()}},
+                       'hybrid': best, **{label: measures for label, measures in singles.items()},
+                       'lexical over canonical tokens (not used)': canonical_lexical},
     }
     args.fusion.write_text(json.dumps(fusion, indent=1) + '\n')
 
-    test = SplitSignals(corpus, 'test', bitmaps, symbolic, max_length, 2000)
-    table = {'TF-IDF': test.measure({'TF-IDF': 1.0}), **{label: test.measure({label: 1.0}) for label in bitmaps},
-             'symbolic': test.measure({'symbolic': 1.0}), 'lexical (canonical TF-IDF)': test.measure({'lexical': 1.0}),
-             'hybrid': test.measure(weights)}
+    test = SplitSignals(corpus, 'test', bitmaps, symbolic, max_length, 2000, {'lexical': raw_tokens})
+    table = {'TF-IDF (the lexical signal)': test.measure({'lexical': 1.0}), **{label: test.measure({label: 1.0}) for label in bitmaps},
+             'symbolic': test.measure({'symbolic': 1.0}), 'hybrid': test.measure(weights)}
     print(f'\ntest split: {len(test.documents)} documents, {test.documents.formula_count} formulas; '
           f'{len(test.triples)} triples, {len(test.queries)} queries ({(time.time() - started) / 60:.1f} min)\n')
     print('| signal | triple ranking error | same-document mAP | P@10 |\n|---|---:|---:|---:|')

@@ -1,5 +1,5 @@
-// A formula as the symbolic encoder and the lexical scorer read it: the project tokenizer with the
-// document's macros expanded, then canonicalized (the same steps as training/symbolic.py through
+// A formula as the symbolic encoder reads it: the project tokenizer with the document's macros expanded,
+// then canonicalized and mapped to vocabulary ids (the same steps as training/symbolic.py through
 // training/tokenizer.py, so the model sees in the product what it saw in training).
 import { canonicalize } from '../latex/canonical';
 import { tokenizeFormula, type Token } from '../latex/tokenize';

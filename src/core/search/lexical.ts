@@ -1,10 +1,17 @@
-// The lexical signal: TF-IDF over canonical formula tokens (1–3-grams, raw counts × smoothed idf,
-// L2-normalised, cosine) — the same definition as training/evaluate.py's TfidfBaseline fed with canonical
-// tokens, which training/symbolic_fusion.py uses to choose the fusion weights. Postings are flat typed
-// arrays (CSR), so a library of 150k formulas stays compact and a query touches only its terms' lists.
-import { canonicalTokens } from '../encode/symbolic-tokens';
+// The lexical signal: TF-IDF over formula tokens (the project tokenizer with the document's macros expanded;
+// 1–3-grams, raw counts × smoothed idf, L2-normalised, cosine): training/evaluate.py's TfidfBaseline, which
+// training/symbolic_fusion.py fuses. Not the canonical tokens the symbolic encoder reads: on the validation
+// split canonicalization costs exact matching more than it gains (see models/MODEL_CARD.md). Postings are
+// flat typed arrays (CSR), so a library of 150k formulas stays compact and a query touches only its terms' lists.
+import { tokenizeFormula, type Token } from '../latex/tokenize';
 
 export const LONGEST_NGRAM = 3;
+
+/** A formula's tokens; none when the tokenizer refuses it (over its length limit). */
+export function lexicalTokens(latex: string, macros = ''): Token[] {
+  const tokenized = tokenizeFormula(latex, macros);
+  return tokenized.ok ? tokenized.tokens : [];
+}
 
 export interface LexicalFormula {
   id: number;
@@ -58,7 +65,7 @@ export class LexicalIndex {
     const ids: number[] = [];
     const perFormula: { terms: Int32Array; counts: Float32Array }[] = [];
     for (const formula of formulas) {
-      const counts = termCounts(canonicalTokens(formula.latex, formula.macros));
+      const counts = termCounts(lexicalTokens(formula.latex, formula.macros));
       const terms = new Int32Array(counts.size);
       const values = new Float32Array(counts.size);
       let i = 0;
@@ -106,7 +113,7 @@ export class LexicalIndex {
     const unseenIdf = Math.log(1 + this.size) + 1;
     const seen: [number, number][] = [];
     let norm = 0;
-    for (const [term, count] of termCounts(canonicalTokens(latex, macros))) {
+    for (const [term, count] of termCounts(lexicalTokens(latex, macros))) {
       const id = this.termIds.get(term);
       const weight = count * (id === undefined ? unseenIdf : this.idf[id]);
       norm += weight * weight;
