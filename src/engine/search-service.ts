@@ -202,7 +202,9 @@ export class SearchService {
     const key = `${name}\n${executionProvider}`;
     let opening = this.embedders.get(key);
     if (!opening) {
-      opening = openEmbedder({ encoder: { model: name, executionProvider, log: this.log } });
+      opening = openEmbedder({ encoder: { model: name, executionProvider, log: this.log } }).then((opened) =>
+        opened.ok ? opened : { ok: false as const, reason: { message: modelUnavailable(opened.reason.message) } },
+      );
       this.embedders.set(key, opening);
       // A model that failed to open is tried again next time (the user may have fixed the path).
       void opening.then((opened) => opened.ok || this.embedders.delete(key));
@@ -253,6 +255,11 @@ function indexDirectories(selection: IndexSelection): string[] {
 function isIndex(directory: string): boolean {
   const metadata = path.join(directory, 'metadata.sqlite');
   return existsSync(metadata) && statSync(metadata).isFile();
+}
+
+/** Why no search can run, and the way out (the model may not be installed or trained yet). */
+function modelUnavailable(reason: string): string {
+  return `The formula encoder is unavailable: ${reason}. Choose an installed model in the settings (formulaLens.model, or formulaLens.customModelPath for "custom").`;
 }
 
 function noIndexReason(selection: IndexSelection): string {

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { symbolicModelPath } from '../../../src/core/encode/symbolic';
 import type { BundledRecord } from '../../../src/core/search/default-library';
 import { buildIndexRequest, indexProgressNotification, searchRequest, type IndexProgress, type IndexSelection, type SearchResult } from '../../../src/engine/protocol';
 import { repoRoot, tsxArgs } from '../../helpers/paths';
@@ -108,10 +109,21 @@ test('a missing model file is a failure naming the file, with or without the def
   assert.match(result.kind === 'failed' ? result.reason : '', /see\.onnx/);
 });
 
-test('a search mode other than bitmap reaches the core: without its symbolic model it fails with the reason', async () => {
+test('a search mode other than bitmap reaches the core: tagged with the signals that found each formula, or failing for want of the symbolic model', async () => {
   const result = await search('e^{i\\pi} + 1 = 0', defaultOnly({ searchMode: 'hybrid' }));
-  assert.equal(result.kind, 'failed');
-  assert.match(result.kind === 'failed' ? result.reason : '', /hybrid|symbolic/);
+  const symbolicModel = symbolicModelPath();
+  if (symbolicModel && existsSync(symbolicModel)) {
+    assert.ok(result.kind === 'results', JSON.stringify(result));
+    const formulas = result.papers.flatMap((match) => match.formulas);
+    assert.ok(formulas.length > 0);
+    for (const formula of formulas) {
+      assert.ok(formula.foundBy?.length, 'every formula says what found it');
+      assert.ok(formula.foundBy.every((signal) => ['bitmap', 'symbolic', 'lexical'].includes(signal)));
+    }
+  } else {
+    assert.ok(result.kind === 'failed', JSON.stringify(result));
+    assert.match(result.reason, /symbolic model/);
+  }
 });
 
 test('Build Index keeps each folder set under its own library name: indexing other folders leaves the first ones', async () => {
