@@ -166,8 +166,14 @@ def main(argv: list[str]) -> None:
     weights, best = max(results, key=lambda item: (objective(item[1]), -max(item[0].values())))
     singles = {label: validation.measure({label: 1.0}) for label in fused}
     canonical_lexical = validation.measure({'lexical canonical': 1.0})
-    default_mode = 'hybrid' if all(objective(best) > objective(m) for m in singles.values()) else \
-        max(singles, key=lambda label: objective(singles[label]))
+    # Without a bitmap encoder in the fusion the weights are provisional: the product's index is built on the
+    # bitmap encoder, so its default search stays the bitmap one until the fusion is rerun with --bitmap.
+    if not fused_bitmap:
+        default_mode = 'bitmap'
+    elif all(objective(best) > objective(m) for m in singles.values()):
+        default_mode = 'hybrid'
+    else:
+        default_mode = max(singles, key=lambda label: objective(singles[label]))
     print(f'validation: {len(candidates)} weight combinations of {", ".join(fused)}; best {weights}: '
           f'mAP {best["mAP"]:.4f}, P@10 {best["P@10"]:.4f}, ranking loss {best["ranking_loss"]:.4f}')
 
