@@ -62,13 +62,17 @@ export async function runBuild(ctx: Ctx, folders: string[], { interactive }: Bui
       }
     },
   );
-  ctx.statusBar.setStatus({ kind: 'idle' });
   for (const line of buildReportLines(folders, result)) (result.kind === 'failed' ? ctx.log.error : ctx.log.info).call(ctx.log, line);
   if (result.kind === 'failed') {
-    const failed = vscode.window.showErrorMessage(`Formula Lens: indexing failed: ${result.reason}`, 'Show log');
-    void failed.then((choice) => choice && ctx.log.show());
+    // An automatic update that fails (say, the model is not installed) must not pop up at every save.
+    ctx.statusBar.setStatus({ kind: 'error', message: `updating the index failed: ${result.reason}` });
+    if (interactive) {
+      const failed = vscode.window.showErrorMessage(`Formula Lens: indexing failed: ${result.reason}`, 'Show log');
+      void failed.then((choice) => choice && ctx.log.show());
+    }
     return result;
   }
+  ctx.statusBar.setStatus({ kind: 'idle' });
   if (interactive) {
     const done = result.cancelled ? 'Indexing stopped; what was finished is kept' : 'Indexed';
     void vscode.window
