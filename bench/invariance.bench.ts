@@ -2,8 +2,9 @@
 // one generated notation variant each (src/core/latex/variants.ts), each variant queries the whole test split.
 // Reported: the rate at which the original (or an exact duplicate of it, equal canonical form) comes back at
 // rank 1 and in the top 10 — expected values under random tie-breaking, a score of 0 counting as not found —
-// for TF-IDF, the numeric signature, SEE, the symbolic encoder and the hybrid ranking, and for each of
-// these fused with the numeric signature (weight chosen on the validation split). Goal: hybrid ≥ 0.9 at rank 1.
+// for TF-IDF (the product's lexical signal over project tokens, and over canonical tokens with and without
+// variable renaming), the numeric signature, SEE, the symbolic encoder and the hybrid ranking, and for each of
+// these fused with the numeric signature (weight chosen on validation variants). Goal: hybrid ≥ 0.9 at rank 1.
 //
 // FORMULA_LENS_BENCH_LIMIT=n shrinks the run to n queries (and about 16·n collection formulas, originals kept).
 // FORMULA_LENS_SEE_MODEL / FORMULA_LENS_SYMBOLIC_MODEL / FORMULA_LENS_FUSION measure other models (e.g. trained
@@ -19,6 +20,7 @@ import { modelPath } from '../src/core/encode/models';
 import { SymbolicEncoder, symbolicModelPath } from '../src/core/encode/symbolic';
 import { numericSignature, numericSignatureVersion, type NumericSignature } from '../src/core/latex/numeric-signature';
 import { NumericSignatureIndex } from '../src/core/latex/numeric-signature-index';
+import { canonicalize } from '../src/core/latex/canonical';
 import { detokenize, tokenizeFormula } from '../src/core/latex/tokenize';
 import { generateVariants, seededRandom, type VariantTransform } from '../src/core/latex/variants';
 import { readCorpus, type CorpusRecord } from '../src/core/render/corpus';
@@ -205,9 +207,21 @@ async function cachedEmbeddings(
 // ---------------------------------------------------------------------------------------------
 // The signals
 
-function lexicalScorer(split: Split): Scorer {
-  const index = LexicalIndex.build(split.collection.map((formula, id) => ({ id, latex: formula.latex, macros: formula.macros })));
-  return (q) => index.scoreAll(index.query(split.queries[q].latex, split.queries[q].macros));
+/** What the lexical index reads: the project tokens (the product's lexical signal), or canonical tokens, with or without rule 3. */
+type LexicalForm = 'project' | 'canonical' | 'canonical-renamed';
+
+/** The formula as `form` tokens written back as LaTeX (macros expanded), so the lexical index reads exactly them. */
+function lexicalInput(formula: Formula, form: LexicalForm): Formula {
+  const tokenized = form === 'project' ? undefined : tokenizeFormula(formula.latex, formula.macros);
+  if (!tokenized?.ok) return formula;
+  return { ...formula, latex: detokenize(canonicalize(tokenized.tokens, { renameVariables: form === 'canonical-renamed' })), macros: '' };
+}
+
+/** TF-IDF 1–3-grams of the product's lexical signal (src/core/search/lexical.ts) over `form` tokens. */
+function lexicalScorer(split: Split, form: LexicalForm): Scorer {
+  const index = LexicalIndex.build(split.collection.map((formula, id) => ({ id, ...lexicalInput(formula, form) })));
+  const queries = split.queries.map((query) => lexicalInput(query, form));
+  return (q) => index.scoreAll(index.query(queries[q].latex, queries[q].macros));
 }
 
 interface NumericSignal {
@@ -318,19 +332,16 @@ function row(name: string, rates: Rates | string): string {
   return typeof rates === 'string' ? `| ${name} | – | – | skipped: ${rates} |` : `| ${name} | ${rate(rates.rank1)} | ${rate(rates.top10)} | |`;
 }
 
-/** The numeric weight that maximises rank-1 (then top-10) of TF-IDF + w × numeric on the validation split. */
-function chooseNumericWeight(records: CorpusRecord[]): number {
-  const validation = makeSplit(records, 'validation', validationQueryCount, 11);
-  const lexical = lexicalScorer(validation);
-  const numeric = numericScorer(validation).scorer;
+/** The numeric weight that maximises rank-1 (then top-10) of `base + w × numeric` on the validation split. */
+function chooseNumericWeight(validation: Split, base: Scorer, numeric: Scorer, label: string): number {
   let best = { weight: numericWeights[0], rank1: -1, top10: -1 };
   const tried: string[] = [];
   for (const weight of numericWeights) {
-    const rates = evaluate(validation, withNumeric(lexical, numeric, weight));
+    const rates = evaluate(validation, withNumeric(base, numeric, weight));
     tried.push(`${weight}: ${rate(rates.rank1)}`);
     if (rates.rank1 > best.rank1 || (rates.rank1 === best.rank1 && rates.top10 > best.top10)) best = { weight, ...rates };
   }
-  console.log(`numeric weight on the validation split (${validation.queries.length} queries, ${validation.collection.length} formulas; TF-IDF + w × numeric, rank-1): ${tried.join(', ')} → w = ${best.weight}`);
+  console.log(`  ${label} + w × numeric, rank 1 by w: ${tried.join(', ')} → w = ${best.weight}`);
   return best.weight;
 }
 
@@ -343,7 +354,17 @@ export const bench: Bench = {
       return;
     }
     const records = await readCorpus(corpus);
-    const weight = chooseNumericWeight(records);
+    // the numeric weight per lexical base, chosen on validation variants; the others take the lexical signal's
+    const validation = makeSplit(records, 'validation', validationQueryCount, 11);
+    const validationNumeric = numericScorer(validation).scorer;
+    console.log(`numeric weight on the validation split (${validation.queries.length} queries, ${validation.collection.length} formulas):`);
+    const lexicalForms: [LexicalForm, string][] = [
+      ['project', 'TF-IDF, project tokens (the lexical signal)'],
+      ['canonical', 'TF-IDF, canonical tokens'],
+      ['canonical-renamed', 'TF-IDF, canonical tokens, variables renamed'],
+    ];
+    const weights = new Map(lexicalForms.map(([form, label]) => [form, chooseNumericWeight(validation, lexicalScorer(validation, form), validationNumeric, label)]));
+    const weight = weights.get('project')!;
     const split = makeSplit(records, 'test', queryCount, 10);
     const duplicates = split.queries.filter((query) => query.targets.length > 1).length;
     console.log(`test split: ${split.collection.length} formulas, ${split.queries.length} variant queries (${duplicates} originals have exact duplicates, all counted as the original)`);
@@ -351,8 +372,7 @@ export const bench: Bench = {
     for (const query of split.queries) for (const transform of query.transforms) transforms.set(transform, (transforms.get(transform) ?? 0) + 1);
     console.log(`transforms applied: ${[...transforms].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`).join(', ')}`);
 
-    const lexical = lexicalScorer(split);
-    const numeric = numericScorer(split);
+        const numeric = numericScorer(split);
     const share = (part: number, whole: number) => `${part}/${whole} (${((100 * part) / Math.max(whole, 1)).toFixed(1)}%)`;
     console.log(`numeric signatures: ${share(numeric.collectionSigned, split.collection.length)} test-split formulas; ${share(numeric.originalsSigned, split.queries.length)} query originals, whose variants keep the same signature in ${share(numeric.sameSignature, numeric.originalsSigned)}`);
     const see = await seeEmbeddings(split);
@@ -360,11 +380,11 @@ export const bench: Bench = {
     const fusion = readFusionConfig(process.env.FORMULA_LENS_FUSION);
 
     const results: [string, Rates | string][] = [];
-    const add = (name: string, scorer: Scorer | string): void => {
+    const add = (name: string, scorer: Scorer | string, numericWeight = weight): void => {
       results.push([name, typeof scorer === 'string' ? scorer : evaluate(split, scorer)]);
-      if (typeof scorer !== 'string') results.push([`${name} + numeric`, evaluate(split, withNumeric(scorer, numeric.scorer, weight))]);
+      if (typeof scorer !== 'string') results.push([`${name} + ${numericWeight} × numeric`, evaluate(split, withNumeric(scorer, numeric.scorer, numericWeight))]);
     };
-    add('TF-IDF (canonical 1–3-grams)', lexical);
+    for (const [form, label] of lexicalForms) add(label, lexicalScorer(split, form), weights.get(form));
     results.push(['numeric signature alone', evaluate(split, numeric.scorer)]);
     add('SEE (bitmap)', typeof see === 'string' ? see : denseScorer(see.collection, see.queries));
     add('symbolic', typeof symbolic === 'string' ? symbolic : denseScorer(symbolic.collection, symbolic.queries));
@@ -375,7 +395,7 @@ export const bench: Bench = {
     } else hybrid = hybridScorer(split, fusion.value.weights, typeof see === 'string' ? undefined : see, typeof symbolic === 'string' ? undefined : symbolic);
     add('hybrid (models/fusion.json)', hybrid);
 
-    console.log(`\nnumeric weight w = ${weight}; models: SEE ${typeof see === 'string' ? '–' : see.fingerprint.slice(0, 12)}, symbolic ${typeof symbolic === 'string' ? '–' : symbolic.fingerprint.slice(0, 12)}`);
+    console.log(`\nmodels: SEE ${typeof see === 'string' ? '–' : see.fingerprint.slice(0, 12)}, symbolic ${typeof symbolic === 'string' ? '–' : symbolic.fingerprint.slice(0, 12)}`);
     console.log('| method | rank 1 | top 10 | |\n|---|---:|---:|---|');
     for (const [name, rates] of results) console.log(row(name, rates));
     const measured = results.filter((entry): entry is [string, Rates] => typeof entry[1] !== 'string');
