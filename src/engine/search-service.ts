@@ -192,7 +192,13 @@ export class SearchService {
     const symbolic = await this.symbolic;
     if (!symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
     const held = this.indexes.get(directory);
-    const view = held?.hybrid ?? openHybridIndex(index, symbolic.value, { directory });
+    // The first hybrid search of an index embeds all its formulas with the symbolic model (seconds for the default index).
+    const view =
+      held?.hybrid ??
+      openHybridIndex(index, symbolic.value, {
+        directory,
+        onProgress: (embedded, total) => this.onProgress({ indexDir: directory, phase: 'symbolic vectors', progress: embedded / total, formulasDone: embedded, formulasTotal: total }),
+      });
     if (held) held.hybrid = view;
     return searchHybrid(index, await view, { bitmap, symbolic: symbolic.value }, query, options);
   }

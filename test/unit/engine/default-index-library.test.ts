@@ -120,6 +120,7 @@ test('a search mode other than bitmap reaches the core: tagged with the signals 
       assert.ok(formula.foundBy?.length, 'every formula says what found it');
       assert.ok(formula.foundBy.every((signal) => ['bitmap', 'symbolic', 'lexical'].includes(signal)));
     }
+    assert.ok(progress.some((update) => update.phase === 'symbolic vectors' && update.progress === 1), 'the symbolic vectors of the index are embedded once, with progress');
   } else {
     assert.ok(result.kind === 'failed', JSON.stringify(result));
     assert.match(result.reason, /symbolic model/);
