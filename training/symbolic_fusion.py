@@ -130,7 +130,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument('--symbolic', type=Path, required=True, help='symbolic.py checkpoint')
     parser.add_argument('--symbolic-onnx', type=Path, default=REPO / 'models' / 'symbolic.onnx', help='recorded by fingerprint')
     parser.add_argument('--bitmap', action='append', default=[], metavar='NAME=PATH',
-                        help='train.py checkpoints (see, bee); the first one is the fused bitmap signal')
+                        help='train.py checkpoints (see, bee), measured on the test split')
+    parser.add_argument('--fuse-bitmap', action='store_true',
+                        help='fuse the first --bitmap checkpoint (else only symbolic and lexical are fused)')
     parser.add_argument('--dataset', type=Path, help='the rendered dataset, needed with --bitmap')
     parser.add_argument('--step', type=float, default=0.1, help='weight grid step')
     parser.add_argument('--fusion', type=Path, default=REPO / 'models' / 'fusion.json')
@@ -155,25 +157,26 @@ def main(argv: list[str]) -> None:
         for spec in args.bitmap:
             label, _, path = spec.partition('=')
             bitmaps[label] = (bitmap_model(load_bitmap(Path(path))), dataset.bitmaps)
-    fused_bitmap = next(iter(bitmaps), None)
+    fused_bitmap = next(iter(bitmaps), None) if args.fuse_bitmap else None
     fused = ([fused_bitmap] if fused_bitmap else []) + ['symbolic', 'lexical']
 
     raw_tokens = corpus_tokens(corpus.rows, corpus.records)
-    validation = SplitSignals(corpus, 'validation', bitmaps, symbolic, max_length, VALIDATION_QUERIES,
+    validation = SplitSignals(corpus, 'validation', {fused_bitmap: bitmaps[fused_bitmap]} if fused_bitmap else {}, symbolic, max_length, VALIDATION_QUERIES,
                               {'lexical': raw_tokens, 'lexical canonical': canonical_tokens(corpus)})
     candidates = simplex(fused, args.step)
     results = [(weights, validation.measure(weights)) for weights in candidates]
     weights, best = max(results, key=lambda item: (objective(item[1]), -max(item[0].values())))
     singles = {label: validation.measure({label: 1.0}) for label in fused}
     canonical_lexical = validation.measure({'lexical canonical': 1.0})
-    # Without a bitmap encoder in the fusion the weights are provisional: the product's index is built on the
-    # bitmap encoder, so its default search stays the bitmap one until the fusion is rerun with --bitmap.
-    if not fused_bitmap:
+    # The product's index is built on the bitmap encoder (and its search reports unfaithful query renders):
+    # the default stays the bitmap search until a fusion that gives the bitmap encoder weight beats it.
+    if not fused_bitmap or not weights[fused_bitmap]:
         default_mode = 'bitmap'
     elif all(objective(best) > objective(m) for m in singles.values()):
         default_mode = 'hybrid'
     else:
-        default_mode = max(singles, key=lambda label: objective(singles[label]))
+        best_single = max(singles, key=lambda label: objective(singles[label]))
+        default_mode = 'bitmap' if best_single == fused_bitmap else best_single
     print(f'validation: {len(candidates)} weight combinations of {", ".join(fused)}; best {weights}: '
           f'mAP {best["mAP"]:.4f}, P@10 {best["P@10"]:.4f}, ranking loss {best["ranking_loss"]:.4f}')
 

@@ -1,6 +1,7 @@
 // SNIP alignment end to end on a tiny synthetic dataset: a bitmap encoder and a symbolic encoder trained a
 // step each, the bitmap one fine-tuned against the symbolic one, resumed, and evaluated beside the original
-// by train.py (the before/after figures of the model card come from exactly this command).
+// by train.py (the before/after figures of the model card come from exactly this command); and the fusion
+// script with a bitmap signal.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,4 +85,14 @@ test('aligns a bitmap encoder to the symbolic one, resumes, and evaluates beside
   assert.equal(results['SEE'].progress.step, 1);
   assert.equal(results['SEE aligned'].progress.step, 2, 'the aligned checkpoint counts its own steps');
   for (const name of ['SEE', 'SEE aligned']) assert.ok(results[name].mAP > 0 && results[name].ranking_loss <= 1);
+
+  // The fusion with a bitmap signal: three-way weights on validation, the SEE row on test.
+  const fusion = path.join(dir, 'fusion.json');
+  const table = await script('symbolic_fusion.py', '--corpus', corpus, '--split', split, '--symbolic', path.join(dir, 'symbolic', 'last.pt'),
+    '--bitmap', `SEE=${path.join(dir, 'see', 'last.pt')}`, '--fuse-bitmap', '--dataset', dir, '--step', '0.5', '--fusion', fusion);
+  const chosen = JSON.parse(readFileSync(fusion, 'utf8'));
+  assert.equal(chosen.bitmapModel, 'SEE');
+  assert.ok(Math.abs(chosen.weights.bitmap + chosen.weights.symbolic + chosen.weights.lexical - 1) < 1e-9, JSON.stringify(chosen.weights));
+  assert.ok(['bitmap', 'hybrid', 'symbolic', 'lexical'].includes(chosen.defaultMode), chosen.defaultMode);
+  assert.match(table, /\| SEE \| [0-9.]+ \|/);
 });
