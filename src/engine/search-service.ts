@@ -4,6 +4,7 @@
 // default index is built on first use into the client's cache folder, reporting progress. Indexes are
 // held open only while searches come (each holds an owner lock the CLI and a build need to update it).
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex } from '../core/index/store';
@@ -208,7 +209,7 @@ export class SearchService {
     const key = `${name}\n${executionProvider}`;
     let opening = this.embedders.get(key);
     if (!opening) {
-      opening = openEmbedder({ encoder: { model: name, executionProvider, log: this.log } }).then((opened) =>
+      opening = openEmbedder({ encoder: { model: name, executionProvider, log: this.log }, renderWorkers: engineRenderWorkers() }).then((opened) =>
         opened.ok ? opened : { ok: false as const, reason: { message: modelUnavailable(opened.reason.message) } },
       );
       this.embedders.set(key, opening);
@@ -261,6 +262,11 @@ function indexDirectories(selection: IndexSelection): string[] {
 function isIndex(directory: string): boolean {
   const metadata = path.join(directory, 'metadata.sqlite');
   return existsSync(metadata) && statSync(metadata).isFile();
+}
+
+/** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */
+function engineRenderWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /** Why no search can run, and the way out (the model may not be installed or trained yet). */
