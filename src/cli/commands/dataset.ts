@@ -25,7 +25,7 @@ Options:
   --workers <n>       render threads (default: all cores)
   --budget-ms <n>     time budget per formula (default 2000)`;
 
-interface Options {
+export interface DatasetOptions {
   corpus: string;
   out: string;
   records?: Set<string>;
@@ -40,7 +40,7 @@ function positiveInteger(name: string, value: string | undefined): number {
   return number;
 }
 
-function parseOptions(args: string[]): Options {
+function parseOptions(args: string[]): DatasetOptions {
   const values = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const name = args[i]!;
@@ -120,7 +120,18 @@ class Report {
   }
 }
 
-async function exportDataset(options: Options): Promise<number> {
+/** Where the exporter's lines go: the CLI prints them; callers with their own channel (the engine) pass theirs. */
+export interface DatasetOutput {
+  progress(line: string): void;
+  summary(line: string): void;
+}
+
+const consoleOutput: DatasetOutput = {
+  progress: (line) => process.stderr.write(line),
+  summary: (line) => process.stdout.write(line),
+};
+
+export async function exportDataset(options: DatasetOptions, output: DatasetOutput = consoleOutput): Promise<number> {
   const all = await readCorpus(options.corpus);
   const records = options.records ? all.filter((record) => options.records!.has(record.id)) : all;
   if (options.records) {
@@ -169,7 +180,7 @@ async function exportDataset(options: Options): Promise<number> {
       if (now - lastProgress > 5000) {
         lastProgress = now;
         const rate = written / ((now - started) / 1000);
-        process.stderr.write(
+        output.progress(
           `dataset: ${written}/${total} formulas (${rate.toFixed(0)}/s, ${((total - written) / rate / 60).toFixed(1)} min left), ` +
             `${((report.all.degraded / written) * 100).toFixed(1)}% degraded\n`,
         );
@@ -196,7 +207,7 @@ async function exportDataset(options: Options): Promise<number> {
   const meta = { count: written, height: CROP_HEIGHT, width: CROP_WIDTH, renderer: RENDERER_VERSION };
   await writeFile(path.join(options.out, 'meta.json'), JSON.stringify(meta) + '\n');
   const rate = (tally: GroupTally) => `${(100 * (1 - tally.degraded / Math.max(1, tally.formulas))).toFixed(2)}%`;
-  process.stdout.write(
+  output.summary(
     `${written} formulas in ${seconds.toFixed(1)} s (${summary.formulasPerSecond}/s) → ${options.out}\n` +
       `faithful: ${rate(report.all)} of all, ${rate(report.withMacros)} outside hep-th\n`,
   );

@@ -7,5 +7,6 @@ import { datasetCommand } from './dataset';
 import { formulasCommand } from './formulas';
 import { embedCommand } from './embed';
 import { indexLibraryCommand } from './index-library';
+import { trainCommand } from './train';
 
-export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, exportCommand, infoCommand];
+export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand];

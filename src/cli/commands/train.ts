@@ -1,0 +1,200 @@
+// `formula-lens train <folders…>`: fine-tunes the default SEE on the library's papers (training/finetune.py),
+// reports the held-out measures of the default and the new model, and re-embeds the index with the new
+// one when it is better (or when asked). Ctrl-C cancels and leaves the current model and index untouched.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { ExitCode, UsageError, type CliCommand } from '../command';
+import { FormulaIndex } from '../../core/index/store';
+import { indexLibrary } from '../../core/library/index-library';
+import { trainOnLibrary, type FinetuneReport, type HeldOutMeasures, type TrainProgress } from '../../core/library/train';
+import { openEmbedder } from '../../core/search/embedder';
+
+const help = `Usage: formula-lens train <folder>… [--steps N | --minutes N] [options]
+
+Fine-tunes the default SEE on the papers of the library folders (formulas of one paper are similar,
+of different papers not), holding out about 20% of the papers (at least 2) to compare the default
+and the new model (same-paper mAP, triple ranking loss). Writes the new model and, when it is
+better (or with --use), re-embeds the index with it.
+
+Options:
+  --library DIR      a library folder (same as a positional folder; repeatable)
+  --steps N          training steps (default 200 unless --minutes is given)
+  --minutes N        wall-clock training budget
+  --out FILE         the new model (default <first folder>/.formula-lens/models/see-finetuned-<timestamp>.onnx)
+  --index DIR        the index to re-embed (default <first folder>/.formula-lens/index, when it exists)
+  --use              re-embed with the new model even when it is not better
+  --no-use-if-better keep the index on its current model
+  --init FILE        the model to start from (default: the shipped SEE)
+  --work DIR         corpus, dataset, split and report (default <out without .onnx>.work)
+  --cache DIR        unpacked e-prints (default <first folder>/.formula-lens/cache)
+  --python FILE      the Python interpreter (default $FORMULA_LENS_PYTHON, /usr/bin/python3, python3)
+  --threads N        PyTorch threads (default 1)
+  --workers N        render worker threads (default: cores − 1)`;
+
+interface Options {
+  folders: string[];
+  steps?: number;
+  minutes?: number;
+  out?: string;
+  index?: string;
+  use: boolean;
+  useIfBetter: boolean;
+  init?: string;
+  work?: string;
+  cache?: string;
+  python?: string;
+  threads: number;
+  workers: number;
+}
+
+const DEFAULT_STEPS = 200;
+
+function positive(flag: string, value: string | undefined, integer: boolean): number {
+  const number = Number(value);
+  if (!value || !(number > 0) || (integer && !Number.isInteger(number))) throw new UsageError(`${flag} needs a positive ${integer ? 'whole ' : ''}number`);
+  return number;
+}
+
+function parse(args: string[]): Options {
+  const options: Options = { folders: [], use: false, useIfBetter: true, threads: 1, workers: Math.max(1, availableParallelism() - 1) };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = () => {
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    switch (arg) {
+      case '--library': options.folders.push(path.resolve(value())); break;
+      case '--steps': options.steps = positive(arg, args[++i], true); break;
+      case '--minutes': options.minutes = positive(arg, args[++i], false); break;
+      case '--out': options.out = path.resolve(value()); break;
+      case '--index': options.index = path.resolve(value()); break;
+      case '--use': options.use = true; break;
+      case '--no-use-if-better': options.useIfBetter = false; break;
+      case '--init': options.init = path.resolve(value()); break;
+      case '--work': options.work = path.resolve(value()); break;
+      case '--cache': options.cache = path.resolve(value()); break;
+      case '--python': options.python = value(); break;
+      case '--threads': options.threads = positive(arg, args[++i], true); break;
+      case '--workers': options.workers = positive(arg, args[++i], true); break;
+      default:
+        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+        options.folders.push(path.resolve(arg));
+    }
+  }
+  if (options.folders.length === 0) throw new UsageError('expects at least one library folder');
+  return options;
+}
+
+/** A redrawn bar on a terminal, plain lines otherwise. */
+function progressPrinter(tty: boolean): (progress: TrainProgress) => void {
+  let lastLine = '';
+  return ({ fraction, message }) => {
+    const percent = `${Math.round(fraction * 100)}%`.padStart(4);
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent} ${message}`.padEnd(100).slice(0, 120));
+      if (fraction >= 1) process.stderr.write('\n');
+    } else if (message !== lastLine) {
+      lastLine = message;
+      process.stderr.write(`${percent} ${message}\n`);
+    }
+  };
+}
+
+const measuresLine = (name: string, measures: HeldOutMeasures) =>
+  `${name.padEnd(10)} mAP ${measures.mAP.toFixed(4)}  P@10 ${measures['P@10'].toFixed(4)}  ranking loss ${measures.ranking_loss.toFixed(4)}`;
+
+function printReport(report: FinetuneReport): void {
+  process.stdout.write(
+    `held out: ${report.heldOut.papers} papers, ${report.heldOut.formulas} formulas (trained on ${report.train.papers} papers, ` +
+      `${report.train.formulas} formulas, ${report.steps} steps in ${report.seconds} s)\n` +
+      `${measuresLine('default', report.default)}\n${measuresLine('finetuned', report.finetuned)}\n` +
+      `new model: ${report.model} (${report.better ? 'better' : 'not better'} than the default)\n`,
+  );
+}
+
+async function reembed(options: Options, indexDir: string, model: string, signal: AbortSignal): Promise<boolean> {
+  const embedder = await openEmbedder({ encoder: { model }, renderWorkers: options.workers });
+  if (!embedder.ok) {
+    process.stderr.write(`formula-lens train: ${embedder.reason.message}\n`);
+    return false;
+  }
+  const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions, onMismatch: 'rebuild' });
+  if (!opened.ok) {
+    await embedder.value.close();
+    process.stderr.write(`formula-lens train: ${opened.reason.message}\n`);
+    return false;
+  }
+  try {
+    const result = await indexLibrary(options.folders, opened.value.index, embedder.value, {
+      library: path.basename(options.folders[0]!),
+      cacheDir: options.cache ?? path.join(options.folders[0]!, '.formula-lens', 'cache'),
+      signal,
+    });
+    if (!result.ok) {
+      process.stderr.write(`formula-lens train: ${result.reason.message}\n`);
+      return false;
+    }
+    process.stdout.write(`re-embedded ${result.value.formulas} formulas of ${result.value.indexed} papers into ${indexDir}\n`);
+    return !result.value.cancelled;
+  } finally {
+    opened.value.index.close();
+    await embedder.value.close();
+  }
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: "fine-tune the default encoder on the library's papers and compare it on held-out papers",
+  help,
+  async run(args) {
+    const options = parse(args);
+    const home = path.join(options.folders[0]!, '.formula-lens');
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+    const out = options.out ?? path.join(home, 'models', `see-finetuned-${stamp}.onnx`);
+    const controller = new AbortController();
+    const onInterrupt = () => {
+      process.stderr.write('\ncancelling: the current model stays in use…\n');
+      controller.abort();
+    };
+    process.once('SIGINT', onInterrupt);
+    try {
+      const result = await trainOnLibrary({
+        folders: options.folders,
+        workDir: options.work ?? out.replace(/\.onnx$/, '') + '.work',
+        out,
+        init: options.init,
+        steps: options.steps ?? (options.minutes === undefined ? DEFAULT_STEPS : undefined),
+        minutes: options.minutes,
+        python: options.python,
+        cacheDir: options.cache ?? path.join(home, 'cache'),
+        renderWorkers: options.workers,
+        threads: options.threads,
+        signal: controller.signal,
+        onProgress: progressPrinter(process.stderr.isTTY === true),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (!result.ok) {
+        process.stderr.write(`formula-lens train: ${result.reason.message}\n`);
+        return result.reason.kind === 'cancelled' ? 130 : ExitCode.failure;
+      }
+      printReport(result.value);
+      const indexDir = options.index ?? path.join(home, 'index');
+      const switching = options.use || (options.useIfBetter && result.value.better);
+      if (!switching) {
+        process.stdout.write('the index keeps its current model (--use switches anyway)\n');
+      } else if (!options.index && !existsSync(indexDir)) {
+        process.stdout.write(`no index at ${indexDir} to re-embed; build one with: formula-lens index ${options.folders.join(' ')} --model ${out}\n`);
+      } else if (!(await reembed(options, indexDir, out, controller.signal))) {
+        return ExitCode.failure;
+      }
+      return ExitCode.ok;
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+  },
+};
