@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -132,10 +133,13 @@ def command_run(args: argparse.Namespace) -> None:
                 for name, encoder in (('default', base), ('finetuned', model))}
     progress(0.95, f'exporting {args.out}')
     model.eval()
-    export_onnx(model, args.out, {'architecture': 'see', 'finetuned_from': fingerprint(args.init),
-                                  'steps': str(step), 'renderer': dataset.renderer})
+    # Written beside the target and renamed once checked: a cancelled or failed export leaves no model.
+    partial = args.out.with_name(args.out.name + '.partial')
+    export_onnx(model, partial, {'architecture': 'see', 'finetuned_from': fingerprint(args.init),
+                                 'steps': str(step), 'renderer': dataset.renderer})
     sample = to_input(dataset.bitmaps, np.arange(min(32, dataset.count)))
-    difference = check_parity(model, args.out, sample)
+    difference = check_parity(model, partial, sample)
+    os.replace(partial, args.out)
     default, finetuned = measures['default'], measures['finetuned']
     better = (finetuned['mAP'], -finetuned['ranking_loss']) > (default['mAP'], -default['ranking_loss'])
     report = {'steps': step, 'seconds': round(time.time() - started, 1), 'model': str(args.out),
