@@ -2,6 +2,7 @@
 // stdout carries the protocol only; diagnostics go to stderr, which the client shows in its log.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { registerEditorHandlers } from './editor-handlers';
+import { registerTrainHandlers } from './train';
 import { infoRequest } from './protocol';
 import { loadedNativeModules } from './native';
 import { version } from '../../package.json';
@@ -19,6 +20,7 @@ connection.onRequest(infoRequest, () => ({
 }));
 
 registerEditorHandlers(connection);
+registerTrainHandlers(connection);
 
 // The client going away closes stdin: exit instead of lingering as an orphan.
 connection.onClose(() => process.exit(0));

@@ -142,6 +142,8 @@ export interface BuildIndexParams {
   cacheDir: string;
   model: IndexSelection['model'];
   executionProvider: IndexSelection['executionProvider'];
+  /** Start the index afresh when another model built it (after switching models, e.g. to a fine-tuned one). */
+  rebuild?: boolean;
 }
 
 export type BuildIndexResult =
@@ -202,3 +204,56 @@ export type CitationResult =
 
 /** The citation key of a paper in the user's .bib files, or a new entry for it. */
 export const citationRequest = new RequestType<CitationParams, CitationResult, void>('formulaLens/citation');
+
+// ---- Custom training on the library (issue 8) ----
+
+export interface TrainModelParams {
+  /** Library folders, as Build Index takes them. */
+  folders: string[];
+  /** The fine-tuned .onnx to write. */
+  out: string;
+  /** Corpus, dataset, split and report of the run. */
+  workDir: string;
+  cacheDir: string;
+  /** The .onnx to start from (default: the shipped SEE). */
+  init?: string;
+  /** Training budget: steps, or wall-clock minutes (one of them). */
+  steps?: number;
+  minutes?: number;
+}
+
+/** Held-out measures of one model: same-paper retrieval and the triple ranking loss. */
+export interface HeldOutScores {
+  mAP: number;
+  precisionAt10: number;
+  rankingLoss: number;
+}
+
+export type TrainModelResult =
+  | {
+      kind: 'trained';
+      /** The new model file. */
+      model: string;
+      /** Better than the default on the held-out papers (mAP, then ranking loss). */
+      better: boolean;
+      default: HeldOutScores;
+      finetuned: HeldOutScores;
+      steps: number;
+      trainPapers: number;
+      heldOutPapers: number;
+    }
+  /** `cancelled`: stopped by the user, the current model untouched; `no-python`/`no-torch`: the message says how to install them. */
+  | { kind: 'failed'; reason: string; cause: 'cancelled' | 'no-python' | 'no-torch' | 'library-too-small' | 'no-model' | 'script-failed' };
+
+/** Fine-tunes the default SEE on the library's papers and compares both on held-out papers (cancellable). */
+export const trainModelRequest = new RequestType<TrainModelParams, TrainModelResult, void>('formulaLens/trainModel');
+
+/** Engine → client while a training runs. */
+export interface TrainProgress {
+  out: string;
+  /** In [0, 1]. */
+  progress: number;
+  message: string;
+}
+
+export const trainProgressNotification = new NotificationType<TrainProgress>('formulaLens/trainProgress');

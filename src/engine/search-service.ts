@@ -115,7 +115,11 @@ export class SearchService {
     const embedder = await this.embedder(params);
     if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
     this.close(params.indexDir); // a held index would keep the build out with its lock
-    const opened = FormulaIndex.open(params.indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+    const opened = FormulaIndex.open(params.indexDir, {
+      modelFingerprint: embedder.value.model.fingerprint,
+      dimensions: embedder.value.dimensions,
+      onMismatch: params.rebuild ? 'rebuild' : 'refuse',
+    });
     if (!opened.ok) return { kind: 'failed', reason: opened.reason.message };
     for (const notice of opened.value.notices) this.log(notice);
     const abort = new AbortController();

@@ -12,6 +12,8 @@ import type { Ctx } from './ctx';
 export interface BuildOptions {
   /** A cancellable notification (the command), or the quiet status-bar progress of automatic updates. */
   interactive: boolean;
+  /** Start afresh when another model built the index (after the model setting changed to a new model). */
+  rebuild?: boolean;
 }
 
 /** The command: the configured library folders, or the ones the user picks now (then saved as the setting). */
@@ -34,7 +36,7 @@ export async function buildIndex(ctx: Ctx): Promise<BuildIndexResult | undefined
 }
 
 /** Indexes `folders`, reports the outcome, and searches again (called through LibraryWatcher.build). */
-export async function runBuild(ctx: Ctx, folders: string[], { interactive }: BuildOptions): Promise<BuildIndexResult> {
+export async function runBuild(ctx: Ctx, folders: string[], { interactive, rebuild }: BuildOptions): Promise<BuildIndexResult> {
   const home = path.join(folders[0]!, '.formula-lens');
   const indexDir = path.join(home, 'index');
   const location = interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
@@ -52,7 +54,7 @@ export async function runBuild(ctx: Ctx, folders: string[], { interactive }: Bui
       try {
         return await connection.sendRequest(
           buildIndexRequest,
-          { folders, indexDir, cacheDir: path.join(home, 'cache'), model: ctx.config.model, executionProvider: ctx.config.executionProvider },
+          { folders, indexDir, cacheDir: path.join(home, 'cache'), model: ctx.config.model, executionProvider: ctx.config.executionProvider, rebuild },
           token,
         );
       } catch (error) {

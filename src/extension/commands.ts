@@ -5,6 +5,7 @@ import { buildIndex as runBuildIndex } from './build-index';
 import { defaultIndex } from './config';
 import type { Ctx } from './ctx';
 import { isTrackedDocument } from './search-controller';
+import { trainModelOnLibrary } from './train-model';
 import { formulaFromSelection } from './selection';
 
 type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
@@ -94,6 +95,8 @@ const selectIndex: CommandFactory = (ctx) => async () => {
 
 const buildIndex: CommandFactory = (ctx) => () => runBuildIndex(ctx);
 
+const trainModel: CommandFactory = (ctx) => () => trainModelOnLibrary(ctx);
+
 const commands: Record<string, CommandFactory> = {
   'formulaLens.restartEngine': restartEngine,
   'formulaLens.showEngineInfo': showEngineInfo,
@@ -102,6 +105,7 @@ const commands: Record<string, CommandFactory> = {
   'formulaLens.showResults': showResults,
   'formulaLens.selectIndex': selectIndex,
   'formulaLens.buildIndex': buildIndex,
+  'formulaLens.trainModel': trainModel,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
