@@ -2,7 +2,7 @@
 // source = paper id, so the split keeps a paper's formulas together), a seeded split holds some papers
 // out, the serving renderer turns them into a training dataset, and training/finetune.py fine-tunes the
 // default SEE on the rest, evaluates both models on the held-out papers and exports the new ONNX.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -91,15 +91,16 @@ export function defaultPython(): string {
   return process.env.FORMULA_LENS_PYTHON || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-/** The interpreter can run the training script: it exists and imports torch and onnx. */
-export function checkPython(python: string): Result<void, TrainError> {
-  const probe = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  if (probe.error) return trainError('no-python', `Python was not found (${python}). ${installAdvice}`);
-  if (probe.status !== 0) {
-    const missing = /No module named '([^']+)'/.exec(probe.stderr ?? '')?.[1] ?? 'torch or onnx';
-    return trainError('no-torch', `${python} lacks the Python module ${missing}. ${installAdvice}`);
-  }
-  return ok(undefined);
+/** The interpreter can run the training script: it exists and imports torch and onnx (asynchronous: the import takes seconds). */
+export function checkPython(python: string): Promise<Result<void, TrainError>> {
+  return new Promise((resolve) => {
+    execFile(python, ['-c', 'import torch, onnx'], (error, _stdout, stderr) => {
+      if (!error) return resolve(ok(undefined));
+      if (typeof error.code === 'string') return resolve(trainError('no-python', `Python was not found (${python}). ${installAdvice}`));
+      const missing = /No module named '([^']+)'/.exec(stderr)?.[1] ?? 'torch or onnx';
+      resolve(trainError('no-torch', `${python} lacks the Python module ${missing}. ${installAdvice}`));
+    });
+  });
 }
 
 /** Every paper the library plan finds, read by the LaTeX reader into a corpus record (id = source = paper id). */
@@ -199,7 +200,7 @@ function runScript(
 export async function trainOnLibrary(options: TrainOptions): Promise<Result<FinetuneReport, TrainError>> {
   const report = (fraction: number, message: string) => options.onProgress?.({ fraction, message });
   const python = options.python ?? defaultPython();
-  const usable = checkPython(python);
+  const usable = await checkPython(python);
   if (!usable.ok) return usable;
   const script = finetuneScript();
   if (!script) return trainError('script-failed', 'training/finetune.py is not installed beside the models folder');

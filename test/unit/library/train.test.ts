@@ -2,7 +2,7 @@
 // error for too small a library), and the messages when Python or PyTorch is missing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import type { CorpusRecord } from '../../../src/core/render/corpus';
@@ -57,8 +57,8 @@ test('the split holds out about a fifth of the usable papers, at least two, the 
   assert.equal(small.value.test.length, 2);
 });
 
-test('a missing Python interpreter gives the install advice, from the core and from the CLI', () => {
-  const missing = checkPython('/nonexistent/python3');
+test('a missing Python interpreter gives the install advice, from the core and from the CLI', async () => {
+  const missing = await checkPython('/nonexistent/python3');
   assert.ok(!missing.ok);
   assert.equal(missing.reason.kind, 'no-python');
   assert.ok(missing.reason.message.includes(installAdvice));
@@ -75,11 +75,11 @@ test('a missing Python interpreter gives the install advice, from the core and f
   assert.match(run.stderr, /^formula-lens train: Python was not found \(\/nonexistent\/python3\)\. Training needs Python 3 with PyTorch and onnx: .*apt-get install python3-torch python3-onnx/m);
 });
 
-test('a Python without PyTorch names the missing module', () => {
+test('a Python without PyTorch names the missing module', { skip: existsSync('/usr/bin/python3') ? false : 'needs /usr/bin/python3' }, async () => {
   // The real interpreter without its site packages (-S): Debian's torch lives in dist-packages.
   const wrapper = path.join(fixture.cacheDir, '..', 'python-without-site');
   writeFileSync(wrapper, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n', { mode: 0o755 });
-  const result = checkPython(wrapper);
+  const result = await checkPython(wrapper);
   assert.ok(!result.ok);
   assert.equal(result.reason.kind, 'no-torch');
   assert.match(result.reason.message, /lacks the Python module torch\. Training needs Python 3 with PyTorch/);
