@@ -88,9 +88,10 @@ function parse(args: string[]): Options {
   return options;
 }
 
-/** A redrawn bar on a terminal, plain lines otherwise. */
+/** A redrawn bar on a terminal; otherwise plain lines, training steps at most one per 5% of the run. */
 function progressPrinter(tty: boolean): (progress: TrainProgress) => void {
   let lastLine = '';
+  let lastStepFraction = -1;
   return ({ fraction, message }) => {
     const percent = `${Math.round(fraction * 100)}%`.padStart(4);
     if (tty) {
@@ -99,6 +100,9 @@ function progressPrinter(tty: boolean): (progress: TrainProgress) => void {
       process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent} ${message}`.padEnd(100).slice(0, 120));
       if (fraction >= 1) process.stderr.write('\n');
     } else if (message !== lastLine) {
+      const step = message.startsWith('step ');
+      if (step && fraction - lastStepFraction < 0.05) return;
+      if (step) lastStepFraction = fraction;
       lastLine = message;
       process.stderr.write(`${percent} ${message}\n`);
     }
