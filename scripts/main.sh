@@ -4,9 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
-if [[ ! -f models/see.onnx ]]; then
-  # Until the trained encoder is committed, show what the LaTeX reader finds instead.
-  echo "main: models/see.onnx is not there yet; listing a sample paper's formulas instead of searching" >&2
-  exec ./bin/formula-lens formulas test/fixtures/latex-paper
-fi
 exec ./bin/formula-lens search '\theta_{t+1} = \theta_t - \eta \nabla L(\theta_t)'
