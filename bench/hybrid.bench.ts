@@ -109,7 +109,7 @@ async function run(): Promise<void> {
   console.log(`${sample.length} queries over ${index.size} formulas (top 30 fused, 200 candidates per signal):`);
   console.log(`  symbolic branch (tokenize + canonicalize + ONNX): ${summary(timing.symbolic)}`);
   console.log(`  lexical signal alone (TF-IDF query + scoring):   ${summary(timing.lexical)}`);
-  console.log(`  fusion (3 signals scored, union, weighted rank):  ${summary(timing.fusion)}`);
+  console.log(`  fusion (weighted signals scored, union, rank):   ${summary(timing.fusion)}`);
   console.log(`  added by the symbolic branch and the fusion:      ${summary(added)}`);
   const hitsSeen = allFound.bitmap + allFound.symbolic + allFound.lexical;
   console.log(`  tags of the top-30 hits: bitmap ${allFound.bitmap}, symbolic ${allFound.symbolic}, lexical ${allFound.lexical} (of ${hitsSeen} signal finds)`);
