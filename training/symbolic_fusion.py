@@ -168,11 +168,8 @@ def main(argv: list[str]) -> None:
     weights, best = max(results, key=lambda item: (objective(item[1]), -max(item[0].values())))
     singles = {label: validation.measure({label: 1.0}) for label in fused}
     canonical_lexical = validation.measure({'lexical canonical': 1.0})
-    # The product's index is built on the bitmap encoder (and its search reports unfaithful query renders):
-    # the default stays the bitmap search until a fusion that gives the bitmap encoder weight beats it.
-    if not fused_bitmap or not weights[fused_bitmap]:
-        default_mode = 'bitmap'
-    elif all(objective(best) > objective(m) for m in singles.values()):
+    # The default is whatever ranks best on validation: the fusion when it beats every single signal.
+    if all(objective(best) > objective(m) for m in singles.values()):
         default_mode = 'hybrid'
     else:
         best_single = max(singles, key=lambda label: objective(singles[label]))

@@ -91,7 +91,8 @@ test('the default index is prepared in the given cache on first use, with progre
   assert.equal(counted.at(-1)?.formulasDone, 3, 'progress counts the formulas embedded');
   assert.ok(counted.every((update) => update.progress < 1), '1 is reported only once the index is open');
 
-  const found = await search('e^{i\\pi} + 1 = 0', defaultOnly());
+  // Pinned to bitmap: the default mode follows models/fusion.json, and only bitmap results come untagged.
+  const found = await search('e^{i\\pi} + 1 = 0', defaultOnly({ searchMode: 'bitmap' }));
   assert.equal(found.kind, 'results');
   assert.ok(found.kind === 'results');
   assert.equal(found.indexName, 'the default index');
