@@ -9,7 +9,8 @@ import { SymbolicEncoder, symbolicModelPath } from '../src/core/encode/symbolic'
 import { defaultLibraryFile, readDefaultLibrary } from '../src/core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../src/core/search/embedder';
 import { HybridIndex, readFusionConfig, type HybridFormula, type SignalScores } from '../src/core/search/hybrid';
-import { randomUnitVector, seededRandom } from '../test/helpers/unit-vectors';
+import { randomUnitVector } from '../test/helpers/unit-vectors';
+import { seededRandom } from '../src/core/seeded-random';
 
 const queries = 100;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))];

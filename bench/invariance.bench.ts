@@ -22,7 +22,8 @@ import { numericSignature, numericSignatureVersion, type NumericSignature } from
 import { NumericSignatureIndex } from '../src/core/latex/numeric-signature-index';
 import { canonicalize } from '../src/core/latex/canonical';
 import { detokenize, tokenizeFormula } from '../src/core/latex/tokenize';
-import { generateVariants, seededRandom, type VariantTransform } from '../src/core/latex/variants';
+import { generateVariants, type VariantTransform } from '../src/core/latex/variants';
+import { seededRandom } from '../src/core/seeded-random';
 import { readCorpus, type CorpusRecord } from '../src/core/render/corpus';
 import { HybridIndex, readFusionConfig, type SignalScores } from '../src/core/search/hybrid';
 import { LexicalIndex } from '../src/core/search/lexical';

@@ -1,7 +1,7 @@
 // Numeric signatures: how many corpus formulas get one (by source group, with the reasons the others do
 // not), and how fast they are computed on one core. A seeded sample per group (FORMULA_LENS_BENCH_LIMIT
 // formulas each, default 500): the whole corpus would take about 15 CPU minutes.
-import { seededRandom } from '../src/core/latex/variants';
+import { seededRandom } from '../src/core/seeded-random';
 import { numericSignature, type NoSignatureReason } from '../src/core/latex/numeric-signature';
 import { readCorpus, sourceGroup, type SourceGroup } from '../src/core/render/corpus';
 import { corpusPath } from '../test/helpers/paths';

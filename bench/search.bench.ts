@@ -12,7 +12,8 @@ import { VectorGraph } from '../src/core/index/vectors';
 import { defaultCacheRoot, openDefaultIndex } from '../src/core/search/default-library';
 import { openEmbedder } from '../src/core/search/embedder';
 import { searchSimilar } from '../src/core/search/search';
-import { nearbyUnitVector, randomUnitVector, seededRandom } from '../test/helpers/unit-vectors';
+import { nearbyUnitVector, randomUnitVector } from '../test/helpers/unit-vectors';
+import { seededRandom } from '../src/core/seeded-random';
 
 const dimensions = 64;
 const queries = 200;

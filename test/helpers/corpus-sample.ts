@@ -1,6 +1,6 @@
 // A seeded, reproducible sample of the corpus's formulas (with their document's macros) for property tests.
 import { readFileSync } from 'node:fs';
-
+import { seededRandom } from '../../src/core/seeded-random';
 export interface SampledFormula {
   record: string;
   source: string;
@@ -9,17 +9,6 @@ export interface SampledFormula {
   env: string;
 }
 
-/** mulberry32: a small seeded PRNG, so every run tests the same formulas. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` formulas drawn uniformly without replacement from papers.jsonl, in a seed-determined order. */
 export function sampleCorpusFormulas(corpusFile: string, count: number, seed = 1): SampledFormula[] {

@@ -1,16 +1,4 @@
-// Deterministic random unit vectors for index tests and benches (a seeded PRNG, so runs repeat).
-
-/** mulberry32: a tiny, fast, seeded PRNG with uniform output in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic random unit vectors for index tests and benches (from a seeded PRNG, so runs repeat).
 
 /** A random direction in `dimensions` dimensions (normal components via Box–Muller, normalised). */
 export function randomUnitVector(random: () => number, dimensions: number): Float32Array {

@@ -21,7 +21,7 @@ import * as vm from 'node:vm';
 import { canonicalize, flatten, isGroup, isScript, parseGroups, type Node } from './canonical';
 import rules from './canonical-rules.json';
 import { detokenize, isControlWord, tokenizeFormula, type Token } from './tokenize';
-import { seededRandom } from './variants';
+import { seededRandom } from '../seeded-random';
 
 /** Bump when signatures change meaning (caches of signatures key on it). */
 export const numericSignatureVersion = 3;

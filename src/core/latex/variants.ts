@@ -7,6 +7,7 @@
 import rules from './canonical-rules.json';
 import { flatten, isGroup, isScript, parseGroups, type Node } from './canonical';
 import { isControlWord, type Token } from './tokenize';
+import { seededRandom } from '../seeded-random';
 
 export type VariantTransform =
   | 'rename-variables'
@@ -30,17 +31,6 @@ export interface Variant {
   transforms: VariantTransform[];
 }
 
-/** mulberry32: a small seeded PRNG, so generated variants are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const pick = <T>(items: readonly T[], random: Random): T => items[Math.floor(random() * items.length)];

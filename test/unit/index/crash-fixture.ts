@@ -1,6 +1,7 @@
 // The papers the kill -9 test's writer adds: deterministic, so the test can recompute them.
 import type { IndexOptions, PaperToAdd } from '../../../src/core/index/types';
-import { randomUnitVector, seededRandom } from '../../helpers/unit-vectors';
+import { randomUnitVector } from '../../helpers/unit-vectors';
+import { seededRandom } from '../../../src/core/seeded-random';
 
 export const crashTestOptions: IndexOptions = { modelFingerprint: 'c'.repeat(64), dimensions: 64 };
 export const formulasPerPaper = 250;

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { FormulaIndex } from '../../../src/core/index/store';
 import type { IndexOptions, PaperToAdd } from '../../../src/core/index/types';
-import { randomUnitVector, seededRandom } from '../../helpers/unit-vectors';
+import { randomUnitVector } from '../../helpers/unit-vectors';
+import { seededRandom } from '../../../src/core/seeded-random';
 
 const dimensions = 16;
 const options: IndexOptions = { modelFingerprint: 'a'.repeat(64), dimensions };

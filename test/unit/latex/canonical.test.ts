@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import katex from 'katex';
 import { canonicalize, type CanonicalOptions } from '../../../src/core/latex/canonical';
 import { detokenize, lex, tokenizeFormula } from '../../../src/core/latex/tokenize';
-import { sampleCorpusFormulas, seededRandom } from '../../helpers/corpus-sample';
+import { sampleCorpusFormulas } from '../../helpers/corpus-sample';
+import { seededRandom } from '../../../src/core/seeded-random';
 import { corpusPath, noCorpusReason } from '../../helpers/paths';
 
 function canonical(latex: string, options: CanonicalOptions = {}): string {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { collectMacros, decodeSource, extractProject, findMathAt, normalizeFormula, scanMath } from '../../../src/core/latex';
-import { seededRandom } from '../../helpers/corpus-sample';
+import { seededRandom } from '../../../src/core/seeded-random';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-hostile-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import {
   type NumericSignature,
   type NumericSignatureResult,
 } from '../../../src/core/latex/numeric-signature';
-import { seededRandom } from '../../../src/core/latex/variants';
+import { seededRandom } from '../../../src/core/seeded-random';
 import { repoRoot } from '../../helpers/paths';
 
 function signed(latex: string, macros = ''): NumericSignature {

@@ -6,10 +6,10 @@ import { detokenize, lex, tokenizeFormula, type Token } from '../../../src/core/
 import {
   applyTransform,
   generateVariants,
-  seededRandom,
   variantTransforms,
   type VariantTransform,
 } from '../../../src/core/latex/variants';
+import { seededRandom } from '../../../src/core/seeded-random';
 import { sampleCorpusFormulas } from '../../helpers/corpus-sample';
 import { corpusPath, noCorpusReason } from '../../helpers/paths';
 
