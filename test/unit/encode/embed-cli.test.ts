@@ -72,7 +72,7 @@ test('lines split across chunks are joined, CRLF is accepted, and an over-long l
 });
 
 test('the command reads stdin and writes stdout', () => {
-  const result = spawnSync(process.execPath, tsxArgs('src/cli/main.ts', 'embed', '--model', tinyEncoder, '--execution-provider', 'cpu'), {
+  const result = spawnSync(process.execPath, tsxArgs('src/cli/main.ts', 'embed', '--encoder', 'bitmap', '--model', tinyEncoder, '--execution-provider', 'cpu'), {
     input: '{"latex": "e^{i\\\\pi} = -1"}\n{}\n',
     encoding: 'utf8',
     timeout: 60_000,
