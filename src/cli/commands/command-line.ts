@@ -1,4 +1,4 @@
-// Option parsing for the search, export and info commands: node's util.parseArgs in strict mode,
+// Option parsing for the CLI commands: node's util.parseArgs in strict mode,
 // with its errors turned into usage errors (exit code 2, with the command's help).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../command';
@@ -17,6 +17,13 @@ export function positiveInteger(flag: string, value: string | undefined): number
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new UsageError(`${flag} needs a positive whole number`);
+  return number;
+}
+
+export function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!(number > 0)) throw new UsageError(`${flag} needs a positive number`);
   return number;
 }
 

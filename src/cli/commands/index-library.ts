@@ -8,6 +8,7 @@ import { FormulaIndex } from '../../core/index/store';
 import { indexLibrary, type LibraryProgress } from '../../core/library/index-library';
 import type { ReportEntry } from '../../core/library/types';
 import { openEmbedder } from '../../core/search/embedder';
+import { parseCommandLine, positiveInteger } from './command-line';
 
 const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [options]
 
@@ -42,39 +43,33 @@ interface Options {
   rebuild: boolean;
 }
 
-function positiveInteger(flag: string, value: string | undefined): number {
-  const number = Number(value);
-  if (!value || !Number.isInteger(number) || number < 1) throw new UsageError(`${flag} needs a positive whole number`);
-  return number;
-}
-
 function parse(args: string[]): Options {
-  const options: Options = { folders: [], report: false, allowNetwork: false, model: 'see', workers: availableParallelism(), batch: 1000, rebuild: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = () => {
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    switch (arg) {
-      case '--index': options.index = value(); break;
-      case '--cache': options.cache = value(); break;
-      case '--library': options.library = value(); break;
-      case '--report': options.report = true; break;
-      case '--allow-network': options.allowNetwork = true; break;
-      case '--arxiv-url': options.arxivUrl = value(); break;
-      case '--model': options.model = value(); break;
-      case '--workers': options.workers = positiveInteger(arg, args[++i]); break;
-      case '--batch': options.batch = positiveInteger(arg, args[++i]); break;
-      case '--rebuild': options.rebuild = true; break;
-      default:
-        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-        options.folders.push(path.resolve(arg));
-    }
-  }
-  if (options.folders.length === 0) throw new UsageError('expects at least one library folder');
-  return options;
+  const { values, positionals } = parseCommandLine(args, {
+    index: { type: 'string' },
+    cache: { type: 'string' },
+    library: { type: 'string' },
+    report: { type: 'boolean', default: false },
+    'allow-network': { type: 'boolean', default: false },
+    'arxiv-url': { type: 'string' },
+    model: { type: 'string', default: 'see' },
+    workers: { type: 'string' },
+    batch: { type: 'string' },
+    rebuild: { type: 'boolean', default: false },
+  });
+  if (positionals.length === 0) throw new UsageError('expects at least one library folder');
+  return {
+    folders: positionals.map((folder) => path.resolve(folder)),
+    index: values.index,
+    cache: values.cache,
+    library: values.library,
+    report: values.report,
+    allowNetwork: values['allow-network'],
+    arxivUrl: values['arxiv-url'],
+    model: values.model,
+    workers: positiveInteger('--workers', values.workers) ?? availableParallelism(),
+    batch: positiveInteger('--batch', values.batch) ?? 1000,
+    rebuild: values.rebuild,
+  };
 }
 
 const duration = (seconds: number) =>

@@ -9,6 +9,7 @@ import { FormulaIndex } from '../../core/index/store';
 import { indexLibrary } from '../../core/library/index-library';
 import { trainOnLibrary, type FinetuneReport, type HeldOutMeasures, type TrainProgress } from '../../core/library/train';
 import { openEmbedder } from '../../core/search/embedder';
+import { parseCommandLine, positiveInteger, positiveNumber } from './command-line';
 
 const help = `Usage: formula-lens train <folder>… [--steps N | --minutes N] [options]
 
@@ -50,42 +51,40 @@ interface Options {
 
 const DEFAULT_STEPS = 200;
 
-function positive(flag: string, value: string | undefined, integer: boolean): number {
-  const number = Number(value);
-  if (!value || !(number > 0) || (integer && !Number.isInteger(number))) throw new UsageError(`${flag} needs a positive ${integer ? 'whole ' : ''}number`);
-  return number;
-}
-
 function parse(args: string[]): Options {
-  const options: Options = { folders: [], use: false, useIfBetter: true, threads: 1, workers: Math.max(1, availableParallelism() - 1) };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = () => {
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${arg} needs a value`);
-      return next;
-    };
-    switch (arg) {
-      case '--library': options.folders.push(path.resolve(value())); break;
-      case '--steps': options.steps = positive(arg, args[++i], true); break;
-      case '--minutes': options.minutes = positive(arg, args[++i], false); break;
-      case '--out': options.out = path.resolve(value()); break;
-      case '--index': options.index = path.resolve(value()); break;
-      case '--use': options.use = true; break;
-      case '--no-use-if-better': options.useIfBetter = false; break;
-      case '--init': options.init = path.resolve(value()); break;
-      case '--work': options.work = path.resolve(value()); break;
-      case '--cache': options.cache = path.resolve(value()); break;
-      case '--python': options.python = value(); break;
-      case '--threads': options.threads = positive(arg, args[++i], true); break;
-      case '--workers': options.workers = positive(arg, args[++i], true); break;
-      default:
-        if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-        options.folders.push(path.resolve(arg));
-    }
-  }
-  if (options.folders.length === 0) throw new UsageError('expects at least one library folder');
-  return options;
+  const { values, positionals } = parseCommandLine(args, {
+    library: { type: 'string', multiple: true, default: [] },
+    steps: { type: 'string' },
+    minutes: { type: 'string' },
+    out: { type: 'string' },
+    index: { type: 'string' },
+    use: { type: 'boolean', default: false },
+    'no-use-if-better': { type: 'boolean', default: false },
+    init: { type: 'string' },
+    work: { type: 'string' },
+    cache: { type: 'string' },
+    python: { type: 'string' },
+    threads: { type: 'string' },
+    workers: { type: 'string' },
+  });
+  const folders = [...values.library, ...positionals].map((folder) => path.resolve(folder));
+  if (folders.length === 0) throw new UsageError('expects at least one library folder');
+  const resolved = (file: string | undefined) => (file === undefined ? undefined : path.resolve(file));
+  return {
+    folders,
+    steps: positiveInteger('--steps', values.steps),
+    minutes: positiveNumber('--minutes', values.minutes),
+    out: resolved(values.out),
+    index: resolved(values.index),
+    use: values.use,
+    useIfBetter: !values['no-use-if-better'],
+    init: resolved(values.init),
+    work: resolved(values.work),
+    cache: resolved(values.cache),
+    python: values.python,
+    threads: positiveInteger('--threads', values.threads) ?? 1,
+    workers: positiveInteger('--workers', values.workers) ?? Math.max(1, availableParallelism() - 1),
+  };
 }
 
 /** A redrawn bar on a terminal; otherwise plain lines, training steps at most one per 5% of the run. */
