@@ -3,18 +3,18 @@
 // model is a clear failure, the search mode reaches the core, and Build Index keeps each folder set's
 // papers under its own library name with a per-entry report. Runs the engine through JSON-RPC with the
 // tiny test encoder and a two-paper stand-in for the bundled library.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startEngine } from '../../helpers/engine';
 import { symbolicModelPath } from '../../../src/core/encode/symbolic';
 import type { BundledRecord } from '../../../src/core/search/default-library';
 import { buildIndexRequest, indexProgressNotification, searchRequest, type IndexProgress, type IndexSelection, type SearchResult } from '../../../src/engine/protocol';
-import { repoRoot, tsxArgs } from '../../helpers/paths';
+import { repoRoot } from '../../helpers/paths';
 
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
 const model = { kind: 'custom', path: tinyEncoder } as const;
@@ -41,17 +41,11 @@ before(() => {
   const libraryFile = path.join(scratch, 'papers.jsonl.gz');
   const records = [record('euler', ['e^{i\\pi} + 1 = 0', 'x^2 + y^2 = z^2']), record('gauss', ['\\int_{-\\infty}^{\\infty} e^{-x^2} dx = \\sqrt{\\pi}'])];
   writeFileSync(libraryFile, gzipSync(records.map((r) => JSON.stringify(r)).join('\n') + '\n'));
-  const child = spawn(process.execPath, tsxArgs('src/engine/main.ts'), {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, FORMULA_LENS_DEFAULT_LIBRARY: libraryFile },
-  });
-  connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const engine = startEngine({ ...process.env, FORMULA_LENS_DEFAULT_LIBRARY: libraryFile });
+  connection = engine.connection;
   connection.onNotification(indexProgressNotification, (update) => progress.push(update));
-  connection.listen();
   stop = async () => {
-    connection.dispose();
-    child.stdin.end();
-    await new Promise((resolve) => child.on('exit', resolve));
+    await engine.stop();
     rmSync(scratch, { recursive: true, force: true });
   };
 });

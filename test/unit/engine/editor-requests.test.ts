@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startEngine } from '../../helpers/engine';
 import { citationRequest, formulaAtRequest, infoRequest, searchRequest, type FormulaAtParams } from '../../../src/engine/protocol';
-import { repoRoot, tsxArgs } from '../../helpers/paths';
+import { repoRoot } from '../../helpers/paths';
 
 const project = path.join(repoRoot, 'test', 'fixtures', 'editor', 'project');
 const chapter = path.join(project, 'chapters', 'attention.tex');
@@ -16,14 +16,7 @@ let connection: MessageConnection;
 let stop: () => Promise<void>;
 
 before(() => {
-  const child = spawn(process.execPath, tsxArgs('src/engine/main.ts'), { stdio: ['pipe', 'pipe', 'pipe'] });
-  connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  connection.listen();
-  stop = async () => {
-    connection.dispose();
-    child.stdin.end();
-    await new Promise((resolve) => child.on('exit', resolve));
-  };
+  ({ connection, stop } = startEngine());
 });
 after(() => stop());
 

@@ -1,14 +1,14 @@
 // The engine builds an index from a library folder and searches it, through JSON-RPC, with the tiny
 // test encoder (test/unit/encode/fixtures), so the whole path runs: LaTeX reader, renderer, encoder, index.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { startEngine } from '../../helpers/engine';
 import { buildIndexRequest, indexProgressNotification, searchRequest, type IndexSelection } from '../../../src/engine/protocol';
-import { repoRoot, tsxArgs } from '../../helpers/paths';
+import { repoRoot } from '../../helpers/paths';
 
 const library = path.join(repoRoot, 'test', 'fixtures', 'editor', 'library');
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
@@ -20,13 +20,10 @@ let connection: MessageConnection;
 let stop: () => Promise<void>;
 
 before(() => {
-  const child = spawn(process.execPath, tsxArgs('src/engine/main.ts'), { stdio: ['pipe', 'pipe', 'pipe'] });
-  connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  connection.listen();
+  const engine = startEngine();
+  connection = engine.connection;
   stop = async () => {
-    connection.dispose();
-    child.stdin.end();
-    await new Promise((resolve) => child.on('exit', resolve));
+    await engine.stop();
     rmSync(scratch, { recursive: true, force: true });
   };
 });
