@@ -17,6 +17,7 @@ import {
   type EncoderResult,
   type ModelInfo,
 } from './types';
+import { SerialRunner } from './serial';
 
 const nodeRequire = createRequire(__filename);
 const UNIT_NORM_TOLERANCE = 1e-3;
@@ -38,8 +39,7 @@ function errorMessage(error: unknown): string {
 }
 
 export class Encoder {
-  /** Inference calls run one at a time: each already uses the configured intra-op threads. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly inference = new SerialRunner();
 
   private constructor(
     private readonly ort: typeof Ort,
@@ -126,13 +126,11 @@ export class Encoder {
     if (bad >= 0) {
       return Promise.reject(new RangeError(`bitmap ${bad} has ${bitmaps[bad].length} bytes, the encoder needs ${BITMAP_BYTES}`));
     }
-    const run = this.queue.then(() => this.embedInBatches(bitmaps));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.inference.run(() => this.embedInBatches(bitmaps));
   }
 
   async dispose(): Promise<void> {
-    await this.queue;
+    await this.inference.idle();
     await this.session.release();
   }
 

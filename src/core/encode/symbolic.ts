@@ -8,6 +8,7 @@ import type * as Ort from 'onnxruntime-node';
 import { MAX_MODEL_BYTES, modelsDirectory, sha256 } from './models';
 import { symbolicTokenIds } from './symbolic-tokens';
 import { EMBEDDING_DIMENSIONS, OUTPUT_NAME, type EncoderError, type EncoderErrorKind, type EncoderResult, type ModelInfo } from './types';
+import { SerialRunner } from './serial';
 
 /** The ONNX input of the symbolic encoder: int64 [N, L], [BOS] + token ids, right-padded with [PAD] = 0. */
 export const SYMBOLIC_INPUT_NAME = 'token_ids';
@@ -48,7 +49,7 @@ export function symbolicModelPath(model: string = SYMBOLIC_MODEL): string | unde
 }
 
 export class SymbolicEncoder {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly inference = new SerialRunner();
   readonly dimensions = EMBEDDING_DIMENSIONS;
 
   private constructor(
@@ -106,13 +107,11 @@ export class SymbolicEncoder {
 
   /** Embeddings of the formulas, in order. Any LaTeX is accepted: the tokenizer is total and bounded. */
   embed(formulas: readonly SymbolicFormula[]): Promise<Float32Array[]> {
-    const run = this.queue.then(() => this.embedInBatches(formulas));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.inference.run(() => this.embedInBatches(formulas));
   }
 
   async dispose(): Promise<void> {
-    await this.queue;
+    await this.inference.idle();
     await this.session.release();
   }
 
