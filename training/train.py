@@ -86,7 +86,7 @@ def command_fit(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     args.run.mkdir(parents=True, exist_ok=True)
     log = Log(args.run / 'train.log')
-    config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'seed', 'exclude_degraded')}
+    config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'temperature', 'seed', 'exclude_degraded')}
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
@@ -97,7 +97,7 @@ def command_fit(args: argparse.Namespace) -> None:
 
     torch.manual_seed(args.seed)
     model = build(args.arch).to(memory_format=torch.channels_last)
-    log_scale = nn.Parameter(torch.tensor(math.log(1 / INITIAL_TEMPERATURE)))
+    log_scale = nn.Parameter(torch.tensor(math.log(1 / args.temperature)))
     parameters = list(model.parameters()) + ([log_scale] if args.loss == 'infonce' else [])
     optimizer = torch.optim.Adam(parameters, lr=args.lr)
     rng = np.random.default_rng(args.seed)
@@ -314,6 +314,8 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--batch', type=int, default=100, help='triples (or InfoNCE pairs) per step')
     fit.add_argument('--lr', type=float, default=1e-3)
     fit.add_argument('--margin', type=float, default=1.0)
+    fit.add_argument('--temperature', type=float, default=INITIAL_TEMPERATURE,
+                     help='initial InfoNCE temperature (learned from there)')
     fit.add_argument('--seed', type=int, default=0)
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
