@@ -8,5 +8,7 @@ import { formulasCommand } from './formulas';
 import { embedCommand } from './embed';
 import { indexLibraryCommand } from './index-library';
 import { trainCommand } from './train';
+import { signaturesCommand } from './signatures';
+import { variantsCommand } from './variants';
 
-export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand];
+export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand, variantsCommand, signaturesCommand];

@@ -1,0 +1,153 @@
+// `formula-lens variants`: generated notation variants of corpus formulas (src/core/latex/variants.ts),
+// for training/symbolic.py, which uses them as extra positives (issue 10). The generator stays in
+// TypeScript; Python reads LaTeX strings and puts them through its own tokenizer and canonicalizer, the
+// very steps every other formula of training takes (the tokenizer-parity test keeps both tokenizers equal).
+import { createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { detokenize, tokenizeFormula } from '../../core/latex/tokenize';
+import { generateVariants } from '../../core/latex/variants';
+import { readCorpus, type CorpusRecord } from '../../core/render/corpus';
+import { ExitCode, UsageError, type CliCommand } from '../command';
+import { parseCommandLine, positiveInteger } from './command-line';
+
+const splitNames = ['train', 'validation', 'test'] as const;
+type SplitName = (typeof splitNames)[number];
+
+const help = `Usage: formula-lens variants --corpus <papers.jsonl> --out <file.jsonl> [options]
+
+Writes generated notation variants (consistent renaming, index letters, reordered sums and products,
+a/b and \\frac, \\left\\right, \\cdot, …) of the corpus formulas, in corpus order, one line per formula that
+has at least one: {"record": <record id>, "formula": <index in the record's formulas>, "variants": [latex, …]}.
+A variant is the LaTeX of the formula's tokens after its document's macros were expanded, so it is read
+without macros. The same seed gives the same file; a formula's variants do not depend on which splits
+are selected. Progress goes to stderr.
+
+Options:
+  --corpus <file>        the corpus (papers.jsonl)
+  --out <file>           the output (JSON lines)
+  --split <file>         the split (models/split.json format); needed with --splits
+  --splits <names>       only formulas of these splits (comma-separated: train, validation, test)
+  --per-formula <n>      variants tried for per formula (default 2; fewer when few transforms apply)
+  --seed <n>             seed (default 0)`;
+
+export interface VariantsOptions {
+  perFormula: number;
+  seed: number;
+  /** Sources to keep; all when undefined. */
+  sources?: ReadonlySet<string>;
+}
+
+export interface FormulaVariants {
+  record: string;
+  formula: number;
+  variants: string[];
+}
+
+/** FNV-1a of the seed and the formula's identity: its variants' seed, independent of the corpus order. */
+function formulaSeed(seed: number, record: string, formula: number): number {
+  let hash = 0x811c9dc5;
+  for (const char of `${seed}\u0000${record}\u0000${formula}`) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Variants of one record's formulas (refused or untransformable formulas are left out). */
+export function recordVariants(record: CorpusRecord, options: VariantsOptions): FormulaVariants[] {
+  const out: FormulaVariants[] = [];
+  record.formulas.forEach((formula, index) => {
+    const tokenized = tokenizeFormula(formula.latex, record.macros ?? '');
+    if (!tokenized.ok) return;
+    const variants = generateVariants(tokenized.tokens, { count: options.perFormula, seed: formulaSeed(options.seed, record.id, index) });
+    if (variants.length) out.push({ record: record.id, formula: index, variants: variants.map((variant) => detokenize(variant.tokens)) });
+  });
+  return out;
+}
+
+function splitSources(file: string, names: SplitName[]): Set<string> {
+  let split: Record<string, unknown>;
+  try {
+    split = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`--split ${file}: ${(error as Error).message}`);
+  }
+  const sources = new Set<string>();
+  for (const name of names) {
+    const list = split[name];
+    if (!Array.isArray(list)) throw new UsageError(`--split ${file} has no "${name}" list`);
+    for (const source of list) sources.add(String(source));
+  }
+  return sources;
+}
+
+function parseOptions(args: string[]): VariantsOptions & { corpus: string; out: string } {
+  const { values, positionals } = parseCommandLine(args, {
+    corpus: { type: 'string' },
+    out: { type: 'string' },
+    split: { type: 'string' },
+    splits: { type: 'string' },
+    'per-formula': { type: 'string' },
+    seed: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  if (!values.corpus || !values.out) throw new UsageError('--corpus and --out are required');
+  if (values.splits !== undefined && !values.split) throw new UsageError('--splits needs --split');
+  const names = values.splits?.split(',').map((name) => name.trim()) ?? [];
+  const unknown = names.find((name) => !(splitNames as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new UsageError(`--splits: unknown split '${unknown}' (train, validation, test)`);
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed needs a whole number ≥ 0');
+  return {
+    corpus: values.corpus,
+    out: values.out,
+    perFormula: positiveInteger('--per-formula', values['per-formula']) ?? 2,
+    seed,
+    sources: values.splits !== undefined ? splitSources(values.split!, names as SplitName[]) : undefined,
+  };
+}
+
+export const variantsCommand: CliCommand = {
+  name: 'variants',
+  summary: 'write generated notation variants of corpus formulas (training positives)',
+  help,
+  async run(args) {
+    const options = parseOptions(args);
+    let records: CorpusRecord[];
+    try {
+      records = await readCorpus(options.corpus);
+    } catch (error) {
+      process.stderr.write(`formula-lens variants: ${(error as Error).message}\n`);
+      return ExitCode.failure;
+    }
+    const selected = options.sources ? records.filter((record) => options.sources!.has(record.source)) : records;
+    const total = selected.reduce((sum, record) => sum + record.formulas.length, 0);
+    const started = Date.now();
+    const output = createWriteStream(options.out);
+    const failed = once(output, 'error').then(([error]) => error as Error);
+    let done = 0;
+    let withVariants = 0;
+    let variantCount = 0;
+    let reported = 0;
+    for (const record of selected) {
+      for (const line of recordVariants(record, options)) {
+        withVariants++;
+        variantCount += line.variants.length;
+        if (!output.write(JSON.stringify(line) + '\n')) await Promise.race([once(output, 'drain'), failed]);
+      }
+      done += record.formulas.length;
+      if (done - reported >= 10_000 || done === total) {
+        reported = done;
+        process.stderr.write(`variants: ${done}/${total} formulas, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      }
+    }
+    output.end();
+    const error = await Promise.race([once(output, 'finish').then(() => undefined), failed]);
+    if (error) {
+      process.stderr.write(`formula-lens variants: ${options.out}: ${error.message}\n`);
+      return ExitCode.failure;
+    }
+    process.stderr.write(
+      `variants: ${variantCount} variants of ${withVariants} of ${total} formulas (${selected.length} records) ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s → ${options.out}\n`,
+    );
+    return ExitCode.ok;
+  },
+};
