@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
-import { exportDataset } from '../../cli/commands/dataset';
+import { exportDataset } from '../render/dataset';
 import { modelPath, modelsDirectory } from '../encode/models';
 import { extractProject } from '../latex';
 import type { CorpusRecord } from '../render/corpus';
