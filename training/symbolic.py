@@ -2,7 +2,11 @@
 """Trains, evaluates and exports the symbolic formula encoder (training/symbolic_model.py): SNIP's
 symbolic branch on canonical LaTeX tokens, trained with symmetric InfoNCE (learned temperature, in-batch
 negatives) on the weak label of the bitmap encoders: two formulas of one document (section when it has
-two) are a positive pair.
+two) are a positive pair. With --variants (issue 10), a positive is, with probability --variant-rate, a
+generated notation variant of the anchor (`formula-lens variants`) instead: SNIP's positive is a second view
+of the same object, and ⚡ANSR's is procedurally generated; replacing (rather than adding a third view) keeps
+the loss, the batch and the cost of a step those of the run without variants, so an ablation at the same
+step budget compares the same compute.
 
   fit        train; checkpoints, train.log and history.jsonl in --run, resumes from --run/last.pt
   evaluate   split measures of checkpoints beside an untrained twin and the TF-IDF baseline
@@ -86,15 +90,98 @@ class FormulaTokens:
     def length(self, row: int) -> int:
         return int(self.offsets[row + 1] - self.offsets[row])
 
+    def sequence(self, row: int) -> np.ndarray:
+        return self.ids[self.offsets[row]:self.offsets[row + 1]]
+
     def batch(self, rows, max_length: int) -> torch.Tensor:
-        """int64 [n, L]: [BOS] + the first max_length − 1 ids of each row, right-padded with [PAD];
-        L is the longest row of this batch (dynamic padding)."""
-        sequences = [self.ids[self.offsets[row]:self.offsets[row + 1]][:max_length - 1] for row in rows]
-        out = np.full((len(sequences), 1 + max(len(s) for s in sequences)), PAD_ID, dtype=np.int64)
-        out[:, 0] = BOS_ID
-        for i, sequence in enumerate(sequences):
-            out[i, 1:1 + len(sequence)] = sequence
-        return torch.from_numpy(out)
+        return model_input([self.sequence(row) for row in rows], max_length)
+
+
+def model_input(sequences: list[np.ndarray], max_length: int) -> torch.Tensor:
+    """int64 [n, L]: [BOS] + the first max_length − 1 ids of each sequence, right-padded with [PAD];
+    L is the longest sequence of this batch (dynamic padding)."""
+    sequences = [sequence[:max_length - 1] for sequence in sequences]
+    out = np.full((len(sequences), 1 + max(len(s) for s in sequences)), PAD_ID, dtype=np.int64)
+    out[:, 0] = BOS_ID
+    for i, sequence in enumerate(sequences):
+        out[i, 1:1 + len(sequence)] = sequence
+    return torch.from_numpy(out)
+
+
+class VariantTokens:
+    """Canonical token ids of the generated notation variants of each row (`formula-lens variants`, the
+    TypeScript generator): a variant's LaTeX (its document's macros already expanded) goes through the same
+    tokenizer, canonicalizer and vocabulary as every other formula here. Variants whose canonical form is
+    the row's own (purely presentational changes: \\left\\right, \\le/\\leq, …) are dropped: as a positive
+    they would be the anchor again."""
+
+    def __init__(self, tokens: FormulaTokens, offsets: np.ndarray, skipped: int):
+        self.tokens = tokens  # one entry per kept variant
+        self.offsets = offsets  # row r's variants are entries offsets[r]..offsets[r + 1]
+        self.skipped = skipped
+
+    @classmethod
+    def load(cls, path: Path, corpus: dict[str, dict], rows: list[dict], row_tokens: FormulaTokens,
+             cache: Path | None) -> 'VariantTokens':
+        if not path.is_file():
+            raise DataError(f'{path}: no such variants file (make it with formula-lens variants)')
+        key = hashlib.sha256(path.read_bytes() + _tokens_key(corpus, len(rows)).encode()).hexdigest()[:16]
+        cached = cache / f'symbolic-variants-{key}.npz' if cache else None
+        if cached and cached.exists():
+            stored = np.load(cached)
+            return cls(FormulaTokens(stored['ids'], stored['entry_offsets']), stored['offsets'], int(stored['skipped']))
+        row_of = {(row['record'], row['formula']): i for i, row in enumerate(rows)}
+        by_row: list[list[np.ndarray]] = [[] for _ in rows]
+        vocabulary, skipped = Vocabulary(), 0
+        with open(path, encoding='utf8') as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    entry = json.loads(line)
+                    row = row_of[(entry['record'], entry['formula'])]
+                    latexes = [str(latex) for latex in entry['variants']]
+                except (ValueError, KeyError, TypeError) as error:
+                    raise DataError(f'{path}:{number}: not a variants line of this corpus ({error!r})')
+                own = row_tokens.sequence(row)
+                for latex in latexes:
+                    try:
+                        ids = np.asarray(vocabulary.encode(canonicalize(tokenize_formula(latex, '')[0])), dtype=np.int32)
+                    except TokenizeError:
+                        ids = own
+                    if np.array_equal(ids, own):
+                        skipped += 1
+                    else:
+                        by_row[row].append(ids)
+        entries = [ids for variants in by_row for ids in variants]
+        offsets = np.concatenate([[0], np.cumsum([len(variants) for variants in by_row])]).astype(np.int64)
+        entry_offsets = np.concatenate([[0], np.cumsum([len(ids) for ids in entries])]).astype(np.int64)
+        ids = np.concatenate(entries) if entries else np.zeros(0, np.int32)
+        if cached:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            temporary = cached.with_suffix('.tmp.npz')
+            np.savez(temporary, ids=ids, entry_offsets=entry_offsets, offsets=offsets, skipped=skipped)
+            os.replace(temporary, cached)
+        return cls(FormulaTokens(ids, entry_offsets), offsets, skipped)
+
+    def count(self, row: int) -> int:
+        return int(self.offsets[row + 1] - self.offsets[row])
+
+    def sequence(self, row: int, which: int) -> np.ndarray:
+        return self.tokens.sequence(int(self.offsets[row]) + which)
+
+    def positives(self, pairs: np.ndarray, rate: float, row_tokens: FormulaTokens,
+                  rng: np.random.Generator) -> tuple[list[np.ndarray], int]:
+        """The positive of each (anchor, positive) pair: with probability `rate`, one of the anchor's variants
+        (when it has one) in place of the sampled positive. Returns the sequences and how many are variants."""
+        sequences, replaced = [], 0
+        for anchor, positive in pairs:
+            draw, which = rng.random(), rng.integers(1 << 30)
+            available = self.count(int(anchor))
+            if available and draw < rate:
+                sequences.append(self.sequence(int(anchor), int(which % available)))
+                replaced += 1
+            else:
+                sequences.append(row_tokens.sequence(int(positive)))
+        return sequences, replaced
 
 
 def _tokens_key(corpus: dict[str, dict], count: int) -> str:
@@ -170,6 +257,13 @@ def command_fit(args: argparse.Namespace) -> None:
     config = {**DEFAULT_CONFIG, **{key: getattr(args, key) for key in ('layers', 'width', 'feedforward', 'max_length')},
               'batch': args.batch, 'lr': args.lr, 'seed': args.seed}
     corpus = Corpus(args)
+    variants = None
+    if args.variants:
+        if not 0 < args.variant_rate <= 1:
+            raise SystemExit('symbolic.py fit: --variant-rate must be in (0, 1]')
+        variants = VariantTokens.load(args.variants, corpus.records, corpus.rows, corpus.tokens, args.cache)
+        config['variants'] = {'file': str(args.variants), 'sha256': hashlib.sha256(args.variants.read_bytes()).hexdigest(),
+                              'rate': args.variant_rate}
     vocabulary_size = len(Vocabulary())
     train, validation = corpus.documents('train'), corpus.documents('validation')
     validation_triples = fixed_triples(validation, args.validation_triples)
@@ -179,6 +273,8 @@ def command_fit(args: argparse.Namespace) -> None:
     log_scale = nn.Parameter(torch.tensor(math.log(1 / INITIAL_TEMPERATURE)))
     optimizer = torch.optim.AdamW(list(model.parameters()) + [log_scale], lr=args.lr, weight_decay=0.01)
     rng = np.random.default_rng(args.seed)
+    # variant draws have their own generator, so the pairs drawn are the same as without variants
+    variant_rng = np.random.default_rng([args.seed, 1])
     progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
 
     last = args.run / 'last.pt'
@@ -190,17 +286,24 @@ def command_fit(args: argparse.Namespace) -> None:
         optimizer.load_state_dict(checkpoint['optimizer'])
         log_scale.data.copy_(checkpoint['log_scale'])
         rng.bit_generator.state = checkpoint['rng']
+        if variants:
+            variant_rng.bit_generator.state = checkpoint['variant_rng']
         torch.set_rng_state(checkpoint['torch_rng'])
         progress = checkpoint['progress']
         log(f'resumed from {last} at step {progress["step"]} ({progress["cpu_seconds"] / 3600:.2f} CPU h)')
     log(f'fit symbolic {config}: {parameter_count(model)} parameters, {args.threads} threads; '
         f'train {len(train)} documents / {train.formula_count} formulas, '
         f'validation {len(validation)} / {validation.formula_count}')
+    if variants:
+        log(f'variants {args.variants}: {len(variants.tokens.offsets) - 1} for '
+            f'{int((np.diff(variants.offsets) > 0).sum())} formulas ({variants.skipped} dropped: canonical form unchanged); '
+            f'a positive is a variant of its anchor with probability {args.variant_rate}')
 
     def checkpoint_state() -> dict:
         return {'config': config, 'vocabulary_size': vocabulary_size, 'model': model.state_dict(),
                 'optimizer': optimizer.state_dict(), 'log_scale': log_scale.detach().clone(),
-                'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'progress': progress}
+                'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'progress': progress,
+                **({'variant_rng': variant_rng.bit_generator.state} if variants else {})}
 
     def validate(train_loss: float | None) -> bool:
         """Appends a history point; saves best.pt when the validation ranking loss improved."""
@@ -225,12 +328,18 @@ def command_fit(args: argparse.Namespace) -> None:
     if not progress['history']:
         validate(None)
     started = time.time()
-    since_validation, losses, stale = time.time(), [], 0
+    since_validation, losses, stale, replaced = time.time(), [], 0, 0
     model.train()
     while True:
         wall, cpu = time.time(), time.process_time()
         pairs = sample_pairs(train, args.batch, rng)
-        anchor, positive = model(corpus.tokens.batch(pairs.T.flatten(), config['max_length'])).split(len(pairs))
+        if variants:
+            positives, count = variants.positives(pairs, args.variant_rate, corpus.tokens, variant_rng)
+            replaced += count
+            batch = model_input([corpus.tokens.sequence(row) for row in pairs[:, 0]] + positives, config['max_length'])
+        else:
+            batch = corpus.tokens.batch(pairs.T.flatten(), config['max_length'])
+        anchor, positive = model(batch).split(len(pairs))
         loss = symmetric_info_nce(anchor, positive, log_scale)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -243,11 +352,15 @@ def command_fit(args: argparse.Namespace) -> None:
         progress['wall_seconds'] += time.time() - wall
         losses.append(float(loss))
         if progress['step'] % args.log_every == 0:
+            shares = f', {replaced / (args.log_every * len(pairs)):.0%} variant positives' if variants else ''
             log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
-                f'{progress["samples"] / progress["wall_seconds"]:.1f} pairs/s overall')
+                f'{progress["samples"] / progress["wall_seconds"]:.1f} pairs/s overall{shares}')
+            replaced = 0
         out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
         out_of_steps = args.steps is not None and progress['step'] >= args.steps
-        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps:
+        due = (args.validate_steps and progress['step'] % args.validate_steps == 0
+               or time.time() - since_validation >= args.validate_minutes * 60)
+        if due or out_of_time or out_of_steps:
             stale = 0 if validate(float(np.mean(losses))) else stale + 1
             since_validation, losses = time.time(), []
             if stale >= args.patience:
@@ -373,8 +486,14 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--validation-triples', type=int, default=VALIDATION_TRIPLES,
                      help='fixed validation triples for checkpoint selection (fewer validate faster)')
     fit.add_argument('--validate-minutes', type=float, default=5.0)
+    fit.add_argument('--validate-steps', type=int,
+                     help='also validate every N steps (runs under different machine load then validate alike)')
     fit.add_argument('--patience', type=int, default=4, help='validations without improvement before stopping')
     fit.add_argument('--log-every', type=int, default=25)
+    fit.add_argument('--variants', type=Path,
+                     help='generated notation variants (formula-lens variants --splits train): extra positives')
+    fit.add_argument('--variant-rate', type=float, default=0.5,
+                     help='probability that a positive is a variant of its anchor instead of a sibling formula')
 
     evaluate = commands.add_parser('evaluate', help='split measures beside an untrained twin and TF-IDF')
     data_options(evaluate)
