@@ -1,7 +1,9 @@
-// Hybrid ranking figures on the bundled default library: symbolic-encoder throughput (the one-time cost of
-// the symbolic vectors beside an index), and per query the latency the symbolic branch (tokenize + ONNX)
-// and the fusion (lexical TF-IDF + dense scores + weighted union) add to a search; with the shipped bitmap
-// encoder, the whole hybrid query (render + both embeddings + fusion). Goal: hybrid end-to-end p95 < 30 ms.
+// Hybrid ranking figures on the bundled default library: symbolic-encoder and numeric-signature throughput
+// (the one-time costs of the symbolic vectors and signatures beside an index), and per query the latency the
+// symbolic branch (tokenize + ONNX), the query's numeric signature and the fusion (lexical TF-IDF + dense
+// scores + signature overlap + weighted union) add to a search, with the numeric signal and without it; with
+// the shipped bitmap encoder, the whole hybrid query (render + both embeddings + signature + fusion).
+// Goal: hybrid end-to-end p95 < 30 ms.
 import { existsSync } from 'node:fs';
 import type { Bench } from './run';
 import { modelPath } from '../src/core/encode/models';
@@ -9,6 +11,8 @@ import { SymbolicEncoder, symbolicModelPath } from '../src/core/encode/symbolic'
 import { defaultLibraryFile, readDefaultLibrary } from '../src/core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../src/core/search/embedder';
 import { HybridIndex, readFusionConfig, type HybridFormula, type SignalScores } from '../src/core/search/hybrid';
+import { computeSignatures } from '../src/core/search/numeric-store';
+import { numericSignature } from '../src/core/latex/numeric-signature';
 import { randomUnitVector } from '../test/helpers/unit-vectors';
 import { seededRandom } from '../src/core/seeded-random';
 
@@ -65,18 +69,34 @@ async function run(): Promise<void> {
 
   // The bitmap vectors come from the shipped bitmap encoder in a real index; random unit vectors cost the
   // fusion the same (the dense scores do not depend on the values).
+  const signatureStarted = performance.now();
+  const signatureCpu = process.cpuUsage();
+  const signatures = await computeSignatures(formulas);
+  const signatureSeconds = (performance.now() - signatureStarted) / 1000;
+  const signatureCpuUsed = process.cpuUsage(signatureCpu);
+  const signed = signatures.filter(Boolean).length;
+  console.log(`numeric signatures of the default library (computed at index build): ${signed} of ${formulas.length} formulas signed ` +
+    `(${((100 * signed) / formulas.length).toFixed(1)}%) in ${signatureSeconds.toFixed(1)} s = ${Math.round(formulas.length / signatureSeconds)} formulas/s ` +
+    `(${Math.round(formulas.length / ((signatureCpuUsed.user + signatureCpuUsed.system) / 1e6))} per CPU second)`);
+
   const random = seededRandom(9);
   formulas.forEach((formula, i) => {
     formula.symbolic = embeddings[i];
     formula.bitmap = randomUnitVector(random, 64);
+    const sides = signatures[i];
+    if (sides) formula.numeric = { sides: sides.map((key) => ({ key })) };
   });
   const buildStarted = performance.now();
   const index = HybridIndex.build(formulas);
   console.log(`hybrid view built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (lexical postings + dense matrices)`);
 
-  const fusion = readFusionConfig();
-  const weights: SignalScores = fusion.ok ? fusion.value.weights : { bitmap: 1 / 3, symbolic: 1 / 3, lexical: 1 / 3 };
-  console.log(`weights: ${fusion.ok ? 'models/fusion.json' : 'equal (no models/fusion.json)'} ${JSON.stringify(weights)}`);
+  const fusion = readFusionConfig(process.env.FORMULA_LENS_FUSION);
+  const shipped: SignalScores = fusion.ok ? fusion.value.weights : { bitmap: 1 / 3, symbolic: 1 / 3, lexical: 1 / 3, numeric: 0 };
+  // Timed with the numeric signal and without it: its cost does not depend on its weight, only on whether it runs.
+  const withNumeric: SignalScores = shipped.numeric > 0 ? shipped : { ...shipped, numeric: 0.1 };
+  const withoutNumeric: SignalScores = { ...shipped, numeric: 0 };
+  console.log(`weights: ${fusion.ok ? 'models/fusion.json' : 'equal (no models/fusion.json)'} ${JSON.stringify(shipped)}; ` +
+    `with numeric ${JSON.stringify(withNumeric)}, without ${JSON.stringify(withoutNumeric)}`);
 
   const bitmapModel = modelPath('see');
   let bitmap: FormulaEmbedder | undefined;
@@ -86,10 +106,11 @@ async function run(): Promise<void> {
   }
 
   const sample = formulas.filter((_, i) => i % Math.max(1, Math.floor(formulas.length / queries)) === 0).slice(0, queries);
-  const timing = { bitmap: newPhase(), symbolic: newPhase(), lexical: newPhase(), fusion: newPhase() };
-  const added = newPhase();
-  const total = newPhase();
-  const allFound = { bitmap: 0, symbolic: 0, lexical: 0 };
+  const timing = { bitmap: newPhase(), symbolic: newPhase(), numeric: newPhase(), lexical: newPhase(), fusion: newPhase(), fusionWithoutNumeric: newPhase() };
+  const added = { with: newPhase(), without: newPhase() };
+  const total = { with: newPhase(), without: newPhase() };
+  const allFound: Record<keyof SignalScores, number> = { bitmap: 0, symbolic: 0, lexical: 0, numeric: 0 };
+  let querySigned = 0;
   for (const formula of sample) {
     // An edited formula, new to every cache, as an author types.
     const query = { latex: `${formula.latex} `, macros: formula.macros };
@@ -98,25 +119,37 @@ async function run(): Promise<void> {
       bitmap ? (await bitmap.embed([{ latex: query.latex, macros: query.macros, display: true }], 'interactive'))[0].embedding : formula.bitmap,
     );
     const [symbolicVector] = await timed(timing.symbolic, () => symbolic.embed([query]));
-    const hits = await timed(timing.fusion, () => index.search({ ...query, bitmap: bitmapVector, symbolic: symbolicVector }, { weights, count: 30, accept }));
-    await timed(timing.lexical, () => index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 1 }, count: 30, accept }));
+    // the budget hybrid-search.ts gives a query's signature
+    const signature = await timed(timing.numeric, () => numericSignature(query.latex, query.macros, { timeBudgetMs: 50 }));
+    if (signature.ok) querySigned++;
+    const vectors = { ...query, bitmap: bitmapVector, symbolic: symbolicVector };
+    const hits = await timed(timing.fusion, () => index.search({ ...vectors, numeric: signature.ok ? signature.value : undefined }, { weights: withNumeric, count: 30, accept }));
+    await timed(timing.fusionWithoutNumeric, () => index.search(vectors, { weights: withoutNumeric, count: 30, accept }));
+    await timed(timing.lexical, () => index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 1, numeric: 0 }, count: 30, accept }));
     for (const hit of hits) for (const signal of hit.foundBy) allFound[signal]++;
     const last = (phase: Phase, key: keyof Phase) => phase[key][phase[key].length - 1];
     for (const key of ['wall', 'cpu'] as const) {
-      added[key].push(last(timing.symbolic, key) + last(timing.fusion, key));
-      total[key].push(last(timing.bitmap, key) + last(timing.symbolic, key) + last(timing.fusion, key));
+      const numericPart = last(timing.numeric, key) + last(timing.fusion, key);
+      added.with[key].push(last(timing.symbolic, key) + numericPart);
+      added.without[key].push(last(timing.symbolic, key) + last(timing.fusionWithoutNumeric, key));
+      total.with[key].push(last(timing.bitmap, key) + last(timing.symbolic, key) + numericPart);
+      total.without[key].push(last(timing.bitmap, key) + last(timing.symbolic, key) + last(timing.fusionWithoutNumeric, key));
     }
   }
   console.log(`${sample.length} queries over ${index.size} formulas (top 30 fused, 200 candidates per signal):`);
   console.log(`  symbolic branch (tokenize + canonicalize + ONNX): ${summary(timing.symbolic)}`);
   console.log(`  lexical signal alone (TF-IDF query + scoring):   ${summary(timing.lexical)}`);
-  console.log(`  fusion (weighted signals scored, union, rank):   ${summary(timing.fusion)}`);
-  console.log(`  added by the symbolic branch and the fusion:      ${summary(added)}`);
-  const hitsSeen = allFound.bitmap + allFound.symbolic + allFound.lexical;
-  console.log(`  tags of the top-30 hits: bitmap ${allFound.bitmap}, symbolic ${allFound.symbolic}, lexical ${allFound.lexical} (of ${hitsSeen} signal finds)`);
+  console.log(`  query numeric signature (${querySigned} of ${sample.length} signed): ${summary(timing.numeric)}`);
+  console.log(`  fusion without numeric (3 signals, union, rank): ${summary(timing.fusionWithoutNumeric)}`);
+  console.log(`  fusion with numeric (4 signals, union, rank):    ${summary(timing.fusion)}`);
+  console.log(`  added by symbolic + fusion, without numeric:      ${summary(added.without)}`);
+  console.log(`  added by symbolic + signature + fusion:           ${summary(added.with)}`);
+  const hitsSeen = allFound.bitmap + allFound.symbolic + allFound.lexical + allFound.numeric;
+  console.log(`  tags of the top-30 hits: bitmap ${allFound.bitmap}, symbolic ${allFound.symbolic}, lexical ${allFound.lexical}, numeric ${allFound.numeric} (of ${hitsSeen} signal finds)`);
   if (bitmap) {
     console.log(`  render + bitmap embedding (models/see.onnx):      ${summary(timing.bitmap)}`);
-    console.log(`  hybrid end-to-end (goal p95 < 30 ms):             ${summary(total)}`);
+    console.log(`  hybrid end-to-end without numeric:                ${summary(total.without)}`);
+    console.log(`  hybrid end-to-end with numeric (goal p95 < 30 ms): ${summary(total.with)}`);
     await bitmap.close();
   } else {
     console.log('  hybrid end-to-end: add render + bitmap embedding from bench/search.bench.ts (models/see.onnx is not there yet)');

@@ -202,7 +202,11 @@ export class SearchService {
       held?.hybrid ??
       openHybridIndex(index, symbolic.value, {
         directory,
+        // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
+        numeric: options.fusion.numeric > 0,
         onProgress: (embedded, total) => this.onProgress({ indexDir: directory, phase: 'symbolic vectors', progress: embedded / total, formulasDone: embedded, formulasTotal: total }),
+        onNumericProgress: (computed, total) => this.onProgress({ indexDir: directory, phase: 'numeric signatures', progress: computed / total, formulasDone: computed, formulasTotal: total }),
+        onNotice: this.log,
       });
     if (held) held.hybrid = view;
     return searchHybrid(index, await view, { bitmap, symbolic: symbolic.value }, query, options);

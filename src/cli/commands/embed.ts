@@ -8,7 +8,7 @@ import type { ExecutionProviderChoice } from '../../core/encode/types';
 import { RenderPool, type FormulaInput, type TimedRenderResult } from '../../core/render';
 import { SymbolicEncoder } from '../../core/encode/symbolic';
 import { chooseSearchMode } from '../../core/search/hybrid-search';
-import { hybridVector, type SignalScores } from '../../core/search/hybrid';
+import { hybridVector, type DenseWeights } from '../../core/search/hybrid';
 
 /** A longer line is refused unread: formulas are at most a few kilobytes. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -97,7 +97,7 @@ interface Options {
   /** Default bitmap. */
   encoder?: EmbedEncoder;
   /** The fusion weights, for `hybrid`. */
-  fusion?: SignalScores;
+  fusion?: DenseWeights;
   model: string;
   batch: number;
   threads: number;

@@ -4,10 +4,13 @@
 // and scored by position, like the lexical index (src/core/search/lexical.ts), so both fuse row by row.
 import type { NumericSignature } from './numeric-signature';
 
+/** What the similarity reads of a signature: its side keys (an index stores only these). */
+export type SignatureSides = { readonly sides: readonly Pick<NumericSignature['sides'][number], 'key'>[] };
+
 export interface NumericIndexEntry {
   id: number;
   /** Undefined for formulas without a signature: they score 0. */
-  signature: NumericSignature | undefined;
+  signature: SignatureSides | undefined;
 }
 
 export class NumericSignatureIndex {
@@ -63,7 +66,7 @@ export class NumericSignatureIndex {
    * The IDF-weighted Dice overlap of the query's side keys with every formula's, by position:
    * 2 Σ_shared idf / (Σ_query idf + Σ_formula idf), 1 for the same side functions, 0 for none shared.
    */
-  scoreAll(query: NumericSignature | undefined): Float32Array {
+  scoreAll(query: SignatureSides | undefined): Float32Array {
     const scores = new Float32Array(this.size);
     if (!query) return scores;
     const keys = [...new Set(query.sides.map((side) => side.key))];

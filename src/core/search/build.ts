@@ -1,9 +1,11 @@
 // Indexing: papers with their extracted formulas → rendered, embedded → added to the index in
 // durable batches, so an interrupted build keeps what it finished and a re-run skips unchanged papers.
+// Each batch's numeric signatures are computed while it renders and stored beside the index (numeric-store.ts).
 import type { FormulaIndex } from '../index/store';
 import type { FormulaLocation, IndexedPaper, IndexError } from '../index/types';
 import { fail, ok, type Result } from '../library/types';
 import type { FormulaEmbedder } from './embedder';
+import { recordNumericSignatures } from './numeric-store';
 
 export interface PaperFormulas {
   paper: IndexedPaper;
@@ -59,12 +61,16 @@ export async function indexPapers(
       size += pending[start].formulas.length;
       batch.push(pending[start++]);
     }
-    const embedded = await embedder.embed(
-      batch.flatMap(({ paper, formulas }) =>
-        formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros, display: !formula.inline, env: formula.env })),
-      ),
-      'batch',
+    const inputs = batch.flatMap(({ paper, formulas }) =>
+      formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros, display: !formula.inline, env: formula.env })),
     );
+    // The signatures are computed on this thread while the render workers draw the batch.
+    const signatures = recordNumericSignatures(index.directory, inputs).then(
+      () => undefined,
+      (error: unknown) => `Storing the numeric signatures in ${index.directory} failed (${error instanceof Error ? error.message : String(error)}).`,
+    );
+    const [embedded, signatureFailure] = await Promise.all([embedder.embed(inputs, 'batch'), signatures]);
+    if (signatureFailure) return fail({ kind: 'io', message: signatureFailure });
     let next = 0;
     const add = batch.map(({ paper, formulas }) => ({
       paper,

@@ -1,13 +1,16 @@
 // Search in a chosen mode (bitmap, symbolic, lexical or the hybrid fusion) over an index's hybrid view:
-// the query is embedded by whichever encoders the mode weighs, ranked by HybridIndex, grouped by paper like
+// the query is embedded by whichever encoders the mode weighs (and given its numeric signature when the
+// fusion weighs that), ranked by HybridIndex, grouped by paper like
 // `searchSimilar`, and every formula says which signals found it (the results view's tag).
 import { SymbolicEncoder } from '../encode/symbolic';
+import { numericSignature } from '../latex/numeric-signature';
 import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
 import { fail, ok, type Result } from '../library/types';
 import type { FormulaEmbedder } from './embedder';
 import { readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
 import { openHybridIndex } from './hybrid-store';
+import type { NumericSignature } from '../latex/numeric-signature';
 import { groupByPaper, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
 
 export interface TaggedFormulaResult extends FormulaResult {
@@ -36,6 +39,12 @@ export interface HybridSearchOptions {
   candidatesPerSignal?: number;
   filter?: HitFilter;
 }
+
+/**
+ * A query's numeric signature gets less time than an indexed formula's (1 s): most take a few ms, and a
+ * query over budget only loses the numeric signal.
+ */
+const queryNumericBudgetMs = 50;
 
 export interface HybridEncoders {
   /** Needed when the mode weighs the bitmap signal. */
@@ -72,6 +81,7 @@ export async function searchHybrid(
   const embedStarted = performance.now();
   let bitmap: Float32Array | undefined;
   let symbolic: Float32Array | undefined;
+  let numeric: NumericSignature | undefined;
   let degraded = false;
   let issues: SearchResponse['queryIssues'] = [];
   try {
@@ -84,6 +94,10 @@ export async function searchHybrid(
       if (!encoders.symbolic) throw new Error('no symbolic encoder is open');
       [symbolic] = await encoders.symbolic.embed([{ latex: query.latex, macros: query.macros }]);
     }
+    if (weights.numeric > 0) {
+      const signature = numericSignature(query.latex, query.macros ?? '', { timeBudgetMs: queryNumericBudgetMs });
+      numeric = signature.ok ? signature.value : undefined; // a query without a signature just lacks this signal
+    }
   } catch (error) {
     return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${error instanceof Error ? error.message : String(error)}` });
   }
@@ -91,7 +105,7 @@ export async function searchHybrid(
   const filter = options.filter ?? {};
   const allowed = allowedPapers(index.papers(), filter, new Set([...(filter.excludePapers ?? []), ...(query.paperId ? [query.paperId] : [])]));
   const hits = view.search(
-    { latex: query.latex, macros: query.macros, bitmap, symbolic },
+    { latex: query.latex, macros: query.macros, bitmap, symbolic, numeric },
     { weights, candidatesPerSignal: options.candidatesPerSignal, accept: (_, paperId) => allowed.has(paperId) },
   );
   const byId = new Map(hits.map((hit) => [hit.formulaId, hit]));
@@ -116,6 +130,11 @@ export async function searchHybrid(
   });
 }
 
+/** Whether a search in this mode weighs the numeric signal (then the index's view needs the signatures). */
+export function usesNumeric({ mode, fusion }: Pick<HybridSearchOptions, 'mode' | 'fusion'>): boolean {
+  return weightsFor(mode, fusion).numeric > 0;
+}
+
 /**
  * The mode asked for (`--encoder`, the setting), or models/fusion.json's default (the best on the validation
  * split; bitmap when the file is absent), with the fusion weights.
@@ -127,7 +146,7 @@ export function chooseSearchMode(requested: string | undefined, fusionFile?: str
   const fusion = readFusionConfig(fusionFile);
   if (!fusion.ok && requested === 'hybrid') return fail(`hybrid ranking needs the fusion weights: ${fusion.reason}`);
   const mode = (requested as SearchMode | undefined) ?? (fusion.ok ? fusion.value.defaultMode : 'bitmap');
-  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : weightsFor('bitmap', { bitmap: 1, symbolic: 0, lexical: 0 }) });
+  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : weightsFor('bitmap', { bitmap: 1, symbolic: 0, lexical: 0, numeric: 0 }) });
 }
 
 /**
@@ -139,11 +158,12 @@ export async function searchInMode(
   bitmap: FormulaEmbedder,
   query: SearchQuery,
   options: HybridSearchOptions,
+  onNotice?: (message: string) => void,
 ): Promise<Result<HybridSearchResponse, SearchError>> {
   const symbolic = await SymbolicEncoder.open();
   if (!symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} ranking needs the symbolic model: ${symbolic.reason.message}` });
   try {
-    const view = await openHybridIndex(index, symbolic.value, { directory: index.directory });
+    const view = await openHybridIndex(index, symbolic.value, { directory: index.directory, numeric: usesNumeric(options), onNotice });
     return await searchHybrid(index, view, { bitmap, symbolic: symbolic.value }, query, options);
   } finally {
     await symbolic.value.dispose();

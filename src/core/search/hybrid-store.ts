@@ -1,12 +1,14 @@
 // What hybrid ranking needs beside an index: the symbolic embedding of every indexed formula, kept in
 // <index folder>/symbolic-vectors.bin (tagged with the symbolic model's fingerprint) so that opening an
-// index embeds only the formulas added since; the bitmap vectors and the LaTeX come from the index itself.
+// index embeds only the formulas added since, and the numeric signatures (numeric-store.ts, computed when
+// the formulas were indexed); the bitmap vectors and the LaTeX come from the index itself.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SymbolicEncoder } from '../encode/symbolic';
 import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import type { FormulaIndex } from '../index/store';
 import { HybridIndex, type HybridFormula } from './hybrid';
+import { computeSignatures, ContentKeys, readNumericSignatures, writeNumericSignatures, type StoredSides } from './numeric-store';
 
 export const SYMBOLIC_VECTORS_FILE = 'symbolic-vectors.bin';
 const MAGIC = 'formula-lens symbolic vectors 1\n';
@@ -46,9 +48,15 @@ export function writeSymbolicVectors(file: string, modelFingerprint: string, vec
 }
 
 export interface HybridOpenOptions {
-  /** Where the symbolic vectors file lives: the index's folder. */
+  /** Where the symbolic vectors and numeric signatures files live: the index's folder. */
   directory: string;
+  /** Whether the numeric signal is used (its fusion weight is positive): then the signatures are loaded. */
+  numeric?: boolean;
   onProgress?(embedded: number, total: number): void;
+  /** Formulas whose signatures the folder lacks (an index built before them, a damaged file) are computed here. */
+  onNumericProgress?(computed: number, total: number): void;
+  /** Why stored data was not used (it is computed again): for the log. */
+  onNotice?(message: string): void;
 }
 
 /**
@@ -74,5 +82,30 @@ export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<Symbol
   if (missing.length > 0 || stored.size !== formulas.length) {
     writeSymbolicVectors(file, symbolic.model.fingerprint, new Map(formulas.map((formula) => [formula.id, formula.symbolic!])));
   }
+  if (options.numeric) await attachNumericSignatures(formulas, options);
   return HybridIndex.build(formulas);
+}
+
+/**
+ * Gives each formula its stored numeric signature. Signatures the file lacks are computed (normally none:
+ * the build stores them) and the file is rewritten to hold exactly the index's formulas.
+ */
+async function attachNumericSignatures(formulas: HybridFormula[], options: HybridOpenOptions): Promise<void> {
+  const stored = readNumericSignatures(options.directory);
+  if (stored.problem) options.onNotice?.(stored.problem);
+  const keys = new ContentKeys();
+  const contentKeys = formulas.map((formula) => keys.key(formula));
+  const missing = new Map<string, HybridFormula>();
+  contentKeys.forEach((key, i) => stored.byContent.has(key) || missing.set(key, formulas[i]));
+  if (missing.size > 0) {
+    if (!stored.problem && stored.byContent.size > 0) options.onNotice?.(`${missing.size} formulas of ${options.directory} had no stored numeric signature; computing them`);
+    const computed = await computeSignatures([...missing.values()], options.onNumericProgress);
+    [...missing.keys()].forEach((key, i) => stored.byContent.set(key, computed[i]));
+  }
+  const current = new Map<string, StoredSides>(contentKeys.map((key) => [key, stored.byContent.get(key)!]));
+  if (missing.size > 0 || current.size !== stored.byContent.size) writeNumericSignatures(options.directory, current);
+  formulas.forEach((formula, i) => {
+    const sides = current.get(contentKeys[i]);
+    if (sides) formula.numeric = { sides: sides.map((key) => ({ key })) };
+  });
 }

@@ -1,20 +1,29 @@
-// Hybrid ranking (issue 9): three signals — bitmap-embedding cosine, symbolic-embedding cosine and lexical
-// TF-IDF cosine — each proposes its best candidates, and the union is ranked by the weighted sum of all three
-// scores, with the weights chosen on the validation split (models/fusion.json, written by
-// training/symbolic_fusion.py). Every hit says which signals proposed it (the results view shows it as a tag).
+// Hybrid ranking (issue 9): four signals — bitmap-embedding cosine, symbolic-embedding cosine, lexical
+// TF-IDF cosine and the numeric signatures' overlap (issue 10) — each proposes its best candidates, and the
+// union is ranked by the weighted sum of all the scores, with the weights chosen on the validation split
+// (models/fusion.json, written by training/symbolic_fusion.py). Every hit says which signals proposed it
+// (the results view shows it as a tag).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { modelsDirectory } from '../encode/models';
 import { EMBEDDING_DIMENSIONS } from '../encode/types';
+import { NumericSignatureIndex, type SignatureSides } from '../latex/numeric-signature-index';
 import { fail, ok, type Result } from '../library/types';
 import { LexicalIndex, topByScore } from './lexical';
 
-export const SIGNALS = ['bitmap', 'symbolic', 'lexical'] as const;
+export const SIGNALS = ['bitmap', 'symbolic', 'lexical', 'numeric'] as const;
 export type Signal = (typeof SIGNALS)[number];
-/** What `--encoder` / the `formulaLens.searchMode` setting choose: one signal alone, or the fusion. */
-export type SearchMode = Signal | 'hybrid';
-export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', ...SIGNALS];
+/**
+ * What `--encoder` / the `formulaLens.searchMode` setting choose: one signal alone, or the fusion. The numeric
+ * signal ranks only within the fusion: about half the formulas have no signature.
+ */
+export type SearchMode = Exclude<Signal, 'numeric'> | 'hybrid';
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'bitmap', 'symbolic', 'lexical'];
 export type SignalScores = Record<Signal, number>;
+/** The weights of the signals that are vectors (what `embed --encoder hybrid` concatenates). */
+export type DenseWeights = Pick<SignalScores, 'bitmap' | 'symbolic'>;
+/** Signals a fusion file written before the signal existed lacks: they weigh 0. */
+const OPTIONAL_SIGNALS: readonly Signal[] = ['numeric'];
 
 export interface FusionConfig {
   /** Non-negative, summing to 1. */
@@ -36,9 +45,12 @@ export function readFusionConfig(file?: string): Result<FusionConfig, string> {
     return fail(`cannot read ${location}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const config = parsed as { weights?: Record<string, unknown>; defaultMode?: unknown };
-  const weights = Object.fromEntries(SIGNALS.map((signal) => [signal, config.weights?.[signal]])) as Record<Signal, unknown>;
+  const weights = Object.fromEntries(
+    SIGNALS.map((signal) => [signal, config.weights?.[signal] ?? (OPTIONAL_SIGNALS.includes(signal) ? 0 : undefined)]),
+  ) as Record<Signal, unknown>;
   if (!SIGNALS.every((signal) => typeof weights[signal] === 'number' && (weights[signal] as number) >= 0)) {
-    return fail(`${location}: "weights" needs non-negative numbers for ${SIGNALS.join(', ')}`);
+    const required = SIGNALS.filter((signal) => !OPTIONAL_SIGNALS.includes(signal));
+    return fail(`${location}: "weights" needs non-negative numbers for ${required.join(', ')} (and ${OPTIONAL_SIGNALS.join(', ')}, 0 when absent)`);
   }
   const total = SIGNALS.reduce((sum, signal) => sum + (weights[signal] as number), 0);
   if (!(total > 0)) return fail(`${location}: the weights sum to zero`);
@@ -56,7 +68,7 @@ export function weightsFor(mode: SearchMode, fusion: SignalScores): SignalScores
  * `embed --encoder hybrid`: the unit vectors side by side, each scaled by √weight, so the dot product of
  * two such vectors is the fused dense score (Σ weight × cosine over the bitmap and symbolic signals).
  */
-export function hybridVector(bitmap: Float32Array, symbolic: Float32Array, weights: SignalScores): Float32Array {
+export function hybridVector(bitmap: Float32Array, symbolic: Float32Array, weights: DenseWeights): Float32Array {
   const out = new Float32Array(bitmap.length + symbolic.length);
   const bitmapScale = Math.sqrt(weights.bitmap);
   const symbolicScale = Math.sqrt(weights.symbolic);
@@ -73,6 +85,8 @@ export interface HybridFormula {
   /** Unit vectors; a formula without one scores 0 on that signal. */
   bitmap?: Float32Array;
   symbolic?: Float32Array;
+  /** Its numeric signature's side keys; a formula without a signature scores 0 on the numeric signal. */
+  numeric?: SignatureSides;
 }
 
 export interface HybridQuery {
@@ -80,6 +94,7 @@ export interface HybridQuery {
   macros?: string;
   bitmap?: Float32Array;
   symbolic?: Float32Array;
+  numeric?: SignatureSides;
 }
 
 export interface HybridHit {
@@ -107,12 +122,13 @@ interface DenseMatrix {
   dimensions: number;
 }
 
-/** The formulas of an index with what the three signals need, in memory. */
+/** The formulas of an index with what the signals need, in memory (all by the lexical index's positions). */
 export class HybridIndex {
   private constructor(
     private readonly lexical: LexicalIndex,
     private readonly paperIds: string[],
     private readonly dense: Record<'bitmap' | 'symbolic', DenseMatrix>,
+    private readonly numeric: NumericSignatureIndex,
   ) {}
 
   get size(): number {
@@ -132,7 +148,8 @@ export class HybridIndex {
       });
       return { values, dimensions };
     };
-    return new HybridIndex(lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') });
+    const numeric = NumericSignatureIndex.build(formulas.map((formula) => ({ id: formula.id, signature: formula.numeric })));
+    return new HybridIndex(lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
   }
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
@@ -144,6 +161,7 @@ export class HybridIndex {
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
       if (signal === 'lexical') scores.lexical = this.lexical.scoreAll(this.lexical.query(query.latex, query.macros));
+      else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
     const foundBy = new Map<number, Signal[]>();
@@ -158,10 +176,9 @@ export class HybridIndex {
       }
     }
     const hits: HybridHit[] = [];
-    const { bitmap, symbolic, lexical } = options.weights;
     for (const [position, signals] of foundBy) {
-      const signalScores = { bitmap: scores.bitmap?.[position] ?? 0, symbolic: scores.symbolic?.[position] ?? 0, lexical: scores.lexical?.[position] ?? 0 };
-      const score = bitmap * signalScores.bitmap + symbolic * signalScores.symbolic + lexical * signalScores.lexical;
+      const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[position] ?? 0])) as SignalScores;
+      const score = SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
       hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score, scores: signalScores, foundBy: signals });
     }
     hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
