@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -26,10 +27,10 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from data import DataError, Documents, load_dataset, load_split, sample_triples, to_input  # noqa: E402
+from data import DataError, Documents, load_dataset, load_split, sample_pairs, to_input  # noqa: E402
 from encoders import build  # noqa: E402
 from evaluate import evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
-from losses import squared_triplet_loss  # noqa: E402
+from losses import symmetric_info_nce  # noqa: E402
 
 CANCELLED = 130
 HELD_OUT_TRIPLES = 2_000
@@ -106,16 +107,18 @@ def command_run(args: argparse.Namespace) -> None:
     progress(0.0, f'fine-tuning on {len(train)} papers ({train.formula_count} formulas), '
                   f'{len(held_out)} held out ({held_out.formula_count} formulas)')
 
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    # The shipped SEE's objective (models/MODEL_CARD.md): the squared triplet loss collapses this network.
+    log_scale = nn.Parameter(torch.tensor(math.log(1 / args.temperature)))
+    optimizer = torch.optim.Adam(list(model.parameters()) + [log_scale], lr=args.lr)
     rng = np.random.default_rng(args.seed)
     started = time.time()
     budget = args.minutes * 60 if args.minutes is not None else None
     step = 0
     model.train()
     while True:
-        rows = sample_triples(train, args.batch, rng)
-        anchor, positive, negative = model(to_input(dataset.bitmaps, rows.T)).split(args.batch)
-        loss = squared_triplet_loss(anchor, positive, negative, args.margin)
+        rows = sample_pairs(train, args.batch, rng)
+        anchor, positive = model(to_input(dataset.bitmaps, rows.T)).split(len(rows))
+        loss = symmetric_info_nce(anchor, positive, log_scale)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -161,9 +164,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument('--report', type=Path, required=True, help='JSON report of the held-out measures')
     parser.add_argument('--steps', type=int, help='stop after this many steps')
     parser.add_argument('--minutes', type=float, help='stop after this wall-clock budget')
-    parser.add_argument('--batch', type=int, default=32, help='triples per step')
+    parser.add_argument('--batch', type=int, default=32, help='pairs per step, from distinct papers (in-batch negatives)')
     parser.add_argument('--lr', type=float, default=1e-4, help='lower than from scratch: keep what the corpus taught')
-    parser.add_argument('--margin', type=float, default=1.0)
+    parser.add_argument('--temperature', type=float, default=0.5, help='initial InfoNCE temperature, as in training')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args(argv)
