@@ -158,7 +158,7 @@ export const searchCommand: CliCommand = {
         const result =
           mode.value.mode === 'bitmap'
             ? await searchSimilar(index, embedder.value, query, searchOptions)
-            : await searchInMode(index, embedder.value, query, { ...searchOptions, ...mode.value });
+            : await searchInMode(index, embedder.value, query, { ...searchOptions, ...mode.value }, (notice) => process.stderr.write(`${notice}\n`));
         if (!result.ok) {
           process.stderr.write(`formula-lens search: ${result.reason.message}\n`);
           return ExitCode.failure;
