@@ -32,6 +32,20 @@ export function nestingDepth(latex: string): number {
   return deepest;
 }
 
+/**
+ * Repairs what Markdown escaping does to LaTeX when a page's source, not its rendering, was read:
+ * a row end `\\[4pt]` whose first backslash the escaping ate (`\[4pt]`: in math, \[ opens no
+ * display and is otherwise an error, so only the row end can be meant), and `\left\\{` for
+ * `\left\{` (a delimiter never follows \left as \\). Also writes `\jot` (amsmath's 3pt row gap,
+ * used as `\\[2\jot]`) in points, a unit MathJax's row ends lack.
+ */
+export function repairEscapes(latex: string): string {
+  return latex
+    .replace(/(^|[^\\])((?:\\\\)*)\\\[(\s*-?(?:\d+\.?\d*|\.\d+)?\s*(?:pt|em|ex|mu|px|mm|cm|in|pc|bp|dd|sp|\\jot)\s*)\]/g, '$1$2\\\\[$3]')
+    .replace(/\\(left|right|middle)\s*\\\\([{}])/g, '\\$1\\$2')
+    .replace(/\\\\\[\s*(-?(?:\d+\.?\d*|\.\d+)?)\s*\\jot\s*\]/g, (_row, count: string) => `\\\\[${Number(count || 1) * 3}pt]`);
+}
+
 /** How each environment's body is typeset: as its starred MathJax environment, inside aligned/gathered, or bare. */
 const wrappers: Record<string, string> = {
   align: 'align*',

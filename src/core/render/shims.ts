@@ -20,6 +20,20 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   accentset: ['\\overset{#1}{#2}', 2], // accents
   dag: '\\dagger', // text-and-math symbols MathJax has only under their math names
   ddag: '\\ddagger',
+  slash: '/',
+  colonequals: '\\coloneqq', // colonequals
+  widebar: ['\\overline{#1}', 1], // mathabx
+  // amsmath's capital accents (for nesting accents): the same marks as the lower-case ones
+  Hat: ['\\hat{#1}', 1],
+  Check: ['\\check{#1}', 1],
+  Tilde: ['\\tilde{#1}', 1],
+  Acute: ['\\acute{#1}', 1],
+  Grave: ['\\grave{#1}', 1],
+  Dot: ['\\dot{#1}', 1],
+  Ddot: ['\\ddot{#1}', 1],
+  Breve: ['\\breve{#1}', 1],
+  Bar: ['\\bar{#1}', 1],
+  Vec: ['\\vec{#1}', 1],
   // Wrappers whose content is what matters
   ensuremath: ['#1', 1],
   hiderel: ['#1', 1], // breqn (dmath)
@@ -42,6 +56,16 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   postdisplaypenalty: '',
   displaylimits: '',
   smallskip: '',
+  medskip: '',
+  bigskip: '',
+  enskip: '\\enspace',
+  relax: '',
+  nobreak: '',
+  allowdisplaybreaks: ['', 1, ''],
+  setlength: ['', 2], // length and counter settings print nothing
+  addtolength: ['', 2],
+  setcounter: ['', 2],
+  index: ['', 1], // makeidx: an index entry prints nothing
   noalign: ['', 1],
   vspace: ['', 1],
   sffamily: '',

@@ -36,7 +36,8 @@ import 'mathjax-full/js/input/tex/textmacros/TextMacrosConfiguration.js';
 import 'mathjax-full/js/input/tex/upgreek/UpgreekConfiguration.js';
 import 'mathjax-full/js/input/tex/unicode/UnicodeConfiguration.js';
 import 'mathjax-full/js/input/tex/verb/VerbConfiguration.js';
-import { MAX_NESTING, nestingDepth, repairText, wrapBody } from './body';
+import { MAX_NESTING, nestingDepth, repairEscapes, repairText, wrapBody } from './body';
+import { COMMANDS_PACKAGE, TEXT_COMMANDS_PACKAGE, dropEquationNumbers } from './commands';
 import { LruCache } from './lru';
 import { translateMacros } from './macros';
 import { shims } from './shims';
@@ -54,7 +55,7 @@ export interface TypesetFormula {
 const packages = [
   'base', 'ams', 'amscd', 'boldsymbol', 'braket', 'cancel', 'cases', 'centernot', 'color', 'configmacros',
   'enclose', 'extpfeil', 'gensymb', 'mathtools', 'mhchem', 'newcommand', 'textcomp', 'textmacros',
-  'upgreek', 'unicode', 'verb', 'formula-lens-fallbacks',
+  'upgreek', 'unicode', 'verb', 'formula-lens-fallbacks', COMMANDS_PACKAGE,
 ];
 
 /** The MathJax tables that document definitions write into, and that must not leak between documents or formulas. */
@@ -121,10 +122,12 @@ export class Typesetter {
       maxBuffer: 64 * 1024,
       maxMacros: 10000,
       tags: 'none',
+      textmacros: { packages: ['text-base', TEXT_COMMANDS_PACKAGE] },
       formatError: (_jax: unknown, error: TexError) => {
         throw error;
       },
     });
+    dropEquationNumbers(this.tex.parseOptions.tags);
     this.texDocument = mathjax.document('', { InputJax: this.tex, OutputJax: new SVG({ fontCache: 'local' }) }) as Document;
     this.textDocument = mathjax.document('', { InputJax: new MathML(), OutputJax: new SVG({ fontCache: 'local' }) }) as Document;
   }
@@ -142,7 +145,7 @@ export class Typesetter {
     unknownEnvironments = [];
     let svg: string;
     try {
-      svg = this.convertWithAlignmentRetry(repaired.text, formula);
+      svg = this.convertWithAlignmentRetry(repairEscapes(repaired.text), formula);
     } catch (error) {
       return this.fallback(repaired.text, formula.display, [...issues, this.failure(error)]);
     }

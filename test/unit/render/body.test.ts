@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_NESTING, nestingDepth, repairText, wrapBody } from '../../../src/core/render/body';
+import { MAX_NESTING, nestingDepth, repairEscapes, repairText, wrapBody } from '../../../src/core/render/body';
 
 test('align-type bodies are wrapped as their display environment typesets them', () => {
   assert.equal(wrapBody('a&=b', 'align', true), '\\begin{align*}a&=b \\end{align*}');
@@ -32,4 +32,16 @@ test('invalid text (broken UTF-8, lone surrogates, control characters) is replac
   assert.equal(broken.issue?.kind, 'invalid-text');
   assert.equal(repairText('a\uD800b\u0007c').text, 'a\uFFFDb\uFFFDc');
   assert.deepEqual(repairText('x^2 \\text{日本語} 😀'), { text: 'x^2 \\text{日本語} 😀' });
+});
+
+test('Markdown-escaped row ends and delimiters are repaired; real display openers and row ends are left alone', () => {
+  // `\\[10pt]` whose first backslash Markdown ate, in any TeX unit.
+  assert.equal(repairEscapes('a &= b \\[10pt] c &= d \\[-2.5ex] e'), 'a &= b \\\\[10pt] c &= d \\\\[-2.5ex] e');
+  assert.equal(repairEscapes('\\[4pt] x'), '\\\\[4pt] x');
+  assert.equal(repairEscapes('a \\\\[4pt] b'), 'a \\\\[4pt] b');
+  // `\[` not followed by a dimension stays what it was (a nested display, reported by the typesetter).
+  assert.equal(repairEscapes('\\[ x \\]'), '\\[ x \\]');
+  assert.equal(repairEscapes('\\left\\\\{ x \\right\\\\} \\middle\\\\}'), '\\left\\{ x \\right\\} \\middle\\}');
+  // \jot is 3pt; a bare \jot is one of them.
+  assert.equal(repairEscapes('a \\\\[2\\jot] b \\\\[\\jot] c \\[1.5\\jot] d'), 'a \\\\[6pt] b \\\\[3pt] c \\\\[4.5pt] d');
 });

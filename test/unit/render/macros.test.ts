@@ -45,3 +45,59 @@ test('readArgument reads groups with nested and escaped braces, and single token
   assert.deepEqual(readArgument('  \\name{x}', 0), { content: '\\name', end: 7 });
   assert.equal(readArgument('{unclosed', 0), undefined);
 });
+
+test('\\DeclareMathSymbol letters: declared fonts are read as OML (math italic), the standard ones by name', () => {
+  assert.deepEqual(
+    translateMacros(
+      [
+        '\\DeclareMathSymbol{\\varIota}{\\mathalpha}{egreeki}{"49}',
+        '\\DeclareMathSymbol{\\altlambda}{\\mathalpha}{greek}{"15}',
+        '\\DeclareMathSymbol{\\Dlt}{\\mathord}{letters}{\'1}',
+        '\\DeclareMathSymbol{\\Rm}{\\mathalpha}{operators}{`R}',
+      ].join('\n'),
+    ),
+    [
+      { ok: true, tex: '\\newcommand{\\varIota}{I}' },
+      { ok: true, tex: '\\newcommand{\\altlambda}{λ}' },
+      { ok: true, tex: '\\newcommand{\\Dlt}{Δ}' },
+      { ok: true, tex: '\\newcommand{\\Rm}{\\mathrm{R}}' },
+    ],
+  );
+  // Renaming MathJax's own glyph changes nothing; symbol fonts and binary operators are not guessed.
+  for (const line of [
+    '\\DeclareMathSymbol{\\lambda}{\\mathalpha}{egreeki}{"15}',
+    '\\DeclareMathSymbol{\\boxtimes}{\\mathbin}{AMSa}{"02}',
+    '\\DeclareMathSymbol{\\odd}{\\mathord}{symbols}{"20}',
+    '\\DeclareMathSymbol{\\blank}{\\mathalpha}{egreeki}{"7F}',
+    '\\DeclareMathSymbol{\\x}{\\mathalpha}',
+  ]) {
+    assert.equal(translateMacros(line)[0]?.ok, false, line);
+  }
+});
+
+test('\\mathchardef of a roman or math-italic slot becomes that character', () => {
+  assert.deepEqual(translateMacros('\\mathchardef\\mhyphen="2D\n\\mathchardef\\ital="7141\n\\mathchardef\\big="0350'), [
+    { ok: true, tex: '\\newcommand{\\mhyphen}{\\mathord{\\text{-}}}' },
+    { ok: true, tex: '\\newcommand{\\ital}{A}' },
+    { ok: false, source: '\\mathchardef\\big="0350', reason: 'family 3 is not translated' },
+  ]);
+});
+
+test('xparse commands with mandatory arguments and one leading optional one become \\newcommand', () => {
+  assert.deepEqual(
+    translateMacros(
+      '\\NewDocumentCommand{\\Law}{o}{ \\mu\\IfValueT{#1}{_{#1}} }\n\\DeclareDocumentCommand\\pair{O{0} m}{(#1,#2)}\n\\ProvideDocumentCommand{\\two}{mm}{#1#2}',
+    ),
+    [
+      { ok: true, tex: '\\newcommand{\\Law}[1][-NoValue-]{ \\mu\\IfValueT{#1}{_{#1}} }' },
+      { ok: true, tex: '\\newcommand{\\pair}[2][0]{(#1,#2)}' },
+      { ok: true, tex: '\\newcommand{\\two}[2]{#1#2}', providing: '\\two' },
+    ],
+  );
+  assert.equal(translateMacros('\\NewDocumentCommand{\\f}{m o}{#1#2}')[0]?.ok, false);
+  assert.equal(translateMacros('\\NewDocumentCommand{\\f}{s m}{#2}')[0]?.ok, false);
+});
+
+test('\\DeclareRobustCommand defines like \\newcommand', () => {
+  assert.deepEqual(translateMacros('\\DeclareRobustCommand{\\vect}[1]{\\mathbf{#1}}'), [{ ok: true, tex: '\\newcommand{\\vect}[1]{\\mathbf{#1}}' }]);
+});

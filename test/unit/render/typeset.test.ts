@@ -102,3 +102,53 @@ test('hostile: non-Latin text in \\text{} renders without degradation', async ()
   assert.equal(result.degraded, false, JSON.stringify(result.issues));
   assert.ok(ink(result.pixels) > 0);
 });
+
+test('equation numbers are not drawn: \\tag, \\eqno and \\leqno leave the formula as without them', () => {
+  assert.equal(svgOf('x = 1 \\tag{3.1}'), svgOf('x = 1'));
+  assert.equal(svgOf('x = 1 \\tag*{(a)}'), svgOf('x = 1'));
+  assert.equal(svgOf('x = 1 \\eqno(2.1)'), svgOf('x = 1'));
+  assert.equal(svgOf('a = b \\leqno{(*)} \\cr c = d', ''), svgOf('a = b \\cr c = d'));
+  const aligned = typesetter.typeset({ latex: 'a &= b \\tag{1} \\\\ c &= d \\tag{2}', display: true, env: 'align' });
+  assert.deepEqual(aligned.issues, []);
+  assert.equal(aligned.svg, typesetter.typeset({ latex: 'a &= b \\\\ c &= d', display: true, env: 'align' }).svg);
+});
+
+test('ifthen and xparse conditionals print the branch LaTeX would; an undecidable condition fails visibly', () => {
+  const macros = '\\newcommand{\\Prob}[2][]{\\ifthenelse{\\equal{#1}{}}{P\\left[#2\\right]}{P_{#1}\\left[#2\\right]}}';
+  assert.equal(svgOf('\\Prob{A}', macros), svgOf('P\\left[A\\right]'));
+  assert.equal(svgOf('\\Prob[x]{A}', macros), svgOf('P_{x}\\left[A\\right]'));
+  assert.equal(svgOf('\\ifthenelse{\\not\\equal{a}{b} \\and \\equal{ c}{c }}{Y}{N}'), svgOf('Y'));
+  assert.equal(svgOf('\\ifthenelse{\\equal{a}{b} \\or \\equal{c}{d}}{Y}{N}'), svgOf('N'));
+  const undecided = typesetter.typeset({ latex: '\\ifthenelse{\\boolean{draft}}{Y}{N}', display: true });
+  assert.equal(undecided.issues[0]?.kind, 'mathjax-error');
+  const law = '\\NewDocumentCommand{\\Law}{o}{ \\mu\\IfValueT{#1}{_{#1}} }\n\\NewDocumentCommand{\\Pick}{o m}{\\IfNoValueTF{#1}{#2}{#1}}';
+  assert.equal(svgOf('\\Law + \\Law[t]', law), svgOf('\\mu + \\mu_{t}'));
+  assert.equal(svgOf('\\Pick{a} \\Pick[b]{a}', law), svgOf('a b'));
+});
+
+test('\\qopname (old amsopn operators) and text-mode \\boldmath print what LaTeX prints', () => {
+  assert.equal(svgOf('\\argmin_x f', '\\def\\argmin{\\qopname\\relax n{argmin}}'), svgOf('\\operatorname*{argmin}_x f'));
+  assert.equal(svgOf('\\qopname\\relax o{sgn} x'), svgOf('\\operatorname{sgn} x'));
+  assert.equal(svgOf('\\mbox{\\boldmath $x$} + x'), svgOf('\\mbox{$\\boldsymbol{x}$} + x'));
+  // \unboldmath and the end of the text group both end it.
+  assert.equal(svgOf('\\mbox{\\boldmath$a$\\unboldmath{} $b$} \\mbox{$c$}'), svgOf('\\mbox{$\\boldsymbol{a}${} $b$} \\mbox{$c$}'));
+  // In math mode \boldmath is an error in LaTeX too: it stays unknown.
+  assert.deepEqual(typesetter.typeset({ latex: '\\boldmath x', display: true }).issues, [{ kind: 'unknown-macro', detail: '\\boldmath' }]);
+});
+
+test('package symbols declared in a document font (\\DeclareMathSymbol) typeset as the letter of that slot', () => {
+  const macros = '\\DeclareMathSymbol{\\varIota}{\\mathalpha}{egreeki}{"49}\n\\DeclareMathSymbol{\\lambda}{\\mathalpha}{egreeki}{"15}';
+  const result = typesetter.typeset({ latex: '\\varIota + \\lambda', macros, display: true });
+  assert.deepEqual(result.issues, []);
+  assert.equal(result.svg, svgOf('I + \\lambda'));
+});
+
+test('layout commands that print nothing, and amsmath capital accents, render without degradation', () => {
+  const result = typesetter.typeset({
+    latex: '\\setlength{\\abovedisplayskip}{3pt} a \\relax \\enskip b \\medskip \\bigskip \\nobreak \\index{b} \\allowdisplaybreaks[2] \\slash c',
+    display: true,
+  });
+  assert.deepEqual(result.issues, []);
+  assert.equal(svgOf('\\Ddot{X} + \\Tilde{\\Hat{A}}'), svgOf('\\ddot{X} + \\tilde{\\hat{A}}'));
+  assert.equal(svgOf('x \\colonequals \\widebar{A}'), svgOf('x \\coloneqq \\overline{A}'));
+});
