@@ -12,6 +12,7 @@ import { defaultLibraryFile, readDefaultLibrary } from '../src/core/search/defau
 import { openEmbedder, type FormulaEmbedder } from '../src/core/search/embedder';
 import { HybridIndex, readFusionConfig, type HybridFormula, type SignalScores } from '../src/core/search/hybrid';
 import { computeSignatures } from '../src/core/search/numeric-store';
+import { queryNumericBudgetMs } from '../src/core/search/hybrid-search';
 import { numericSignature } from '../src/core/latex/numeric-signature';
 import { randomUnitVector } from '../test/helpers/unit-vectors';
 import { seededRandom } from '../src/core/seeded-random';
@@ -119,8 +120,7 @@ async function run(): Promise<void> {
       bitmap ? (await bitmap.embed([{ latex: query.latex, macros: query.macros, display: true }], 'interactive'))[0].embedding : formula.bitmap,
     );
     const [symbolicVector] = await timed(timing.symbolic, () => symbolic.embed([query]));
-    // the budget hybrid-search.ts gives a query's signature
-    const signature = await timed(timing.numeric, () => numericSignature(query.latex, query.macros, { timeBudgetMs: 50 }));
+    const signature = await timed(timing.numeric, () => numericSignature(query.latex, query.macros, { timeBudgetMs: queryNumericBudgetMs }));
     if (signature.ok) querySigned++;
     const vectors = { ...query, bitmap: bitmapVector, symbolic: symbolicVector };
     const hits = await timed(timing.fusion, () => index.search({ ...vectors, numeric: signature.ok ? signature.value : undefined }, { weights: withNumeric, count: 30, accept }));
