@@ -119,19 +119,28 @@ new CommandMap(
 );
 
 /**
- * Text-mode \boldmath/\unboldmath (`\mbox{\boldmath $x$}`, the classic way to a bold symbol):
- * math inside the rest of the text group is set bold, as \boldsymbol does.
+ * Text-mode \boldmath/\unboldmath (`\mbox{\boldmath $x$}`, the classic way to a bold symbol): math
+ * inside the rest of the text group is set bold, as \boldsymbol does. And the LaTeX 2e font
+ * switches textmacros lacks (it has only \tt, \bf, \it, \rm): the rest of the group in that font.
  */
 new CommandMap(
   'formula-lens-text-commands',
   {
     boldmath: ['MathVersion', true],
     unboldmath: ['MathVersion', false],
+    ttfamily: ['FontSwitch', 'monospace'],
+    rmfamily: ['FontSwitch', 'normal'],
+    bfseries: ['FontSwitch', 'bold'],
+    itshape: ['FontSwitch', 'italic'],
   },
   {
     MathVersion(parser: TextParser, _name: string, bold: boolean) {
       parser.saveText();
       parser.stack.env['boldsymbol'] = bold;
+    },
+    FontSwitch(parser: TextParser, _name: string, variant: string) {
+      parser.saveText();
+      parser.stack.env['mathvariant'] = variant;
     },
   } as unknown as Record<string, ParseMethod>,
 );

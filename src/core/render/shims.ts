@@ -23,6 +23,7 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   slash: '/',
   colonequals: '\\coloneqq', // colonequals
   widebar: ['\\overline{#1}', 1], // mathabx
+  textcircled: ['\\enclose{circle}{\\mathord{#1}}', 1],
   // amsmath's capital accents (for nesting accents): the same marks as the lower-case ones
   Hat: ['\\hat{#1}', 1],
   Check: ['\\check{#1}', 1],
@@ -52,7 +53,8 @@ export const shims: Record<string, string | [string, number] | [string, number, 
   displaybreak: ['', 1, ''],
   allowbreak: '',
   linebreak: ['', 1, ''],
-  qedhere: '',
+  qedhere: '', // amsthm: the QED box goes where the equation number would, which is not drawn
+  qed: '\\quad\\square', // amsthm's \qed in math: a quad, then the open box
   postdisplaypenalty: '',
   displaylimits: '',
   smallskip: '',

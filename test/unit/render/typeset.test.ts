@@ -151,4 +151,7 @@ test('layout commands that print nothing, and amsmath capital accents, render wi
   assert.deepEqual(result.issues, []);
   assert.equal(svgOf('\\Ddot{X} + \\Tilde{\\Hat{A}}'), svgOf('\\ddot{X} + \\tilde{\\hat{A}}'));
   assert.equal(svgOf('x \\colonequals \\widebar{A}'), svgOf('x \\coloneqq \\overline{A}'));
+  assert.equal(svgOf('a = b. \\qed'), svgOf('a = b. \\quad\\square'));
+  // LaTeX 2e font switches in text: the rest of the group in that font.
+  assert.equal(svgOf('\\text{a {\\ttfamily b} \\bfseries c}'), svgOf('\\text{a {\\tt b} \\bf c}'));
 });
