@@ -41,9 +41,9 @@ export function nestingDepth(latex: string): number {
  */
 export function repairEscapes(latex: string): string {
   return latex
-    .replace(/(^|[^\\])((?:\\\\)*)\\\[(\s*-?(?:\d+\.?\d*|\.\d+)?\s*(?:pt|em|ex|mu|px|mm|cm|in|pc|bp|dd|sp|\\jot)\s*)\]/g, '$1$2\\\\[$3]')
+    .replace(/(^|[^\\])((?:\\\\)*)\\\[(\s*(?:-?(?:\d+(?:\.\d*)?|\.\d+)\s*)?(?:pt|em|ex|mu|px|mm|cm|in|pc|bp|dd|sp|\\jot)\s*)\]/g, '$1$2\\\\[$3]')
     .replace(/\\(left|right|middle)\s*\\\\([{}])/g, '\\$1\\$2')
-    .replace(/\\\\\[\s*(-?(?:\d+\.?\d*|\.\d+)?)\s*\\jot\s*\]/g, (_row, count: string) => `\\\\[${Number(count || 1) * 3}pt]`);
+    .replace(/\\\\\[\s*(?:(-?(?:\d+(?:\.\d*)?|\.\d+))\s*)?\\jot\s*\]/g, (_row, count: string | undefined) => `\\\\[${Number(count ?? 1) * 3}pt]`);
 }
 
 /** How each environment's body is typeset: as its starred MathJax environment, inside aligned/gathered, or bare. */
