@@ -26,7 +26,8 @@ function expandTo(parser: TexParser, tex: string): void {
  * nothing). Anything else (\boolean, numbers, lengths) is not decided here.
  */
 export function evaluateCondition(condition: string): boolean {
-  const test = /^\s*(\\not\s*|\\NOT\s*)?\\equal\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*/i;
+  // Case-insensitive: ifthen also has \NOT, \AND and \OR.
+  const test = /^\s*(\\not\s*)?\\equal\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*/i;
   let rest = condition;
   let result: boolean | undefined;
   let join: 'and' | 'or' | undefined;
