@@ -29,7 +29,7 @@ from data import DataError, Documents, load_dataset, sample_pairs, to_input  # n
 from evaluate import evaluate_encoder, fixed_triples  # noqa: E402
 from losses import symmetric_info_nce  # noqa: E402
 from symbolic import Corpus, load_checkpoint as load_symbolic, model_from_checkpoint as symbolic_model  # noqa: E402
-from train import DEFAULT_SPLIT, INITIAL_TEMPERATURE, VALIDATION_TRIPLES, Log, load_checkpoint, model_from_checkpoint, save_atomically  # noqa: E402
+from train import DEFAULT_SPLIT, VALIDATION_TRIPLES, Log, load_checkpoint, model_from_checkpoint, save_atomically  # noqa: E402
 
 
 def command_align(args: argparse.Namespace) -> None:
@@ -52,8 +52,8 @@ def command_align(args: argparse.Namespace) -> None:
     start = load_checkpoint(last if last.exists() else args.bitmap)
     model = model_from_checkpoint(start).train()
     config = {**start['config'], 'aligned_from': str(args.bitmap), 'aligned_to': str(args.symbolic),
-              'align_batch': args.batch, 'align_lr': args.lr}
-    log_scale = nn.Parameter(torch.tensor(math.log(1 / INITIAL_TEMPERATURE)))
+              'align_batch': args.batch, 'align_lr': args.lr, 'align_temperature': args.temperature}
+    log_scale = nn.Parameter(torch.tensor(math.log(1 / args.temperature)))
     optimizer = torch.optim.Adam(list(model.parameters()) + [log_scale], lr=args.lr)
     rng = np.random.default_rng(args.seed)
     progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
@@ -124,6 +124,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument('--run', type=Path, required=True)
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--lr', type=float, default=1e-4, help='small: a fine-tune, not a new training')
+    parser.add_argument('--temperature', type=float, default=0.5,
+                        help='initial temperature: at 0.07 the unrelated spaces give a loss above ln(batch), and collapse is its nearest minimum')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--minutes', type=float)
     parser.add_argument('--steps', type=int)
