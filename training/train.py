@@ -202,8 +202,9 @@ def command_evaluate(args: argparse.Namespace) -> None:
         arch = checkpoint['config']['arch']
         results[name] = {'checkpoint': path, 'progress': {k: v for k, v in checkpoint['progress'].items() if k != 'history'},
                          **evaluate_encoder(model_from_checkpoint(checkpoint), dataset.bitmaps, test, triples, queries)}
-        torch.manual_seed(args.seed)
-        results[f'untrained {arch}'] = evaluate_encoder(build(arch), dataset.bitmaps, test, triples, queries)
+        if f'untrained {arch}' not in results:  # one twin per architecture: same seed, same network
+            torch.manual_seed(args.seed)
+            results[f'untrained {arch}'] = evaluate_encoder(build(arch), dataset.bitmaps, test, triples, queries)
     results['TF-IDF'] = TfidfBaseline(corpus_tokens(dataset.rows, corpus), test).evaluate(test, triples, queries)
     report = {'split': args.on, 'documents': len(test), 'formulas': test.formula_count,
               'triples': len(triples), 'queries': len(queries), 'renderer': dataset.renderer, 'results': results}
