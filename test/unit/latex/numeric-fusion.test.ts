@@ -3,30 +3,18 @@
 // product's fusion reader takes. A tiny synthetic corpus whose documents each write one function in
 // several notations: only the numeric signal sees that they are the same.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { signaturesCommand } from '../../../src/cli/commands/signatures';
 import { readFusionConfig } from '../../../src/core/search/hybrid';
-import { repoRoot } from '../../helpers/paths';
+import { trainingScript as script, trainingSkip } from '../../helpers/training-scripts';
 
-const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-const skip = hasTorch ? false : `${python} lacks torch (CI installs python3-torch)`;
-const run = promisify(execFile);
+const skip = trainingSkip;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'formula-lens-numeric-fusion-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function script(name: string, ...args: string[]): Promise<string> {
-  const result = await run(python, [path.join(repoRoot, 'training', name), ...args], { cwd: repoRoot }).catch(
-    (error: { stdout: string; stderr: string }) => assert.fail(`${name} ${args[0]} failed:\n${error.stdout}\n${error.stderr}`),
-  );
-  return result.stdout;
-}
 
 /** 10 sources × 2 documents × 4 formulas: a document's formulas are one polynomial in other letters and orders. */
 function writeCorpus(file: string): void {

@@ -3,27 +3,15 @@
 // by train.py (the before/after figures of the model card come from exactly this command); and the fusion
 // script with a bitmap signal.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { BITMAP_BYTES, BITMAP_WIDTH } from '../../../src/core/encode/types';
-import { repoRoot } from '../../helpers/paths';
+import { trainingScript as script, trainingSkip } from '../../helpers/training-scripts';
 
-const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-const skip = hasTorch ? false : `${python} lacks torch/onnx (CI installs python3-torch python3-onnx)`;
-const run = promisify(execFile);
+const skip = trainingSkip;
 let dir = '';
-
-async function script(name: string, ...args: string[]): Promise<string> {
-  const result = await run(python, [path.join(repoRoot, 'training', name), ...args], { cwd: repoRoot }).catch(
-    (error: { stdout: string; stderr: string }) => assert.fail(`${name} ${args[0]} failed:\n${error.stdout}\n${error.stderr}`),
-  );
-  return result.stdout;
-}
 
 /** 10 sources × 2 documents × 6 formulas: a document's formulas share a command and a stroke pattern. */
 function writeDataset(directory: string): void {

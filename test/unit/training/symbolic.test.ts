@@ -2,30 +2,19 @@
 // evaluation beside TF-IDF, fusion weights on validation, ONNX export with its parity check, and the model
 // in the product's encoder.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { modelFingerprint } from '../../../src/core/encode/models';
 import { SymbolicEncoder } from '../../../src/core/encode/symbolic';
 import { readFusionConfig } from '../../../src/core/search/hybrid';
 import { repoRoot } from '../../helpers/paths';
+import { trainingScript as script, trainingSkip } from '../../helpers/training-scripts';
 
-const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
-const skip = hasTorch ? false : `${python} lacks torch/onnx (CI installs python3-torch python3-onnx)`;
-const run = promisify(execFile);
+const skip = trainingSkip;
 
 let dir = '';
-
-async function script(name: string, ...args: string[]): Promise<string> {
-  const result = await run(python, [path.join(repoRoot, 'training', name), ...args], { cwd: repoRoot }).catch(
-    (error: { stdout: string; stderr: string }) => assert.fail(`${name} ${args[0]} failed:\n${error.stdout}\n${error.stderr}`),
-  );
-  return result.stdout;
-}
 
 /** 10 sources × 2 documents × 8 formulas; each document has its own command, so TF-IDF separates them. */
 function writeCorpus(file: string): void {
