@@ -23,7 +23,7 @@ import { NumericSignatureIndex } from '../src/core/latex/numeric-signature-index
 import { canonicalize } from '../src/core/latex/canonical';
 import { detokenize, tokenizeFormula } from '../src/core/latex/tokenize';
 import { generateVariants, type VariantTransform } from '../src/core/latex/variants';
-import { seededRandom } from '../src/core/seeded-random';
+import { seededRandom, shuffled } from '../src/core/seeded-random';
 import { readCorpus, type CorpusRecord } from '../src/core/render/corpus';
 import { HybridIndex, readFusionConfig, type SignalScores } from '../src/core/search/hybrid';
 import { LexicalIndex } from '../src/core/search/lexical';
@@ -70,12 +70,7 @@ function makeSplit(records: CorpusRecord[], name: 'test' | 'validation', count: 
   const all: Formula[] = records
     .filter((record) => sources.has(record.source))
     .flatMap((record) => record.formulas.map((formula) => ({ latex: formula.latex, macros: record.macros ?? '', display: !formula.inline, env: formula.env })));
-  const random = seededRandom(seed);
-  const order = all.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffled(all.map((_, i) => i), seededRandom(seed));
   const picked: { position: number; query: Omit<Query, 'targets'> }[] = [];
   for (const position of order) {
     if (picked.length === count) break;

@@ -7,7 +7,7 @@
 import rules from './canonical-rules.json';
 import { flatten, isGroup, isScript, parseGroups, type Node } from './canonical';
 import { isControlWord, type Token } from './tokenize';
-import { seededRandom } from '../seeded-random';
+import { seededRandom, shuffled } from '../seeded-random';
 
 export type VariantTransform =
   | 'rename-variables'
@@ -35,14 +35,6 @@ export interface Variant {
 type Random = () => number;
 const pick = <T>(items: readonly T[], random: Random): T => items[Math.floor(random() * items.length)];
 
-function shuffled<T>(items: readonly T[], random: Random): T[] {
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 const literalArguments = new Set<Token>(rules.literalArguments);
 const termBoundaries = new Set<Token>(rules.termBoundaries);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { exportDataset } from '../render/dataset';
 import { modelPath, modelsDirectory } from '../encode/models';
+import { seededRandom, shuffled } from '../seeded-random';
 import { extractProject } from '../latex';
 import type { CorpusRecord } from '../render/corpus';
 import { planLibrary, type PlanOptions } from './plan';
@@ -123,24 +124,6 @@ export async function libraryCorpus(folders: string[], options: Pick<PlanOptions
   return records;
 }
 
-/** A seeded shuffle (mulberry32): the same library and seed always hold out the same papers. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-  const result = [...items];
-  for (let i = result.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [result[i], result[j]] = [result[j]!, result[i]!];
-  }
-  return result;
-}
-
 /** About 80/20 of the usable papers, at least MIN_HELD_OUT held out; too small a library is an error. */
 export function splitLibrary(records: CorpusRecord[], seed: number): Result<LibrarySplit, TrainError> {
   const usable = records.filter((record) => record.formulas.length >= MIN_FORMULAS_PER_PAPER).map((record) => record.source);
@@ -151,7 +134,8 @@ export function splitLibrary(records: CorpusRecord[], seed: number): Result<Libr
         `(${MIN_HELD_OUT} are held out to compare the models)`,
     );
   }
-  const order = shuffled([...usable].sort(), seed);
+  // Seeded: the same library and seed always hold out the same papers.
+  const order = shuffled([...usable].sort(), seededRandom(seed));
   const heldOut = Math.max(MIN_HELD_OUT, Math.round(usable.length * HELD_OUT_SHARE));
   return ok({ seed, train: order.slice(heldOut).sort(), validation: [], test: order.slice(0, heldOut).sort() });
 }
