@@ -8,6 +8,7 @@ import { FormulaIndex } from '../../core/index/store';
 import { indexLibrary, type LibraryProgress } from '../../core/library/index-library';
 import type { ReportEntry } from '../../core/library/types';
 import { openEmbedder } from '../../core/search/embedder';
+import { progressBar } from '../progress-bar';
 import { parseCommandLine, positiveInteger } from './command-line';
 
 const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [options]
@@ -94,9 +95,7 @@ function progressPrinter(tty: boolean): (progress: LibraryProgress) => void {
     const eta = progress.formulasDone > 0 ? ` ETA ${duration((progress.formulasTotal - progress.formulasDone) / rate)}` : '';
     const counts = `${progress.papersDone}/${progress.papersTotal} papers, ${progress.formulasDone}/${progress.formulasTotal} formulas`;
     if (tty) {
-      const width = 30;
-      const filled = Math.round(share * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${counts}${eta}   `);
+      process.stderr.write(`\r${progressBar(share)} ${counts}${eta}   `);
     } else if (Math.floor(share * 10) > lastTenth) {
       lastTenth = Math.floor(share * 10);
       process.stderr.write(`${counts}${eta}\n`);

@@ -9,6 +9,7 @@ import { FormulaIndex } from '../../core/index/store';
 import { indexLibrary } from '../../core/library/index-library';
 import { trainOnLibrary, type FinetuneReport, type HeldOutMeasures, type TrainProgress } from '../../core/library/train';
 import { openEmbedder } from '../../core/search/embedder';
+import { progressBar } from '../progress-bar';
 import { parseCommandLine, positiveInteger, positiveNumber } from './command-line';
 
 const help = `Usage: formula-lens train <folder>… [--steps N | --minutes N] [options]
@@ -94,9 +95,7 @@ function progressPrinter(tty: boolean): (progress: TrainProgress) => void {
   return ({ fraction, message }) => {
     const percent = `${Math.round(fraction * 100)}%`.padStart(4);
     if (tty) {
-      const width = 30;
-      const filled = Math.round(fraction * width);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent} ${message}`.padEnd(100).slice(0, 120));
+      process.stderr.write(`\r${progressBar(fraction)} ${percent} ${message}`.padEnd(100).slice(0, 120));
       if (fraction >= 1) process.stderr.write('\n');
     } else if (message !== lastLine) {
       const step = message.startsWith('step ');
