@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import sys
@@ -27,10 +26,11 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from data import DataError, Documents, load_dataset, load_split, sample_pairs, to_input  # noqa: E402
+from data import DataError, Documents, load_dataset, load_split, to_input  # noqa: E402
 from encoders import build  # noqa: E402
 from evaluate import evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
-from losses import symmetric_info_nce  # noqa: E402
+from losses import learned_log_scale, optimizer_step  # noqa: E402
+from train import weak_label_loss  # noqa: E402
 
 CANCELLED = 130
 HELD_OUT_TRIPLES = 2_000
@@ -108,7 +108,7 @@ def command_run(args: argparse.Namespace) -> None:
                   f'{len(held_out)} held out ({held_out.formula_count} formulas)')
 
     # The shipped SEE's objective (models/MODEL_CARD.md): the squared triplet loss collapses this network.
-    log_scale = nn.Parameter(torch.tensor(math.log(1 / args.temperature)))
+    log_scale = learned_log_scale(args.temperature)
     optimizer = torch.optim.Adam(list(model.parameters()) + [log_scale], lr=args.lr)
     rng = np.random.default_rng(args.seed)
     started = time.time()
@@ -116,12 +116,8 @@ def command_run(args: argparse.Namespace) -> None:
     step = 0
     model.train()
     while True:
-        rows = sample_pairs(train, args.batch, rng)
-        anchor, positive = model(to_input(dataset.bitmaps, rows.T)).split(len(rows))
-        loss = symmetric_info_nce(anchor, positive, log_scale)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        loss, _ = weak_label_loss(model, dataset.bitmaps, train, 'infonce', args.batch, 0.0, log_scale, rng)
+        optimizer_step(optimizer, loss, log_scale)
         step += 1
         elapsed = time.time() - started
         by_steps = step / args.steps if args.steps is not None else 0.0

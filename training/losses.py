@@ -1,7 +1,12 @@
-"""Training losses on unit-norm embeddings."""
+"""Training losses on unit-norm embeddings, and the optimiser step the training scripts share."""
+
+import math
 
 import torch
+from torch import nn
 import torch.nn.functional as F
+
+MAX_LOG_SCALE = math.log(100)  # CLIP's cap on the learned logit scale
 
 
 def swapped_margin_violation(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
@@ -25,3 +30,17 @@ def symmetric_info_nce(anchor: torch.Tensor, positive: torch.Tensor, log_scale: 
     logits = log_scale.exp() * anchor @ positive.T
     labels = torch.arange(len(anchor))
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
+
+
+def learned_log_scale(temperature: float) -> nn.Parameter:
+    """InfoNCE's logit scale, log(1 / temperature), as a parameter the optimiser learns."""
+    return nn.Parameter(torch.tensor(math.log(1 / temperature)))
+
+
+def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, log_scale: torch.Tensor) -> None:
+    """One step on `loss`; the learned logit scale stays under CLIP's cap."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        log_scale.clamp_(max=MAX_LOG_SCALE)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import sys
 import time
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from data import SPLITS, DataError, Dataset, Documents, load_corpus, load_split, sample_pairs  # noqa: E402
 from evaluate import TfidfBaseline, corpus_tokens, fixed_queries, fixed_triples, retrieval_measures, triple_measures  # noqa: E402
-from losses import symmetric_info_nce  # noqa: E402
+from losses import learned_log_scale, optimizer_step, symmetric_info_nce  # noqa: E402
 from symbolic_model import BOS_ID, DEFAULT_CONFIG, DIMENSION, PAD_ID, build, parameter_count  # noqa: E402
 from tokenizer import RULES_PATH, VOCAB_PATH, TokenizeError, Vocabulary, canonicalize, tokenize_formula  # noqa: E402
 from train import DEFAULT_SPLIT, INITIAL_TEMPERATURE, VALIDATION_TRIPLES, Log, save_atomically  # noqa: E402
@@ -270,7 +269,7 @@ def command_fit(args: argparse.Namespace) -> None:
 
     torch.manual_seed(args.seed)
     model = build(vocabulary_size, config)
-    log_scale = nn.Parameter(torch.tensor(math.log(1 / INITIAL_TEMPERATURE)))
+    log_scale = learned_log_scale(INITIAL_TEMPERATURE)
     optimizer = torch.optim.AdamW(list(model.parameters()) + [log_scale], lr=args.lr, weight_decay=0.01)
     rng = np.random.default_rng(args.seed)
     # variant draws have their own generator, so the pairs drawn are the same as without variants
@@ -341,11 +340,7 @@ def command_fit(args: argparse.Namespace) -> None:
             batch = corpus.tokens.batch(pairs.T.flatten(), config['max_length'])
         anchor, positive = model(batch).split(len(pairs))
         loss = symmetric_info_nce(anchor, positive, log_scale)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            log_scale.clamp_(max=math.log(100))  # CLIP's cap on the logit scale
+        optimizer_step(optimizer, loss, log_scale)
         progress['step'] += 1
         progress['samples'] += len(pairs)
         progress['cpu_seconds'] += time.process_time() - cpu

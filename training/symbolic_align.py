@@ -14,20 +14,18 @@ Run with /usr/bin/python3, one thread (the machine is shared)."""
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from data import DataError, Documents, load_dataset, sample_pairs, to_input  # noqa: E402
 from evaluate import evaluate_encoder, fixed_triples  # noqa: E402
-from losses import symmetric_info_nce  # noqa: E402
+from losses import learned_log_scale, optimizer_step, symmetric_info_nce  # noqa: E402
 from symbolic import Corpus, load_checkpoint as load_symbolic, model_from_checkpoint as symbolic_model  # noqa: E402
 from train import DEFAULT_SPLIT, VALIDATION_TRIPLES, Log, load_checkpoint, model_from_checkpoint, save_atomically  # noqa: E402
 
@@ -53,7 +51,7 @@ def command_align(args: argparse.Namespace) -> None:
     model = model_from_checkpoint(start).train()
     config = {**start['config'], 'aligned_from': str(args.bitmap), 'aligned_to': str(args.symbolic),
               'align_batch': args.batch, 'align_lr': args.lr, 'align_temperature': args.temperature}
-    log_scale = nn.Parameter(torch.tensor(math.log(1 / args.temperature)))
+    log_scale = learned_log_scale(args.temperature)
     optimizer = torch.optim.Adam(list(model.parameters()) + [log_scale], lr=args.lr)
     rng = np.random.default_rng(args.seed)
     progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
@@ -93,11 +91,7 @@ def command_align(args: argparse.Namespace) -> None:
         with torch.no_grad():
             targets = symbolic(corpus.tokens.batch(rows, max_length))
         loss = symmetric_info_nce(model(to_input(dataset.bitmaps, rows)), targets, log_scale)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            log_scale.clamp_(max=math.log(100))
+        optimizer_step(optimizer, loss, log_scale)
         progress['step'] += 1
         progress['samples'] += len(rows)
         progress['cpu_seconds'] += time.process_time() - cpu

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import sys
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from data import SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, sample_pairs, sample_triples, to_input  # noqa: E402
 from encoders import ARCHITECTURES, HEIGHT, WIDTH, build, parameter_count  # noqa: E402
 from evaluate import TfidfBaseline, corpus_tokens, evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
-from losses import squared_triplet_loss, symmetric_info_nce  # noqa: E402
+from losses import learned_log_scale, optimizer_step, squared_triplet_loss, symmetric_info_nce  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SPLIT = REPO / 'models' / 'split.json'
@@ -82,6 +81,19 @@ def save_atomically(state: dict, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Documents, loss: str, batch: int,
+                    margin: float, log_scale: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, int]:
+    """The loss of one batch of fresh weakly labelled samples (triples, or InfoNCE pairs from distinct
+    documents), and how many samples it drew."""
+    if loss == 'triplet':
+        rows = sample_triples(documents, batch, rng)
+        anchor, positive, negative = model(to_input(bitmaps, rows.T)).split(batch)
+        return squared_triplet_loss(anchor, positive, negative, margin), len(rows)
+    rows = sample_pairs(documents, batch, rng)
+    anchor, positive = model(to_input(bitmaps, rows.T)).split(len(rows))
+    return symmetric_info_nce(anchor, positive, log_scale), len(rows)
+
+
 def command_fit(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     args.run.mkdir(parents=True, exist_ok=True)
@@ -97,7 +109,7 @@ def command_fit(args: argparse.Namespace) -> None:
 
     torch.manual_seed(args.seed)
     model = build(args.arch).to(memory_format=torch.channels_last)
-    log_scale = nn.Parameter(torch.tensor(math.log(1 / args.temperature)))
+    log_scale = learned_log_scale(args.temperature)
     parameters = list(model.parameters()) + ([log_scale] if args.loss == 'infonce' else [])
     optimizer = torch.optim.Adam(parameters, lr=args.lr)
     rng = np.random.default_rng(args.seed)
@@ -154,21 +166,10 @@ def command_fit(args: argparse.Namespace) -> None:
     model.train()
     while True:
         wall, cpu = time.time(), time.process_time()
-        if args.loss == 'triplet':
-            rows = sample_triples(train, args.batch, rng)
-            anchor, positive, negative = model(to_input(dataset.bitmaps, rows.T)).split(args.batch)
-            loss = squared_triplet_loss(anchor, positive, negative, args.margin)
-        else:
-            rows = sample_pairs(train, args.batch, rng)
-            anchor, positive = model(to_input(dataset.bitmaps, rows.T)).split(len(rows))
-            loss = symmetric_info_nce(anchor, positive, log_scale)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            log_scale.clamp_(max=math.log(100))  # CLIP's cap on the logit scale
+        loss, samples = weak_label_loss(model, dataset.bitmaps, train, args.loss, args.batch, args.margin, log_scale, rng)
+        optimizer_step(optimizer, loss, log_scale)
         progress['step'] += 1
-        progress['samples'] += len(rows)
+        progress['samples'] += samples
         progress['cpu_seconds'] += time.process_time() - cpu
         progress['wall_seconds'] += time.time() - wall
         losses.append(float(loss))
