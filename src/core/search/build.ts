@@ -1,10 +1,12 @@
 // Indexing: papers with their extracted formulas → rendered, embedded → added to the index in
 // durable batches, so an interrupted build keeps what it finished and a re-run skips unchanged papers.
-// Each batch's numeric signatures are computed while it renders and stored beside the index (numeric-store.ts).
+// When the fusion weighs the numeric signal, each batch's numeric signatures are computed while it renders and
+// stored beside the index (numeric-store.ts); otherwise nothing pays for them until a search needs them.
 import type { FormulaIndex } from '../index/store';
 import type { FormulaLocation, IndexedPaper, IndexError } from '../index/types';
 import { fail, ok, type Result } from '../library/types';
 import type { FormulaEmbedder } from './embedder';
+import { fusionWeighsNumeric } from './hybrid';
 import { recordNumericSignatures } from './numeric-store';
 
 export interface PaperFormulas {
@@ -23,6 +25,8 @@ export interface BuildOptions {
   /** Formulas per committed batch (default 2000): smaller = more durable progress, more commits. */
   batchFormulas?: number;
   onProgress?(progress: BuildProgress): void;
+  /** Store the formulas' numeric signatures (default: when models/fusion.json weighs the numeric signal). */
+  numericSignatures?: boolean;
 }
 
 export interface BuildSummary {
@@ -42,6 +46,7 @@ export async function indexPapers(
   options: BuildOptions = {},
 ): Promise<Result<BuildSummary, IndexError>> {
   const batchFormulas = options.batchFormulas ?? 2000;
+  const storeSignatures = options.numericSignatures ?? fusionWeighsNumeric();
   const pending = papers.filter(({ paper }) => {
     const indexed = index.paper(paper.id);
     return !(indexed && paper.contentHash !== undefined && indexed.contentHash === paper.contentHash);
@@ -65,7 +70,7 @@ export async function indexPapers(
       formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros, display: !formula.inline, env: formula.env })),
     );
     // The signatures are computed on this thread while the render workers draw the batch.
-    const signatures = recordNumericSignatures(index.directory, inputs).then(
+    const signatures = (storeSignatures ? recordNumericSignatures(index.directory, inputs) : Promise.resolve()).then(
       () => undefined,
       (error: unknown) => `Storing the numeric signatures in ${index.directory} failed (${error instanceof Error ? error.message : String(error)}).`,
     );

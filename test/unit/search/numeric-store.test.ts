@@ -78,7 +78,7 @@ test('computeSignatures gives the side keys of numericSignature, null without on
 
 test('the build stores the signatures and opening reads them instead of computing', async () => {
   const { directory, index } = freshIndex('built');
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper])).ok);
+  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper], { numericSignatures: true })).ok);
   const stored = readNumericSignatures(directory);
   assert.equal(stored.problem, undefined);
   assert.equal(stored.byContent.size, 3, 'one entry per indexed formula');
@@ -99,7 +99,7 @@ test('the build stores the signatures and opening reads them instead of computin
 
 test('a damaged file, another version and missing formulas are computed again with a notice; removed papers are pruned', async () => {
   const { directory, index } = freshIndex('repaired');
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper])).ok);
+  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper], { numericSignatures: true })).ok);
   const file = path.join(directory, NUMERIC_SIGNATURES_FILE);
   const good = readFileSync(file, 'utf8');
   const open = async () => {
