@@ -2,11 +2,10 @@
 // formula, for training/symbolic_fusion.py, which weighs the numeric signal of the hybrid ranking on the
 // validation split. Only the side keys are written: they are all the similarity reads
 // (NumericSignatureIndex, and its Python twin in symbolic_fusion.py).
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { numericSignature, numericSignatureVersion } from '../../core/latex/numeric-signature';
-import { readCorpus, type CorpusRecord } from '../../core/render/corpus';
-import { ExitCode, UsageError, type CliCommand } from '../command';
+import type { CorpusRecord } from '../../core/render/corpus';
+import { UsageError, type CliCommand } from '../command';
+import { writeCorpusLines } from './corpus-lines';
 import { parseCommandLine, positiveInteger } from './command-line';
 
 const help = `Usage: formula-lens signatures --corpus <papers.jsonl> --out <file.jsonl> [--limit <n>]
@@ -50,42 +49,24 @@ export const signaturesCommand: CliCommand = {
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
     if (!values.corpus || !values.out) throw new UsageError('--corpus and --out are required');
     const limit = positiveInteger('--limit', values.limit);
-    let records: CorpusRecord[];
-    try {
-      records = await readCorpus(values.corpus);
-    } catch (error) {
-      process.stderr.write(`formula-lens signatures: ${(error as Error).message}\n`);
-      return ExitCode.failure;
-    }
-    if (limit !== undefined) records = records.slice(0, limit);
-    const total = records.reduce((sum, record) => sum + record.formulas.length, 0);
-    const started = Date.now();
-    const output = createWriteStream(values.out);
-    const failed = once(output, 'error').then(([error]) => error as Error);
     const reasons = new Map<string, number>();
-    let done = 0;
     let signed = 0;
-    let reported = 0;
-    for (const record of records) {
-      for (const line of recordSignatures(record)) {
+    return writeCorpusLines({
+      command: 'signatures',
+      corpus: values.corpus,
+      out: values.out,
+      select: (records) => (limit === undefined ? records : records.slice(0, limit)),
+      linesOf: recordSignatures,
+      onLine: (line) => {
         if (line.signature) signed++;
         else reasons.set(line.reason!, (reasons.get(line.reason!) ?? 0) + 1);
-        if (!output.write(JSON.stringify(line) + '\n')) await Promise.race([once(output, 'drain'), failed]);
-      }
-      done += record.formulas.length;
-      if (done - reported >= 5_000 || done === total) {
-        reported = done;
-        process.stderr.write(`signatures: ${done}/${total} formulas, ${signed} signed, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-      }
-    }
-    output.end();
-    const error = await Promise.race([once(output, 'finish').then(() => undefined), failed]);
-    if (error) {
-      process.stderr.write(`formula-lens signatures: ${values.out}: ${error.message}\n`);
-      return ExitCode.failure;
-    }
-    const why = [...reasons].sort((a, b) => b[1] - a[1]).map(([reason, count]) => `${reason} ${count}`).join(', ');
-    process.stderr.write(`signatures: ${signed} of ${total} formulas signed (${((100 * signed) / Math.max(total, 1)).toFixed(1)}%); without: ${why || 'none'} → ${values.out}\n`);
-    return ExitCode.ok;
+      },
+      progressEvery: 5_000,
+      progress: (done, total, seconds) => `signatures: ${done}/${total} formulas, ${signed} signed, ${seconds.toFixed(0)} s`,
+      summary: (total) => {
+        const why = [...reasons].sort((a, b) => b[1] - a[1]).map(([reason, count]) => `${reason} ${count}`).join(', ');
+        return `signatures: ${signed} of ${total} formulas signed (${((100 * signed) / Math.max(total, 1)).toFixed(1)}%); without: ${why || 'none'} → ${values.out}`;
+      },
+    });
   },
 };

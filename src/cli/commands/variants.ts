@@ -2,12 +2,12 @@
 // for training/symbolic.py, which uses them as extra positives (issue 10). The generator stays in
 // TypeScript; Python reads LaTeX strings and puts them through its own tokenizer and canonicalizer, the
 // very steps every other formula of training takes (the tokenizer-parity test keeps both tokenizers equal).
-import { createWriteStream, readFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { detokenize, tokenizeFormula } from '../../core/latex/tokenize';
 import { generateVariants } from '../../core/latex/variants';
-import { readCorpus, type CorpusRecord } from '../../core/render/corpus';
-import { ExitCode, UsageError, type CliCommand } from '../command';
+import type { CorpusRecord } from '../../core/render/corpus';
+import { UsageError, type CliCommand } from '../command';
+import { writeCorpusLines } from './corpus-lines';
 import { parseCommandLine, positiveInteger } from './command-line';
 
 const splitNames = ['train', 'validation', 'test'] as const;
@@ -110,44 +110,22 @@ export const variantsCommand: CliCommand = {
   help,
   async run(args) {
     const options = parseOptions(args);
-    let records: CorpusRecord[];
-    try {
-      records = await readCorpus(options.corpus);
-    } catch (error) {
-      process.stderr.write(`formula-lens variants: ${(error as Error).message}\n`);
-      return ExitCode.failure;
-    }
-    const selected = options.sources ? records.filter((record) => options.sources!.has(record.source)) : records;
-    const total = selected.reduce((sum, record) => sum + record.formulas.length, 0);
-    const started = Date.now();
-    const output = createWriteStream(options.out);
-    const failed = once(output, 'error').then(([error]) => error as Error);
-    let done = 0;
     let withVariants = 0;
     let variantCount = 0;
-    let reported = 0;
-    for (const record of selected) {
-      for (const line of recordVariants(record, options)) {
+    return writeCorpusLines({
+      command: 'variants',
+      corpus: options.corpus,
+      out: options.out,
+      select: (records) => (options.sources ? records.filter((record) => options.sources!.has(record.source)) : records),
+      linesOf: (record) => recordVariants(record, options),
+      onLine: (line) => {
         withVariants++;
         variantCount += line.variants.length;
-        if (!output.write(JSON.stringify(line) + '\n')) await Promise.race([once(output, 'drain'), failed]);
-      }
-      done += record.formulas.length;
-      if (done - reported >= 10_000 || done === total) {
-        reported = done;
-        process.stderr.write(`variants: ${done}/${total} formulas, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      }
-    }
-    output.end();
-    const error = await Promise.race([once(output, 'finish').then(() => undefined), failed]);
-    if (error) {
-      process.stderr.write(`formula-lens variants: ${options.out}: ${error.message}\n`);
-      return ExitCode.failure;
-    }
-    process.stderr.write(
-      `variants: ${variantCount} variants of ${withVariants} of ${total} formulas (${selected.length} records) ` +
-        `in ${((Date.now() - started) / 1000).toFixed(1)} s → ${options.out}\n`,
-    );
-    return ExitCode.ok;
+      },
+      progressEvery: 10_000,
+      progress: (done, total, seconds) => `variants: ${done}/${total} formulas, ${seconds.toFixed(1)} s`,
+      summary: (total, records, seconds) =>
+        `variants: ${variantCount} variants of ${withVariants} of ${total} formulas (${records} records) in ${seconds.toFixed(1)} s → ${options.out}`,
+    });
   },
 };
