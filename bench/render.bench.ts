@@ -5,7 +5,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import type Sharp from 'sharp';
 import { type FormulaInput, RenderPool, renderInThisThread } from '../src/core/render';
+import { composeSvg } from '../src/core/render/rasterize';
+import { Typesetter } from '../src/core/render/typeset';
 import { formulaInput, readCorpus, sourceGroup } from '../src/core/render/corpus';
 import { corpusPath } from '../test/helpers/paths';
 import type { Bench } from './run';
@@ -98,6 +102,27 @@ async function rates(sample: { formula: FormulaInput; source: string }[]): Promi
   for (const [group, tally] of byGroup) console.log(`  ${group.padEnd(22)} ${String(tally.formulas).padStart(5)}  ${((100 * tally.faithful) / tally.formulas).toFixed(1)}%`);
 }
 
+/**
+ * The rasterizer the renderer replaced (sharp, i.e. librsvg, the design card's choice) on the same SVGs, as
+ * the figure behind the switch to resvg (src/core/render/rasterize.ts).
+ */
+async function sharpRaster(formulas: FormulaInput[]): Promise<number[]> {
+  const sharp = createRequire(__filename)('sharp') as typeof Sharp;
+  sharp.concurrency(1);
+  sharp.cache(false);
+  const typesetter = new Typesetter();
+  const svgs = formulas.map((formula) => composeSvg(typesetter.typeset(formula), 'crop'));
+  const rasterize = (svg: string) => sharp(Buffer.from(svg), { density: 72 }).ensureAlpha().extractChannel('alpha').raw().toBuffer();
+  for (const svg of svgs.slice(0, 20)) await rasterize(svg); // warm up
+  const times: number[] = [];
+  for (const svg of svgs) {
+    const started = performance.now();
+    await rasterize(svg);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 /** The seeds' route: LaTeX → DVI → dvipng, one document per formula. */
 function dvipngRoute(formulas: FormulaInput[], mathJaxMsPerFormula: number): void {
   const missing = ['latex', 'dvipng'].filter((tool) => spawnSync('which', [tool]).status !== 0);
@@ -124,14 +149,14 @@ function dvipngRoute(formulas: FormulaInput[], mathJaxMsPerFormula: number): voi
     }
     const median = quantile(times, 0.5);
     console.log(`LaTeX→dvipng on ${plain.length} formulas: median ${ms(median)} per formula (${failed} failed); ` +
-      `MathJax+sharp is ${(median / mathJaxMsPerFormula).toFixed(0)}× faster`);
+      `MathJax+resvg is ${(median / mathJaxMsPerFormula).toFixed(0)}× faster`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export const bench: Bench = {
-  title: 'Render: LaTeX → 333×32 bitmap (MathJax 3 SVG + sharp)',
+  title: 'Render: LaTeX → 333×32 bitmap (MathJax 3 SVG + resvg)',
   async run() {
     const file = corpusPath();
     if (!file) {
@@ -151,7 +176,9 @@ export const bench: Bench = {
       raster.push(result.rasterMs);
     }
     console.log(`typeset (MathJax): median ${ms(quantile(typeset, 0.5))}, p95 ${ms(quantile(typeset, 0.95))}`);
-    console.log(`raster (sharp):    median ${ms(quantile(raster, 0.5))}, p95 ${ms(quantile(raster, 0.95))}`);
+    console.log(`raster (resvg):    median ${ms(quantile(raster, 0.5))}, p95 ${ms(quantile(raster, 0.95))}`);
+    const sharp = await sharpRaster(formulas);
+    console.log(`raster (sharp, the rasterizer before v4, same SVGs): median ${ms(quantile(sharp, 0.5))}, p95 ${ms(quantile(sharp, 0.95))}`);
 
     console.log(`throughput, 1 worker:  ${await throughput(1, formulas)}`);
     console.log(`throughput, 2 workers: ${await throughput(2, formulas)}  (goal ≥ 400/s wall on 2 idle cores)`);

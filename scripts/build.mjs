@@ -49,6 +49,10 @@ export const bundles = [
 // The results webview loads KaTeX's stylesheet and fonts from the extension itself (its CSP allows nothing else).
 cpSync('node_modules/katex/dist/katex.min.css', 'out/katex/katex.min.css');
 cpSync('node_modules/katex/dist/fonts', 'out/katex/fonts', { recursive: true });
+// The renderer's WebAssembly rasterizer and its fallback font (src/core/render/rasterize.ts).
+cpSync('node_modules/@resvg/resvg-wasm/index_bg.wasm', 'out/resvg.wasm');
+cpSync('node_modules/dejavu-fonts-ttf/ttf/DejaVuSerif.ttf', 'out/fonts/DejaVuSerif.ttf');
+cpSync('node_modules/dejavu-fonts-ttf/LICENSE', 'out/fonts/DejaVu-LICENSE');
 
 if (watch) {
   for (const options of bundles) await (await esbuild.context(options)).watch();

@@ -81,6 +81,16 @@ def save_atomically(state: dict, path: Path) -> None:
     os.replace(temporary, path)
 
 
+def initialise(model: nn.Module, path: Path) -> None:
+    """Starts a run from trained weights: a shipped .onnx (the learned temperature is not in it, so it restarts
+    at --temperature) or a train.py checkpoint of the same architecture."""
+    if path.suffix == '.onnx':
+        from finetune import load_onnx_weights  # imports this module; loaded only when needed
+        load_onnx_weights(model, path)
+    else:
+        model.load_state_dict(load_checkpoint(path)['model'])
+
+
 def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Documents, loss: str, batch: int,
                     margin: float, log_scale: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, int]:
     """The loss of one batch of fresh weakly labelled samples (triples, or InfoNCE pairs from distinct
@@ -99,6 +109,8 @@ def command_fit(args: argparse.Namespace) -> None:
     args.run.mkdir(parents=True, exist_ok=True)
     log = Log(args.run / 'train.log')
     config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'temperature', 'seed', 'exclude_degraded')}
+    if args.init:
+        config['init'] = str(args.init)
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
@@ -108,7 +120,10 @@ def command_fit(args: argparse.Namespace) -> None:
     validation_triples = fixed_triples(validation, VALIDATION_TRIPLES)
 
     torch.manual_seed(args.seed)
-    model = build(args.arch).to(memory_format=torch.channels_last)
+    model = build(args.arch)
+    if args.init:
+        initialise(model, args.init)
+    model = model.to(memory_format=torch.channels_last)
     log_scale = learned_log_scale(args.temperature)
     parameters = list(model.parameters()) + ([log_scale] if args.loss == 'infonce' else [])
     optimizer = torch.optim.Adam(parameters, lr=args.lr)
@@ -319,6 +334,7 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--temperature', type=float, default=INITIAL_TEMPERATURE,
                      help='initial InfoNCE temperature (learned from there)')
     fit.add_argument('--seed', type=int, default=0)
+    fit.add_argument('--init', type=Path, help='start from these weights (.onnx, or a checkpoint .pt) instead of a random initialisation')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

@@ -19,7 +19,7 @@ export const CROP_TOP = (CANVAS_HEIGHT - CROP_HEIGHT) / 2;
 export const PX_PER_EM = 12;
 
 /** Bump whenever the pixels change (geometry, shims, MathJax or rasterizer settings). */
-export const RENDERER_VERSION = 'mathjax-3.2.2+sharp/12pxem/3';
+export const RENDERER_VERSION = 'mathjax-3.2.2+resvg-2.6.2/12pxem/4';
 
 export type RenderRegion = 'crop' | 'canvas';
 

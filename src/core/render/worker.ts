@@ -7,7 +7,7 @@ import type { WorkerJob, WorkerReply } from './pool';
 async function serve(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('render worker started outside a worker thread');
-  // Load MathJax and sharp, and warm them, before the pool starts timing our jobs.
+  // Load MathJax and resvg, and warm them, before the pool starts timing our jobs.
   await renderInThisThread({ latex: 'x^2', display: true });
   port.on('message', (job: WorkerJob) => {
     renderInThisThread(job.formula, job.region, job.failure).then(

@@ -58,3 +58,12 @@ test('display style is larger than inline style', async () => {
   const inline = await renderInThisThread({ latex, display: false, env: 'inline' });
   assert.ok(ink(display.pixels) > ink(inline.pixels) * 1.2);
 });
+
+test('characters MathJax fonts lack (emitted as SVG text) are drawn with the bundled fallback font', async () => {
+  // \S and \mathbb{1} are not in MathJax's SVG fonts; without a font loaded they would leave no ink.
+  for (const latex of ['\\S', '\\mathbb{1}', '\\text{Привет}']) {
+    const result = await renderInThisThread({ latex, display: true });
+    assert.equal(result.degraded, false, latex);
+    assert.ok(ink(result.pixels) > 500, `${latex} has ink ${ink(result.pixels)}`);
+  }
+});

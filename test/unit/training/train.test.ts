@@ -104,6 +104,14 @@ test('trains, resumes, evaluates and exports a model that onnxruntime-node loads
 
   assert.match(exported, /parity with PyTorch .* max abs difference/);
 
+  // A new run started from the exported weights scores at step 0 what the exported checkpoint scored.
+  const continued = path.join(dir, 'run-from-onnx');
+  await train('fit', ...data, '--run', continued, '--init', onnx, '--steps', '1', '--batch', '8');
+  const [start] = readFileSync(path.join(continued, 'history.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  assert.equal(start.step, 0);
+  assert.equal(start.validation_ranking_loss, history.at(-1).validation_ranking_loss);
+  assert.equal(start.validation_constant_margin_loss, history.at(-1).validation_constant_margin_loss);
+
   const opened = await Encoder.open({ model: onnx, executionProvider: 'cpu' });
   assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
   const encoder = opened.value;
