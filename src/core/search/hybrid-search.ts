@@ -146,7 +146,7 @@ export function chooseSearchMode(requested: string | undefined, fusionFile?: str
   const fusion = readFusionConfig(fusionFile);
   if (!fusion.ok && requested === 'hybrid') return fail(`hybrid ranking needs the fusion weights: ${fusion.reason}`);
   const mode = (requested as SearchMode | undefined) ?? (fusion.ok ? fusion.value.defaultMode : 'bitmap');
-  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : weightsFor('bitmap', { bitmap: 1, symbolic: 0, lexical: 0, numeric: 0 }) });
+  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : weightsFor('bitmap', { bitmap: 1, symbolic: 0, lexical: 0, canonical: 0, numeric: 0 }) });
 }
 
 /**

@@ -1,5 +1,6 @@
-// Hybrid ranking (issue 9): four signals — bitmap-embedding cosine, symbolic-embedding cosine, lexical
-// TF-IDF cosine and the numeric signatures' overlap (issue 10) — each proposes its best candidates, and the
+// Hybrid ranking (issue 9): five signals — bitmap-embedding cosine, symbolic-embedding cosine, lexical
+// TF-IDF cosine, TF-IDF cosine over canonical tokens with variables renamed and the numeric signatures'
+// overlap (both issue 10) — each proposes its best candidates, and the
 // union is ranked by the weighted sum of all the scores, with the weights chosen on the validation split
 // (models/fusion.json, written by training/symbolic_fusion.py). Every hit says which signals proposed it
 // (the results view shows it as a tag).
@@ -11,19 +12,20 @@ import { NumericSignatureIndex, type SignatureSides } from '../latex/numeric-sig
 import { fail, ok, type Result } from '../library/types';
 import { LexicalIndex, topByScore } from './lexical';
 
-export const SIGNALS = ['bitmap', 'symbolic', 'lexical', 'numeric'] as const;
+export const SIGNALS = ['bitmap', 'symbolic', 'lexical', 'canonical', 'numeric'] as const;
 export type Signal = (typeof SIGNALS)[number];
 /**
  * What `--encoder` / the `formulaLens.searchMode` setting choose: one signal alone, or the fusion. The numeric
- * signal ranks only within the fusion: about half the formulas have no signature.
+ * and canonical signals rank only within the fusion: about half the formulas have no signature, and renamed
+ * variables make unrelated formulas alike (`a+b`, `x+y`) unless other signals weigh in.
  */
-export type SearchMode = Exclude<Signal, 'numeric'> | 'hybrid';
+export type SearchMode = Exclude<Signal, 'numeric' | 'canonical'> | 'hybrid';
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'bitmap', 'symbolic', 'lexical'];
 export type SignalScores = Record<Signal, number>;
 /** The weights of the signals that are vectors (what `embed --encoder hybrid` concatenates). */
 export type DenseWeights = Pick<SignalScores, 'bitmap' | 'symbolic'>;
 /** Signals a fusion file written before the signal existed lacks: they weigh 0. */
-const OPTIONAL_SIGNALS: readonly Signal[] = ['numeric'];
+const OPTIONAL_SIGNALS: readonly Signal[] = ['canonical', 'numeric'];
 
 export interface FusionConfig {
   /** Non-negative, summing to 1. */
@@ -130,7 +132,11 @@ interface DenseMatrix {
 
 /** The formulas of an index with what the signals need, in memory (all by the lexical index's positions). */
 export class HybridIndex {
+  /** Built on the first search that weighs the canonical signal (same formulas, so the same positions). */
+  private canonical?: LexicalIndex;
+
   private constructor(
+    private readonly sources: readonly HybridFormula[],
     private readonly lexical: LexicalIndex,
     private readonly paperIds: string[],
     private readonly dense: Record<'bitmap' | 'symbolic', DenseMatrix>,
@@ -155,7 +161,7 @@ export class HybridIndex {
       return { values, dimensions };
     };
     const numeric = NumericSignatureIndex.build(formulas.map((formula) => ({ id: formula.id, signature: formula.numeric })));
-    return new HybridIndex(lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+    return new HybridIndex(formulas, lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
   }
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
@@ -167,7 +173,10 @@ export class HybridIndex {
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
       if (signal === 'lexical') scores.lexical = this.lexical.scoreAll(this.lexical.query(query.latex, query.macros));
-      else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
+      else if (signal === 'canonical') {
+        this.canonical ??= LexicalIndex.build(this.sources, 'canonical');
+        scores.canonical = this.canonical.scoreAll(this.canonical.query(query.latex, query.macros));
+      } else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
     const foundBy = new Map<number, Signal[]>();

@@ -1,16 +1,24 @@
-// The lexical signal: TF-IDF over formula tokens (the project tokenizer with the document's macros expanded;
-// 1–3-grams, raw counts × smoothed idf, L2-normalised, cosine): training/evaluate.py's TfidfBaseline, which
-// training/symbolic_fusion.py fuses. Not the canonical tokens the symbolic encoder reads: on the validation
-// split canonicalization costs exact matching more than it gains (see models/MODEL_CARD.md). Postings are
-// flat typed arrays (CSR), so a library of 150k formulas stays compact and a query touches only its terms' lists.
+// The lexical signals: TF-IDF over formula tokens (1–3-grams, raw counts × smoothed idf, L2-normalised,
+// cosine): training/evaluate.py's TfidfBaseline, which training/symbolic_fusion.py fuses. Two views of a
+// formula's tokens (the project tokenizer, the document's macros expanded):
+//  - `project`, the tokens as written: the lexical signal. Canonicalizing them costs exact matching on the
+//    validation split more than it gains (see models/MODEL_CARD.md);
+//  - `canonical`, canonical tokens with single-letter variables renamed in order of appearance: the
+//    canonical signal, which finds a formula again in other notation (issue 10).
+// Postings are flat typed arrays (CSR), so a library of 150k formulas stays compact and a query touches
+// only its terms' lists.
+import { canonicalize } from '../latex/canonical';
 import { tokenizeFormula, type Token } from '../latex/tokenize';
 
 export const LONGEST_NGRAM = 3;
 
-/** A formula's tokens; none when the tokenizer refuses it (over its length limit). */
-export function lexicalTokens(latex: string, macros = ''): Token[] {
+export type LexicalView = 'project' | 'canonical';
+
+/** A formula's tokens in a view; none when the tokenizer refuses it (over its length limit). */
+export function lexicalTokens(latex: string, macros = '', view: LexicalView = 'project'): Token[] {
   const tokenized = tokenizeFormula(latex, macros);
-  return tokenized.ok ? tokenized.tokens : [];
+  if (!tokenized.ok) return [];
+  return view === 'canonical' ? canonicalize(tokenized.tokens, { renameVariables: true }) : tokenized.tokens;
 }
 
 export interface LexicalFormula {
@@ -44,6 +52,7 @@ export function termCounts(tokens: readonly string[], longest = LONGEST_NGRAM): 
 
 export class LexicalIndex {
   private constructor(
+    private readonly view: LexicalView,
     private readonly termIds: Map<string, number>,
     private readonly idf: Float32Array,
     /** Formula ids by position. */
@@ -59,13 +68,13 @@ export class LexicalIndex {
     return this.formulaIds.length;
   }
 
-  static build(formulas: Iterable<LexicalFormula>): LexicalIndex {
+  static build(formulas: Iterable<LexicalFormula>, view: LexicalView = 'project'): LexicalIndex {
     const termIds = new Map<string, number>();
     const documentFrequency: number[] = [];
     const ids: number[] = [];
     const perFormula: { terms: Int32Array; counts: Float32Array }[] = [];
     for (const formula of formulas) {
-      const counts = termCounts(lexicalTokens(formula.latex, formula.macros));
+      const counts = termCounts(lexicalTokens(formula.latex, formula.macros, view));
       const terms = new Int32Array(counts.size);
       const values = new Float32Array(counts.size);
       let i = 0;
@@ -102,7 +111,7 @@ export class LexicalIndex {
       }
     });
     const position = new Map(ids.map((id, i) => [id, i]));
-    return new LexicalIndex(termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
+    return new LexicalIndex(view, termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
   }
 
   /**
@@ -113,7 +122,7 @@ export class LexicalIndex {
     const unseenIdf = Math.log(1 + this.size) + 1;
     const seen: [number, number][] = [];
     let norm = 0;
-    for (const [term, count] of termCounts(lexicalTokens(latex, macros))) {
+    for (const [term, count] of termCounts(lexicalTokens(latex, macros, this.view))) {
       const id = this.termIds.get(term);
       const weight = count * (id === undefined ? unseenIdf : this.idf[id]);
       norm += weight * weight;

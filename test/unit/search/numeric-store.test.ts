@@ -88,12 +88,12 @@ test('the build stores the signatures and opening reads them instead of computin
   const notices: string[] = [];
   const view = await openHybridIndex(index, symbolic, { directory, numeric: true, onNotice: (notice) => notices.push(notice) });
   assert.deepEqual(notices, []);
-  const hits = view.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: { bitmap: 0, symbolic: 0, lexical: 0, numeric: 1 } });
+  const hits = view.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: { bitmap: 0, symbolic: 0, lexical: 0, canonical: 0, numeric: 1 } });
   assert.deepEqual(hits.map((hit) => hit.formulaId).length, 2, 'both signed formulas carry the stored key');
   assert.ok(hits.every((hit) => hit.scores.numeric === 1));
 
   const withoutNumeric = await openHybridIndex(index, symbolic, { directory });
-  assert.equal(withoutNumeric.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: { bitmap: 0, symbolic: 0, lexical: 0, numeric: 1 } }).length, 0, 'not loaded unless asked');
+  assert.equal(withoutNumeric.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: { bitmap: 0, symbolic: 0, lexical: 0, canonical: 0, numeric: 1 } }).length, 0, 'not loaded unless asked');
   index.close();
 });
 
@@ -135,7 +135,7 @@ test('a hybrid search that weighs the numeric signal signs the query and tags wh
   const { directory, index } = freshIndex('search');
   assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper])).ok);
   const view = await openHybridIndex(index, symbolic, { directory, numeric: true });
-  const fusion = { bitmap: 0, symbolic: 0, lexical: 0.5, numeric: 0.5 };
+  const fusion = { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0, numeric: 0.5 };
   const found = await searchHybrid(index, view, {}, { latex: '(1+\\exp(-t))^{-1}', display: true }, { mode: 'hybrid', fusion });
   assert.ok(found.ok);
   const best = found.value.papers[0].formulas[0];
