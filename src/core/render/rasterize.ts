@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Resvg, initWasm } from '@resvg/resvg-wasm';
-import { CANVAS_HEIGHT, CANVAS_WIDTH, CROP_LEFT, CROP_TOP, PX_PER_EM, type RenderRegion, regionSize } from './geometry';
+import { CANVAS_HEIGHT, CANVAS_WIDTH, CROP_HEIGHT, CROP_LEFT, CROP_TOP, CROP_WIDTH, PX_PER_EM, type RenderRegion, regionSize } from './geometry';
 import type { TypesetFormula } from './typeset';
 
 /** The font for characters MathJax's own fonts lack, which it emits as SVG <text>. */
@@ -65,11 +65,10 @@ export function composeSvg(formula: TypesetFormula, region: RenderRegion): strin
   );
 }
 
-/** Rasterizes the formula into the region: `height × width` bytes, row-major, 0 = paper, 255 = full ink. */
-export async function rasterize(formula: TypesetFormula, region: RenderRegion = 'crop'): Promise<Uint8Array> {
-  const font = await resvgReady();
+/** Draws an SVG of the region's size: `height × width` alpha bytes. Throws when resvg fails. */
+function draw(svg: string, region: RenderRegion, font: Uint8Array): Uint8Array {
   const { width, height } = regionSize(region);
-  const renderer = new Resvg(composeSvg(formula, region), {
+  const renderer = new Resvg(svg, {
     font: {
       fontBuffers: [font],
       defaultFontFamily: FALLBACK_FONT_FAMILY,
@@ -78,20 +77,45 @@ export async function rasterize(formula: TypesetFormula, region: RenderRegion = 
       monospaceFamily: FALLBACK_FONT_FAMILY,
     },
   });
+  // A panic inside render() leaves the renderer borrowed: it cannot be freed then, and is left to the GC.
+  const image = renderer.render();
   try {
-    const image = renderer.render();
-    try {
-      if (image.width !== width || image.height !== height) {
-        throw new Error(`rasterizer returned ${image.width}×${image.height}, expected ${width}×${height}`);
-      }
-      const rgba = image.pixels;
-      const alpha = new Uint8Array(width * height);
-      for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[i * 4 + 3]!;
-      return alpha;
-    } finally {
-      image.free();
+    if (image.width !== width || image.height !== height) {
+      throw new Error(`rasterizer returned ${image.width}×${image.height}, expected ${width}×${height}`);
     }
+    const rgba = image.pixels;
+    const alpha = new Uint8Array(width * height);
+    for (let i = 0; i < alpha.length; i++) alpha[i] = rgba[i * 4 + 3]!;
+    return alpha;
   } finally {
+    image.free();
     renderer.free();
+  }
+}
+
+/** The crop's pixels out of the canvas's (whole-pixel offsets, so they are the pixels a crop drawing has). */
+function cropOfCanvas(canvas: Uint8Array): Uint8Array {
+  const crop = new Uint8Array(CROP_WIDTH * CROP_HEIGHT);
+  for (let row = 0; row < CROP_HEIGHT; row++) {
+    const start = (CROP_TOP + row) * CANVAS_WIDTH + CROP_LEFT;
+    crop.set(canvas.subarray(start, start + CROP_WIDTH), row * CROP_WIDTH);
+  }
+  return crop;
+}
+
+/** Rasterizes the formula into the region: `height × width` bytes, row-major, 0 = paper, 255 = full ink. */
+export async function rasterize(formula: TypesetFormula, region: RenderRegion = 'crop'): Promise<Uint8Array> {
+  const font = await resvgReady();
+  try {
+    return draw(composeSvg(formula, region), region, font);
+  } catch (error) {
+    if (region !== 'crop') throw error;
+    // resvg 2.6.2 panics on about 0.1% of corpus crops: stretched delimiters (nested <svg> viewports) of tall
+    // multi-row formulas that fall outside the 32-px crop. The canvas draws them; the crop is its centre.
+    try {
+      return cropOfCanvas(draw(composeSvg(formula, 'canvas'), 'canvas', font));
+    } catch {
+      throw new Error(`resvg could not draw the formula (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 }

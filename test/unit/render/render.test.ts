@@ -67,3 +67,22 @@ test('characters MathJax fonts lack (emitted as SVG text) are drawn with the bun
     assert.ok(ink(result.pixels) > 500, `${latex} has ink ${ink(result.pixels)}`);
   }
 });
+
+test('a crop resvg cannot draw (tall stretched delimiters outside it) is cut from the canvas, pixel for pixel', async () => {
+  // Diffyqs' boxed pivots: resvg 2.6.2 panics drawing this formula's 333×32 crop, not its canvas.
+  const formula = {
+    latex: '\\left[\n\\begin{array}{ccc|c}\n\\mybxsm{1} & 2 & 0 & -5 \\\\\n0 & 0 & \\mybxsm{1} & 3 \\\\\n0 & 0 & 0 & 0\n\\end{array}\n\\right]',
+    macros: '\\newcommand{\\mybxsm}[1]{\\tcboxmath[colback=white,colframe=black,boxrule=0.5pt,left=0pt,right=0pt,top=0pt,bottom=0pt]{#1}}',
+    display: true,
+  };
+  const crop = await renderInThisThread(formula, 'crop');
+  assert.equal(crop.degraded, false, JSON.stringify(crop.issues));
+  const canvas = (await renderInThisThread(formula, 'canvas')).pixels;
+  const top = (CANVAS_HEIGHT - CROP_HEIGHT) / 2;
+  const left = (CANVAS_WIDTH - CROP_WIDTH) / 2;
+  for (let row = 0; row < CROP_HEIGHT; row++) {
+    const start = (top + row) * CANVAS_WIDTH + left;
+    assert.deepEqual(crop.pixels.subarray(row * CROP_WIDTH, (row + 1) * CROP_WIDTH), canvas.subarray(start, start + CROP_WIDTH));
+  }
+  assert.ok(ink(crop.pixels) > 1000);
+});
