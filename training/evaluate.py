@@ -105,18 +105,22 @@ class TfidfBaseline:
         rows = documents.all_rows()
         counts = [ngrams(tokens_of_row(int(row))) for row in rows]
         frequency = Counter(term for count in counts for term in count)
-        vocabulary = {term: i for i, term in enumerate(frequency)}
-        idf = {term: math.log((1 + len(rows)) / (1 + df)) + 1 for term, df in frequency.items()}
-        self.vectors: dict[int, dict[int, float]] = {}
-        for row, count in zip(rows, counts):
-            weights = {vocabulary[t]: c * idf[t] for t, c in count.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            self.vectors[int(row)] = {t: w / norm for t, w in weights.items()}
+        self.vocabulary = {term: i for i, term in enumerate(frequency)}
+        self.idf = {term: math.log((1 + len(rows)) / (1 + df)) + 1 for term, df in frequency.items()}
+        self.unseen_idf = math.log(1 + len(rows)) + 1
+        self.vectors: dict[int, dict[int, float]] = {int(row): self.vector(count) for row, count in zip(rows, counts)}
         self.position = {int(row): i for i, row in enumerate(rows)}
         entries = [(self.position[row], term, weight) for row, vector in self.vectors.items() for term, weight in vector.items()]
         index = torch.tensor([[r for r, _, _ in entries], [t for _, t, _ in entries]], dtype=torch.long)
         values = torch.tensor([w for _, _, w in entries], dtype=torch.float32)
-        self.matrix = torch.sparse_coo_tensor(index, values, (len(rows), len(vocabulary))).coalesce()
+        self.matrix = torch.sparse_coo_tensor(index, values, (len(rows), len(self.vocabulary))).coalesce()
+
+    def vector(self, count: Counter) -> dict[int, float]:
+        """The normalised TF-IDF vector of n-gram counts; terms the split never saw count in the norm (with the
+        idf of a term in no formula) and are then dropped, as src/core/search/lexical.ts queries do."""
+        weights = {term: c * self.idf.get(term, self.unseen_idf) for term, c in count.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {self.vocabulary[term]: w / norm for term, w in weights.items() if term in self.vocabulary}
 
     def similarity(self, left: np.ndarray, right: np.ndarray) -> torch.Tensor:
         def dot(a: dict[int, float], b: dict[int, float]) -> float:
@@ -128,6 +132,14 @@ class TfidfBaseline:
     def scores(self, queries: np.ndarray) -> torch.Tensor:
         selected = self.matrix.index_select(0, torch.tensor([self.position[int(q)] for q in queries])).to_dense()
         return torch.sparse.mm(self.matrix, selected.T).T
+
+    def token_scores(self, queries: list[list[str]]) -> torch.Tensor:
+        """Similarities [len(queries), n] of formulas outside the split (given as tokens) with every formula of it."""
+        dense = torch.zeros(len(queries), len(self.vocabulary))
+        for i, tokens in enumerate(queries):
+            for term, weight in self.vector(ngrams(tokens)).items():
+                dense[i, term] = weight
+        return torch.sparse.mm(self.matrix, dense.T).T
 
     def evaluate(self, documents: Documents, triples: np.ndarray, queries: np.ndarray) -> dict:
         return {**triple_measures(self.similarity, triples), **retrieval_measures(self.scores, documents, queries)}

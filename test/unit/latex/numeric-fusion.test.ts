@@ -63,6 +63,6 @@ test('symbolic_fusion.py --numeric weighs the numeric signal and the product rea
   assert.ok(chosen.ok, chosen.ok ? '' : chosen.reason);
   assert.equal(chosen.value.weights.numeric, written.weights.numeric);
   const test = JSON.parse(readFileSync(report, 'utf8')).test;
-  assert.deepEqual(Object.keys(test), ['TF-IDF (the lexical signal)', 'symbolic', 'numeric alone', 'hybrid without numeric', 'hybrid']);
+  assert.deepEqual(Object.keys(test), ['TF-IDF (the lexical signal)', 'symbolic', 'canonical TF-IDF, variables renamed', 'numeric alone', 'hybrid without numeric', 'hybrid']);
   assert.ok(test.hybrid.mAP >= test['hybrid without numeric'].mAP);
 });

@@ -71,11 +71,11 @@ test('trains, resumes, evaluates and exports a symbolic model that the product e
   const chosen = readFusionConfig(fusion);
   assert.ok(chosen.ok, chosen.ok ? '' : chosen.reason);
   assert.equal(chosen.value.weights.bitmap, 0, 'no bitmap checkpoint given');
-  assert.ok(Math.abs(chosen.value.weights.symbolic + chosen.value.weights.lexical - 1) < 1e-9);
+  assert.ok(Math.abs(chosen.value.weights.symbolic + chosen.value.weights.lexical + chosen.value.weights.canonical - 1) < 1e-9);
   const test = JSON.parse(readFileSync(fusionReport, 'utf8')).test;
-  assert.deepEqual(Object.keys(test), ['TF-IDF (the lexical signal)', 'symbolic', 'hybrid']);
+  assert.deepEqual(Object.keys(test), ['TF-IDF (the lexical signal)', 'symbolic', 'canonical TF-IDF, variables renamed', 'hybrid']);
   assert.equal(test['TF-IDF (the lexical signal)'].mAP, report.results['TF-IDF'].mAP, 'the same protocol as symbolic.py evaluate');
-  assert.match(table, /\| hybrid \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|/);
+  assert.match(table, /\| hybrid \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| – \|/);
   assert.match(exported, /parity with PyTorch on \d+ formulas, max abs difference/);
 
   const opened = await SymbolicEncoder.open({ model: onnx });
