@@ -80,7 +80,7 @@ export const bench: Bench = {
     const shipped = modelPath('see');
     const fallback = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
     const model = shipped && existsSync(shipped) ? 'see' : fallback;
-    const workers = availableParallelism();
+    const workers = Number(process.env.FORMULA_LENS_BENCH_WORKERS ?? availableParallelism());
     const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-library-bench-'));
     try {
       const library = path.join(scratch, 'library');

@@ -13,7 +13,9 @@ code_server=$install_dir/node_modules/.bin/code-server
 # Written only after the whole install (with code-server's own postinstall) succeeded.
 stamp=$install_dir/.formula-lens-installed
 
-installed_version() { [[ -e $stamp && -x $code_server ]] && "$code_server" --version 2>/dev/null | head -n1 | cut -d' ' -f1; }
+# The version line, skipping what a first start prints before it ("info  Wrote default config file …").
+version_line() { "$code_server" --version 2>&1 | grep -E '^[0-9]+\.[0-9]+\.[0-9]+' | head -n1 || true; }
+installed_version() { [[ -e $stamp && -x $code_server ]] && version_line | cut -d' ' -f1; }
 if [[ "$(installed_version || true)" == "$version" ]]; then
   echo "$code_server"
   exit 0
@@ -67,7 +69,7 @@ JSON
   cd "$install_dir"
   npm_config_unsafe_perm=true npm_config_yes=true npm install --save-exact --no-audit --no-fund --loglevel=error "code-server@$version" >&2
 )
-reported=$("$code_server" --version 2>&1 | head -n1 || true)
+reported=$(version_line)
 if [[ "${reported%% *}" != "$version" ]]; then
   echo "setup-vscode: code-server did not install correctly (--version said: $reported)" >&2
   exit 1
