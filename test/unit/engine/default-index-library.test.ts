@@ -13,6 +13,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { startEngine } from '../../helpers/engine';
 import { symbolicModelPath } from '../../../src/core/encode/symbolic';
 import type { BundledRecord } from '../../../src/core/search/default-library';
+import { readFusionConfig, SIGNALS } from '../../../src/core/search/hybrid';
 import { buildIndexRequest, indexProgressNotification, searchRequest, type IndexProgress, type IndexSelection, type SearchResult } from '../../../src/engine/protocol';
 import { repoRoot } from '../../helpers/paths';
 
@@ -111,9 +112,12 @@ test('a search mode other than bitmap reaches the core: tagged with the signals 
     assert.ok(result.kind === 'results', JSON.stringify(result));
     const formulas = result.papers.flatMap((match) => match.formulas);
     assert.ok(formulas.length > 0);
+    const fusion = readFusionConfig();
+    assert.ok(fusion.ok);
+    const weighed: string[] = SIGNALS.filter((signal) => fusion.value.weights[signal] > 0);
     for (const formula of formulas) {
       assert.ok(formula.foundBy?.length, 'every formula says what found it');
-      assert.ok(formula.foundBy.every((signal) => ['bitmap', 'symbolic', 'lexical'].includes(signal)));
+      assert.ok(formula.foundBy.every((signal) => weighed.includes(signal)), `${formula.foundBy} are signals models/fusion.json weighs`);
     }
     assert.ok(progress.some((update) => update.phase === 'symbolic vectors' && update.progress === 1), 'the symbolic vectors of the index are embedded once, with progress');
   } else {

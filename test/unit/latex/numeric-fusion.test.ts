@@ -3,12 +3,13 @@
 // product's fusion reader takes. A tiny synthetic corpus whose documents each write one function in
 // several notations: only the numeric signal sees that they are the same.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { signaturesCommand } from '../../../src/cli/commands/signatures';
 import { readFusionConfig } from '../../../src/core/search/hybrid';
+import { writeNotationCorpus } from '../../helpers/notation-corpus';
 import { trainingScript as script, trainingSkip } from '../../helpers/training-scripts';
 
 const skip = trainingSkip;
@@ -16,31 +17,13 @@ const skip = trainingSkip;
 const dir = mkdtempSync(path.join(tmpdir(), 'formula-lens-numeric-fusion-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** 10 sources × 2 documents × 4 formulas: a document's formulas are one polynomial in other letters and orders. */
-function writeCorpus(file: string): void {
-  const records = [];
-  for (let source = 0; source < 10; source++) {
-    for (let document = 0; document < 2; document++) {
-      const k = 2 + source * 2 + document;
-      const notations = [`x^{${k}} + ${k} x`, `${k} t + t^{${k}}`, `f(u) = u^{${k}} + ${k} u`, `\\left(s^{${k}} + ${k}\\, s\\right)`];
-      records.push({
-        id: `doc-${source}-${document}`,
-        source: `github:synthetic/${source}`,
-        macros: '',
-        formulas: notations.map((latex, i) => ({ latex, env: 'equation', section: `S${i % 2}`, inline: false })),
-      });
-    }
-  }
-  writeFileSync(file, records.map((record) => JSON.stringify(record) + '\n').join(''));
-}
-
 test('symbolic_fusion.py --numeric weighs the numeric signal and the product reads the weight', { skip }, async () => {
   const corpus = path.join(dir, 'corpus.jsonl');
   const split = path.join(dir, 'split.json');
   const signatures = path.join(dir, 'signatures.jsonl');
   const fusion = path.join(dir, 'fusion.json');
   const report = path.join(dir, 'report.json');
-  writeCorpus(corpus);
+  writeNotationCorpus(corpus, split, (k) => [`x^{${k}} + ${k} x`, `${k} t + t^{${k}}`, `f(u) = u^{${k}} + ${k} u`, `\\left(s^{${k}} + ${k}\\, s\\right)`]);
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = () => true;
   try {
@@ -48,8 +31,6 @@ test('symbolic_fusion.py --numeric weighs the numeric signal and the product rea
   } finally {
     process.stderr.write = write;
   }
-  const sources = Array.from({ length: 10 }, (_, source) => `github:synthetic/${source}`);
-  writeFileSync(split, JSON.stringify({ seed: 0, train: sources.slice(0, 6), validation: sources.slice(6, 8), test: sources.slice(8) }));
   const data = ['--corpus', corpus, '--split', split, '--cache', path.join(dir, 'cache')];
   const runDir = path.join(dir, 'run');
   await script('symbolic.py', 'fit', ...data, '--run', runDir, '--steps', '1', '--batch', '8', '--validation-triples', '20', '--layers', '1', '--width', '32');

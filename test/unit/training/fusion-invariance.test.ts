@@ -3,35 +3,17 @@
 // canonical signal's weight. A tiny synthetic corpus whose documents write polynomials in other letters:
 // here the best combination on retrieval alone misses the goal, so the goal changes the choice.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { variantsCommand } from '../../../src/cli/commands/variants';
 import { readFusionConfig } from '../../../src/core/search/hybrid';
+import { writeNotationCorpus } from '../../helpers/notation-corpus';
 import { trainingScript as script, trainingSkip } from '../../helpers/training-scripts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'formula-lens-fusion-invariance-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** 10 sources × 2 documents × 6 formulas sharing the document's exponent k, in several letters and orders. */
-function writeCorpus(file: string): string[] {
-  const records = [];
-  for (let source = 0; source < 10; source++) {
-    for (let document = 0; document < 2; document++) {
-      const k = 2 + source * 2 + document;
-      const notations = [`x^{${k}} + ${k} x`, `${k} t + t^{${k}}`, `f(u) = u^{${k}} + ${k} u`, `\\left(s^{${k}} + ${k}\\, s\\right)`, `a_{${k}} b + c`, `\\sum_{i} w_i x_i^{${k}}`];
-      records.push({
-        id: `doc-${source}-${document}`,
-        source: `github:synthetic/${source}`,
-        macros: '',
-        formulas: notations.map((latex, i) => ({ latex, env: 'equation', section: `S${i % 2}`, inline: false })),
-      });
-    }
-  }
-  writeFileSync(file, records.map((record) => JSON.stringify(record) + '\n').join(''));
-  return Array.from({ length: 10 }, (_, source) => `github:synthetic/${source}`);
-}
 
 test('symbolic_fusion.py --variants chooses weights that reach the invariance goal on validation, and the product reads them', { skip: trainingSkip }, async () => {
   const corpus = path.join(dir, 'corpus.jsonl');
@@ -39,8 +21,9 @@ test('symbolic_fusion.py --variants chooses weights that reach the invariance go
   const variants = path.join(dir, 'variants.jsonl');
   const fusion = path.join(dir, 'fusion.json');
   const report = path.join(dir, 'report.json');
-  const sources = writeCorpus(corpus);
-  writeFileSync(split, JSON.stringify({ seed: 0, train: sources.slice(0, 6), validation: sources.slice(6, 8), test: sources.slice(8) }));
+  writeNotationCorpus(corpus, split, (k) => [
+    `x^{${k}} + ${k} x`, `${k} t + t^{${k}}`, `f(u) = u^{${k}} + ${k} u`, `\\left(s^{${k}} + ${k}\\, s\\right)`, `a_{${k}} b + c`, `\\sum_{i} w_i x_i^{${k}}`,
+  ]);
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = () => true;
   try {
