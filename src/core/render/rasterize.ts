@@ -2,19 +2,18 @@
 // Ink is the alpha channel: MathJax draws on a transparent background, so coverage is the ink
 // whatever the colour (\color, \textcolor), with 0 = paper and 255 = full ink.
 //
-// resvg rather than sharp (librsvg): 1.2 ms against 4.1 ms per formula here (bench/render.bench.ts
-// prints both), which is what lets 2 cores render 400 formulas/s; and WebAssembly with one bundled
-// font draws the rare characters MathJax's fonts lack (§, 𝟙, CJK in \text{}) the same on every
+// resvg rather than sharp (librsvg): 1.3 ms against 4.1 ms per formula here (bench/render.bench.ts
+// prints both), a quarter of the render time; and WebAssembly with one bundled font draws the rare characters MathJax's fonts lack (§, 𝟙, CJK in \text{}) the same on every
 // machine, where librsvg took whatever system fonts were installed.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { Resvg, initWasm } from '@resvg/resvg-wasm';
+import { Resvg, initWasm, type ResvgRenderOptions } from '@resvg/resvg-wasm';
 import { CANVAS_HEIGHT, CANVAS_WIDTH, CROP_HEIGHT, CROP_LEFT, CROP_TOP, CROP_WIDTH, PX_PER_EM, type RenderRegion, regionSize } from './geometry';
 import type { TypesetFormula } from './typeset';
 
 /** The font for characters MathJax's own fonts lack, which it emits as SVG <text>. */
-export const FALLBACK_FONT_FAMILY = 'DejaVu Serif';
+const FALLBACK_FONT_FAMILY = 'DejaVu Serif';
 
 /**
  * A file resvg needs at run time: beside the bundle (the build copies it into out/), else in
@@ -30,11 +29,19 @@ const RESVG_ASSETS = {
   font: () => asset('fonts/DejaVuSerif.ttf', 'dejavu-fonts-ttf/ttf/DejaVuSerif.ttf'),
 };
 
-let ready: Promise<Uint8Array> | undefined;
+let ready: Promise<ResvgRenderOptions> | undefined;
 
-/** Instantiates resvg's WebAssembly once per thread; resolves to the fallback font's bytes. */
-function resvgReady(): Promise<Uint8Array> {
-  ready ??= initWasm(readFileSync(RESVG_ASSETS.wasm())).then(() => new Uint8Array(readFileSync(RESVG_ASSETS.font())));
+/** Instantiates resvg's WebAssembly once per thread; resolves to the options every drawing uses. */
+function resvgReady(): Promise<ResvgRenderOptions> {
+  ready ??= initWasm(readFileSync(RESVG_ASSETS.wasm())).then(() => ({
+    font: {
+      fontBuffers: [new Uint8Array(readFileSync(RESVG_ASSETS.font()))],
+      defaultFontFamily: FALLBACK_FONT_FAMILY,
+      serifFamily: FALLBACK_FONT_FAMILY,
+      sansSerifFamily: FALLBACK_FONT_FAMILY,
+      monospaceFamily: FALLBACK_FONT_FAMILY,
+    },
+  }));
   return ready;
 }
 
@@ -66,17 +73,9 @@ export function composeSvg(formula: TypesetFormula, region: RenderRegion): strin
 }
 
 /** Draws an SVG of the region's size: `height × width` alpha bytes. Throws when resvg fails. */
-function draw(svg: string, region: RenderRegion, font: Uint8Array): Uint8Array {
+function draw(svg: string, region: RenderRegion, options: ResvgRenderOptions): Uint8Array {
   const { width, height } = regionSize(region);
-  const renderer = new Resvg(svg, {
-    font: {
-      fontBuffers: [font],
-      defaultFontFamily: FALLBACK_FONT_FAMILY,
-      serifFamily: FALLBACK_FONT_FAMILY,
-      sansSerifFamily: FALLBACK_FONT_FAMILY,
-      monospaceFamily: FALLBACK_FONT_FAMILY,
-    },
-  });
+  const renderer = new Resvg(svg, options);
   // A panic inside render() leaves the renderer borrowed: it cannot be freed then, and is left to the GC.
   const image = renderer.render();
   try {
@@ -105,15 +104,15 @@ function cropOfCanvas(canvas: Uint8Array): Uint8Array {
 
 /** Rasterizes the formula into the region: `height × width` bytes, row-major, 0 = paper, 255 = full ink. */
 export async function rasterize(formula: TypesetFormula, region: RenderRegion = 'crop'): Promise<Uint8Array> {
-  const font = await resvgReady();
+  const options = await resvgReady();
   try {
-    return draw(composeSvg(formula, region), region, font);
+    return draw(composeSvg(formula, region), region, options);
   } catch (error) {
     if (region !== 'crop') throw error;
     // resvg 2.6.2 panics on about 0.1% of corpus crops: stretched delimiters (nested <svg> viewports) of tall
     // multi-row formulas that fall outside the 32-px crop. The canvas draws them; the crop is its centre.
     try {
-      return cropOfCanvas(draw(composeSvg(formula, 'canvas'), 'canvas', font));
+      return cropOfCanvas(draw(composeSvg(formula, 'canvas'), 'canvas', options));
     } catch {
       throw new Error(`resvg could not draw the formula (${error instanceof Error ? error.message : String(error)})`);
     }
