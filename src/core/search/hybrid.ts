@@ -132,12 +132,10 @@ interface DenseMatrix {
 
 /** The formulas of an index with what the signals need, in memory (all by the lexical index's positions). */
 export class HybridIndex {
-  /** Built on the first search that weighs the canonical signal (same formulas, so the same positions). */
-  private canonical?: LexicalIndex;
-
   private constructor(
-    private readonly sources: readonly HybridFormula[],
     private readonly lexical: LexicalIndex,
+    /** The same formulas in the canonical view, so the same positions. */
+    private readonly canonical: LexicalIndex,
     private readonly paperIds: string[],
     private readonly dense: Record<'bitmap' | 'symbolic', DenseMatrix>,
     private readonly numeric: NumericSignatureIndex,
@@ -161,7 +159,9 @@ export class HybridIndex {
       return { values, dimensions };
     };
     const numeric = NumericSignatureIndex.build(formulas.map((formula) => ({ id: formula.id, signature: formula.numeric })));
-    return new HybridIndex(formulas, lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+    // Built with the view (off the cursor path), not on the first query that weighs it: the shipped fusion does.
+    const canonical = LexicalIndex.build(formulas, 'canonical');
+    return new HybridIndex(lexical, canonical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
   }
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
@@ -173,10 +173,8 @@ export class HybridIndex {
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
       if (signal === 'lexical') scores.lexical = this.lexical.scoreAll(this.lexical.query(query.latex, query.macros));
-      else if (signal === 'canonical') {
-        this.canonical ??= LexicalIndex.build(this.sources, 'canonical');
-        scores.canonical = this.canonical.scoreAll(this.canonical.query(query.latex, query.macros));
-      } else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
+      else if (signal === 'canonical') scores.canonical = this.canonical.scoreAll(this.canonical.query(query.latex, query.macros));
+      else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
     const foundBy = new Map<number, Signal[]>();
