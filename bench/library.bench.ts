@@ -2,6 +2,7 @@
 // 200 corpus documents, spread over the whole corpus, are written back as LaTeX folders (preamble
 // with their macros, sections, each formula in its environment) plus a .bib naming half of them,
 // then indexed from scratch with the real reader, renderer and encoder, and once more unchanged.
+// FORMULA_LENS_BENCH_PAPERS sets the paper count (200), FORMULA_LENS_BENCH_WORKERS the render workers (the cores).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';

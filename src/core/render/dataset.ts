@@ -70,7 +70,7 @@ class GroupTally {
 }
 
 /** The three tallies the goal is stated in: by group, records with macros (all but hep-th), everything. */
-export class Report {
+class Report {
   readonly groups = new Map<string, GroupTally>();
   readonly withMacros = new GroupTally();
   readonly all = new GroupTally();
