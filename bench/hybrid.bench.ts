@@ -89,7 +89,7 @@ async function run(): Promise<void> {
   });
   const buildStarted = performance.now();
   const index = HybridIndex.build(formulas);
-  console.log(`hybrid view built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (lexical postings + dense matrices)`);
+  console.log(`hybrid view built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (lexical and canonical postings, dense matrices)`);
 
   const fusion = readFusionConfig(process.env.FORMULA_LENS_FUSION);
   const shipped: SignalScores = fusion.ok ? fusion.value.weights : { bitmap: 1 / 3, symbolic: 1 / 3, lexical: 1 / 3, canonical: 0, numeric: 0 };
