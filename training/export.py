@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import tempfile
 import warnings
@@ -19,6 +20,9 @@ from encoders import HEIGHT, WIDTH, DIMENSION
 OPSET = 17
 PARITY_TOLERANCE = 1e-4
 PARITY_SCRIPT = Path(__file__).with_name('onnx_parity.mjs')
+# The product runs these scripts from its engine, whose runtime may be VS Code's (Electron as Node, with
+# ELECTRON_RUN_AS_NODE inherited) on a machine without `node` on PATH: it passes its own executable.
+NODE = os.environ.get('FORMULA_LENS_NODE') or 'node'
 
 
 class ParityError(Exception):
@@ -52,7 +56,7 @@ def check_parity(model: nn.Module, path: Path, bitmaps: torch.Tensor) -> float:
     with tempfile.TemporaryDirectory() as scratch:
         inputs, outputs = Path(scratch, 'in.f32'), Path(scratch, 'out.f32')
         bitmaps.contiguous().numpy().astype('<f4').tofile(inputs)
-        subprocess.run(['node', str(PARITY_SCRIPT), str(path), str(inputs), str(len(bitmaps)), str(outputs)],
+        subprocess.run([NODE, str(PARITY_SCRIPT), str(path), str(inputs), str(len(bitmaps)), str(outputs)],
                        check=True, cwd=PARITY_SCRIPT.parent.parent)
         actual = np.fromfile(outputs, dtype='<f4').reshape(len(bitmaps), DIMENSION)
     difference = float(np.abs(actual - expected).max())

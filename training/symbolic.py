@@ -236,6 +236,42 @@ def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     return model.eval()
 
 
+def symbolic_from_onnx(path: Path) -> tuple[nn.Module, dict]:
+    """The PyTorch model (and its configuration) behind an exported symbolic .onnx (so fine-tuning needs no checkpoint beside the
+    shipped file): the architecture from its `config` metadata, the parameters from its initializers. Most
+    keep their PyTorch names; the exporter renames each Linear weight it turns into a MatMul input (and
+    transposes it), whose layer is found from the bias added to that MatMul's output."""
+    import onnx
+    from onnx import numpy_helper
+    proto = onnx.load(str(path))
+    metadata = {prop.key: prop.value for prop in proto.metadata_props}
+    if metadata.get('architecture') != 'symbolic' or 'config' not in metadata:
+        raise DataError(f'{path} is not a symbolic encoder exported by training/symbolic.py')
+    tensors = {tensor.name: numpy_helper.to_array(tensor) for tensor in proto.graph.initializer}
+    if 'tokens.weight' not in tensors:
+        raise DataError(f'{path} has no token embedding (tokens.weight)')
+    config = json.loads(metadata['config'])
+    model = build(tensors['tokens.weight'].shape[0], config)
+    state = model.state_dict()
+    weights = {name: tensors[name] for name in state if name in tensors}
+    adds = {name: node for node in proto.graph.node if node.op_type == 'Add' for name in node.input}
+    for node in proto.graph.node:
+        if node.op_type != 'MatMul' or node.input[1] not in tensors or node.input[1] in state:
+            continue
+        add = adds.get(node.output[0])
+        bias = next((name for name in add.input if name.endswith('.bias') and name in state), None) if add else None
+        if bias:
+            weights[bias[:-len('bias')] + 'weight'] = tensors[node.input[1]].T
+    missing = sorted(name for name in state if name not in weights)
+    if missing:
+        raise DataError(f'{path}: no initializer for {", ".join(missing)}')
+    try:
+        model.load_state_dict({name: torch.tensor(np.ascontiguousarray(array)) for name, array in weights.items()})
+    except RuntimeError as error:  # shapes that do not fit the configuration
+        raise DataError(f'{path}: {error}') from None
+    return model.eval(), config
+
+
 class Corpus:
     """The corpus, its rows, their tokens and the split, loaded once per command."""
 
@@ -417,13 +453,13 @@ def check_symbolic_parity(model: nn.Module, path: Path, token_ids: torch.Tensor)
     """Max |PyTorch − onnxruntime-node| over the embeddings of `token_ids` [n, L]; raises above tolerance."""
     import subprocess
     import tempfile
-    from export import PARITY_TOLERANCE, ParityError
+    from export import NODE, PARITY_TOLERANCE, ParityError
     with torch.no_grad():
         expected = model.eval()(token_ids).numpy()
     with tempfile.TemporaryDirectory() as scratch:
         inputs, outputs = Path(scratch, 'in.i64'), Path(scratch, 'out.f32')
         token_ids.numpy().astype('<i8').tofile(inputs)
-        subprocess.run(['node', str(PARITY_SCRIPT), str(path), str(inputs), *map(str, token_ids.shape), str(outputs)],
+        subprocess.run([NODE, str(PARITY_SCRIPT), str(path.resolve()), str(inputs), *map(str, token_ids.shape), str(outputs)],
                        check=True, cwd=PARITY_SCRIPT.parent.parent)
         actual = np.fromfile(outputs, dtype='<f4').reshape(len(token_ids), DIMENSION)
     difference = float(np.abs(actual - expected).max())

@@ -36,6 +36,8 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SPLIT = REPO / 'models' / 'split.json'
 VALIDATION_TRIPLES = 3_000
 INITIAL_TEMPERATURE = 0.07  # CLIP's and SNIP's starting temperature; the scale is learned
+# Bitmap encoders collapse from 0.07 (MODEL_CARD.md, "Triplet loss against InfoNCE") and learn fastest from 0.5.
+BITMAP_INITIAL_TEMPERATURE = 0.5
 
 
 class Log:
@@ -111,9 +113,13 @@ def command_fit(args: argparse.Namespace) -> None:
     config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'temperature', 'seed', 'exclude_degraded')}
     if args.init:
         config['init'] = str(args.init)
+    if args.document_weights != 'uniform':
+        config['document_weights'] = args.document_weights
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
+    if args.document_weights == 'source':
+        train.weigh_by_source()
     # A run validates on one fixed set for its whole life, even when it resumes on a larger dataset.
     validation_data = load_dataset(args.validation_dataset) if args.validation_dataset else dataset
     validation = Documents(validation_data, split, 'validation', include_degraded=True)
@@ -331,10 +337,12 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--batch', type=int, default=100, help='triples (or InfoNCE pairs) per step')
     fit.add_argument('--lr', type=float, default=1e-3)
     fit.add_argument('--margin', type=float, default=1.0)
-    fit.add_argument('--temperature', type=float, default=INITIAL_TEMPERATURE,
+    fit.add_argument('--temperature', type=float, default=BITMAP_INITIAL_TEMPERATURE,
                      help='initial InfoNCE temperature (learned from there)')
     fit.add_argument('--seed', type=int, default=0)
     fit.add_argument('--init', type=Path, help='start from these weights (.onnx, or a checkpoint .pt) instead of a random initialisation')
+    fit.add_argument('--document-weights', choices=['uniform', 'source'], default='uniform',
+                     help='draw training documents uniformly (the thesis) or ∝ 1/√(documents of their source)')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

@@ -73,6 +73,8 @@ export interface IndexSelection {
   defaultIndexCache?: string;
   /** The ranking signal(s); undefined: the best on the validation split (models/fusion.json). */
   searchMode?: SearchModeName;
+  /** A symbolic encoder .onnx (e.g. fine-tuned on the library); undefined: the shipped models/symbolic.onnx. */
+  symbolicModel?: string;
 }
 
 /** `bitmap`, `symbolic`, `lexical` or `hybrid` (their fusion), as src/core/search/hybrid.ts names them. */
@@ -218,6 +220,8 @@ export interface TrainModelParams {
   cacheDir: string;
   /** The .onnx to start from (default: the shipped SEE). */
   init?: string;
+  /** Also fine-tune the symbolic encoder (from the shipped one), into this .onnx. */
+  symbolicOut?: string;
   /** Training budget: steps, or wall-clock minutes (one of them). */
   steps?: number;
   minutes?: number;
@@ -242,11 +246,13 @@ export type TrainModelResult =
       steps: number;
       trainPapers: number;
       heldOutPapers: number;
+      /** The symbolic encoder's run, when symbolicOut was given: the same papers trained and held out. */
+      symbolic?: { model: string; better: boolean; default: HeldOutScores; finetuned: HeldOutScores; steps: number };
     }
   /** `cancelled`: stopped by the user, the current model untouched; `no-python`/`no-torch`: the message says how to install them. */
   | { kind: 'failed'; reason: string; cause: 'cancelled' | 'no-python' | 'no-torch' | 'library-too-small' | 'no-model' | 'script-failed' };
 
-/** Fine-tunes the default SEE on the library's papers and compares both on held-out papers (cancellable). */
+/** Fine-tunes the default SEE (and the symbolic encoder) on the library's papers and compares old and new on held-out papers (cancellable). */
 export const trainModelRequest = new RequestType<TrainModelParams, TrainModelResult, void>('formulaLens/trainModel');
 
 /** Engine → client while a training runs. */

@@ -37,8 +37,8 @@ const idleCloseMs = 60_000;
 interface OpenIndex {
   index: FormulaIndex;
   closeTimer: NodeJS.Timeout;
-  /** Its hybrid view, made on the first non-bitmap search and dropped with the index. */
-  hybrid?: Promise<HybridIndex>;
+  /** Its hybrid views by symbolic model, made on the first non-bitmap search with it and dropped with the index. */
+  hybrid: Map<string, Promise<HybridIndex>>;
 }
 
 export type ProgressListener = (progress: IndexProgress) => void;
@@ -53,7 +53,8 @@ export class SearchService {
   private readonly embedders = new Map<string, Promise<Result<FormulaEmbedder, { message: string }>>>();
   private readonly indexes = new Map<string, OpenIndex>();
   private readonly defaultIndexes = new Map<string, DefaultIndexState>();
-  private symbolic: Promise<Result<SymbolicEncoder, { message: string }>> | undefined;
+  /** By model path ('' = the shipped one): a user switching to a fine-tuned model keeps at most two. */
+  private readonly symbolicEncoders = new Map<string, Promise<Result<SymbolicEncoder, { message: string }>>>();
 
   constructor(
     private readonly log: (line: string) => void,
@@ -93,7 +94,7 @@ export class SearchService {
       const found =
         mode.value.mode === 'bitmap'
           ? await searchSimilar(index.value, embedder.value, query, { k: params.k })
-          : await this.searchHybrid(directory, index.value, embedder.value, query, { k: params.k, ...mode.value });
+          : await this.searchHybrid(directory, index.value, embedder.value, query, { k: params.k, ...mode.value }, params.indexes.symbolicModel);
       if (!found.ok) return { kind: 'failed', reason: found.reason.message };
       papers.push(...found.value.papers.map(paperMatch));
       if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
@@ -182,24 +183,29 @@ export class SearchService {
     return building;
   }
 
-  /** A search over the index's hybrid view (made once per opened index), tagged with the signals that found each formula. */
+  /** A search over the index's hybrid view (made once per opened index and symbolic model), tagged with the signals that found each formula. */
   private async searchHybrid(
     directory: string,
     index: FormulaIndex,
     bitmap: FormulaEmbedder,
     query: Parameters<typeof searchHybrid>[3],
     options: Parameters<typeof searchHybrid>[4],
+    symbolicModel = '',
   ): ReturnType<typeof searchHybrid> {
-    this.symbolic ??= SymbolicEncoder.open().then((opened) => {
-      if (!opened.ok) this.symbolic = undefined; // tried again next time (the model may be installed by then)
-      return opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } };
-    });
-    const symbolic = await this.symbolic;
+    let opening = this.symbolicEncoders.get(symbolicModel);
+    if (!opening) {
+      opening = SymbolicEncoder.open({ model: symbolicModel || undefined }).then((opened) => {
+        if (!opened.ok) this.symbolicEncoders.delete(symbolicModel); // tried again next time (the model may be installed by then)
+        return opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } };
+      });
+      this.symbolicEncoders.set(symbolicModel, opening);
+    }
+    const symbolic = await opening;
     if (!symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
     const held = this.indexes.get(directory);
     // The first hybrid search of an index embeds all its formulas with the symbolic model (seconds for the default index).
     const view =
-      held?.hybrid ??
+      held?.hybrid.get(symbolicModel) ??
       openHybridIndex(index, symbolic.value, {
         directory,
         // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
@@ -208,7 +214,7 @@ export class SearchService {
         onNumericProgress: (computed, total) => this.onProgress({ indexDir: directory, phase: 'numeric signatures', progress: computed / total, formulasDone: computed, formulasTotal: total }),
         onNotice: this.log,
       });
-    if (held) held.hybrid = view;
+    held?.hybrid.set(symbolicModel, view);
     return searchHybrid(index, await view, { bitmap, symbolic: symbolic.value }, query, options);
   }
 
@@ -237,7 +243,7 @@ export class SearchService {
     if (!opened.ok) return { ok: false, reason: opened.reason.message };
     for (const notice of opened.value.notices) this.log(notice);
     const closeTimer = setTimeout(() => this.close(directory), idleCloseMs).unref();
-    this.indexes.set(directory, { index: opened.value.index, closeTimer });
+    this.indexes.set(directory, { index: opened.value.index, closeTimer, hybrid: new Map() });
     return { ok: true, value: opened.value.index };
   }
 
@@ -256,9 +262,11 @@ export class SearchService {
       if (opened.ok) await opened.value.close();
     }
     this.embedders.clear();
-    const symbolic = await this.symbolic;
-    if (symbolic?.ok) await symbolic.value.dispose();
-    this.symbolic = undefined;
+    for (const opening of this.symbolicEncoders.values()) {
+      const opened = await opening;
+      if (opened.ok) await opened.value.dispose();
+    }
+    this.symbolicEncoders.clear();
   }
 }
 

@@ -33,6 +33,7 @@ export async function trainModel(
       out: params.out,
       cacheDir: params.cacheDir,
       init: params.init,
+      symbolicOut: params.symbolicOut,
       steps: params.steps,
       minutes: params.minutes,
       signal: abort.signal,
@@ -50,6 +51,15 @@ export async function trainModel(
       steps: report.steps,
       trainPapers: report.train.papers,
       heldOutPapers: report.heldOut.papers,
+      ...(report.symbolic && {
+        symbolic: {
+          model: report.symbolic.model,
+          better: report.symbolic.better,
+          default: scores(report.symbolic.default),
+          finetuned: scores(report.symbolic.finetuned),
+          steps: report.symbolic.steps,
+        },
+      }),
     };
   } finally {
     cancellation.dispose();

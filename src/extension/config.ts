@@ -38,6 +38,11 @@ export class Config {
     return { kind: kind === 'bee' ? 'bee' : 'see' };
   }
 
+  /** A fine-tuned symbolic encoder .onnx (Train Model on Library writes one); undefined: the shipped model. */
+  get symbolicModel(): string | undefined {
+    return this.raw.get<string>('symbolicModelPath', '').trim() || undefined;
+  }
+
   get executionProvider(): IndexSelection['executionProvider'] {
     return this.raw.get<string>('executionProvider', 'cpu') === 'cuda' ? 'cuda' : 'cpu';
   }
@@ -86,6 +91,7 @@ export class Config {
       executionProvider: this.executionProvider,
       defaultIndexCache: this.defaultIndexCache,
       searchMode: this.searchMode,
+      symbolicModel: this.symbolicModel,
     };
   }
 

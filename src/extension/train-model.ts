@@ -1,15 +1,13 @@
-// "Formula Lens: Train Model on Library": the engine fine-tunes the default SEE on the library folders
-// (`formulaLens.library.paths`) for `formulaLens.training.minutes`, with cancellable progress from the
-// training script. At the end both models' held-out scores are shown; "Use new model" switches
-// formulaLens.model to the new file and re-embeds the library's index through Build Index.
+// "Formula Lens: Train Model on Library": the engine fine-tunes the default SEE and the symbolic encoder on
+// the library folders (`formulaLens.library.paths`) for `formulaLens.training.minutes`, with cancellable
+// progress from the training script. At the end the held-out scores of old and new models are shown; using
+// the new SEE switches formulaLens.model to its file and re-embeds the library's index through Build Index,
+// using the new symbolic model sets formulaLens.symbolicModelPath (its vectors are made on the next search).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { trainModelRequest, trainProgressNotification, type TrainModelResult } from '../engine/protocol';
 import type { Ctx } from './ctx';
-import { trainResultMessage } from './train-report';
-
-const USE = 'Use new model';
-const KEEP = 'Keep default';
+import { trainChoices, trainResultMessage } from './train-report';
 
 export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | undefined> {
   const folders = ctx.config.libraryPaths;
@@ -21,6 +19,7 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
   const home = path.join(folders[0]!, '.formula-lens');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const out = path.join(home, 'models', `see-finetuned-${stamp}.onnx`);
+  const symbolicOut = path.join(home, 'models', `symbolic-finetuned-${stamp}.onnx`);
   const minutes = vscode.workspace.getConfiguration('formulaLens').get<number>('training.minutes', 10);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Formula Lens: training on the library', cancellable: true },
@@ -35,7 +34,7 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
       try {
         return await connection.sendRequest(
           trainModelRequest,
-          { folders, out, workDir: out.replace(/\.onnx$/, '.work'), cacheDir: path.join(home, 'cache'), minutes },
+          { folders, out, symbolicOut, workDir: out.replace(/\.onnx$/, '.work'), cacheDir: path.join(home, 'cache'), minutes },
           token,
         );
       } catch (error) {
@@ -52,10 +51,13 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
     return result;
   }
   const message = trainResultMessage(result);
-  ctx.log.info(`${message} Model: ${result.model}`);
-  const choice = await vscode.window.showInformationMessage(message, result.better ? USE : KEEP, result.better ? KEEP : USE);
-  if (choice === USE) {
-    const settings = vscode.workspace.getConfiguration('formulaLens');
+  ctx.log.info(`${message} Model: ${result.model}${result.symbolic ? `, symbolic model: ${result.symbolic.model}` : ''}`);
+  const choices = trainChoices(result);
+  const label = await vscode.window.showInformationMessage(message, ...choices.map((choice) => choice.label));
+  const choice = choices.find((known) => known.label === label);
+  const settings = vscode.workspace.getConfiguration('formulaLens');
+  if (choice?.symbolic && result.symbolic) await settings.update('symbolicModelPath', result.symbolic.model, vscode.ConfigurationTarget.Global);
+  if (choice?.see) {
     await settings.update('customModelPath', result.model, vscode.ConfigurationTarget.Global);
     await settings.update('model', 'custom', vscode.ConfigurationTarget.Global);
     await ctx.library.build(folders, { interactive: true, rebuild: true });

@@ -33,6 +33,7 @@ Options:
   --model M          see (default), bee, or the path of an encoder .onnx
   --encoder E        the ranking signal: bitmap, symbolic, lexical or hybrid (their fusion); default: the
                      best on the validation split (models/fusion.json). All but bitmap need models/symbolic.onnx.
+  --symbolic-model F the symbolic encoder .onnx (default: the shipped one), e.g. one \`formula-lens train\` wrote
   --json             print the results as JSON instead of a table
 
 Exit codes: 0 results printed (possibly none), 1 the index or model could not be used, 2 bad usage.`;
@@ -51,6 +52,7 @@ const options = {
   library: { type: 'string', multiple: true },
   model: { type: 'string' },
   encoder: { type: 'string' },
+  'symbolic-model': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -158,7 +160,7 @@ export const searchCommand: CliCommand = {
         const result =
           mode.value.mode === 'bitmap'
             ? await searchSimilar(index, embedder.value, query, searchOptions)
-            : await searchInMode(index, embedder.value, query, { ...searchOptions, ...mode.value }, (notice) => process.stderr.write(`${notice}\n`));
+            : await searchInMode(index, embedder.value, query, { ...searchOptions, ...mode.value, symbolicModel: values['symbolic-model'] }, (notice) => process.stderr.write(`${notice}\n`));
         if (!result.ok) {
           process.stderr.write(`formula-lens search: ${result.reason.message}\n`);
           return ExitCode.failure;

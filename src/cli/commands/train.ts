@@ -1,6 +1,6 @@
-// `formula-lens train <folders…>`: fine-tunes the default SEE on the library's papers (training/finetune.py),
-// reports the held-out measures of the default and the new model, and re-embeds the index with the new
-// one when it is better (or when asked). Ctrl-C cancels and leaves the current model and index untouched.
+// `formula-lens train <folders…>`: fine-tunes the default SEE and the symbolic encoder on the library's papers
+// (training/finetune.py), reports the held-out measures of the default and the new models, and re-embeds the
+// index with each new one that is better (or when asked). Ctrl-C cancels and leaves the current models and index untouched.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
@@ -8,16 +8,19 @@ import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
 import { indexLibrary } from '../../core/library/index-library';
 import { trainOnLibrary, type FinetuneReport, type HeldOutMeasures, type TrainProgress } from '../../core/library/train';
+import { SymbolicEncoder } from '../../core/encode/symbolic';
 import { openEmbedder } from '../../core/search/embedder';
+import { openHybridIndex } from '../../core/search/hybrid-store';
 import { progressBar } from '../progress-bar';
 import { parseCommandLine, positiveInteger, positiveNumber } from './command-line';
 
 const help = `Usage: formula-lens train <folder>… [--steps N | --minutes N] [options]
 
-Fine-tunes the default SEE on the papers of the library folders (formulas of one paper are similar,
-of different papers not), holding out about 20% of the papers (at least 2) to compare the default
-and the new model (same-paper mAP, triple ranking loss). Writes the new model and, when it is
-better (or with --use), re-embeds the index with it.
+Fine-tunes the default SEE and the symbolic encoder on the papers of the library folders (formulas
+of one paper are similar, of different papers not), holding out about 20% of the papers (at least 2)
+to compare the default and the new models (same-paper mAP, triple ranking loss). Writes the new
+models and, for each one that is better (or with --use), re-embeds the index with it: the SEE's
+vectors in the index, the symbolic ones beside it (search with --symbolic-model to use them).
 
 Options:
   --library DIR      a library folder (same as a positional folder; repeatable)
@@ -28,6 +31,9 @@ Options:
   --use              re-embed with the new model even when it is not better
   --no-use-if-better keep the index on its current model
   --init FILE        the model to start from (default: the shipped SEE)
+  --symbolic-out F   the new symbolic model (default <out without .onnx>.symbolic.onnx)
+  --symbolic-init F  the symbolic model to start from (default: the shipped one)
+  --no-symbolic      fine-tune the SEE only
   --work DIR         corpus, dataset, split and report (default <out without .onnx>.work)
   --cache DIR        unpacked e-prints (default <first folder>/.formula-lens/cache)
   --python FILE      the Python interpreter (default $FORMULA_LENS_PYTHON, /usr/bin/python3, python3)
@@ -43,6 +49,9 @@ interface Options {
   use: boolean;
   useIfBetter: boolean;
   init?: string;
+  symbolic: boolean;
+  symbolicOut?: string;
+  symbolicInit?: string;
   work?: string;
   cache?: string;
   python?: string;
@@ -62,6 +71,9 @@ function parse(args: string[]): Options {
     use: { type: 'boolean', default: false },
     'no-use-if-better': { type: 'boolean', default: false },
     init: { type: 'string' },
+    'symbolic-out': { type: 'string' },
+    'symbolic-init': { type: 'string' },
+    'no-symbolic': { type: 'boolean', default: false },
     work: { type: 'string' },
     cache: { type: 'string' },
     python: { type: 'string' },
@@ -80,6 +92,9 @@ function parse(args: string[]): Options {
     use: values.use,
     useIfBetter: !values['no-use-if-better'],
     init: resolved(values.init),
+    symbolic: !values['no-symbolic'],
+    symbolicOut: resolved(values['symbolic-out']),
+    symbolicInit: resolved(values['symbolic-init']),
     work: resolved(values.work),
     cache: resolved(values.cache),
     python: values.python,
@@ -117,6 +132,35 @@ function printReport(report: FinetuneReport): void {
       `${measuresLine('default', report.default)}\n${measuresLine('finetuned', report.finetuned)}\n` +
       `new model: ${report.model} (${report.better ? 'better' : 'not better'} than the default)\n`,
   );
+  const symbolic = report.symbolic;
+  if (!symbolic) return;
+  process.stdout.write(
+    `symbolic encoder (${symbolic.steps} steps):\n` +
+      `${measuresLine('default', symbolic.default)}\n${measuresLine('finetuned', symbolic.finetuned)}\n` +
+      `new symbolic model: ${symbolic.model} (${symbolic.better ? 'better' : 'not better'} than the default)\n`,
+  );
+}
+
+/** Embeds the index's formulas with the new symbolic model into the file beside the index, so searches with it start at once. */
+async function reembedSymbolic(indexDir: string, model: string): Promise<boolean> {
+  const symbolic = await SymbolicEncoder.open({ model });
+  if (!symbolic.ok) {
+    process.stderr.write(`formula-lens train: ${symbolic.reason.message}\n`);
+    return false;
+  }
+  const opened = FormulaIndex.openExisting(indexDir);
+  try {
+    if (!opened.ok) {
+      process.stderr.write(`formula-lens train: ${opened.reason.message}\n`);
+      return false;
+    }
+    const view = await openHybridIndex(opened.value.index, symbolic.value, { directory: indexDir, numeric: false });
+    process.stdout.write(`embedded ${view.size} formulas with the new symbolic model beside ${indexDir}; search with --symbolic-model ${model}\n`);
+    return true;
+  } finally {
+    if (opened.ok) opened.value.index.close();
+    await symbolic.value.dispose();
+  }
 }
 
 async function reembed(options: Options, indexDir: string, model: string, signal: AbortSignal): Promise<boolean> {
@@ -170,6 +214,8 @@ export const trainCommand: CliCommand = {
         workDir: options.work ?? out.replace(/\.onnx$/, '') + '.work',
         out,
         init: options.init,
+        symbolicOut: options.symbolic ? (options.symbolicOut ?? out.replace(/\.onnx$/, '') + '.symbolic.onnx') : undefined,
+        symbolicInit: options.symbolicInit,
         steps: options.steps ?? (options.minutes === undefined ? DEFAULT_STEPS : undefined),
         minutes: options.minutes,
         python: options.python,
@@ -187,13 +233,18 @@ export const trainCommand: CliCommand = {
       printReport(result.value);
       const indexDir = options.index ?? path.join(home, 'index');
       const switching = options.use || (options.useIfBetter && result.value.better);
+      const symbolic = result.value.symbolic;
+      const switchingSymbolic = symbolic !== undefined && (options.use || (options.useIfBetter && symbolic.better));
       if (!switching) {
         process.stdout.write('the index keeps its current model (--use switches anyway)\n');
       } else if (!options.index && !existsSync(indexDir)) {
         process.stdout.write(`no index at ${indexDir} to re-embed; build one with: formula-lens index ${options.folders.join(' ')} --model ${out}\n`);
+        return ExitCode.ok;
       } else if (!(await reembed(options, indexDir, out, controller.signal))) {
         return ExitCode.failure;
       }
+      if (symbolic && !switchingSymbolic) process.stdout.write('searches keep the current symbolic model (--use switches anyway)\n');
+      else if (symbolic && existsSync(indexDir) && !(await reembedSymbolic(indexDir, symbolic.model))) return ExitCode.failure;
       return ExitCode.ok;
     } finally {
       process.removeListener('SIGINT', onInterrupt);

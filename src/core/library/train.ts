@@ -1,7 +1,8 @@
 // Custom training on the user's library: the library's papers become a corpus (one record per paper,
 // source = paper id, so the split keeps a paper's formulas together), a seeded split holds some papers
 // out, the serving renderer turns them into a training dataset, and training/finetune.py fine-tunes the
-// default SEE on the rest, evaluates both models on the held-out papers and exports the new ONNX.
+// default SEE on the rest, evaluates both models on the held-out papers and exports the new ONNX; with a
+// symbolic output it does the same for the shipped symbolic encoder (the hybrid ranking's dense signal).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { exportDataset } from '../render/dataset';
 import { modelPath, modelsDirectory } from '../encode/models';
+import { symbolicModelPath } from '../encode/symbolic';
 import { seededRandom, shuffled } from '../seeded-random';
 import { extractProject } from '../latex';
 import type { CorpusRecord } from '../render/corpus';
@@ -50,6 +52,16 @@ export interface HeldOutMeasures {
   constant_margin_loss: number;
 }
 
+/** The symbolic encoder's part of the report. */
+export interface SymbolicFinetuneReport {
+  steps: number;
+  model: string;
+  fingerprint: string;
+  better: boolean;
+  default: HeldOutMeasures;
+  finetuned: HeldOutMeasures;
+}
+
 /** The JSON report finetune.py writes. */
 export interface FinetuneReport {
   steps: number;
@@ -61,6 +73,8 @@ export interface FinetuneReport {
   heldOut: { papers: number; formulas: number; triples: number; queries: number };
   default: HeldOutMeasures;
   finetuned: HeldOutMeasures;
+  /** Present when the symbolic encoder was fine-tuned too. */
+  symbolic?: SymbolicFinetuneReport;
 }
 
 export interface TrainProgress {
@@ -77,6 +91,10 @@ export interface TrainOptions extends Pick<PlanOptions, 'cacheDir' | 'allowNetwo
   out: string;
   /** The model to start from (default: the shipped SEE). */
   init?: string;
+  /** Also fine-tune the symbolic encoder, into this .onnx. */
+  symbolicOut?: string;
+  /** The symbolic model to start from (default: the shipped one). */
+  symbolicInit?: string;
   steps?: number;
   minutes?: number;
   seed?: number;
@@ -154,7 +172,8 @@ function runScript(
   signal?: AbortSignal,
 ): Promise<Result<void, TrainError>> {
   return new Promise((resolve) => {
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The script checks its exports in onnxruntime-node with this runtime (VS Code's own, where `node` may be absent).
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORMULA_LENS_NODE: process.execPath } });
     let stderr = '';
     let pending = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -190,6 +209,10 @@ export async function trainOnLibrary(options: TrainOptions): Promise<Result<Fine
   if (!script) return trainError('script-failed', 'training/finetune.py is not installed beside the models folder');
   const init = options.init ?? modelPath('see');
   if (!init || !existsSync(init)) return trainError('no-model', `the starting model ${init ?? 'see'} is missing`);
+  const symbolicInit = options.symbolicOut === undefined ? undefined : (options.symbolicInit ?? symbolicModelPath());
+  if (options.symbolicOut !== undefined && (!symbolicInit || !existsSync(symbolicInit))) {
+    return trainError('no-model', `the starting symbolic model ${symbolicInit ?? 'symbolic'} is missing`);
+  }
   if (options.steps === undefined && options.minutes === undefined) throw new Error('trainOnLibrary needs steps or minutes');
 
   report(0, 'reading the library');
@@ -214,11 +237,13 @@ export async function trainOnLibrary(options: TrainOptions): Promise<Result<Fine
 
   const reportFile = path.join(options.workDir, 'report.json');
   await mkdir(path.dirname(options.out), { recursive: true });
+  if (options.symbolicOut) await mkdir(path.dirname(options.symbolicOut), { recursive: true });
   const args = [
     script, '--dataset', dataset, '--split', splitFile, '--init', init, '--out', options.out, '--report', reportFile,
     '--threads', String(options.threads ?? 1), '--seed', String(options.seed ?? 0),
     ...(options.steps !== undefined ? ['--steps', String(options.steps)] : []),
     ...(options.minutes !== undefined ? ['--minutes', String(options.minutes)] : []),
+    ...(symbolicInit ? ['--symbolic-init', symbolicInit, '--symbolic-out', options.symbolicOut!, '--corpus', corpus] : []),
   ];
   // Rendering is the first 10% of the bar, the script the rest.
   const ran = await runScript(python, args, (fraction, message) => report(0.1 + 0.9 * fraction, message), options.signal);

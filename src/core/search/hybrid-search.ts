@@ -150,17 +150,18 @@ export function chooseSearchMode(requested: string | undefined, fusionFile?: str
 }
 
 /**
- * One search in a mode with the shipped symbolic model, opened for it together with the index's hybrid view
- * (the symbolic vectors file beside the index is built on the first such search, then reused).
+ * One search in a mode with a symbolic model (default: the shipped one; or a fine-tuned .onnx), opened for it
+ * together with the index's hybrid view (the symbolic vectors file beside the index is built on the first such
+ * search with that model, then reused).
  */
 export async function searchInMode(
   index: FormulaIndex,
   bitmap: FormulaEmbedder,
   query: SearchQuery,
-  options: HybridSearchOptions,
+  options: HybridSearchOptions & { symbolicModel?: string },
   onNotice?: (message: string) => void,
 ): Promise<Result<HybridSearchResponse, SearchError>> {
-  const symbolic = await SymbolicEncoder.open();
+  const symbolic = await SymbolicEncoder.open({ model: options.symbolicModel });
   if (!symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} ranking needs the symbolic model: ${symbolic.reason.message}` });
   try {
     const view = await openHybridIndex(index, symbolic.value, { directory: index.directory, numeric: usesNumeric(options), onNotice });

@@ -9,6 +9,7 @@ import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { startEngine } from '../../helpers/engine';
 import { buildIndexRequest, indexProgressNotification, searchRequest, type IndexSelection } from '../../../src/engine/protocol';
 import { repoRoot } from '../../helpers/paths';
+import { symbolicModelPath } from '../../../src/core/encode/symbolic';
 
 const library = path.join(repoRoot, 'test', 'fixtures', 'editor', 'library');
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
@@ -91,4 +92,16 @@ test('a missing model is a typed failure, not a crash', async () => {
   });
   assert.equal(result.kind, 'failed');
   assert.match(result.kind === 'failed' ? result.reason : '', /absent\.onnx/);
+});
+
+test('the symbolic modes use the selected symbolic model, and a missing one is a typed failure', async () => {
+  const formula = { latex: 'R \\hat{x} = Q^\\top b', display: true };
+  const selection = (symbolicModel?: string): IndexSelection => ({
+    locations: [indexDir], includeDefault: false, model, executionProvider: 'cpu', searchMode: 'symbolic', symbolicModel,
+  });
+  const shipped = await connection.sendRequest(searchRequest, { formula, k: 5, indexes: selection(symbolicModelPath()) });
+  assert.equal(shipped.kind, 'results', JSON.stringify(shipped));
+  const absent = await connection.sendRequest(searchRequest, { formula, k: 5, indexes: selection(path.join(scratch, 'absent-symbolic.onnx')) });
+  assert.equal(absent.kind, 'failed');
+  assert.match(absent.kind === 'failed' ? absent.reason : '', /symbolic model: .*absent-symbolic\.onnx/);
 });

@@ -22,6 +22,7 @@ const updates: TrainProgress[] = [];
 const params = (name: string, budget: { steps: number }): TrainModelParams => ({
   folders: [path.join(dir, 'library')],
   out: path.join(dir, name, 'see-finetuned.onnx'),
+  symbolicOut: path.join(dir, name, 'symbolic-finetuned.onnx'),
   workDir: path.join(dir, name, 'work'),
   cacheDir: path.join(dir, 'cache'),
   init: path.join(dir, 'initial-see.onnx'),
@@ -57,7 +58,10 @@ test('the engine trains on the library with progress and returns both models hel
   assert.ok(existsSync(request.out));
   assert.equal(result.steps, 2);
   assert.deepEqual([result.trainPapers, result.heldOutPapers], [4, 2]);
-  for (const scores of [result.default, result.finetuned]) {
+  assert.equal(result.symbolic?.model, request.symbolicOut);
+  assert.ok(existsSync(request.symbolicOut!));
+  assert.equal(result.symbolic?.steps, 2);
+  for (const scores of [result.default, result.finetuned, result.symbolic!.default, result.symbolic!.finetuned]) {
     assert.ok(scores.mAP > 0 && scores.mAP <= 1);
     assert.ok(scores.rankingLoss >= 0 && scores.rankingLoss <= 1);
   }
@@ -65,7 +69,7 @@ test('the engine trains on the library with progress and returns both models hel
   assert.ok(mine.some((update) => /^step 2: loss [\d.]+$/.test(update.message)), 'the script\'s step lines are relayed');
   assert.deepEqual(mine.map((update) => update.progress), [...mine.map((update) => update.progress)].sort((a, b) => a - b), 'progress only grows');
   assert.equal(mine.at(-1)!.progress, 1);
-  assert.match(trainResultMessage(result), /^Formula Lens: The new model is (not )?better on 2 held-out papers \(trained on 4 papers, 2 steps\)\. Default: mAP [01]\.\d{3}, ranking loss [01]\.\d{3}\. New: mAP /);
+  assert.match(trainResultMessage(result), /^Formula Lens: The new model is (not )?better on 2 held-out papers \(trained on 4 papers, 2 steps\)\. Default: mAP [01]\.\d{3}, ranking loss [01]\.\d{3}\. New: mAP [01]\.\d{3}, ranking loss [01]\.\d{3}\. Symbolic encoder: (not )?better \(default: mAP /);
 });
 
 test('cancelling the request stops the training and writes no model', { skip }, async () => {
@@ -77,5 +81,5 @@ test('cancelling the request stops the training and writes no model', { skip }, 
   const result = await connection.sendRequest(trainModelRequest, request, source.token);
   started.dispose();
   assert.deepEqual(result.kind === 'failed' && result.cause, 'cancelled', JSON.stringify(result));
-  assert.ok(!existsSync(request.out));
+  assert.ok(!existsSync(request.out) && !existsSync(request.symbolicOut!));
 });
