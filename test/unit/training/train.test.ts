@@ -124,3 +124,33 @@ test('trains, resumes, evaluates and exports a model that onnxruntime-node loads
   }
   await encoder.dispose();
 });
+
+test('--document-weights source draws a document by 1/√(documents of its source), for anchors and negatives alike', { skip }, () => {
+  // One source of 16 documents, four of one: uniform draws give the big source 80% of the documents,
+  // the weights 16/√16 ÷ (16/√16 + 4) = 50%.
+  const script = `
+import sys, json
+import numpy as np
+sys.path.insert(0, 'training')
+from data import Dataset, Documents, sample_pairs, sample_triples
+rows = [{'record': f'{source}-{doc}', 'source': source, 'section': '', 'degraded': False}
+        for source, count in [('big', 16)] + [(f'small{i}', 1) for i in range(4)] for doc in range(count) for _ in range(3)]
+documents = Documents(Dataset(None, rows, 'none'), {row['source']: 'train' for row in rows}, 'train', True)
+rng = np.random.default_rng(0)
+def big_share(indices):
+    return float(np.mean([documents.sources[documents.document_of[int(row)]] == 'big' for row in indices]))
+uniform = big_share(sample_triples(documents, 4000, rng)[:, 0])
+documents.weigh_by_source()
+triples = sample_triples(documents, 4000, rng)
+pairs = np.concatenate([sample_pairs(documents, 4, rng)[:, 0] for _ in range(1000)])
+print(json.dumps({'uniform': uniform, 'anchors': big_share(triples[:, 0]), 'negatives': big_share(triples[:, 2]),
+                  'pairs': big_share(pairs), 'own_negative': int(sum(documents.document_of[int(a)] == documents.document_of[int(n)] for a, _, n in triples))}))
+`;
+  const shares = JSON.parse(spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' }).stdout);
+  assert.ok(Math.abs(shares.uniform - 0.8) < 0.03, `uniform ${shares.uniform}`);
+  assert.ok(Math.abs(shares.anchors - 0.5) < 0.03, `anchors ${shares.anchors}`);
+  assert.ok(Math.abs(shares.negatives - 0.5) < 0.03, `negatives ${shares.negatives}`);
+  // Four distinct documents per InfoNCE batch, drawn without replacement: near the weights, far from uniform.
+  assert.ok(shares.pairs > 0.4 && shares.pairs < 0.65, `pairs ${shares.pairs}`);
+  assert.equal(shares.own_negative, 0, 'a negative never comes from the anchor document');
+});
