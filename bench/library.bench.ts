@@ -3,7 +3,7 @@
 // with their macros, sections, each formula in its environment) plus a .bib naming half of them,
 // then indexed from scratch with the real reader, renderer and encoder, and once more unchanged.
 // FORMULA_LENS_BENCH_PAPERS sets the paper count (200), FORMULA_LENS_BENCH_WORKERS the render workers (the cores).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { modelPath } from '../src/core/encode/models';
@@ -11,64 +11,10 @@ import { FormulaIndex } from '../src/core/index/store';
 import { indexLibrary } from '../src/core/library/index-library';
 import { openEmbedder } from '../src/core/search/embedder';
 import { corpusPath, noCorpusReason, repoRoot } from '../test/helpers/paths';
+import { sampleRecords, writeLibrary } from './corpus-library';
 import type { Bench } from './run';
 
 const paperCount = Number(process.env.FORMULA_LENS_BENCH_PAPERS ?? 200);
-
-interface CorpusRecord {
-  id: string;
-  title: string | null;
-  authors: string[] | null;
-  year: number | null;
-  macros: string;
-  formulas: { latex: string; env: string; section: string; inline: boolean }[];
-}
-
-/** Environments whose body the corpus keeps without the arguments `\begin{…}` needs. */
-const environmentArguments: Record<string, string> = { alignat: '{9}', 'alignat*': '{9}' };
-
-/** The LaTeX a formula had in its paper, as near as its record tells. */
-function formulaSource(formula: CorpusRecord['formulas'][number]): string {
-  if (formula.inline) return `$${formula.latex}$`;
-  if (formula.env === '$$') return `$$${formula.latex}$$`;
-  if (formula.env === '\\[' || !/^[a-zA-Z*]+$/.test(formula.env)) return `\\[${formula.latex}\\]`;
-  return `\\begin{${formula.env}}${environmentArguments[formula.env] ?? ''}\n${formula.latex}\n\\end{${formula.env}}`;
-}
-
-function paperSource(record: CorpusRecord): string {
-  const lines = ['\\documentclass{article}', '\\usepackage{amsmath,amssymb}', record.macros, `\\title{${record.title ?? ''}}`];
-  lines.push(`\\author{${(record.authors ?? []).join(' \\and ')}}`, '\\begin{document}', '\\maketitle');
-  let section: string | undefined;
-  for (const formula of record.formulas) {
-    if (formula.section !== section) {
-      section = formula.section;
-      lines.push(`\\section{${section}}`);
-    }
-    lines.push('Some text before the formula.', formulaSource(formula), '');
-  }
-  lines.push('\\end{document}');
-  return lines.join('\n');
-}
-
-/** `paperCount` records spread evenly over the corpus, so every source group is represented. */
-function sampleRecords(corpus: string): CorpusRecord[] {
-  const lines = readFileSync(corpus, 'utf8').split('\n').filter(Boolean);
-  const step = lines.length / paperCount;
-  return Array.from({ length: Math.min(paperCount, lines.length) }, (_, i) => JSON.parse(lines[Math.floor(i * step)]!) as CorpusRecord);
-}
-
-function writeLibrary(dir: string, records: CorpusRecord[]): void {
-  const bib: string[] = [];
-  records.forEach((record, i) => {
-    const key = `paper${String(i).padStart(4, '0')}`;
-    mkdirSync(path.join(dir, key));
-    writeFileSync(path.join(dir, key, 'main.tex'), paperSource(record));
-    if (i % 2 === 0) {
-      bib.push(`@article{${key},\n  title = {${(record.title ?? '').replace(/[{}\\]/g, '')}},\n  year = {${record.year ?? ''}}\n}`);
-    }
-  });
-  writeFileSync(path.join(dir, 'library.bib'), bib.join('\n\n'));
-}
 
 export const bench: Bench = {
   title: `Library indexing: ${paperCount} corpus documents as LaTeX folders, from scratch and unchanged`,
@@ -86,7 +32,7 @@ export const bench: Bench = {
     try {
       const library = path.join(scratch, 'library');
       mkdirSync(library);
-      writeLibrary(library, sampleRecords(corpus));
+      writeLibrary(library, sampleRecords(corpus, paperCount));
       const embedder = await openEmbedder({ encoder: { model }, renderWorkers: workers });
       if (!embedder.ok) throw new Error(embedder.reason.message);
       const opened = FormulaIndex.open(path.join(scratch, 'index'), { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });

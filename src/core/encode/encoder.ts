@@ -140,7 +140,8 @@ export class Encoder {
       const batch = bitmaps.slice(start, start + this.batchSize);
       const input = new Float32Array(batch.length * BITMAP_BYTES);
       batch.forEach((bitmap, i) => {
-        for (let j = 0; j < BITMAP_BYTES; j++) input[i * BITMAP_BYTES + j] = bitmap[j] / 255;
+        const row = input.subarray(i * BITMAP_BYTES, (i + 1) * BITMAP_BYTES);
+        for (let j = 0; j < row.length; j++) row[j] = BYTE_TO_INK[bitmap[j]]!;
       });
       const tensor = new this.ort.Tensor('float32', input, [batch.length, 1, BITMAP_HEIGHT, BITMAP_WIDTH]);
       const output = (await this.session.run({ [INPUT_NAME]: tensor }))[OUTPUT_NAME];
@@ -156,6 +157,9 @@ export class Encoder {
     return embeddings;
   }
 }
+
+/** byte / 255 for every byte, as the model's input wants it (a table lookup beats a division per pixel). */
+const BYTE_TO_INK = Float32Array.from({ length: 256 }, (_, byte) => byte / 255);
 
 /** True when session creation failed because of the provider, not the model file. */
 function isProviderFailure(error: unknown): boolean {

@@ -1,7 +1,9 @@
 // Renders formulas in worker threads: MathJax is synchronous and can run long on hostile input,
 // so each formula gets a time budget, after which its worker is replaced and the formula's source
 // is typeset as plain text instead. Interactive requests (the cursor) go ahead of batch work
-// (indexing, the dataset export); results are cached by (macros, body, style, region).
+// (indexing, the dataset export); results are cached by (macros, body, style, region). Each worker
+// holds a few formulas at once, so it keeps drawing while this thread is busy (the encoder's
+// inference blocks it for tens of milliseconds per batch) instead of waiting for its next job.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -31,6 +33,8 @@ export interface RenderPoolOptions {
   budgetMs?: number;
   /** Results kept in the LRU cache (default 1000; 0 disables it). */
   cacheSize?: number;
+  /** Formulas sent to a worker ahead of its replies (default 4). */
+  prefetch?: number;
 }
 
 export interface RenderOptions {
@@ -41,6 +45,7 @@ export interface RenderOptions {
 interface Task {
   formula: FormulaInput;
   region: RenderRegion;
+  priority: RenderPriority;
   failure?: RenderIssue;
   resolve(result: TimedRenderResult): void;
   reject(error: Error): void;
@@ -49,7 +54,9 @@ interface Task {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  task?: Task;
+  /** Sent and not yet answered, in the order the worker renders them (one at a time). */
+  tasks: { id: number; task: Task }[];
+  /** The budget of the first of them, started when it became first: the worker may have begun it earlier, never later. */
   timer?: NodeJS.Timeout;
 }
 
@@ -82,11 +89,13 @@ export class RenderPool {
   private readonly batch: Task[] = [];
   private readonly cache: LruCache<string, TimedRenderResult> | undefined;
   private readonly budgetMs: number;
+  private readonly prefetch: number;
   private nextId = 0;
   private closed = false;
 
   constructor(options: RenderPoolOptions = {}) {
     this.budgetMs = options.budgetMs ?? 2000;
+    this.prefetch = Math.max(1, options.prefetch ?? 4);
     const cacheSize = options.cacheSize ?? 1000;
     this.cache = cacheSize > 0 ? new LruCache(cacheSize) : undefined;
     const workers = Math.max(1, options.workers ?? Math.min(4, availableParallelism()));
@@ -108,16 +117,18 @@ export class RenderPool {
     const cached = this.cache?.get(key);
     if (cached) return Promise.resolve(cached);
     return new Promise<TimedRenderResult>((resolve, reject) => {
+      const priority = options.priority ?? 'interactive';
       const task: Task = {
         formula,
         region,
+        priority,
         resolve: (result) => {
           this.cache?.set(key, result);
           resolve(result);
         },
         reject,
       };
-      (options.priority === 'batch' ? this.batch : this.interactive).push(task);
+      (priority === 'batch' ? this.batch : this.interactive).push(task);
       this.pump();
     });
   }
@@ -149,7 +160,7 @@ export class RenderPool {
     await Promise.all(
       this.slots.map((slot) => {
         clearTimeout(slot.timer);
-        slot.task?.reject(error);
+        for (const { task } of slot.tasks.splice(0)) task.reject(error);
         return slot.worker.terminate();
       }),
     );
@@ -164,7 +175,7 @@ export class RenderPool {
 
   private spawn(): Slot {
     const worker = startWorker();
-    const slot: Slot = { worker, ready: false };
+    const slot: Slot = { worker, ready: false, tasks: [] };
     worker.on('message', (message: WorkerReply | 'ready') => {
       if (message === 'ready') {
         slot.ready = true;
@@ -186,50 +197,59 @@ export class RenderPool {
     return slot;
   }
 
-  /** Gives idle workers the next tasks, interactive ones first; keeps the process alive only while there is work. */
+  /**
+   * Gives workers the next tasks, interactive ones first, to the least loaded worker first (a cursor query
+   * waits behind at most prefetch − 1 formulas); keeps the process alive only while there is work.
+   */
   private pump(): void {
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.task) continue;
-      const task = this.interactive.shift() ?? this.batch.shift();
-      if (!task) break;
-      slot.task = task;
-      const job: WorkerJob = { id: this.nextId++, formula: task.formula, region: task.region, failure: task.failure };
-      slot.worker.postMessage(job);
-      slot.timer = setTimeout(
-        () => this.replace(slot, { kind: 'timeout', detail: `typesetting took longer than ${this.budgetMs} ms` }),
-        this.budgetMs,
-      );
+    for (let depth = 1; depth <= this.prefetch; depth++) {
+      for (const slot of this.slots) {
+        if (!slot.ready || slot.tasks.length >= depth) continue;
+        const task = this.interactive.shift() ?? this.batch.shift();
+        if (!task) break;
+        const id = this.nextId++;
+        slot.tasks.push({ id, task });
+        slot.worker.postMessage({ id, formula: task.formula, region: task.region, failure: task.failure } satisfies WorkerJob);
+        if (slot.tasks.length === 1) this.startBudget(slot);
+      }
     }
-    const busy = this.slots.some((slot) => slot.task) || this.interactive.length + this.batch.length > 0;
+    const busy = this.slots.some((slot) => slot.tasks.length > 0) || this.interactive.length + this.batch.length > 0;
     for (const slot of this.slots) {
       if (busy) slot.worker.ref();
       else slot.worker.unref();
     }
   }
 
+  private startBudget(slot: Slot): void {
+    slot.timer = setTimeout(() => this.replace(slot, { kind: 'timeout', detail: `typesetting took longer than ${this.budgetMs} ms` }), this.budgetMs);
+  }
+
   private finish(slot: Slot, reply: WorkerReply): void {
-    const task = slot.task;
+    const head = slot.tasks[0];
+    if (head?.id !== reply.id) return; // a worker answers in order; anything else is not ours to resolve
     clearTimeout(slot.timer);
-    slot.task = undefined;
-    if (task) {
-      if (reply.ok) task.resolve(reply.result);
-      else this.retryAsText(task, { kind: 'mathjax-error', detail: reply.error.split('\n')[0]! });
-    }
+    slot.tasks.shift();
+    if (slot.tasks.length > 0) this.startBudget(slot);
+    if (reply.ok) head.task.resolve(reply.result);
+    else this.retryAsText(head.task, { kind: 'mathjax-error', detail: reply.error.split('\n')[0]! });
     this.pump();
   }
 
-  /** Ends a worker that overran its budget or crashed, starts a fresh one, and retries its formula as text. */
+  /**
+   * Ends a worker that overran its budget or crashed, starts a fresh one, and retries the formula it was
+   * drawing as text; the formulas queued behind it go back to the front of their queues, in order.
+   */
   private replace(slot: Slot, failure: RenderIssue): void {
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.closed) return; // already replaced (e.g. 'error' followed by 'exit')
-    const task = slot.task;
+    const [head, ...queued] = slot.tasks.splice(0);
     clearTimeout(slot.timer);
-    slot.task = undefined;
     slot.worker.removeAllListeners();
     slot.worker.on('error', () => {}); // the old worker's last words no longer matter
     void slot.worker.terminate();
     this.slots[index] = this.spawn();
-    if (task) this.retryAsText(task, failure);
+    for (const { task } of queued.reverse()) (task.priority === 'batch' ? this.batch : this.interactive).unshift(task);
+    if (head) this.retryAsText(head.task, failure);
     this.pump();
   }
 

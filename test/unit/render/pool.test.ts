@@ -13,6 +13,10 @@ const formulas: FormulaInput[] = [
   { latex: '\\frac{1', display: true },
 ];
 
+// 1,000 fractions from three lines of macros: seconds of typesetting, legal TeX.
+const tenfold = (name: string, of: string) => `\\def\\${name}{${`\\${of}`.repeat(10)}}`;
+const thousandFractions = ['\\def\\a{\\frac{x}{y}}', tenfold('b', 'a'), tenfold('c', 'b'), tenfold('d', 'c')].join('\n');
+
 const two = new RenderPool({ workers: 2, cacheSize: 10 });
 const one = new RenderPool({ workers: 1, cacheSize: 0 });
 after(() => Promise.all([two.close(), one.close()]));
@@ -40,16 +44,25 @@ test('renderOrdered yields results in input order', async () => {
 test('a formula over its time budget is reported and still yields a bitmap', async () => {
   const strict = new RenderPool({ workers: 1, budgetMs: 300, cacheSize: 0 });
   try {
-    // 1,000 fractions from three lines of macros: seconds of typesetting, legal TeX.
-    const tenfold = (name: string, of: string) => `\\def\\${name}{${`\\${of}`.repeat(10)}}`;
-    const macros = ['\\def\\a{\\frac{x}{y}}', tenfold('b', 'a'), tenfold('c', 'b'), tenfold('d', 'c')].join('\n');
-    const result = await strict.render({ latex: '\\d', macros, display: true });
+    const result = await strict.render({ latex: '\\d', macros: thousandFractions, display: true });
     assert.equal(result.degraded, true);
     assert.equal(result.issues[0]?.kind, 'timeout');
     assert.equal(result.pixels.length, 32 * 333);
     // The pool replaced its worker and keeps working.
     const next = await strict.render({ latex: 'x', display: true });
     assert.equal(next.pixels.length, 32 * 333);
+  } finally {
+    await strict.close();
+  }
+});
+
+test('formulas queued behind one over its budget on the same worker render normally', async () => {
+  const strict = new RenderPool({ workers: 1, budgetMs: 300, cacheSize: 0, prefetch: 4 });
+  try {
+    const slow = { latex: '\\d', macros: thousandFractions, display: true };
+    const results = await Promise.all([slow, ...formulas.slice(0, 3)].map((formula) => strict.render(formula, { priority: 'batch' })));
+    assert.equal(results[0]!.issues[0]?.kind, 'timeout');
+    for (let i = 0; i < 3; i++) assert.deepEqual(results[i + 1]!.pixels, (await renderInThisThread(formulas[i]!)).pixels, `queued formula ${i}`);
   } finally {
     await strict.close();
   }
