@@ -15,7 +15,7 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 /** The corpus drops formulas over 4,000 characters; a query ten times that long is not a formula. */
 export const MAX_LATEX_CHARS = 40_000;
 
-const help = `Usage: formula-lens embed [--encoder bitmap|symbolic|hybrid] [--model see|bee|<file.onnx>] [--batch N] [--threads N] [--execution-provider auto|cpu|cuda]
+const help = `Usage: formula-lens embed [--encoder bitmap|symbolic|hybrid] [--model see|bee|<file.onnx>] [--symbolic-model <file.onnx>] [--batch N] [--threads N] [--execution-provider auto|cpu|cuda]
 
 Reads JSON lines {"latex": "...", "macros": "optional definitions", "display": true} on stdin
 ("display" defaults to true; "env" such as "align*" is optional) and writes one JSON line per
@@ -29,6 +29,7 @@ Options:
                           is the fused dense score. Default: hybrid or symbolic when models/fusion.json ranks it
                           best, else bitmap
   --model M               see (default), bee, or the path of a custom encoder .onnx
+  --symbolic-model F      a custom symbolic encoder .onnx (e.g. from \`formula-lens train\`) instead of models/symbolic.onnx
   --batch N               formulas per inference batch (default 64)
   --threads N             inference threads (default 1; rendering uses worker threads beside it)
   --execution-provider P  auto (default: CUDA if available, else CPU), cpu or cuda`;
@@ -99,6 +100,8 @@ interface Options {
   /** The fusion weights, for `hybrid`. */
   fusion?: DenseWeights;
   model: string;
+  /** undefined: the shipped symbolic model. */
+  symbolicModel?: string;
   batch: number;
   threads: number;
   executionProvider: ExecutionProviderChoice;
@@ -118,6 +121,10 @@ function parseOptions(args: string[]): Options {
       case '--model':
         if (!value) throw new UsageError('--model needs see, bee or a file');
         options.model = value;
+        break;
+      case '--symbolic-model':
+        if (!value) throw new UsageError('--symbolic-model needs a file');
+        options.symbolicModel = value;
         break;
       case '--encoder':
         if (value !== 'bitmap' && value !== 'symbolic' && value !== 'hybrid') throw new UsageError('--encoder is bitmap, symbolic or hybrid');
@@ -160,7 +167,7 @@ export async function embedLines(input: Readable, output: Writable, options: Opt
   const needsBitmap = mode !== 'symbolic';
   let symbolic: SymbolicEncoder | undefined;
   if (mode !== 'bitmap') {
-    const openedSymbolic = await SymbolicEncoder.open({ intraOpThreads: options.threads, batchSize: options.batch });
+    const openedSymbolic = await SymbolicEncoder.open({ model: options.symbolicModel, intraOpThreads: options.threads, batchSize: options.batch });
     if (!openedSymbolic.ok) throw new Error(openedSymbolic.reason.message);
     symbolic = openedSymbolic.value;
   }

@@ -75,6 +75,18 @@ test('formula-lens train fine-tunes a few steps, reports both models on held-out
   );
   assert.equal(search.status, 0, search.stderr);
   assert.ok(JSON.parse(search.stdout).papers.length > 0);
+
+  // `embed` takes the new symbolic model too, and its vectors are not the shipped model's.
+  const embedWith = (...extra: string[]) => {
+    const run = spawnSync(process.execPath, tsxArgs('src/cli/main.ts', 'embed', '--encoder', 'symbolic', ...extra), {
+      cwd: repoRoot, encoding: 'utf8', input: JSON.stringify({ latex: '\\alpha x_{1} + \\alpha y^{2}' }) + '\n', timeout: 60_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    return (JSON.parse(run.stdout) as { embedding: number[] }).embedding;
+  };
+  const [mine, theirs] = [embedWith('--symbolic-model', symbolicOut), embedWith()];
+  assert.equal(mine.length, 64);
+  assert.ok(mine.some((value, i) => Math.abs(value - theirs[i]!) > 1e-6), 'the fine-tuned symbolic model embeds differently');
 });
 
 test('formula-lens train refuses a symbolic starting model that is not one, with the reason', { skip }, () => {
