@@ -80,7 +80,8 @@ async function latency(formulas: FormulaInput[]): Promise<void> {
     };
     const idle: number[] = [];
     for (const formula of formulas.slice(0, 40)) idle.push(await timed(formula));
-    const batch = pool.renderBatch(formulas);
+    // The batch leaves out the formulas timed during it, which would otherwise come from the cache.
+    const batch = pool.renderBatch(formulas.slice(200));
     const busy: number[] = [];
     for (const formula of formulas.slice(40, 80)) busy.push(await timed(formula));
     await batch;
