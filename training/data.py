@@ -125,6 +125,11 @@ class Documents:
         source_of = {row['record']: row['source'] for row in dataset.rows}
         self.sources = [source_of[name] for name in self.names]
         self.weights: np.ndarray | None = None  # None: documents are drawn uniformly
+        # Of an InfoNCE batch, this share of the documents comes from few sources (hard in-batch negatives).
+        self.same_source_share = 0.0
+        self.by_source: dict[str, list[int]] = {}
+        for document, source in enumerate(self.sources):
+            self.by_source.setdefault(source, []).append(document)
         self.formulas = [np.array(sorted(r for rows in sections.values() for r in rows)) for sections in kept.values()]
         self.section_of: dict[int, np.ndarray] = {}
         for sections in kept.values():
@@ -201,8 +206,28 @@ def sample_triples(documents: Documents, count: int, rng: np.random.Generator) -
 def sample_pairs(documents: Documents, count: int, rng: np.random.Generator) -> np.ndarray:
     """[count, 2] (anchor, positive) rows from `count` distinct documents: in-batch negatives
     for InfoNCE are then never from the anchor's own document."""
-    chosen = documents.draw(rng, size=min(count, len(documents)), replace=False)
+    count = min(count, len(documents))
+    hard = _same_source_documents(documents, round(count * documents.same_source_share), rng)
+    if hard:
+        # The rest uniformly (or by weight) from the documents not chosen yet.
+        rest = np.setdiff1d(np.arange(len(documents)), hard)
+        p = documents.weights[rest] / documents.weights[rest].sum() if documents.weights is not None else None
+        chosen = np.concatenate([hard, rng.choice(rest, size=count - len(hard), replace=False, p=p)])
+    else:
+        chosen = documents.draw(rng, size=count, replace=False)
     return np.array([sample_pair(documents, int(document), rng) for document in chosen], dtype=np.int64)
+
+
+def _same_source_documents(documents: Documents, count: int, rng: np.random.Generator) -> list[int]:
+    """`count` distinct documents, filled source by source: the source of a drawn document, all of its
+    documents not taken yet in random order, then the next. Documents of one source share notation and
+    topic, so as in-batch negatives of each other they are the hard ones that same-document retrieval meets."""
+    chosen: list[int] = []
+    while len(chosen) < count:
+        source = documents.sources[int(documents.draw(rng))]
+        members = [document for document in documents.by_source[source] if document not in chosen]
+        chosen.extend(int(document) for document in rng.permutation(members)[:count - len(chosen)])
+    return chosen
 
 
 def to_input(bitmaps: torch.Tensor, rows: np.ndarray | torch.Tensor) -> torch.Tensor:

@@ -115,11 +115,14 @@ def command_fit(args: argparse.Namespace) -> None:
         config['init'] = str(args.init)
     if args.document_weights != 'uniform':
         config['document_weights'] = args.document_weights
+    if args.same_source_share:
+        config['same_source_share'] = args.same_source_share
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
     if args.document_weights == 'source':
         train.weigh_by_source()
+    train.same_source_share = args.same_source_share
     # A run validates on one fixed set for its whole life, even when it resumes on a larger dataset.
     validation_data = load_dataset(args.validation_dataset) if args.validation_dataset else dataset
     validation = Documents(validation_data, split, 'validation', include_degraded=True)
@@ -343,6 +346,8 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--init', type=Path, help='start from these weights (.onnx, or a checkpoint .pt) instead of a random initialisation')
     fit.add_argument('--document-weights', choices=['uniform', 'source'], default='uniform',
                      help='draw training documents uniformly (the thesis) or ∝ 1/√(documents of their source)')
+    fit.add_argument('--same-source-share', type=float, default=0.0,
+                     help='InfoNCE: this share of a batch\'s documents comes from as few sources as it fills (hard negatives)')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

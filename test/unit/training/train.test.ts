@@ -154,3 +154,33 @@ print(json.dumps({'uniform': uniform, 'anchors': big_share(triples[:, 0]), 'nega
   assert.ok(shares.pairs > 0.4 && shares.pairs < 0.65, `pairs ${shares.pairs}`);
   assert.equal(shares.own_negative, 0, 'a negative never comes from the anchor document');
 });
+
+test('--same-source-share fills that share of an InfoNCE batch source by source, with distinct documents', { skip }, () => {
+  // Ten sources of four documents: in a uniform batch of 8, about two come from its largest source; with
+  // share 0.5, four of the eight come from one source (all of its documents).
+  const script = `
+import sys, json, collections
+import numpy as np
+sys.path.insert(0, 'training')
+from data import Dataset, Documents, sample_pairs
+rows = [{'record': f's{source}-d{doc}', 'source': f's{source}', 'section': '', 'degraded': False}
+        for source in range(10) for doc in range(4) for _ in range(3)]
+documents = Documents(Dataset(None, rows, 'none'), {row['source']: 'train' for row in rows}, 'train', True)
+rng = np.random.default_rng(0)
+def batches():
+    for _ in range(200):
+        pairs = sample_pairs(documents, 8, rng)
+        yield [documents.document_of[int(anchor)] for anchor in pairs[:, 0]]
+def top_source(docs):
+    return collections.Counter(documents.sources[d] for d in docs).most_common(1)[0][1]
+uniform = [top_source(docs) for docs in batches()]
+documents.same_source_share = 0.5
+hard = list(batches())
+print(json.dumps({'uniform': float(np.mean(uniform)), 'hard_min': min(top_source(docs) for docs in hard),
+                  'distinct': all(len(set(docs)) == 8 for docs in hard)}))
+`;
+  const measured = JSON.parse(spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' }).stdout);
+  assert.ok(measured.uniform < 3, `uniform batches: ${measured.uniform} of 8 from their largest source`);
+  assert.ok(measured.hard_min >= 4, `hard batches: at least 4 of 8 from one source, saw ${measured.hard_min}`);
+  assert.equal(measured.distinct, true, 'every document once per batch');
+});
