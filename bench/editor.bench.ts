@@ -14,6 +14,7 @@ import { MathRenderer } from '../src/webview/math';
 import type { ViewPaperResult } from '../src/webview/protocol';
 import { corpusPath, repoRoot } from '../test/helpers/paths';
 import type { Bench } from './run';
+import type { CorpusRecord } from './corpus-library';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'editor');
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
@@ -70,15 +71,6 @@ async function engineRoundTrips(): Promise<void> {
     await new Promise((resolve) => child.on('exit', resolve));
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-interface CorpusRecord {
-  id: string;
-  title: string | null;
-  authors: string[] | null;
-  year: number | null;
-  macros: string;
-  formulas: { latex: string; env: string; section: string; inline: boolean }[];
 }
 
 /** Views of 10 papers × 3 display formulas each, from consecutive corpus records. */
