@@ -125,6 +125,7 @@ def fine_tune_symbolic(args: argparse.Namespace, split: dict[str, str], seconds:
     """The symbolic encoder's part of the run, on the same papers and held-out papers as the SEE's; the report's `symbolic`."""
     from symbolic import check_symbolic_parity, corpus_documents, corpus_rows, evaluate_symbolic, export_symbolic, FormulaTokens, symbolic_from_onnx
     from export import fingerprint
+    progress(bar[0] - 0.02, 'tokenizing the formulas for the symbolic encoder')
     records = load_corpus(args.corpus)
     rows = corpus_rows(records)
     tokens = FormulaTokens.of_corpus(records, rows, cache=None)
@@ -146,12 +147,15 @@ def fine_tune_symbolic(args: argparse.Namespace, split: dict[str, str], seconds:
         return symmetric_info_nce(anchor, positive, log_scale)
 
     steps = fine_tune(step_loss, optimizer, log_scale, args.steps, seconds, bar, 'symbolic ')
+    progress(bar[1], 'evaluating the default and the fine-tuned symbolic encoder on the held-out papers')
     model.eval()
     measures = {name: evaluate_symbolic(encoder, tokens, held_out, triples, queries, max_length)
                 for name, encoder in (('default', base), ('finetuned', model))}
     metadata = {'architecture': 'symbolic', 'loss': 'infonce', 'config': json.dumps(config, sort_keys=True),
                 'max_length': str(max_length), 'steps': str(steps), 'finetuned_from': fingerprint(args.symbolic_init),
                 'vocabulary_sha256': hashlib.sha256(VOCAB_PATH.read_bytes()).hexdigest()}
+
+    progress(bar[1] + 0.02, f'exporting {args.symbolic_out}')
 
     def write(path: Path) -> float:
         export_symbolic(model, path, metadata)
