@@ -31,7 +31,7 @@ export interface RenderPoolOptions {
   workers?: number;
   /** Time one formula may take to typeset and rasterize, in ms (default 2000). */
   budgetMs?: number;
-  /** Results kept in the LRU cache (default 1000; 0 disables it). */
+  /** Results kept in the LRU cache (default 1000; 0 disables it, and the sharing of renderings in flight). */
   cacheSize?: number;
   /** Formulas sent to a worker ahead of its replies (default 4). */
   prefetch?: number;
@@ -88,6 +88,7 @@ export class RenderPool {
   private readonly interactive: Task[] = [];
   private readonly batch: Task[] = [];
   private readonly cache: LruCache<string, TimedRenderResult> | undefined;
+  private readonly inFlight = new Map<string, Promise<TimedRenderResult>>();
   private readonly budgetMs: number;
   private readonly prefetch: number;
   private nextId = 0;
@@ -116,8 +117,13 @@ export class RenderPool {
     const key = cacheKey(formula, region);
     const cached = this.cache?.get(key);
     if (cached) return Promise.resolve(cached);
-    return new Promise<TimedRenderResult>((resolve, reject) => {
-      const priority = options.priority ?? 'interactive';
+    const priority = options.priority ?? 'interactive';
+    // A formula asked for again before its first rendering is done (a paper's repeated $n$ in one batch)
+    // shares that rendering; a cursor request never waits for a batch one.
+    const flightKey = `${priority}\n${key}`;
+    const inFlight = this.cache && this.inFlight.get(flightKey);
+    if (inFlight) return inFlight;
+    const rendering = new Promise<TimedRenderResult>((resolve, reject) => {
       const task: Task = {
         formula,
         region,
@@ -131,6 +137,11 @@ export class RenderPool {
       (priority === 'batch' ? this.batch : this.interactive).push(task);
       this.pump();
     });
+    if (!this.cache) return rendering;
+    this.inFlight.set(flightKey, rendering);
+    const settled = () => this.inFlight.delete(flightKey);
+    rendering.then(settled, settled);
+    return rendering;
   }
 
   /** Renders many formulas at batch priority, keeping every worker busy; results in input order. */

@@ -29,10 +29,13 @@ export interface EmbedderOptions {
   renderWorkers?: number;
 }
 
-class PipelineEmbedder implements FormulaEmbedder {
+/** What the pipeline needs of the encoder (tests count what reaches it). */
+export type BitmapEncoder = Pick<Encoder, 'model' | 'dimensions' | 'embed' | 'dispose'>;
+
+export class PipelineEmbedder implements FormulaEmbedder {
   constructor(
     private readonly pool: RenderPool,
-    private readonly encoder: Encoder,
+    private readonly encoder: BitmapEncoder,
   ) {}
 
   get model(): ModelInfo {
@@ -45,13 +48,23 @@ class PipelineEmbedder implements FormulaEmbedder {
 
   async embed(formulas: FormulaInput[], priority: RenderPriority): Promise<EmbeddedFormula[]> {
     const rendered = await Promise.all(formulas.map((formula) => this.pool.render(formula, { priority })));
-    const embeddings = await this.encoder.embed(rendered.map((result) => result.pixels));
-    return rendered.map((result, i) => ({
-      embedding: embeddings[i],
-      degraded: result.degraded,
-      issues: result.issues,
-      renderMs: result.typesetMs + result.rasterMs,
-    }));
+    // A formula a paper repeats ($n$, $x_i$) comes back from the render cache with the same pixels: encode those once.
+    const slot = new Map<Uint8Array, number>();
+    for (const { pixels } of rendered) if (!slot.has(pixels)) slot.set(pixels, slot.size);
+    const embeddings = await this.encoder.embed([...slot.keys()]);
+    const taken = new Set<number>();
+    return rendered.map((result) => {
+      const index = slot.get(result.pixels)!;
+      const repeated = taken.has(index);
+      taken.add(index);
+      return {
+        // each result owns its vector: callers may keep or change one without touching another's
+        embedding: repeated ? embeddings[index]!.slice() : embeddings[index]!,
+        degraded: result.degraded,
+        issues: result.issues,
+        renderMs: result.typesetMs + result.rasterMs,
+      };
+    });
   }
 
   async close(): Promise<void> {

@@ -68,6 +68,22 @@ test('formulas queued behind one over its budget on the same worker render norma
   }
 });
 
+test('a formula asked for twice before its rendering is done is rendered once, at each priority', async () => {
+  const sharing = new RenderPool({ workers: 1, cacheSize: 10 });
+  try {
+    const [first, second, third] = await Promise.all([
+      sharing.render(formulas[0]!, { priority: 'batch' }),
+      sharing.render({ ...formulas[0]! }, { priority: 'batch' }),
+      sharing.render(formulas[0]!, { priority: 'interactive' }),
+    ]);
+    assert.equal(first, second, 'one rendering shared');
+    assert.notEqual(third, first, 'the cursor request did not wait for the batch one');
+    assert.deepEqual(third!.pixels, first!.pixels);
+  } finally {
+    await sharing.close();
+  }
+});
+
 test('the cache answers a repeated request with the same result', async () => {
   const first = await two.render(formulas[0]!);
   assert.equal(await two.render({ ...formulas[0]! }), first);
