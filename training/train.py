@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -106,6 +107,11 @@ def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Document
     return symmetric_info_nce(anchor, positive, log_scale), len(rows)
 
 
+def cosine_rate(peak: float, step: int, steps: int) -> float:
+    """The learning rate at `step` of a cosine decay from `peak` to 0 over `steps`."""
+    return peak * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps))
+
+
 def command_fit(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     args.run.mkdir(parents=True, exist_ok=True)
@@ -117,6 +123,8 @@ def command_fit(args: argparse.Namespace) -> None:
         config['document_weights'] = args.document_weights
     if args.same_source_share:
         config['same_source_share'] = args.same_source_share
+    if args.cosine_steps:
+        config['cosine_steps'] = args.cosine_steps
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
@@ -190,6 +198,10 @@ def command_fit(args: argparse.Namespace) -> None:
     model.train()
     while True:
         wall, cpu = time.time(), time.process_time()
+        if args.cosine_steps:
+            # Stateless in the step count, so a resumed run continues the same schedule.
+            for group in optimizer.param_groups:
+                group['lr'] = cosine_rate(args.lr, progress['step'], args.cosine_steps)
         loss, samples = weak_label_loss(model, dataset.bitmaps, train, args.loss, args.batch, args.margin, log_scale, rng)
         optimizer_step(optimizer, loss, log_scale)
         progress['step'] += 1
@@ -201,7 +213,7 @@ def command_fit(args: argparse.Namespace) -> None:
             log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
                 f'{progress["samples"] / progress["wall_seconds"]:.1f} samples/s overall')
         out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
-        out_of_steps = args.steps is not None and progress['step'] >= args.steps
+        out_of_steps = (args.steps is not None and progress['step'] >= args.steps) or (args.cosine_steps and progress['step'] >= args.cosine_steps)
         interrupted = bool(stop_requested)
         if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps or interrupted:
             stale = 0 if validate(float(np.mean(losses))) else stale + 1
@@ -348,6 +360,8 @@ def main(argv: list[str]) -> None:
                      help='draw training documents uniformly (the thesis) or ∝ 1/√(documents of their source)')
     fit.add_argument('--same-source-share', type=float, default=0.0,
                      help='InfoNCE: this share of a batch\'s documents comes from as few sources as it fills (hard negatives)')
+    fit.add_argument('--cosine-steps', type=int,
+                     help='decay the learning rate from --lr to 0 over this many steps (a cosine), and stop there')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

@@ -184,3 +184,24 @@ print(json.dumps({'uniform': float(np.mean(uniform)), 'hard_min': min(top_source
   assert.ok(measured.hard_min >= 4, `hard batches: at least 4 of 8 from one source, saw ${measured.hard_min}`);
   assert.equal(measured.distinct, true, 'every document once per batch');
 });
+
+test('--cosine-steps decays the learning rate to 0 over the steps, across a resume, and stops at the end', { skip }, async () => {
+  const split = path.join(dir, 'cosine-split.json');
+  await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  const run = path.join(dir, 'cosine-run');
+  const args = ['fit', '--dataset', dir, '--split', split, '--threads', '1', '--run', run, '--batch', '8', '--lr', '0.001', '--cosine-steps', '4'];
+  await train(...args, '--steps', '2');
+  const finished = await train(...args);
+  assert.match(finished, /resumed from .*last\.pt at step 2/);
+  assert.match(finished, /stopping: step budget spent/);
+  const rates = spawnSync(python, ['-c', `
+import sys, json, torch
+checkpoint = torch.load(sys.argv[1], map_location='cpu')
+print(json.dumps({'step': checkpoint['progress']['step'], 'lr': checkpoint['optimizer']['param_groups'][0]['lr'], 'config': checkpoint['config']['cosine_steps']}))
+`, path.join(run, 'last.pt')], { cwd: repoRoot, encoding: 'utf8' });
+  const last = JSON.parse(rates.stdout);
+  assert.equal(last.step, 4);
+  assert.equal(last.config, 4);
+  // The last step (index 3) ran at 0.001 · ½(1 + cos(3π/4)).
+  assert.ok(Math.abs(last.lr - 0.001 * 0.5 * (1 + Math.cos((3 * Math.PI) / 4))) < 1e-12, `lr ${last.lr}`);
+});
