@@ -111,10 +111,13 @@ def load_split(path: Path) -> dict[str, str]:
 class Documents:
     """The formulas (dataset row indices) of one split, grouped by document and section, for sampling."""
 
-    def __init__(self, dataset: Dataset, split_of_source: dict[str, str], split: str, include_degraded: bool):
+    def __init__(self, dataset: Dataset, split_of_source: dict[str, str], split: str, include_degraded: bool,
+                 display_only: bool = False):
         by_document: dict[str, dict[str, list[int]]] = {}
         for index, row in enumerate(dataset.rows):
             if split_of_source.get(row['source']) != split or (row.get('degraded') and not include_degraded):
+                continue
+            if display_only and row.get('inline'):
                 continue
             section = row.get('section') or ''
             by_document.setdefault(row['record'], {}).setdefault(section, []).append(index)

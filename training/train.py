@@ -230,7 +230,7 @@ def command_evaluate(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     dataset = load_dataset(args.dataset)
     corpus = load_corpus(args.corpus)
-    test = Documents(dataset, load_split(args.split), args.on, include_degraded=True)
+    test = Documents(dataset, load_split(args.split), args.on, include_degraded=True, display_only=args.display_only)
     triples, queries = fixed_triples(test), fixed_queries(test)
     results: dict[str, dict] = {}
     for spec in args.checkpoint:
@@ -243,9 +243,9 @@ def command_evaluate(args: argparse.Namespace) -> None:
             torch.manual_seed(args.seed)
             results[f'untrained {arch}'] = evaluate_encoder(build(arch), dataset.bitmaps, test, triples, queries)
     results['TF-IDF'] = TfidfBaseline(corpus_tokens(dataset.rows, corpus), test).evaluate(test, triples, queries)
-    report = {'split': args.on, 'documents': len(test), 'formulas': test.formula_count,
+    report = {'split': args.on, 'display_only': args.display_only, 'documents': len(test), 'formulas': test.formula_count,
               'triples': len(triples), 'queries': len(queries), 'renderer': dataset.renderer, 'results': results}
-    print(f'{args.on} split: {len(test)} documents, {test.formula_count} formulas; '
+    print(f'{args.on} split{" (display formulas)" if args.display_only else ""}: {len(test)} documents, {test.formula_count} formulas; '
           f'{len(triples)} triples, {len(queries)} retrieval queries')
     print(f'{"model":24} {"ranking loss":>12} {"const margin":>12} {"mAP":>8} {"P@10":>8}')
     for name, measures in results.items():
@@ -376,6 +376,7 @@ def main(argv: list[str]) -> None:
     evaluate.add_argument('--on', choices=SPLITS, default='test')
     evaluate.add_argument('--seed', type=int, default=0, help='initialisation of the untrained twins')
     evaluate.add_argument('--out', type=Path, help='write the measures as JSON')
+    evaluate.add_argument('--display-only', action='store_true', help='only display formulas (inline ones left out of triples and queries)')
 
     export = commands.add_parser('export', help='ONNX export with a parity check')
     export.add_argument('--checkpoint', type=Path, required=True)

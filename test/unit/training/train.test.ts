@@ -205,3 +205,18 @@ print(json.dumps({'step': checkpoint['progress']['step'], 'lr': checkpoint['opti
   // The last step (index 3) ran at 0.001 · ½(1 + cos(3π/4)).
   assert.ok(Math.abs(last.lr - 0.001 * 0.5 * (1 + Math.cos((3 * Math.PI) / 4))) < 1e-12, `lr ${last.lr}`);
 });
+
+test('evaluate --display-only leaves inline formulas out of the held-out documents', { skip }, () => {
+  const script = `
+import sys
+sys.path.insert(0, 'training')
+from data import Dataset, Documents
+rows = [{'record': f'd{doc}', 'source': 's', 'section': '', 'degraded': False, 'inline': formula % 3 == 0}
+        for doc in range(3) for formula in range(6)]
+split = {'s': 'test'}
+print(Documents(Dataset(None, rows, 'none'), split, 'test', True).formula_count,
+      Documents(Dataset(None, rows, 'none'), split, 'test', True, display_only=True).formula_count)
+`;
+  const [all, display] = spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
+  assert.deepEqual([all, display], [18, 12]);
+});
