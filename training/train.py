@@ -125,9 +125,11 @@ def command_fit(args: argparse.Namespace) -> None:
         config['same_source_share'] = args.same_source_share
     if args.cosine_steps:
         config['cosine_steps'] = args.cosine_steps
+    if args.display_only:
+        config['display_only'] = True
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
-    train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded)
+    train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded, display_only=args.display_only)
     if args.document_weights == 'source':
         train.weigh_by_source()
     train.same_source_share = args.same_source_share
@@ -362,6 +364,7 @@ def main(argv: list[str]) -> None:
                      help='InfoNCE: this share of a batch\'s documents comes from as few sources as it fills (hard negatives)')
     fit.add_argument('--cosine-steps', type=int,
                      help='decay the learning rate from --lr to 0 over this many steps (a cosine), and stop there')
+    fit.add_argument('--display-only', action='store_true', help='train on display formulas only (validation keeps all)')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')
