@@ -192,15 +192,11 @@ export class SearchService {
     options: Parameters<typeof searchHybrid>[4],
     symbolicModel = '',
   ): ReturnType<typeof searchHybrid> {
-    let opening = this.symbolicEncoders.get(symbolicModel);
-    if (!opening) {
-      opening = SymbolicEncoder.open({ model: symbolicModel || undefined }).then((opened) => {
-        if (!opened.ok) this.symbolicEncoders.delete(symbolicModel); // tried again next time (the model may be installed by then)
-        return opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } };
-      });
-      this.symbolicEncoders.set(symbolicModel, opening);
-    }
-    const symbolic = await opening;
+    const symbolic = await openOnce(this.symbolicEncoders, symbolicModel, () =>
+      SymbolicEncoder.open({ model: symbolicModel || undefined }).then((opened) =>
+        opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } },
+      ),
+    );
     if (!symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
     const held = this.indexes.get(directory);
     // The first hybrid search of an index embeds all its formulas with the symbolic model (seconds for the default index).
@@ -220,17 +216,11 @@ export class SearchService {
 
   private embedder({ model, executionProvider }: Pick<IndexSelection, 'model' | 'executionProvider'>): Promise<Result<FormulaEmbedder, { message: string }>> {
     const name = model.kind === 'custom' ? model.path : model.kind;
-    const key = `${name}\n${executionProvider}`;
-    let opening = this.embedders.get(key);
-    if (!opening) {
-      opening = openEmbedder({ encoder: { model: name, executionProvider, log: this.log }, renderWorkers: engineRenderWorkers() }).then((opened) =>
+    return openOnce(this.embedders, `${name}\n${executionProvider}`, () =>
+      openEmbedder({ encoder: { model: name, executionProvider, log: this.log }, renderWorkers: engineRenderWorkers() }).then((opened) =>
         opened.ok ? opened : { ok: false as const, reason: { message: modelUnavailable(opened.reason.message) } },
-      );
-      this.embedders.set(key, opening);
-      // A model that failed to open is tried again next time (the user may have fixed the path).
-      void opening.then((opened) => opened.ok || this.embedders.delete(key));
-    }
-    return opening;
+      ),
+    );
   }
 
   private open(directory: string, embedder: FormulaEmbedder): Result<FormulaIndex, string> {
@@ -281,6 +271,20 @@ function isIndex(directory: string): boolean {
 }
 
 /** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */
+/**
+ * The model opened under `key`, opening it on first use. One that failed to open is tried again next time
+ * (the user may have fixed the path, or installed the model).
+ */
+function openOnce<T>(opened: Map<string, Promise<Result<T, { message: string }>>>, key: string, open: () => Promise<Result<T, { message: string }>>) {
+  let opening = opened.get(key);
+  if (!opening) {
+    opening = open();
+    opened.set(key, opening);
+    void opening.then((result) => result.ok || opened.delete(key));
+  }
+  return opening;
+}
+
 function engineRenderWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }

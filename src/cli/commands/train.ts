@@ -125,20 +125,18 @@ function progressPrinter(tty: boolean): (progress: TrainProgress) => void {
 const measuresLine = (name: string, measures: HeldOutMeasures) =>
   `${name.padEnd(10)} mAP ${measures.mAP.toFixed(4)}  P@10 ${measures['P@10'].toFixed(4)}  ranking loss ${measures.ranking_loss.toFixed(4)}`;
 
+/** Both models' lines and the verdict, for the SEE and for the symbolic encoder alike. */
+const comparison = (name: string, run: Pick<FinetuneReport, 'default' | 'finetuned' | 'model' | 'better'>) =>
+  `${measuresLine('default', run.default)}\n${measuresLine('finetuned', run.finetuned)}\n` +
+  `new ${name}: ${run.model} (${run.better ? 'better' : 'not better'} than the default)\n`;
+
 function printReport(report: FinetuneReport): void {
   process.stdout.write(
     `held out: ${report.heldOut.papers} papers, ${report.heldOut.formulas} formulas (trained on ${report.train.papers} papers, ` +
       `${report.train.formulas} formulas, ${report.steps} steps in ${report.seconds} s)\n` +
-      `${measuresLine('default', report.default)}\n${measuresLine('finetuned', report.finetuned)}\n` +
-      `new model: ${report.model} (${report.better ? 'better' : 'not better'} than the default)\n`,
+      comparison('model', report),
   );
-  const symbolic = report.symbolic;
-  if (!symbolic) return;
-  process.stdout.write(
-    `symbolic encoder (${symbolic.steps} steps):\n` +
-      `${measuresLine('default', symbolic.default)}\n${measuresLine('finetuned', symbolic.finetuned)}\n` +
-      `new symbolic model: ${symbolic.model} (${symbolic.better ? 'better' : 'not better'} than the default)\n`,
-  );
+  if (report.symbolic) process.stdout.write(`symbolic encoder (${report.symbolic.steps} steps):\n${comparison('symbolic model', report.symbolic)}`);
 }
 
 /** Embeds the index's formulas with the new symbolic model into the file beside the index, so searches with it start at once. */
@@ -232,9 +230,10 @@ export const trainCommand: CliCommand = {
       }
       printReport(result.value);
       const indexDir = options.index ?? path.join(home, 'index');
-      const switching = options.use || (options.useIfBetter && result.value.better);
+      const switches = (better: boolean) => options.use || (options.useIfBetter && better);
+      const switching = switches(result.value.better);
       const symbolic = result.value.symbolic;
-      const switchingSymbolic = symbolic !== undefined && (options.use || (options.useIfBetter && symbolic.better));
+      const switchingSymbolic = symbolic !== undefined && switches(symbolic.better);
       if (!switching) {
         process.stdout.write('the index keeps its current model (--use switches anyway)\n');
       } else if (!options.index && !existsSync(indexDir)) {

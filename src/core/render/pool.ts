@@ -31,7 +31,7 @@ export interface RenderPoolOptions {
   workers?: number;
   /** Time one formula may take to typeset and rasterize, in ms (default 2000). */
   budgetMs?: number;
-  /** Results kept in the LRU cache (default 1000; 0 disables it, and the sharing of renderings in flight). */
+  /** Results kept in the LRU cache (default 1000; 0 disables it). */
   cacheSize?: number;
   /** Formulas sent to a worker ahead of its replies (default 4). */
   prefetch?: number;
@@ -88,7 +88,8 @@ export class RenderPool {
   private readonly interactive: Task[] = [];
   private readonly batch: Task[] = [];
   private readonly cache: LruCache<string, TimedRenderResult> | undefined;
-  private readonly inFlight = new Map<string, Promise<TimedRenderResult>>();
+  /** Renderings asked for and not done yet, by cache key, one table per priority. */
+  private readonly inFlight: Record<RenderPriority, Map<string, Promise<TimedRenderResult>>> = { interactive: new Map(), batch: new Map() };
   private readonly budgetMs: number;
   private readonly prefetch: number;
   private nextId = 0;
@@ -120,9 +121,9 @@ export class RenderPool {
     const priority = options.priority ?? 'interactive';
     // A formula asked for again before its first rendering is done (a paper's repeated $n$ in one batch)
     // shares that rendering; a cursor request never waits for a batch one.
-    const flightKey = `${priority}\n${key}`;
-    const inFlight = this.cache && this.inFlight.get(flightKey);
-    if (inFlight) return inFlight;
+    const inFlight = this.inFlight[priority];
+    const pending = inFlight.get(key);
+    if (pending) return pending;
     const rendering = new Promise<TimedRenderResult>((resolve, reject) => {
       const task: Task = {
         formula,
@@ -137,9 +138,8 @@ export class RenderPool {
       (priority === 'batch' ? this.batch : this.interactive).push(task);
       this.pump();
     });
-    if (!this.cache) return rendering;
-    this.inFlight.set(flightKey, rendering);
-    const settled = () => this.inFlight.delete(flightKey);
+    inFlight.set(key, rendering);
+    const settled = () => inFlight.delete(key);
     rendering.then(settled, settled);
     return rendering;
   }

@@ -48,22 +48,15 @@ export class PipelineEmbedder implements FormulaEmbedder {
 
   async embed(formulas: FormulaInput[], priority: RenderPriority): Promise<EmbeddedFormula[]> {
     const rendered = await Promise.all(formulas.map((formula) => this.pool.render(formula, { priority })));
-    // A formula a paper repeats ($n$, $x_i$) comes back from the render cache with the same pixels: encode those once.
-    const slot = new Map<Uint8Array, number>();
-    for (const { pixels } of rendered) if (!slot.has(pixels)) slot.set(pixels, slot.size);
-    const embeddings = await this.encoder.embed([...slot.keys()]);
-    const taken = new Set<number>();
+    // A formula a paper repeats ($n$, $x_i$) comes back from the pool with the same pixels: encode those once.
+    const unique = [...new Set(rendered.map((result) => result.pixels))];
+    const embeddings = await this.encoder.embed(unique);
+    const vectorOf = new Map(unique.map((pixels, i) => [pixels, embeddings[i]!]));
     return rendered.map((result) => {
-      const index = slot.get(result.pixels)!;
-      const repeated = taken.has(index);
-      taken.add(index);
-      return {
-        // each result owns its vector: callers may keep or change one without touching another's
-        embedding: repeated ? embeddings[index]!.slice() : embeddings[index]!,
-        degraded: result.degraded,
-        issues: result.issues,
-        renderMs: result.typesetMs + result.rasterMs,
-      };
+      const embedding = vectorOf.get(result.pixels)!;
+      // Each result owns its vector (a repeat gets a copy): callers may keep or change one without touching another's.
+      vectorOf.set(result.pixels, embedding.slice());
+      return { embedding, degraded: result.degraded, issues: result.issues, renderMs: result.typesetMs + result.rasterMs };
     });
   }
 
