@@ -152,10 +152,7 @@ class Documents:
         """Draws a document with probability ∝ 1/√(documents of its source). The train split is two
         thirds hep-th documents, the held-out splits have none: this cuts hep-th's share of anchors and
         in-batch negatives from 66% to about a fifth without letting one-document sources dominate."""
-        per_source: dict[str, int] = {}
-        for source in self.sources:
-            per_source[source] = per_source.get(source, 0) + 1
-        weights = np.array([per_source[source] ** -0.5 for source in self.sources])
+        weights = np.array([len(self.by_source[source]) ** -0.5 for source in self.sources])
         self.weights = weights / weights.sum()
 
     def draw(self, rng: np.random.Generator, size: int | None = None, replace: bool = True):

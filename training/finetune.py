@@ -13,7 +13,7 @@ SIGTERM or SIGINT cancels: exit code 130, nothing exported."""
 from __future__ import annotations
 
 import argparse
-import hashlib
+import copy
 import json
 import os
 import signal
@@ -33,7 +33,6 @@ from encoders import build  # noqa: E402
 from export import ParityError  # noqa: E402
 from evaluate import evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
 from losses import learned_log_scale, optimizer_step, symmetric_info_nce  # noqa: E402
-from tokenizer import VOCAB_PATH  # noqa: E402
 from train import weak_label_loss  # noqa: E402
 
 CANCELLED = 130
@@ -121,9 +120,11 @@ def better_than(finetuned: dict, default: dict) -> bool:
     return (finetuned['mAP'], -finetuned['ranking_loss']) > (default['mAP'], -default['ranking_loss'])
 
 
-def fine_tune_symbolic(args: argparse.Namespace, split: dict[str, str], seconds: float | None, bar: tuple[float, float]) -> dict:
-    """The symbolic encoder's part of the run, on the same papers and held-out papers as the SEE's; the report's `symbolic`."""
-    from symbolic import check_symbolic_parity, corpus_documents, corpus_rows, evaluate_symbolic, export_symbolic, FormulaTokens, symbolic_from_onnx
+def fine_tune_symbolic(args: argparse.Namespace, base: nn.Module, config: dict, split: dict[str, str],
+                       seconds: float | None, bar: tuple[float, float]) -> dict:
+    """The symbolic encoder's part of the run, from `base` (read from --symbolic-init), on the same papers and
+    held-out papers as the SEE's; the report's `symbolic`."""
+    from symbolic import check_symbolic_parity, corpus_documents, corpus_rows, evaluate_symbolic, export_metadata, export_symbolic, FormulaTokens
     from export import fingerprint
     progress(bar[0] - 0.02, 'tokenizing the formulas for the symbolic encoder')
     records = load_corpus(args.corpus)
@@ -131,9 +132,8 @@ def fine_tune_symbolic(args: argparse.Namespace, split: dict[str, str], seconds:
     tokens = FormulaTokens.of_corpus(records, rows, cache=None)
     train, held_out = corpus_documents(rows, split, 'train'), corpus_documents(rows, split, 'test')
     triples, queries = fixed_triples(held_out, HELD_OUT_TRIPLES), fixed_queries(held_out)
-    base, config = symbolic_from_onnx(args.symbolic_init)
     max_length = base.max_length
-    model = symbolic_from_onnx(args.symbolic_init)[0].train()
+    model = copy.deepcopy(base).train()
     sample = tokens.batch(np.arange(min(32, len(rows))), max_length)
     check_symbolic_parity(base, args.symbolic_init, sample)  # the weights were read back faithfully
     log_scale = learned_log_scale(args.symbolic_temperature)
@@ -151,9 +151,7 @@ def fine_tune_symbolic(args: argparse.Namespace, split: dict[str, str], seconds:
     model.eval()
     measures = {name: evaluate_symbolic(encoder, tokens, held_out, triples, queries, max_length)
                 for name, encoder in (('default', base), ('finetuned', model))}
-    metadata = {'architecture': 'symbolic', 'loss': 'infonce', 'config': json.dumps(config, sort_keys=True),
-                'max_length': str(max_length), 'steps': str(steps), 'finetuned_from': fingerprint(args.symbolic_init),
-                'vocabulary_sha256': hashlib.sha256(VOCAB_PATH.read_bytes()).hexdigest()}
+    metadata = export_metadata(config, steps, finetuned_from=fingerprint(args.symbolic_init))
 
     progress(bar[1] + 0.02, f'exporting {args.symbolic_out}')
 
@@ -189,7 +187,7 @@ def command_run(args: argparse.Namespace) -> None:
     symbolic = args.symbolic_init is not None
     if symbolic:
         from symbolic import symbolic_from_onnx
-        symbolic_from_onnx(args.symbolic_init)  # a wrong file fails now, not after the SEE's training
+        symbolic_base, symbolic_config = symbolic_from_onnx(args.symbolic_init)  # a wrong file fails now, not after the SEE's training
     # The symbolic model learns far faster per second than the SEE: it gets a quarter of a time budget.
     see_seconds = args.minutes * 60 * (0.75 if symbolic else 1.0) if args.minutes is not None else None
     # Training is 90% of the bar (the SEE's share of it 60% when the symbolic model trains too).
@@ -226,7 +224,7 @@ def command_run(args: argparse.Namespace) -> None:
     if symbolic:
         # Its share of the budget is for training, like the SEE's: evaluations and exports come on top.
         symbolic_seconds = args.minutes * 60 * 0.25 if args.minutes is not None else None
-        report['symbolic'] = fine_tune_symbolic(args, split, symbolic_seconds, (0.65, 0.95))
+        report['symbolic'] = fine_tune_symbolic(args, symbolic_base, symbolic_config, split, symbolic_seconds, (0.65, 0.95))
     report['seconds'] = round(time.time() - started, 1)
     args.report.write_text(json.dumps(report, indent=1) + '\n')
     summary = f'done: held-out mAP {default["mAP"]:.4f} → {finetuned["mAP"]:.4f}'

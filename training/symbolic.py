@@ -430,6 +430,13 @@ def command_evaluate(args: argparse.Namespace) -> None:
         args.out.write_text(json.dumps(report, indent=1) + '\n')
 
 
+def export_metadata(config: dict, steps: int, **more: str) -> dict[str, str]:
+    """The ONNX metadata of a symbolic export: what symbolic_from_onnx and the product read back, and `more`."""
+    return {'architecture': 'symbolic', 'loss': 'infonce', 'config': json.dumps(config, sort_keys=True),
+            'max_length': str(config['max_length']), 'steps': str(steps),
+            'vocabulary_sha256': hashlib.sha256(VOCAB_PATH.read_bytes()).hexdigest(), **more}
+
+
 def export_symbolic(model: nn.Module, path: Path, metadata: dict[str, str]) -> None:
     """Writes `token_ids` int64 [N, L] → `embeddings` float32 [N, 64], N and L dynamic (L ≤ max_length)."""
     import onnx  # loads only for exports
@@ -473,10 +480,8 @@ def command_export(args: argparse.Namespace) -> None:
     checkpoint = load_checkpoint(args.checkpoint)
     model = model_from_checkpoint(checkpoint)
     config, progress = checkpoint['config'], checkpoint['progress']
-    metadata = {'architecture': 'symbolic', 'loss': 'infonce', 'config': json.dumps(config, sort_keys=True),
-                'max_length': str(config['max_length']), 'steps': str(progress['step']),
-                'samples': str(progress['samples']), 'cpu_hours': f'{progress["cpu_seconds"] / 3600:.3f}',
-                'vocabulary_sha256': hashlib.sha256(VOCAB_PATH.read_bytes()).hexdigest()}
+    metadata = export_metadata(config, progress['step'], samples=str(progress['samples']),
+                               cpu_hours=f'{progress["cpu_seconds"] / 3600:.3f}')
     export_symbolic(model, args.out, metadata)
     if args.corpus:
         corpus = Corpus(args)

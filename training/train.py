@@ -107,6 +107,10 @@ def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Document
     return symmetric_info_nce(anchor, positive, log_scale), len(rows)
 
 
+# fit options (and their unset values) that runs begun before them do not record.
+LATER_OPTIONS = {'document_weights': 'uniform', 'same_source_share': 0.0, 'cosine_steps': None, 'display_only': False}
+
+
 def cosine_rate(peak: float, step: int, steps: int) -> float:
     """The learning rate at `step` of a cosine decay from `peak` to 0 over `steps`."""
     return peak * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps))
@@ -119,14 +123,8 @@ def command_fit(args: argparse.Namespace) -> None:
     config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'temperature', 'seed', 'exclude_degraded')}
     if args.init:
         config['init'] = str(args.init)
-    if args.document_weights != 'uniform':
-        config['document_weights'] = args.document_weights
-    if args.same_source_share:
-        config['same_source_share'] = args.same_source_share
-    if args.cosine_steps:
-        config['cosine_steps'] = args.cosine_steps
-    if args.display_only:
-        config['display_only'] = True
+    # Options added after the first runs enter the config only when set, so that those runs still resume.
+    config.update({key: value for key, unset in LATER_OPTIONS.items() if (value := getattr(args, key)) != unset})
     dataset = load_dataset(args.dataset)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded, display_only=args.display_only)
@@ -197,6 +195,8 @@ def command_fit(args: argparse.Namespace) -> None:
         signal.signal(signum, lambda number, _frame: stop_requested.append(number))
     started = time.time()
     since_validation, losses, stale = time.time(), [], 0
+    # A cosine schedule ends the run where its rate reaches 0.
+    last_step = min((step for step in (args.steps, args.cosine_steps) if step is not None), default=None)
     model.train()
     while True:
         wall, cpu = time.time(), time.process_time()
@@ -215,7 +215,7 @@ def command_fit(args: argparse.Namespace) -> None:
             log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
                 f'{progress["samples"] / progress["wall_seconds"]:.1f} samples/s overall')
         out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
-        out_of_steps = (args.steps is not None and progress['step'] >= args.steps) or (args.cosine_steps and progress['step'] >= args.cosine_steps)
+        out_of_steps = last_step is not None and progress['step'] >= last_step
         interrupted = bool(stop_requested)
         if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps or interrupted:
             stale = 0 if validate(float(np.mean(losses))) else stale + 1
