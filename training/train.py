@@ -108,7 +108,8 @@ def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Document
 
 
 # fit options (and their unset values) that runs begun before them do not record.
-LATER_OPTIONS = {'document_weights': 'uniform', 'same_source_share': 0.0, 'cosine_steps': None, 'display_only': False}
+LATER_OPTIONS = {'document_weights': 'uniform', 'same_source_share': 0.0, 'cosine_steps': None, 'display_only': False,
+                 'validate_display_only': False, 'validation_triples': VALIDATION_TRIPLES}
 
 
 def cosine_rate(peak: float, step: int, steps: int) -> float:
@@ -133,8 +134,8 @@ def command_fit(args: argparse.Namespace) -> None:
     train.same_source_share = args.same_source_share
     # A run validates on one fixed set for its whole life, even when it resumes on a larger dataset.
     validation_data = load_dataset(args.validation_dataset) if args.validation_dataset else dataset
-    validation = Documents(validation_data, split, 'validation', include_degraded=True)
-    validation_triples = fixed_triples(validation, VALIDATION_TRIPLES)
+    validation = Documents(validation_data, split, 'validation', include_degraded=True, display_only=args.validate_display_only)
+    validation_triples = fixed_triples(validation, args.validation_triples)
 
     torch.manual_seed(args.seed)
     model = build(args.arch)
@@ -365,6 +366,10 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--cosine-steps', type=int,
                      help='decay the learning rate from --lr to 0 over this many steps (a cosine), and stop there')
     fit.add_argument('--display-only', action='store_true', help='train on display formulas only (validation keeps all)')
+    fit.add_argument('--validate-display-only', action='store_true',
+                     help='validate on the validation split\'s display formulas only (the split evaluate --display-only scores)')
+    fit.add_argument('--validation-triples', type=int, default=VALIDATION_TRIPLES,
+                     help='fixed validation triples (more give a smaller standard error and cost a longer validation)')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

@@ -2,7 +2,7 @@
 // evaluation, ONNX export with its parity check, and the exported model in onnxruntime-node.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -219,4 +219,23 @@ print(Documents(Dataset(None, rows, 'none'), split, 'test', True).formula_count,
 `;
   const [all, display] = spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim().split(' ').map(Number);
   assert.deepEqual([all, display], [18, 12]);
+});
+
+test('fit --validate-display-only validates on the display formulas of the validation split, with that many triples', { skip }, async () => {
+  // A copy of the dataset in which every third formula is inline.
+  const mixed = path.join(dir, 'mixed');
+  mkdirSync(mixed);
+  for (const file of ['bitmaps.u8', 'corpus.jsonl', 'meta.json']) copyFileSync(path.join(dir, file), path.join(mixed, file));
+  const rows = readFileSync(path.join(dir, 'formulas.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  writeFileSync(path.join(mixed, 'formulas.jsonl'), rows.map((row) => JSON.stringify({ ...row, inline: row.formula % 3 === 0 }) + '\n').join(''));
+  const split = path.join(mixed, 'split.json');
+  await train('split', '--corpus', path.join(mixed, 'corpus.jsonl'), '--out', split);
+  const validationDocuments = JSON.parse(readFileSync(split, 'utf8')).validation.length * DOCUMENTS_PER_SOURCE;
+  const common = ['fit', '--dataset', mixed, '--split', split, '--threads', '1', '--batch', '8', '--steps', '1', '--validation-triples', '12'];
+  const all = await train(...common, '--run', path.join(mixed, 'all'));
+  const display = await train(...common, '--run', path.join(mixed, 'display'), '--validate-display-only');
+  const displayPerDocument = Array.from({ length: FORMULAS_PER_DOCUMENT }, (_, i) => i).filter((i) => i % 3 !== 0).length;
+  assert.match(all, new RegExp(`validation ${validationDocuments} / ${validationDocuments * FORMULAS_PER_DOCUMENT};`));
+  assert.match(display, new RegExp(`validation ${validationDocuments} / ${validationDocuments * displayPerDocument};`));
+  assert.match(display, /'validate_display_only': True, 'validation_triples': 12/);
 });
