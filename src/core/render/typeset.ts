@@ -98,6 +98,11 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Glyph ids carry a per-conversion counter; without it the SVG depends only on the formula. */
+function withStableIds(svg: string): string {
+  return svg.replace(/"(#?)MJX-\d+-/g, '"$1MJX-');
+}
+
 type Document = MathDocument<LiteElement, LiteText, LiteDocument>;
 
 /**
@@ -166,7 +171,7 @@ export class Typesetter {
     const shown = excess > 0 ? latex.slice(Math.floor(excess / 2), Math.floor(excess / 2) + FALLBACK_TEXT_LENGTH) : latex;
     const text = escapeXml(shown.replace(/\s+/g, ' ').trim() || ' ');
     const mathml = `<math display="${display ? 'block' : 'inline'}"><mtext>${text}</mtext></math>`;
-    return this.adaptor.innerHTML(this.textDocument.convert(mathml, { display }) as LiteElement);
+    return withStableIds(this.adaptor.innerHTML(this.textDocument.convert(mathml, { display }) as LiteElement));
   }
 
   private fallback(latex: string, display: boolean, issues: RenderIssue[]): TypesetFormula {
@@ -202,8 +207,7 @@ export class Typesetter {
     // this, every \text{} keeps its parser and nodes alive (about 8 KB each) for the worker's lifetime.
     (this.tex.parseOptions.packageData.get('textmacros') as { parseOptions: { clear(): void } }).parseOptions.clear();
     const container = this.texDocument.convert(tex, { display, em: 16, ex: 8 }) as LiteElement;
-    // Glyph ids carry a per-conversion counter; without it the SVG depends only on the formula.
-    return this.adaptor.innerHTML(container).replace(/"(#?)MJX-\d+-/g, '"$1MJX-');
+    return withStableIds(this.adaptor.innerHTML(container));
   }
 
   /** Sets the definition tables to exactly the given document's macros (and nothing a previous formula defined). */
