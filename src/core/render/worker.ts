@@ -1,5 +1,5 @@
 // Worker-thread entry of the render pool (bundled as out/render-worker.js; run from source through tsx).
-// One job at a time: the pool sends the next job only after this one's reply.
+// MathJax is synchronous, so jobs run one after another; the pool keeps up to `prefetch` of them queued here.
 import { parentPort } from 'node:worker_threads';
 import { renderInThisThread } from './render';
 import type { WorkerJob, WorkerReply } from './pool';
