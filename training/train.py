@@ -94,22 +94,37 @@ def initialise(model: nn.Module, path: Path) -> None:
         model.load_state_dict(load_checkpoint(path)['model'])
 
 
+def shifted(inputs: torch.Tensor, most: int, rng: np.random.Generator) -> torch.Tensor:
+    """Each bitmap moved by its own random whole-pixel offset, up to `most` columns left or right and a fifth
+    of that up or down, paper filling the edge: views of a formula the centred renderer never draws, so the
+    encoder cannot match training formulas by their exact pixel positions."""
+    if most <= 0:
+        return inputs
+    height, width = inputs.shape[2], inputs.shape[3]
+    vertical = most // 5
+    padded = torch.nn.functional.pad(inputs, (most, most, vertical, vertical))
+    offsets = rng.integers(-most, most + 1, size=(len(inputs), 2))
+    views = [padded[i, :, vertical + dy // 5:vertical + dy // 5 + height, most + dx:most + dx + width]
+             for i, (dx, dy) in enumerate(offsets)]
+    return torch.stack(views).contiguous(memory_format=torch.channels_last)
+
+
 def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Documents, loss: str, batch: int,
-                    margin: float, log_scale: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, int]:
+                    margin: float, log_scale: torch.Tensor, rng: np.random.Generator, shift: int = 0) -> tuple[torch.Tensor, int]:
     """The loss of one batch of fresh weakly labelled samples (triples, or InfoNCE pairs from distinct
     documents), and how many samples it drew."""
     if loss == 'triplet':
         rows = sample_triples(documents, batch, rng)
-        anchor, positive, negative = model(to_input(bitmaps, rows.T)).split(batch)
+        anchor, positive, negative = model(shifted(to_input(bitmaps, rows.T), shift, rng)).split(batch)
         return squared_triplet_loss(anchor, positive, negative, margin), len(rows)
     rows = sample_pairs(documents, batch, rng)
-    anchor, positive = model(to_input(bitmaps, rows.T)).split(len(rows))
+    anchor, positive = model(shifted(to_input(bitmaps, rows.T), shift, rng)).split(len(rows))
     return symmetric_info_nce(anchor, positive, log_scale), len(rows)
 
 
 # fit options (and their unset values) that runs begun before them do not record.
 LATER_OPTIONS = {'document_weights': 'uniform', 'same_source_share': 0.0, 'cosine_steps': None, 'display_only': False,
-                 'validate_display_only': False, 'validation_triples': VALIDATION_TRIPLES}
+                 'validate_display_only': False, 'validation_triples': VALIDATION_TRIPLES, 'shift_pixels': 0}
 
 
 def cosine_rate(peak: float, step: int, steps: int) -> float:
@@ -205,7 +220,8 @@ def command_fit(args: argparse.Namespace) -> None:
             # Stateless in the step count, so a resumed run continues the same schedule.
             for group in optimizer.param_groups:
                 group['lr'] = cosine_rate(args.lr, progress['step'], args.cosine_steps)
-        loss, samples = weak_label_loss(model, dataset.bitmaps, train, args.loss, args.batch, args.margin, log_scale, rng)
+        loss, samples = weak_label_loss(model, dataset.bitmaps, train, args.loss, args.batch, args.margin, log_scale, rng,
+                                        args.shift_pixels)
         optimizer_step(optimizer, loss, log_scale)
         progress['step'] += 1
         progress['samples'] += samples
@@ -370,6 +386,8 @@ def main(argv: list[str]) -> None:
                      help='validate on the validation split\'s display formulas only (the split evaluate --display-only scores)')
     fit.add_argument('--validation-triples', type=int, default=VALIDATION_TRIPLES,
                      help='fixed validation triples (more give a smaller standard error and cost a longer validation)')
+    fit.add_argument('--shift-pixels', type=int, default=0,
+                     help='augment: move each training bitmap by up to this many columns (and a fifth as many rows)')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

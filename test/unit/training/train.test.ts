@@ -239,3 +239,26 @@ test('fit --validate-display-only validates on the display formulas of the valid
   assert.match(display, new RegExp(`validation ${validationDocuments} / ${validationDocuments * displayPerDocument};`));
   assert.match(display, /'validate_display_only': True, 'validation_triples': 12/);
 });
+
+test('--shift-pixels moves each training bitmap by its own offset within the bound, paper filling the edge', { skip }, () => {
+  const script = `
+import sys, json
+import numpy as np, torch
+sys.path.insert(0, 'training')
+from train import shifted
+inputs = torch.zeros(200, 1, 32, 333)
+inputs[:, 0, 12:20, 150:180] = 1
+views = shifted(inputs, 10, np.random.default_rng(0))
+corners = [torch.nonzero(view[0])[0].tolist() for view in views]
+print(json.dumps({'ink': sorted({float(view.sum()) for view in views}), 'columns': sorted({c for _, c in corners}),
+                  'rows': sorted({r for r, _ in corners}), 'channels_last': views.is_contiguous(memory_format=torch.channels_last),
+                  'unchanged': bool(torch.equal(shifted(inputs, 0, np.random.default_rng(0)), inputs))}))
+`;
+  const measured = JSON.parse(spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' }).stdout);
+  assert.deepEqual(measured.ink, [240], 'a shift within the paper keeps all the ink');
+  assert.equal(measured.columns.length, 21, `every column offset from −10 to 10 drawn: ${measured.columns}`);
+  assert.ok(measured.columns[0] === 140 && measured.columns.at(-1) === 160);
+  assert.deepEqual(measured.rows, [10, 11, 12, 13, 14], 'rows move by a fifth as much');
+  assert.equal(measured.channels_last, true);
+  assert.equal(measured.unchanged, true);
+});
