@@ -103,9 +103,10 @@ def shifted(inputs: torch.Tensor, most: int, rng: np.random.Generator) -> torch.
     height, width = inputs.shape[2], inputs.shape[3]
     vertical = most // 5
     padded = torch.nn.functional.pad(inputs, (most, most, vertical, vertical))
-    offsets = rng.integers(-most, most + 1, size=(len(inputs), 2))
-    views = [padded[i, :, vertical + dy // 5:vertical + dy // 5 + height, most + dx:most + dx + width]
-             for i, (dx, dy) in enumerate(offsets)]
+    columns = rng.integers(-most, most + 1, size=len(inputs))
+    rows = rng.integers(-vertical, vertical + 1, size=len(inputs))
+    views = [padded[i, :, vertical + dy:vertical + dy + height, most + dx:most + dx + width]
+             for i, (dx, dy) in enumerate(zip(columns, rows))]
     return torch.stack(views).contiguous(memory_format=torch.channels_last)
 
 

@@ -249,10 +249,13 @@ from train import shifted
 inputs = torch.zeros(200, 1, 32, 333)
 inputs[:, 0, 12:20, 150:180] = 1
 views = shifted(inputs, 10, np.random.default_rng(0))
+# Bounds that are not multiples of five keep every view inside the padding too.
+odd = [tuple(view.shape) for most in (1, 4, 16, 33) for view in shifted(inputs, most, np.random.default_rng(most))]
 corners = [torch.nonzero(view[0])[0].tolist() for view in views]
 print(json.dumps({'ink': sorted({float(view.sum()) for view in views}), 'columns': sorted({c for _, c in corners}),
                   'rows': sorted({r for r, _ in corners}), 'channels_last': views.is_contiguous(memory_format=torch.channels_last),
-                  'unchanged': bool(torch.equal(shifted(inputs, 0, np.random.default_rng(0)), inputs))}))
+                  'unchanged': bool(torch.equal(shifted(inputs, 0, np.random.default_rng(0)), inputs)),
+                  'odd_shapes': sorted(set(odd))}))
 `;
   const measured = JSON.parse(spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' }).stdout);
   assert.deepEqual(measured.ink, [240], 'a shift within the paper keeps all the ink');
@@ -261,4 +264,5 @@ print(json.dumps({'ink': sorted({float(view.sum()) for view in views}), 'columns
   assert.deepEqual(measured.rows, [10, 11, 12, 13, 14], 'rows move by a fifth as much');
   assert.equal(measured.channels_last, true);
   assert.equal(measured.unchanged, true);
+  assert.deepEqual(measured.odd_shapes, [[1, 32, 333]]);
 });
