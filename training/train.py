@@ -382,7 +382,7 @@ def main(argv: list[str]) -> None:
                      help='InfoNCE: this share of a batch\'s documents comes from as few sources as it fills (hard negatives)')
     fit.add_argument('--cosine-steps', type=int,
                      help='decay the learning rate from --lr to 0 over this many steps (a cosine), and stop there')
-    fit.add_argument('--display-only', action='store_true', help='train on display formulas only (validation keeps all)')
+    fit.add_argument('--display-only', action='store_true', help='train on display formulas only (validation keeps all, unless --validate-display-only)')
     fit.add_argument('--validate-display-only', action='store_true',
                      help='validate on the validation split\'s display formulas only (the split evaluate --display-only scores)')
     fit.add_argument('--validation-triples', type=int, default=VALIDATION_TRIPLES,
