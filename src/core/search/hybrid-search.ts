@@ -38,6 +38,8 @@ export interface HybridSearchOptions {
   /** Candidates each signal proposes (default 200). */
   candidatesPerSignal?: number;
   filter?: HitFilter;
+  /** Time for the query's numeric signature (default queryNumericBudgetMs); over it, the signal is left out. */
+  numericBudgetMs?: number;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function searchHybrid(
     const rendering = weights.bitmap > 0 ? encoders.bitmap!.embed([{ latex: query.latex, macros: query.macros, display: query.display, env: query.env }], 'interactive') : undefined;
     // The signature is computed on this thread while a render worker draws the query.
     if (weights.numeric > 0) {
-      const signature = numericSignature(query.latex, query.macros ?? '', { timeBudgetMs: queryNumericBudgetMs });
+      const signature = numericSignature(query.latex, query.macros ?? '', { timeBudgetMs: options.numericBudgetMs ?? queryNumericBudgetMs });
       numeric = signature.ok ? signature.value : undefined; // a query without a signature just lacks this signal
     }
     if (rendering) ({ embedding: bitmap, degraded, issues } = (await rendering)[0]);
