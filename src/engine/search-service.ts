@@ -270,7 +270,6 @@ function isIndex(directory: string): boolean {
   return existsSync(metadata) && statSync(metadata).isFile();
 }
 
-/** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */
 /**
  * The model opened under `key`, opening it on first use. One that failed to open is tried again next time
  * (the user may have fixed the path, or installed the model).
@@ -285,6 +284,7 @@ function openOnce<T>(opened: Map<string, Promise<Result<T, { message: string }>>
   return opening;
 }
 
+/** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */
 function engineRenderWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }

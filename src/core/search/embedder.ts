@@ -52,10 +52,12 @@ export class PipelineEmbedder implements FormulaEmbedder {
     const unique = [...new Set(rendered.map((result) => result.pixels))];
     const embeddings = await this.encoder.embed(unique);
     const vectorOf = new Map(unique.map((pixels, i) => [pixels, embeddings[i]!]));
+    const handedOut = new Set<Uint8Array>();
     return rendered.map((result) => {
-      const embedding = vectorOf.get(result.pixels)!;
       // Each result owns its vector (a repeat gets a copy): callers may keep or change one without touching another's.
-      vectorOf.set(result.pixels, embedding.slice());
+      const vector = vectorOf.get(result.pixels)!;
+      const embedding = handedOut.has(result.pixels) ? vector.slice() : vector;
+      handedOut.add(result.pixels);
       return { embedding, degraded: result.degraded, issues: result.issues, renderMs: result.typesetMs + result.rasterMs };
     });
   }
