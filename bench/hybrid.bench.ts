@@ -10,7 +10,7 @@ import { modelPath } from '../src/core/encode/models';
 import { SymbolicEncoder, symbolicModelPath } from '../src/core/encode/symbolic';
 import { defaultLibraryFile, readDefaultLibrary } from '../src/core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../src/core/search/embedder';
-import { HybridIndex, readFusionConfig, type HybridFormula, type SignalScores } from '../src/core/search/hybrid';
+import { HybridIndex, onlySignal, readFusionConfig, type HybridFormula, type SignalScores } from '../src/core/search/hybrid';
 import { computeSignatures } from '../src/core/search/numeric-store';
 import { queryNumericBudgetMs } from '../src/core/search/hybrid-search';
 import { numericSignature } from '../src/core/latex/numeric-signature';
@@ -92,7 +92,7 @@ async function run(): Promise<void> {
   console.log(`hybrid view built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (lexical and canonical postings, dense matrices)`);
 
   const fusion = readFusionConfig(process.env.FORMULA_LENS_FUSION);
-  const shipped: SignalScores = fusion.ok ? fusion.value.weights : { bitmap: 1 / 3, symbolic: 1 / 3, lexical: 1 / 3, canonical: 0, numeric: 0 };
+  const shipped: SignalScores = fusion.ok ? fusion.value.weights : { bitmap: 1 / 3, symbolic: 1 / 3, lexical: 1 / 3, canonical: 0, numeric: 0, structure: 0 };
   // Timed with the numeric signal and without it: its cost does not depend on its weight, only on whether it runs.
   const withNumeric: SignalScores = shipped.numeric > 0 ? shipped : { ...shipped, numeric: 0.1 };
   const withoutNumeric: SignalScores = { ...shipped, numeric: 0 };
@@ -110,7 +110,7 @@ async function run(): Promise<void> {
   const timing = { bitmap: newPhase(), symbolic: newPhase(), numeric: newPhase(), lexical: newPhase(), canonical: newPhase(), fusion: newPhase(), fusionWithoutNumeric: newPhase() };
   const added = { with: newPhase(), without: newPhase() };
   const total = { with: newPhase(), without: newPhase(), shipped: newPhase() };
-  const allFound: Record<keyof SignalScores, number> = { bitmap: 0, symbolic: 0, lexical: 0, canonical: 0, numeric: 0 };
+  const allFound: Record<keyof SignalScores, number> = { bitmap: 0, symbolic: 0, lexical: 0, canonical: 0, numeric: 0, structure: 0 };
   let querySigned = 0;
   for (const formula of sample) {
     // An edited formula, new to every cache, as an author types.
@@ -125,7 +125,7 @@ async function run(): Promise<void> {
     const vectors = { ...query, bitmap: bitmapVector, symbolic: symbolicVector };
     const hits = await timed(timing.fusion, () => index.search({ ...vectors, numeric: signature.ok ? signature.value : undefined }, { weights: withNumeric, count: 30, accept }));
     await timed(timing.fusionWithoutNumeric, () => index.search(vectors, { weights: withoutNumeric, count: 30, accept }));
-    await timed(timing.lexical, () => index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 1, canonical: 0, numeric: 0 }, count: 30, accept }));
+    await timed(timing.lexical, () => index.search(query, { weights: onlySignal('lexical'), count: 30, accept }));
     for (const hit of hits) for (const signal of hit.foundBy) allFound[signal]++;
     const last = (phase: Phase, key: keyof Phase) => phase[key][phase[key].length - 1];
     for (const key of ['wall', 'cpu'] as const) {

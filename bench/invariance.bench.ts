@@ -37,20 +37,22 @@ const cacheDirectory = process.env.FORMULA_LENS_BENCH_CACHE ?? path.join(homedir
 /** Weights tried for `signal + w × numeric`. */
 const numericWeights = [0.05, 0.1, 0.2, 0.3, 0.5, 1];
 
-interface Formula {
+export interface Formula {
   latex: string;
   macros: string;
   display: boolean;
   env: string;
+  /** The corpus record it comes from: the weak label (formulas of one document are similar). */
+  document: string;
 }
 
-interface Query extends Formula {
+export interface Query extends Formula {
   transforms: VariantTransform[];
   /** Collection positions of the original and its exact duplicates (same canonical form). */
   targets: number[];
 }
 
-interface Split {
+export interface Split {
   name: string;
   collection: Formula[];
   queries: Query[];
@@ -65,11 +67,11 @@ function splitSources(name: 'test' | 'validation'): Set<string> {
 }
 
 /** The split's formulas; `count` seeded originals that have a variant, each with one variant as its query. */
-function makeSplit(records: CorpusRecord[], name: 'test' | 'validation', count: number, seed: number): Split {
+export function makeSplit(records: CorpusRecord[], name: 'test' | 'validation', count: number, seed: number): Split {
   const sources = splitSources(name);
   const all: Formula[] = records
     .filter((record) => sources.has(record.source))
-    .flatMap((record) => record.formulas.map((formula) => ({ latex: formula.latex, macros: record.macros ?? '', display: !formula.inline, env: formula.env })));
+    .flatMap((record) => record.formulas.map((formula) => ({ latex: formula.latex, macros: record.macros ?? '', display: !formula.inline, env: formula.env, document: record.id })));
   const order = shuffled(all.map((_, i) => i), seededRandom(seed));
   const picked: { position: number; query: Omit<Query, 'targets'> }[] = [];
   for (const position of order) {
@@ -262,7 +264,7 @@ function denseScorer(collection: Float32Array[], queries: Float32Array[]): Score
   };
 }
 
-interface Embeddings {
+export interface Embeddings {
   fingerprint: string;
   collection: Float32Array[];
   queries: Float32Array[];
@@ -287,7 +289,7 @@ async function seeEmbeddings(split: Split): Promise<Embeddings | string> {
   }
 }
 
-async function symbolicEmbeddings(split: Split): Promise<Embeddings | string> {
+export async function symbolicEmbeddings(split: Split): Promise<Embeddings | string> {
   const file = process.env.FORMULA_LENS_SYMBOLIC_MODEL ?? symbolicModelPath();
   if (!file || !existsSync(file)) return `no symbolic model (${file ?? 'models/symbolic.onnx'})`;
   const opened = await SymbolicEncoder.open({ model: file });

@@ -80,7 +80,7 @@ export interface IndexSelection {
 /** `bitmap`, `symbolic`, `lexical` or `hybrid` (their fusion), as src/core/search/hybrid.ts names them. */
 export type SearchModeName = Exclude<SignalName, 'numeric' | 'canonical'> | 'hybrid';
 /** `numeric` (the formulas' numeric signatures) ranks only within the hybrid fusion. */
-export type SignalName = 'bitmap' | 'symbolic' | 'lexical' | 'canonical' | 'numeric';
+export type SignalName = 'bitmap' | 'symbolic' | 'lexical' | 'canonical' | 'numeric' | 'structure';
 
 export interface PaperMeta {
   /** The paper's record id in its index (corpus `id`). */

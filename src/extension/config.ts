@@ -7,7 +7,7 @@ const section = 'formulaLens';
 /** "Select Index" value meaning the index shipped with the extension. */
 export const defaultIndex = 'default';
 
-const searchModes: readonly SearchModeName[] = ['bitmap', 'symbolic', 'lexical', 'hybrid'];
+const searchModes: readonly SearchModeName[] = ['bitmap', 'symbolic', 'lexical', 'structure', 'hybrid'];
 
 export class Config {
   /** @param defaultIndexCache where the engine builds the default index's vectors (the extension's global storage). */

@@ -148,8 +148,8 @@ function parseOptions(args: string[]): Options {
   const chosen = chooseSearchMode(encoder);
   if (!chosen.ok) throw new UsageError(chosen.reason);
   const mode = chosen.value.mode;
-  // The lexical signal has no vector: its default falls back to the bitmap encoder.
-  options.encoder = mode === 'lexical' ? 'bitmap' : mode;
+  // The lexical and structure signals have no vector: their default falls back to the bitmap encoder.
+  options.encoder = mode === 'lexical' || mode === 'structure' ? 'bitmap' : mode;
   options.fusion = chosen.value.fusion;
   return options;
 }

@@ -8,7 +8,7 @@ import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
 import { fail, ok, type Result } from '../library/types';
 import type { FormulaEmbedder } from './embedder';
-import { readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
+import { onlySignal, readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
 import { openHybridIndex } from './hybrid-store';
 import type { NumericSignature } from '../latex/numeric-signature';
 import { groupByPaper, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
@@ -148,7 +148,7 @@ export function chooseSearchMode(requested: string | undefined, fusionFile?: str
   const fusion = readFusionConfig(fusionFile);
   if (!fusion.ok && requested === 'hybrid') return fail(`hybrid ranking needs the fusion weights: ${fusion.reason}`);
   const mode = (requested as SearchMode | undefined) ?? (fusion.ok ? fusion.value.defaultMode : 'bitmap');
-  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : weightsFor('bitmap', { bitmap: 1, symbolic: 0, lexical: 0, canonical: 0, numeric: 0 }) });
+  return ok({ mode, fusion: fusion.ok ? fusion.value.weights : onlySignal('bitmap') });
 }
 
 /**

@@ -1,9 +1,9 @@
-// Hybrid ranking (issue 9): five signals — bitmap-embedding cosine, symbolic-embedding cosine, lexical
-// TF-IDF cosine, TF-IDF cosine over canonical tokens with variables renamed and the numeric signatures'
-// overlap (both issue 10) — each proposes its best candidates, and the
-// union is ranked by the weighted sum of all the scores, with the weights chosen on the validation split
-// (models/fusion.json, written by training/symbolic_fusion.py). Every hit says which signals proposed it
-// (the results view shows it as a tag).
+// Hybrid ranking (issue 9): six signals — bitmap-embedding cosine, symbolic-embedding cosine, lexical
+// TF-IDF cosine, TF-IDF cosine over canonical tokens with variables renamed, the numeric signatures'
+// overlap (both issue 10) and the structural alignment of layout trees (issue 19) — each proposes its best
+// candidates (structure by its BM25 first stage), and the union is ranked by the weighted sum of all the
+// scores (structure: its alignment with variables unified), with the weights chosen on the validation split
+// (models/fusion.json). Every hit says which signals proposed it (the results view shows it as a tag).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { modelsDirectory } from '../encode/models';
@@ -11,8 +11,9 @@ import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import { NumericSignatureIndex, type SignatureSides } from '../latex/numeric-signature-index';
 import { fail, ok, type Result } from '../library/types';
 import { LexicalIndex, topByScore } from './lexical';
+import { firstStageShare, StructureIndex, type StructureQuery } from './structural';
 
-export const SIGNALS = ['bitmap', 'symbolic', 'lexical', 'canonical', 'numeric'] as const;
+export const SIGNALS = ['bitmap', 'symbolic', 'lexical', 'canonical', 'numeric', 'structure'] as const;
 export type Signal = (typeof SIGNALS)[number];
 /**
  * What `--encoder` / the `formulaLens.searchMode` setting choose: one signal alone, or the fusion. The numeric
@@ -20,12 +21,12 @@ export type Signal = (typeof SIGNALS)[number];
  * variables make unrelated formulas alike (`a+b`, `x+y`) unless other signals weigh in.
  */
 export type SearchMode = Exclude<Signal, 'numeric' | 'canonical'> | 'hybrid';
-export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'bitmap', 'symbolic', 'lexical'];
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'bitmap', 'symbolic', 'lexical', 'structure'];
 export type SignalScores = Record<Signal, number>;
 /** The weights of the signals that are vectors (what `embed --encoder hybrid` concatenates). */
 export type DenseWeights = Pick<SignalScores, 'bitmap' | 'symbolic'>;
 /** Signals a fusion file written before the signal existed lacks: they weigh 0. */
-const OPTIONAL_SIGNALS: readonly Signal[] = ['canonical', 'numeric'];
+const OPTIONAL_SIGNALS: readonly Signal[] = ['canonical', 'numeric', 'structure'];
 
 export interface FusionConfig {
   /** Non-negative, summing to 1. */
@@ -68,8 +69,12 @@ export function fusionWeighsNumeric(file?: string): boolean {
 
 /** The weights a mode ranks with: the fusion's for `hybrid`, else all on the one signal. */
 export function weightsFor(mode: SearchMode, fusion: SignalScores): SignalScores {
-  if (mode === 'hybrid') return fusion;
-  return Object.fromEntries(SIGNALS.map((signal) => [signal, signal === mode ? 1 : 0])) as SignalScores;
+  return mode === 'hybrid' ? fusion : onlySignal(mode);
+}
+
+/** All the weight on one signal. */
+export function onlySignal(signal: Signal): SignalScores {
+  return Object.fromEntries(SIGNALS.map((other) => [other, other === signal ? 1 : 0])) as SignalScores;
 }
 
 /**
@@ -132,7 +137,10 @@ interface DenseMatrix {
 
 /** The formulas of an index with what the signals need, in memory (all by the lexical index's positions). */
 export class HybridIndex {
+  private structureIndex: StructureIndex | undefined;
+
   private constructor(
+    private readonly formulas: readonly Pick<HybridFormula, 'id' | 'latex' | 'macros'>[],
     private readonly lexical: LexicalIndex,
     /** The same formulas in the canonical view, so the same positions. */
     private readonly canonical: LexicalIndex,
@@ -161,7 +169,13 @@ export class HybridIndex {
     const numeric = NumericSignatureIndex.build(formulas.map((formula) => ({ id: formula.id, signature: formula.numeric })));
     // Built with the view (off the cursor path), not on the first query that weighs it: the shipped fusion does.
     const canonical = LexicalIndex.build(formulas, 'canonical');
-    return new HybridIndex(lexical, canonical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+    return new HybridIndex(formulas, lexical, canonical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+  }
+
+  /** The structure signal's trees and postings: built on the first search that weighs it (seconds for 10k formulas). */
+  get structure(): StructureIndex {
+    this.structureIndex ??= StructureIndex.build(this.formulas);
+    return this.structureIndex;
   }
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
@@ -170,11 +184,16 @@ export class HybridIndex {
     const accept = options.accept ?? (() => true);
     const acceptId = (formulaId: number) => accept(formulaId, this.paperIds[this.lexical.positionOf(formulaId)!]);
     const scores = {} as Record<Signal, Float32Array | undefined>;
+    let structureQuery: StructureQuery | undefined;
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
       if (signal === 'lexical') scores.lexical = this.lexical.scoreAll(this.lexical.query(query.latex, query.macros));
       else if (signal === 'canonical') scores.canonical = this.canonical.scoreAll(this.canonical.query(query.latex, query.macros));
       else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
+      else if (signal === 'structure') {
+        structureQuery = this.structure.query(query.latex, query.macros);
+        scores.structure = this.structure.scoreAll(structureQuery);
+      }
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
     const foundBy = new Map<number, Signal[]>();
@@ -191,6 +210,8 @@ export class HybridIndex {
     const hits: HybridHit[] = [];
     for (const [position, signals] of foundBy) {
       const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[position] ?? 0])) as SignalScores;
+      // the first stage proposes; the alignment scores (only candidates: it costs tens of µs a formula)
+      if (structureQuery) signalScores.structure = firstStageShare * signalScores.structure + (1 - firstStageShare) * this.structure.align(structureQuery, position);
       const score = SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
       hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score, scores: signalScores, foundBy: signals });
     }

@@ -51,7 +51,7 @@ test('symbolic vectors are embedded once, extended for new formulas, and rebuilt
   const hybrid = await openHybridIndex(index, first, { directory });
   assert.equal(hybrid.size, 3);
   assert.equal(first.embedded.length, 3);
-  const hits = hybrid.search({ latex: 'x \\in \\mathbb{R}^n' }, { weights: { bitmap: 0, symbolic: 0, lexical: 1, canonical: 0, numeric: 0 } });
+  const hits = hybrid.search({ latex: 'x \\in \\mathbb{R}^n' }, { weights: { bitmap: 0, symbolic: 0, lexical: 1, canonical: 0, numeric: 0, structure: 0 } });
   assert.equal(hits[0].paperId, 'a', 'the paper macros reach the lexical signal');
   assert.ok(Math.abs(hits[0].scores.lexical - 1) < 1e-6);
 
@@ -86,7 +86,7 @@ test('searchHybrid: every mode ranks, groups by paper, tags, filters, and report
   const symbolic = fakeSymbolic('3'.repeat(64));
   const view = await openHybridIndex(index, symbolic, { directory });
   const encoders = { bitmap: new HashingEmbedder(), symbolic };
-  const fusion = { bitmap: 0.3, symbolic: 0.3, lexical: 0.4, canonical: 0, numeric: 0 };
+  const fusion = { bitmap: 0.3, symbolic: 0.3, lexical: 0.4, canonical: 0, numeric: 0, structure: 0 };
   const query = { latex: 'f(x) = x^2', display: true };
 
   const hybrid = await searchHybrid(index, view, encoders, query, { mode: 'hybrid', fusion, k: 5 });
@@ -122,7 +122,7 @@ test('searchHybrid: every mode ranks, groups by paper, tags, filters, and report
 test('chooseSearchMode: the asked mode, else the fusion file default, else bitmap; bad names are refused', () => {
   const file = path.join(scratch, 'fusion.json');
   writeFileSync(file, JSON.stringify({ weights: { bitmap: 0, symbolic: 1, lexical: 1 }, defaultMode: 'hybrid' }));
-  assert.deepEqual(chooseSearchMode(undefined, file), { ok: true, value: { mode: 'hybrid', fusion: { bitmap: 0, symbolic: 0.5, lexical: 0.5, canonical: 0, numeric: 0 } } });
+  assert.deepEqual(chooseSearchMode(undefined, file), { ok: true, value: { mode: 'hybrid', fusion: { bitmap: 0, symbolic: 0.5, lexical: 0.5, canonical: 0, numeric: 0, structure: 0 } } });
   const modeOf = (requested: string | undefined, fusionFile: string) => {
     const chosen = chooseSearchMode(requested, fusionFile);
     return chosen.ok ? chosen.value.mode : undefined;

@@ -26,7 +26,7 @@ const query = { latex: '\\operatorname{softmax}(x)', bitmap: unit(0, 0.1), symbo
 
 test('each signal finds its own candidate and the tag says which', () => {
   const index = HybridIndex.build(formulas);
-  const hits = index.search(query, { weights: { bitmap: 0.3, symbolic: 0.3, lexical: 0.4, canonical: 0, numeric: 0 }, candidatesPerSignal: 1 });
+  const hits = index.search(query, { weights: { bitmap: 0.3, symbolic: 0.3, lexical: 0.4, canonical: 0, numeric: 0, structure: 0 }, candidatesPerSignal: 1 });
   const byId = new Map(hits.map((hit) => [hit.formulaId, hit]));
   assert.deepEqual(byId.get(1)?.foundBy, ['bitmap']);
   assert.deepEqual(byId.get(2)?.foundBy, ['symbolic']);
@@ -37,7 +37,7 @@ test('each signal finds its own candidate and the tag says which', () => {
 
 test('the fused score is the weighted sum of every signal score, not only the proposing one', () => {
   const both = [...formulas, { id: 5, paperId: 'both', latex: '\\operatorname{softmax}(x)', bitmap: unit(0), symbolic: unit(20) }];
-  const weights = { bitmap: 0.5, symbolic: 0.2, lexical: 0.3, canonical: 0, numeric: 0 };
+  const weights = { bitmap: 0.5, symbolic: 0.2, lexical: 0.3, canonical: 0, numeric: 0, structure: 0 };
   const hits = HybridIndex.build(both).search(query, { weights, candidatesPerSignal: 2 });
   const hit = hits.find((h) => h.formulaId === 5)!;
   assert.deepEqual(hit.foundBy.sort(), ['bitmap', 'lexical']);
@@ -49,8 +49,8 @@ test('the fused score is the weighted sum of every signal score, not only the pr
 
 test('a single-signal mode ranks by that signal alone; filters drop papers', () => {
   const index = HybridIndex.build(formulas);
-  const fusion = { bitmap: 0.2, symbolic: 0.5, lexical: 0.3, canonical: 0, numeric: 0 };
-  assert.deepEqual(weightsFor('symbolic', fusion), { bitmap: 0, symbolic: 1, lexical: 0, canonical: 0, numeric: 0 });
+  const fusion = { bitmap: 0.2, symbolic: 0.5, lexical: 0.3, canonical: 0, numeric: 0, structure: 0 };
+  assert.deepEqual(weightsFor('symbolic', fusion), { bitmap: 0, symbolic: 1, lexical: 0, canonical: 0, numeric: 0, structure: 0 });
   assert.deepEqual(weightsFor('hybrid', fusion), fusion);
   const symbolic = index.search(query, { weights: weightsFor('symbolic', fusion), count: 1 });
   assert.equal(symbolic[0].formulaId, 2);
@@ -61,9 +61,9 @@ test('a single-signal mode ranks by that signal alone; filters drop papers', () 
 
 test('formulas without a vector score 0 on that signal; a query without one skips it', () => {
   const index = HybridIndex.build([{ id: 7, paperId: 'p', latex: 'x' }, ...formulas]);
-  const hits = index.search({ latex: 'x' }, { weights: { bitmap: 0.4, symbolic: 0.4, lexical: 0.2, canonical: 0, numeric: 0 } });
+  const hits = index.search({ latex: 'x' }, { weights: { bitmap: 0.4, symbolic: 0.4, lexical: 0.2, canonical: 0, numeric: 0, structure: 0 } });
   assert.deepEqual(hits.map((hit) => hit.formulaId), [7, 3]);
-  assert.deepEqual(hits[0].scores, { bitmap: 0, symbolic: 0, lexical: hits[0].scores.lexical, canonical: 0, numeric: 0 });
+  assert.deepEqual(hits[0].scores, { bitmap: 0, symbolic: 0, lexical: hits[0].scores.lexical, canonical: 0, numeric: 0, structure: 0 });
   assert.throws(() => HybridIndex.build([{ id: 1, paperId: 'p', latex: 'x', bitmap: new Float32Array(3) }, { id: 2, paperId: 'p', latex: 'y', bitmap: new Float32Array(4) }]), RangeError);
 });
 
@@ -82,10 +82,10 @@ test('the canonical signal finds a formula again under renamed variables, where 
   ];
   const index = HybridIndex.build(renamed);
   const query = { latex: '\\|x-y\\|_{2}^{2} \\le \\epsilon' };
-  const lexical = index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 1, canonical: 0, numeric: 0 } });
+  const lexical = index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 1, canonical: 0, numeric: 0, structure: 0 } });
   assert.equal(lexical[0].formulaId, 22, 'as written, the variable names decide');
   assert.ok(!lexical.some((hit) => hit.foundBy.includes('canonical')), 'weight 0: the signal does not run');
-  const canonical = index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0.5, numeric: 0 } });
+  const canonical = index.search(query, { weights: { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0.5, numeric: 0, structure: 0 } });
   assert.equal(canonical[0].formulaId, 21);
   assert.ok(canonical[0].foundBy.includes('canonical'));
   assert.ok(Math.abs(canonical[0].scores.canonical - 1) < 1e-6, 'the same canonical form, letters renamed in order of appearance');
@@ -100,7 +100,7 @@ test('the numeric signal finds the same function in other notation, weighs into 
   ];
   const index = HybridIndex.build(sigmoid);
   const query = { latex: '\\frac{1}{1+e^{-z}}', numeric: sides('\\frac{1}{1+e^{-z}}') };
-  const weights = { bitmap: 0, symbolic: 0, lexical: 0.6, canonical: 0, numeric: 0.4 };
+  const weights = { bitmap: 0, symbolic: 0, lexical: 0.6, canonical: 0, numeric: 0.4, structure: 0 };
   const hits = index.search(query, { weights, candidatesPerSignal: 5 });
   const byId = new Map(hits.map((hit) => [hit.formulaId, hit]));
   const logistic = byId.get(11)!;
@@ -117,7 +117,7 @@ test('the numeric signal finds the same function in other notation, weighs into 
 });
 
 test('the hybrid vector dot product is the fused dense score', () => {
-  const weights = { bitmap: 0.36, symbolic: 0.64, lexical: 0, canonical: 0, numeric: 0 };
+  const weights = { bitmap: 0.36, symbolic: 0.64, lexical: 0, canonical: 0, numeric: 0, structure: 0 };
   const a = hybridVector(unit(0), unit(1), weights);
   const b = hybridVector(unit(0, 0.5), unit(1, 0.2), weights);
   const dot = a.reduce((sum, value, i) => sum + value * b[i], 0);
@@ -133,9 +133,9 @@ test('the fusion file is read, normalised and checked', () => {
     writeFileSync(file, JSON.stringify({ weights: { bitmap: 1, symbolic: 2, lexical: 1 }, defaultMode: 'hybrid' }));
     const read = readFusionConfig(file);
     assert.ok(read.ok);
-    assert.deepEqual(read.value, { weights: { bitmap: 0.25, symbolic: 0.5, lexical: 0.25, canonical: 0, numeric: 0 }, defaultMode: 'hybrid' }, 'a file without numeric weighs it 0');
+    assert.deepEqual(read.value, { weights: { bitmap: 0.25, symbolic: 0.5, lexical: 0.25, canonical: 0, numeric: 0, structure: 0 }, defaultMode: 'hybrid' }, 'a file without numeric weighs it 0');
     writeFileSync(file, JSON.stringify({ weights: { bitmap: 0, symbolic: 1, lexical: 6, numeric: 1 }, defaultMode: 'hybrid' }));
-    assert.deepEqual(readFusionConfig(file), { ok: true, value: { weights: { bitmap: 0, symbolic: 0.125, lexical: 0.75, canonical: 0, numeric: 0.125 }, defaultMode: 'hybrid' } });
+    assert.deepEqual(readFusionConfig(file), { ok: true, value: { weights: { bitmap: 0, symbolic: 0.125, lexical: 0.75, canonical: 0, numeric: 0.125, structure: 0 }, defaultMode: 'hybrid' } });
     writeFileSync(file, JSON.stringify({ weights: { bitmap: -1, symbolic: 2, lexical: 1 } }));
     assert.equal(readFusionConfig(file).ok, false);
     writeFileSync(file, JSON.stringify({ weights: { bitmap: 0, symbolic: 2, lexical: 1, numeric: 'high' } }));

@@ -11,6 +11,7 @@ import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
 import { openHybridIndex } from '../../../src/core/search/hybrid-store';
 import { searchHybrid } from '../../../src/core/search/hybrid-search';
+import { onlySignal } from '../../../src/core/search/hybrid';
 import {
   computeSignatures,
   ContentKeys,
@@ -88,12 +89,12 @@ test('the build stores the signatures and opening reads them instead of computin
   const notices: string[] = [];
   const view = await openHybridIndex(index, symbolic, { directory, numeric: true, onNotice: (notice) => notices.push(notice) });
   assert.deepEqual(notices, []);
-  const hits = view.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: { bitmap: 0, symbolic: 0, lexical: 0, canonical: 0, numeric: 1 } });
+  const hits = view.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: onlySignal('numeric') });
   assert.deepEqual(hits.map((hit) => hit.formulaId).length, 2, 'both signed formulas carry the stored key');
   assert.ok(hits.every((hit) => hit.scores.numeric === 1));
 
   const withoutNumeric = await openHybridIndex(index, symbolic, { directory });
-  assert.equal(withoutNumeric.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: { bitmap: 0, symbolic: 0, lexical: 0, canonical: 0, numeric: 1 } }).length, 0, 'not loaded unless asked');
+  assert.equal(withoutNumeric.search({ latex: 'q', numeric: { sides: [{ key: 'from-the-file' }] } }, { weights: onlySignal('numeric') }).length, 0, 'not loaded unless asked');
   index.close();
 });
 
@@ -135,7 +136,7 @@ test('a hybrid search that weighs the numeric signal signs the query and tags wh
   const { directory, index } = freshIndex('search');
   assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper])).ok);
   const view = await openHybridIndex(index, symbolic, { directory, numeric: true });
-  const fusion = { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0, numeric: 0.5 };
+  const fusion = { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0, numeric: 0.5, structure: 0 };
   // The editor's 20 ms budget can run out on a loaded machine (a cold first signature); this test is about signing.
   const found = await searchHybrid(index, view, {}, { latex: '(1+\\exp(-t))^{-1}', display: true }, { mode: 'hybrid', fusion, numericBudgetMs: 10_000 });
   assert.ok(found.ok);

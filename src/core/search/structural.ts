@@ -1,0 +1,379 @@
+// The structure signal (issue 19): formulas compared as symbol layout trees (src/core/latex/structure.ts),
+// in two stages, as the leading formula search engines do (Tangent-S, Approach0):
+//  1. candidates: the trees' symbol pairs within a window of two edges with their relation path, each
+//     indexed raw (`V!θ|N!1|b n`… ) and with variables and numbers reduced to their type (`V!*`), plus the
+//     raw symbols, scored by BM25 (rare structure counts more than `=` and `+`); normalised by the query's
+//     score against itself, so a query that is wholly found scores about 1.
+//  2. alignment of the best candidates: query variables are unified with the candidate's (θ ↔ x, greedily,
+//     one to one, by the typed pairs they share), then the share of the query's pairs (and of the
+//     candidate's) that match raw after renaming, weighted by idf, gives the score: how much of the query's
+//     shape the formula holds, in the formula's own names.
+import { formulaLayout, isUnifiable, layoutNodes, symbolKey, symbolPairs, typedKey } from '../latex/structure';
+
+/** Pairs of symbols up to this many edges apart are indexed. */
+export const STRUCTURE_WINDOW = 2;
+const k1 = 1.2;
+const b = 0.75;
+/** The alignment's weight of query coverage over candidate coverage (F-beta's beta). */
+const coverageBeta = 2;
+/** A pair that matches only after renaming counts this much of one that matches as written: same shape in the same names ranks first. */
+const renamedMatchWeight = 0.5;
+/**
+ * The signal's score: this share of the first stage's BM25 plus the rest of the alignment. Chosen on the
+ * validation split (docs/retrieval.md): the mix ranks better than either alone, on both weak labels and variants.
+ */
+export const firstStageShare = 0.3;
+/** Symbol ids of a query's symbols the index has never seen start here. */
+const localSymbolBase = 1 << 21;
+const unigramPath = 0;
+const noSymbol = localSymbolBase * 2 - 1;
+
+export interface StructureFormula {
+  id: number;
+  latex: string;
+  macros?: string;
+}
+
+/** One raw term of a formula: a symbol pair (or a lone symbol: no `to`, empty path) with what the alignment needs. */
+interface RawTerm {
+  from: string;
+  to?: string;
+  path: string;
+  unifiable: [boolean, boolean];
+}
+
+/** A formula's terms: counts by term string, and its raw terms apart for the alignment. */
+interface FormulaTerms {
+  counts: Map<string, number>;
+  raw: Map<string, { term: RawTerm; typed: string; count: number }>;
+}
+
+export interface StructureQuery {
+  /** Index term ids and BM25 query weights of the terms the index knows. */
+  terms: Int32Array;
+  weights: Float32Array;
+  /** The query's BM25 score against itself: the normaliser. */
+  selfScore: number;
+  /** Raw terms for the alignment, with their idf. */
+  raw: { key: number; from: number; to: number; path: number; typed: number; unifiable: [boolean, boolean]; count: number; idf: number }[];
+  rawWeight: number;
+}
+
+function pairTerm(from: string, to: string, path: string): string {
+  return `${from}|${to}|${path}`;
+}
+
+export class StructureIndex {
+  private constructor(
+    readonly formulaIds: Int32Array,
+    private readonly termIds: Map<string, number>,
+    private readonly idf: Float32Array,
+    private readonly postingStart: Int32Array,
+    private readonly postingPositions: Int32Array,
+    /** BM25 term weight of each posting (tf and length normalisation applied). */
+    private readonly postingWeights: Float32Array,
+    private readonly symbols: Map<string, number>,
+    private readonly paths: Map<string, number>,
+    /** Per formula, its raw terms sorted by key: keys, counts, typed term ids. */
+    private readonly rawStart: Int32Array,
+    private readonly rawKeys: Float64Array,
+    private readonly rawCounts: Uint16Array,
+    private readonly rawTyped: Int32Array,
+    private readonly rawFrom: Int32Array,
+    private readonly rawTo: Int32Array,
+    private readonly rawIdf: Float32Array,
+    /** Σ idf × count of each formula's raw terms: the alignment's candidate-side denominator. */
+    private readonly rawWeight: Float32Array,
+    private readonly averageLength: number,
+  ) {}
+
+  get size(): number {
+    return this.formulaIds.length;
+  }
+
+  static build(formulas: Iterable<StructureFormula>): StructureIndex {
+    const symbols = new Map<string, number>();
+    const paths = new Map<string, number>([['', unigramPath]]);
+    const termIds = new Map<string, number>();
+    const documentFrequency: number[] = [];
+    const ids: number[] = [];
+    const perFormula: { terms: Int32Array; counts: Float32Array; raw: { key: number; count: number; typed: number; term: number; from: number; to: number }[]; length: number }[] = [];
+    const termId = (term: string) => {
+      let id = termIds.get(term);
+      if (id === undefined) {
+        id = termIds.size;
+        termIds.set(term, id);
+        documentFrequency.push(0);
+      }
+      return id;
+    };
+    for (const formula of formulas) {
+      const extracted = formulaTerms(formula.latex, formula.macros);
+      const terms = new Int32Array(extracted.counts.size);
+      const counts = new Float32Array(extracted.counts.size);
+      let i = 0;
+      let length = 0;
+      for (const [term, count] of extracted.counts) {
+        const id = termId(term);
+        documentFrequency[id]++;
+        terms[i] = id;
+        counts[i++] = count;
+        length += count;
+      }
+      const raw = [...extracted.raw].map(([term, { term: rawTerm, typed, count }]) => {
+        const from = internSymbol(symbols, rawTerm.from);
+        const to = rawTerm.to === undefined ? noSymbol : internSymbol(symbols, rawTerm.to);
+        const path = internPath(paths, rawTerm.path);
+        return { key: termKey(from, to, path), count, typed: termId(typed), term: termIds.get(term)!, from, to };
+      });
+      raw.sort((x, y) => x.key - y.key);
+      ids.push(formula.id);
+      perFormula.push({ terms, counts, raw, length });
+    }
+    const total = ids.length;
+    const idf = Float32Array.from(documentFrequency, (df) => Math.log(1 + (total - df + 0.5) / (df + 0.5)));
+    const averageLength = perFormula.reduce((sum, formula) => sum + formula.length, 0) / Math.max(1, total);
+    const postingStart = new Int32Array(termIds.size + 1);
+    for (const { terms } of perFormula) for (const term of terms) postingStart[term + 1]++;
+    for (let t = 0; t < termIds.size; t++) postingStart[t + 1] += postingStart[t];
+    const fill = postingStart.slice(0, termIds.size);
+    const postingPositions = new Int32Array(postingStart[termIds.size]);
+    const postingWeights = new Float32Array(postingStart[termIds.size]);
+    const rawStart = new Int32Array(total + 1);
+    perFormula.forEach(({ raw }, position) => (rawStart[position + 1] = rawStart[position] + raw.length));
+    const rawCount = rawStart[total];
+    const rawKeys = new Float64Array(rawCount);
+    const rawCounts = new Uint16Array(rawCount);
+    const rawTyped = new Int32Array(rawCount);
+    const rawFrom = new Int32Array(rawCount);
+    const rawTo = new Int32Array(rawCount);
+    const rawIdf = new Float32Array(rawCount);
+    const rawWeight = new Float32Array(total);
+    perFormula.forEach(({ terms, counts, raw, length }, position) => {
+      const norm = k1 * (1 - b + (b * length) / (averageLength || 1));
+      for (let i = 0; i < terms.length; i++) {
+        const slot = fill[terms[i]]++;
+        postingPositions[slot] = position;
+        postingWeights[slot] = (idf[terms[i]] * counts[i] * (k1 + 1)) / (counts[i] + norm);
+      }
+      let weight = 0;
+      raw.forEach((entry, k) => {
+        const slot = rawStart[position] + k;
+        rawKeys[slot] = entry.key;
+        rawCounts[slot] = Math.min(entry.count, 0xffff);
+        rawTyped[slot] = entry.typed;
+        rawFrom[slot] = entry.from;
+        rawTo[slot] = entry.to;
+        rawIdf[slot] = idf[entry.term];
+        weight += idf[entry.term] * entry.count;
+      });
+      rawWeight[position] = weight;
+    });
+    return new StructureIndex(
+      Int32Array.from(ids), termIds, idf, postingStart, postingPositions, postingWeights, symbols, paths,
+      rawStart, rawKeys, rawCounts, rawTyped, rawFrom, rawTo, rawIdf, rawWeight, averageLength,
+    );
+  }
+
+  /** The query's terms in this index's space, and its raw terms for the alignment. */
+  query(latex: string, macros?: string): StructureQuery {
+    const extracted = formulaTerms(latex, macros);
+    const unseenIdf = Math.log(1 + (this.size + 0.5) / 0.5);
+    let length = 0;
+    for (const count of extracted.counts.values()) length += count;
+    const norm = k1 * (1 - b + (b * length) / (this.averageLength || 1));
+    const terms: number[] = [];
+    const weights: number[] = [];
+    let selfScore = 0;
+    for (const [term, count] of extracted.counts) {
+      const id = this.termIds.get(term);
+      const idf = id === undefined ? unseenIdf : this.idf[id];
+      selfScore += (idf * count * (k1 + 1)) / (count + norm);
+      if (id !== undefined) {
+        terms.push(id);
+        weights.push(1);
+      }
+    }
+    const local = new Map<string, number>();
+    const symbolId = (key: string) => this.symbols.get(key) ?? internSymbol(local, key, localSymbolBase);
+    const raw: StructureQuery['raw'] = [];
+    let rawWeight = 0;
+    for (const [term, { term: rawTerm, typed, count }] of extracted.raw) {
+      const from = symbolId(rawTerm.from);
+      const to = rawTerm.to === undefined ? noSymbol : symbolId(rawTerm.to);
+      const path = this.paths.get(rawTerm.path) ?? -1;
+      const id = this.termIds.get(term);
+      const idf = id === undefined ? unseenIdf : this.idf[id];
+      raw.push({ key: path < 0 ? -1 : termKey(from, to, path), from, to, path, typed: this.termIds.get(typed) ?? -1, unifiable: rawTerm.unifiable, count, idf });
+      rawWeight += idf * count;
+    }
+    return { terms: Int32Array.from(terms), weights: Float32Array.from(weights), selfScore: selfScore || 1, raw, rawWeight: rawWeight || 1 };
+  }
+
+  /** Stage 1: BM25 of every formula by position, over the query's own BM25 (0 for formulas sharing no term). */
+  scoreAll(query: StructureQuery): Float32Array {
+    const scores = new Float32Array(this.size);
+    for (let q = 0; q < query.terms.length; q++) {
+      const term = query.terms[q];
+      const weight = query.weights[q] / query.selfScore;
+      for (let slot = this.postingStart[term]; slot < this.postingStart[term + 1]; slot++) scores[this.postingPositions[slot]] += weight * this.postingWeights[slot];
+    }
+    return scores;
+  }
+
+  /**
+   * Stage 2: the alignment score of the formula at `position` with the query, in [0, 1]: query variables
+   * unified with the formula's (greedy, one to one, by the idf of the typed pairs that pair them), then
+   * the F-beta of the idf-weighted shares of the query's and the formula's raw terms that match.
+   */
+  align(query: StructureQuery, position: number): number {
+    const start = this.rawStart[position];
+    const end = this.rawStart[position + 1];
+    if (end === start || query.raw.length === 0) return 0;
+    // votes for query symbol → formula symbol, from raw terms whose typed forms agree
+    const byTyped = typedGroups(query);
+    const votes = new Map<number, number>();
+    for (let slot = start; slot < end; slot++) {
+      const group = byTyped.get(this.rawTyped[slot]);
+      if (!group) continue;
+      for (const entry of group) {
+        const weight = entry.idf;
+        vote(votes, entry.from, this.rawFrom[slot], weight);
+        if (entry.to !== noSymbol) vote(votes, entry.to, this.rawTo[slot], weight);
+      }
+    }
+    const mapping = unify(votes, query);
+    let matched = 0;
+    for (const entry of query.raw) {
+      if (entry.path < 0) continue;
+      const from = mapping.get(entry.from) ?? entry.from;
+      const to = entry.to === noSymbol ? noSymbol : (mapping.get(entry.to) ?? entry.to);
+      const renamed = from !== entry.from || to !== entry.to;
+      const slot = findKey(this.rawKeys, start, end, termKey(from, to, entry.path));
+      if (slot >= 0) matched += this.rawIdf[slot] * Math.min(entry.count, this.rawCounts[slot]) * (renamed ? renamedMatchWeight : 1);
+    }
+    const recall = Math.min(1, matched / query.rawWeight);
+    const precision = Math.min(1, matched / (this.rawWeight[position] || 1));
+    if (recall === 0 || precision === 0) return 0;
+    const beta2 = coverageBeta * coverageBeta;
+    return ((1 + beta2) * precision * recall) / (beta2 * precision + recall);
+  }
+}
+
+function vote(votes: Map<number, number>, from: number, to: number, weight: number): void {
+  const key = from * localSymbolBase * 2 + to;
+  votes.set(key, (votes.get(key) ?? 0) + weight);
+}
+
+/** The query's raw terms by typed term id (built once per query, cached on it). */
+const typedGroupCache = new WeakMap<StructureQuery, Map<number, StructureQuery['raw']>>();
+function typedGroups(query: StructureQuery): Map<number, StructureQuery['raw']> {
+  let groups = typedGroupCache.get(query);
+  if (!groups) {
+    groups = new Map();
+    for (const entry of query.raw) {
+      if (entry.typed < 0 || !(entry.unifiable[0] || entry.unifiable[1])) continue;
+      const group = groups.get(entry.typed);
+      if (group) group.push(entry);
+      else groups.set(entry.typed, [entry]);
+    }
+    typedGroupCache.set(query, groups);
+  }
+  return groups;
+}
+
+/** Query symbol → formula symbol: the strongest votes first, each symbol used once, only unifiable ones renamed. */
+function unify(votes: Map<number, number>, query: StructureQuery): Map<number, number> {
+  const unifiable = unifiableSymbols(query);
+  const ranked = [...votes].sort((x, y) => y[1] - x[1]);
+  const mapping = new Map<number, number>();
+  const taken = new Set<number>();
+  for (const [key] of ranked) {
+    const from = Math.floor(key / (localSymbolBase * 2));
+    const to = key - from * localSymbolBase * 2;
+    if (mapping.has(from) || taken.has(to)) continue;
+    if (from !== to && !unifiable.has(from)) continue;
+    mapping.set(from, to);
+    taken.add(to);
+  }
+  return mapping;
+}
+
+const unifiableCache = new WeakMap<StructureQuery, Set<number>>();
+function unifiableSymbols(query: StructureQuery): Set<number> {
+  let set = unifiableCache.get(query);
+  if (!set) {
+    set = new Set();
+    for (const entry of query.raw) {
+      if (entry.unifiable[0]) set.add(entry.from);
+      if (entry.unifiable[1]) set.add(entry.to);
+    }
+    unifiableCache.set(query, set);
+  }
+  return set;
+}
+
+function findKey(keys: Float64Array, start: number, end: number, key: number): number {
+  let low = start;
+  let high = end - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = keys[middle];
+    if (value === key) return middle;
+    if (value < key) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+function termKey(from: number, to: number, path: number): number {
+  return (from * localSymbolBase * 2 + to) * 64 + path;
+}
+
+function internSymbol(symbols: Map<string, number>, key: string, base = 0): number {
+  let id = symbols.get(key);
+  if (id === undefined) {
+    id = base + symbols.size;
+    symbols.set(key, id);
+  }
+  return id;
+}
+
+function internPath(paths: Map<string, number>, path: string): number {
+  let id = paths.get(path);
+  if (id === undefined) {
+    id = paths.size;
+    paths.set(path, id);
+  }
+  return id;
+}
+
+/** A formula's BM25 terms (raw pairs, typed pairs, raw symbols) and its raw terms for the alignment. */
+export function formulaTerms(latex: string, macros?: string, window = STRUCTURE_WINDOW): FormulaTerms {
+  const counts = new Map<string, number>();
+  const raw: FormulaTerms['raw'] = new Map();
+  const tree = formulaLayout(latex, macros ?? '');
+  if (!tree) return { counts, raw };
+  const add = (term: string) => counts.set(term, (counts.get(term) ?? 0) + 1);
+  const addRaw = (term: string, typed: string, rawTerm: RawTerm) => {
+    const entry = raw.get(term);
+    if (entry) entry.count++;
+    else raw.set(term, { term: rawTerm, typed, count: 1 });
+  };
+  for (const atom of layoutNodes(tree)) {
+    if (atom.symbol === '\\rows' || atom.symbol === '') continue;
+    const key = symbolKey(atom);
+    add(key);
+    addRaw(key, typedKey(atom), { from: key, path: '', unifiable: [isUnifiable(atom.type), false] });
+    if (atom.style) add(`${atom.style}:${key}`);
+  }
+  for (const { from, to, path } of symbolPairs(tree, window)) {
+    if (from.symbol === '' || to.symbol === '') continue;
+    const rawPair = pairTerm(symbolKey(from), symbolKey(to), path);
+    const typedPair = pairTerm(typedKey(from), typedKey(to), path);
+    add(rawPair);
+    if (typedPair !== rawPair) add(typedPair);
+    addRaw(rawPair, typedPair, { from: symbolKey(from), to: symbolKey(to), path, unifiable: [isUnifiable(from.type), isUnifiable(to.type)] });
+  }
+  return { counts, raw };
+}
