@@ -1,17 +1,23 @@
-// "Insert \cite" and "Copy BibTeX": the key comes from the user's .bib files (the engine matches the
-// paper against them); a paper without an entry gets one built from its metadata, added to the
-// document's .bib only after the user agrees, under a key no .bib file uses.
+// "Insert \cite" (the command the cite.command setting names) and "Copy BibTeX": the key comes from
+// the user's .bib files (the engine matches the paper against them); a paper without an entry gets
+// one built from its metadata, added to the document's .bib only after the user agrees, under a key
+// no .bib file uses.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { citationRequest, type CitationResult, type PaperMeta } from '../engine/protocol';
 import { namedBibFiles } from './bib-files';
+import { citationText } from './cite-command';
+import type { Config } from './config';
 import type { EngineClient } from './engine-client';
 
 /** Most workspace .bib files read per lookup (a monorepo of papers should not stall a click). */
 const maxWorkspaceBibFiles = 50;
 
 export class BibtexActions {
-  constructor(private readonly engine: EngineClient) {}
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly config: Config,
+  ) {}
 
   /** Inserts a citation of `paper` at the cursor of `editor`. Returns the key, or undefined when none was inserted. */
   async insertCite(paper: PaperMeta, editor: vscode.TextEditor): Promise<string | undefined> {
@@ -24,7 +30,7 @@ export class BibtexActions {
       if (!added) return undefined;
       key = added;
     }
-    const text = document.languageId === 'markdown' ? `[@${key}]` : `\\cite{${key}}`;
+    const text = citationText(key, document.languageId, this.config.citeCommand(document.uri));
     const target = await visibleEditor(editor);
     await target.edit((edit) => {
       for (const selection of target.selections) edit.replace(selection, text);

@@ -1,6 +1,7 @@
 // Typed access to the extension's settings, one getter per setting (rust-analyzer's config.ts).
 import * as vscode from 'vscode';
 import type { IndexSelection, SearchModeName } from '../engine/protocol';
+import { defaultCiteCommand } from './cite-command';
 
 const section = 'formulaLens';
 
@@ -70,6 +71,11 @@ export class Config {
   get searchMode(): SearchModeName | undefined {
     const mode = this.raw.get<string>('search.mode', 'auto');
     return searchModes.find((known) => known === mode);
+  }
+
+  /** The command Insert \cite writes in LaTeX (\citep, \autocite, …); each folder of a multi-root workspace may set its own. */
+  citeCommand(document: vscode.Uri): string {
+    return vscode.workspace.getConfiguration(section, document).get<string>('cite.command', defaultCiteCommand);
   }
 
   /** The library folders Build Index and the automatic updates index. */

@@ -30,7 +30,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(this.log, this.engine);
     this.results = new ResultsView(extensionContext.extensionUri, resultActions(this));
     this.search = new SearchController(this.engine, this.config, this.results, this.statusBar, this.log);
-    this.bibtex = new BibtexActions(this.engine);
+    this.bibtex = new BibtexActions(this.engine, this.config);
     this.disposables.push(this.statusBar, this.results, this.search, new CursorTracker(this.search, this.config));
     this.library = new LibraryWatcher(this);
     this.disposables.push(this.library);

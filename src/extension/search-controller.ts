@@ -16,13 +16,11 @@ import type { EngineClient } from './engine-client';
 import { LatestOnly } from './latest-only';
 import type { ResultsView } from './results-view';
 import type { LensStatus, StatusBar } from './status-bar';
+import { isTrackedLanguage } from './tracked-documents';
 import { viewFormula, viewPaperResult } from './view-model';
 
-/** Languages whose math the lens reads. */
-const trackedLanguages = new Set(['latex', 'tex', 'markdown']);
-
 export function isTrackedDocument(document: vscode.TextDocument): boolean {
-  return trackedLanguages.has(document.languageId);
+  return isTrackedLanguage(document.languageId);
 }
 
 export interface SearchEvent {

@@ -1,7 +1,9 @@
 // One status bar item with the lens's state: engine starting or down, indexing progress, what the
-// last search found. Clicking it shows the results view.
+// last search found. Clicking it shows the results view. It shows only while a LaTeX or Markdown
+// editor is active: other editors have no use for it.
 import * as vscode from 'vscode';
 import type { EngineState } from './engine-client';
+import { isTrackedLanguage } from './tracked-documents';
 
 export type LensStatus =
   | { kind: 'idle' }
@@ -14,6 +16,7 @@ export type LensStatus =
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('formulaLens.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly editorSubscription = vscode.window.onDidChangeActiveTextEditor((editor) => this.showFor(editor));
   private engineState: EngineState = 'stopped';
   private status: LensStatus = { kind: 'idle' };
 
@@ -21,7 +24,12 @@ export class StatusBar implements vscode.Disposable {
     this.item.name = 'Formula Lens';
     this.item.command = 'formulaLens.showResults';
     this.update();
-    this.item.show();
+    this.showFor(vscode.window.activeTextEditor);
+  }
+
+  private showFor(editor: vscode.TextEditor | undefined): void {
+    if (isTrackedLanguage(editor?.document.languageId)) this.item.show();
+    else this.item.hide();
   }
 
   setEngineState(state: EngineState): void {
@@ -69,6 +77,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.editorSubscription.dispose();
     this.item.dispose();
   }
 }
