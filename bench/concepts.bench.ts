@@ -113,63 +113,69 @@ function clip(text: string, width: number): string {
 }
 
 async function run(): Promise<void> {
-  const set = readKnownConcepts();
   const chosen = chooseSearchMode(undefined);
   if (!chosen.ok) throw new Error(chosen.reason);
-  const { mode: defaultMode, fusion } = chosen.value;
-  const modes = [defaultMode, ...SEARCH_MODES.filter((mode) => mode !== defaultMode)];
-
-  // All cores render only if the default index still has to be built; a query needs one render worker.
+  // A render worker per core, as the CLI starts them: the default index may still have to be built; queries use one.
   const embedder = await openEmbedder({ encoder: { model: 'see' }, renderWorkers: availableParallelism() });
   if (!embedder.ok) throw new Error(embedder.reason.message);
   const symbolic = await SymbolicEncoder.open({});
-  if (!symbolic.ok) throw new Error(symbolic.reason.message);
-  const opened = await openDefaultIndex(embedder.value, { lockWaitMs });
-  if (!opened.ok) throw new Error(opened.reason.message);
-  const { index } = opened.value;
   try {
-    const viewStarted = performance.now();
-    const numeric = modes.some((mode) => usesNumeric({ mode, fusion }));
-    const view = await openHybridIndex(index, symbolic.value, { directory: index.directory, numeric, onNotice: (notice) => console.log(notice) });
-    console.log(`default index: ${index.formulaCount} formulas; hybrid view opened once in ${((performance.now() - viewStarted) / 1000).toFixed(1)} s`);
-    const searcher: Searcher = { index, bitmap: embedder.value, symbolic: symbolic.value, view, fusion };
-
-    const indexed = new Set<string>();
-    for (const { formula } of index.allFormulas()) indexed.add(formulaKey(formula.paperId, formula.latex));
-    const judgments = set.queries.flatMap((query) => query.relevant);
-    const missing = judgments.filter((judgment) => !indexed.has(formulaKey(judgment.paper, judgment.latex)));
-    const grade2 = judgments.filter((judgment) => judgment.grade === 2).length;
-    console.log(`${set.queries.length} queries, ${judgments.length} judgments (${grade2} grade 2, ${judgments.length - grade2} grade 1)` +
-      (missing.length ? `; ${missing.length} judged formulas are not in the index` : ''));
-
-    const byMode = new Map<SearchMode, QueryMeasures[]>();
-    for (const mode of modes) {
-      const perQuery: QueryMeasures[] = [];
-      for (const query of set.queries) perQuery.push(measure(await rankFormulas(searcher, mode, searchQuery(query)), judgedGrades(query)));
-      byMode.set(mode, perQuery);
+    if (!symbolic.ok) throw new Error(symbolic.reason.message);
+    const opened = await openDefaultIndex(embedder.value, { lockWaitMs });
+    if (!opened.ok) throw new Error(opened.reason.message);
+    const { index } = opened.value;
+    try {
+      await report(index, embedder.value, symbolic.value, chosen.value.mode, chosen.value.fusion);
+    } finally {
+      index.close();
     }
-
-    const labels = modes.map((mode) => modeLabel(mode, defaultMode));
-    const labelWidth = Math.max(...labels.map((label) => label.length), 'mode'.length);
-    console.log(`\nformula-level figures over the top ${depth}, ${set.queries.length} queries:`);
-    console.log(['mode'.padEnd(labelWidth), ...columns.map((column) => column.padStart(9))].join(' '));
-    modes.forEach((mode, i) => {
-      const figures = summarize(byMode.get(mode)!);
-      console.log([labels[i].padEnd(labelWidth), ...columns.map((column) => figures[column].toFixed(3).padStart(9))].join(' '));
-    });
-
-    console.log(`\n${defaultMode} (default) per query: rank of the first relevant formula (grade-2 formula) in the top ${depth}, nDCG@10, the formula at rank 1`);
-    const idWidth = Math.max(...set.queries.map((query) => query.id.length));
-    set.queries.forEach((query, i) => {
-      const m = byMode.get(defaultMode)![i];
-      const rank = (value: number | undefined) => (value === undefined ? '-' : String(value));
-      console.log(`  ${query.id.padEnd(idWidth)} ${rank(m.firstRelevant).padStart(3)} (${rank(m.firstGrade2).padStart(2)})  ${m.ndcg10.toFixed(3)}  ${clip(m.top?.latex ?? '', 70)}`);
-    });
   } finally {
-    index.close();
-    await symbolic.value.dispose();
+    if (symbolic.ok) await symbolic.value.dispose();
     await embedder.value.close();
   }
+}
+
+/** Opens the hybrid view once, runs every query in every mode and prints the table and the default mode's queries. */
+async function report(index: FormulaIndex, bitmap: FormulaEmbedder, symbolic: SymbolicEncoder, defaultMode: SearchMode, fusion: SignalScores): Promise<void> {
+  const set = readKnownConcepts();
+  const modes = [defaultMode, ...SEARCH_MODES.filter((mode) => mode !== defaultMode)];
+  const viewStarted = performance.now();
+  const numeric = modes.some((mode) => usesNumeric({ mode, fusion }));
+  const view = await openHybridIndex(index, symbolic, { directory: index.directory, numeric, onNotice: (notice) => console.log(notice) });
+  console.log(`default index: ${index.formulaCount} formulas; hybrid view opened once in ${((performance.now() - viewStarted) / 1000).toFixed(1)} s`);
+  const searcher: Searcher = { index, bitmap, symbolic, view, fusion };
+
+  const indexed = new Set<string>();
+  for (const { formula } of index.allFormulas()) indexed.add(formulaKey(formula.paperId, formula.latex));
+  const judgments = set.queries.flatMap((query) => query.relevant);
+  const missing = judgments.filter((judgment) => !indexed.has(formulaKey(judgment.paper, judgment.latex)));
+  const grade2 = judgments.filter((judgment) => judgment.grade === 2).length;
+  console.log(`${set.queries.length} queries, ${judgments.length} judgments (${grade2} grade 2, ${judgments.length - grade2} grade 1)` +
+    (missing.length ? `; ${missing.length} judged formulas are not in the index` : ''));
+
+  const byMode = new Map<SearchMode, QueryMeasures[]>();
+  for (const mode of modes) {
+    const perQuery: QueryMeasures[] = [];
+    for (const query of set.queries) perQuery.push(measure(await rankFormulas(searcher, mode, searchQuery(query)), judgedGrades(query)));
+    byMode.set(mode, perQuery);
+  }
+
+  const labels = modes.map((mode) => modeLabel(mode, defaultMode));
+  const labelWidth = Math.max(...labels.map((label) => label.length), 'mode'.length);
+  console.log(`\nformula-level figures over the top ${depth}, ${set.queries.length} queries:`);
+  console.log(['mode'.padEnd(labelWidth), ...columns.map((column) => column.padStart(9))].join(' '));
+  modes.forEach((mode, i) => {
+    const figures = summarize(byMode.get(mode)!);
+    console.log([labels[i].padEnd(labelWidth), ...columns.map((column) => figures[column].toFixed(3).padStart(9))].join(' '));
+  });
+
+  console.log(`\n${defaultMode} (default) per query: rank of the first relevant formula (grade-2 formula) in the top ${depth}, nDCG@10, the formula at rank 1`);
+  const idWidth = Math.max(...set.queries.map((query) => query.id.length));
+  const rank = (value: number | undefined) => (value === undefined ? '-' : String(value));
+  set.queries.forEach((query, i) => {
+    const m = byMode.get(defaultMode)![i];
+    console.log(`  ${query.id.padEnd(idWidth)} ${rank(m.firstRelevant).padStart(3)} (${rank(m.firstGrade2).padStart(2)})  ${m.ndcg10.toFixed(3)}  ${clip(m.top?.latex ?? '', 70)}`);
+  });
 }
 
 /** The query as `formula-lens search` sends it by default: display style, equation environment. */

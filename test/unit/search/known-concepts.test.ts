@@ -1,5 +1,5 @@
 // The known-concept relevance set (bench/known-concepts.json) holds together against the bundled default library:
-// every judged formula is in it, and every query is judged usefully.
+// every judged formula is in it, every query is judged usefully and none is a library formula copied.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formulaKey, readKnownConcepts } from '../../../bench/known-concepts';
@@ -23,14 +23,24 @@ test('every grade is 1 or 2, every query has a grade-2 formula and judges each f
   }
 });
 
-test('every judged (paper id, LaTeX) is a formula of the bundled default library', () => {
+function readLibrary() {
   const file = defaultLibraryFile();
   assert.ok(file, 'data/default-library/papers.jsonl.gz is missing');
   const library = readDefaultLibrary(file);
   assert.ok(library.ok, library.ok ? '' : library.reason);
-  const formulas = new Set(library.value.flatMap(({ paper, formulas: located }) => located.map((formula) => formulaKey(paper.id, formula.latex))));
+  return library.value;
+}
+
+test('every judged (paper id, LaTeX) is a formula of the bundled default library', () => {
+  const formulas = new Set(readLibrary().flatMap(({ paper, formulas: located }) => located.map((formula) => formulaKey(paper.id, formula.latex))));
   const missing = set.queries.flatMap((query) =>
     query.relevant.filter((judgment) => !formulas.has(formulaKey(judgment.paper, judgment.latex))).map((judgment) => `${query.id}: ${judgment.paper} ${judgment.latex}`),
   );
   assert.deepEqual(missing, []);
+});
+
+test('no query is written exactly as a library formula (spacing aside)', () => {
+  const compact = (latex: string) => latex.replace(/\s+/g, '');
+  const written = new Set(readLibrary().flatMap(({ formulas }) => formulas.map((formula) => compact(formula.latex))));
+  assert.deepEqual(set.queries.filter((query) => written.has(compact(query.query))).map((query) => query.id), []);
 });
