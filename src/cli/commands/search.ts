@@ -13,8 +13,9 @@ import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
 
 const help = `Usage: formula-lens search "<latex>" [--index DIR] [--k 10] [--json] [options]
 
-Renders and embeds the formula, finds the nearest formulas in the index and prints the papers
-they come from, best first: one row per paper with its best formulas (score = cosine similarity).
+Finds the formulas of the index most like the query and prints the papers they come from, best first:
+one row per paper with its best formulas. The score is the ranking's similarity in [0, 1]: in the
+default hybrid mode the fused score (Σ weight × signal similarity, weights from models/fusion.json).
 Without --index, searches the bundled default index of openly licensed papers, which is built
 into a cache folder on first use (about a minute; progress on stderr) and reused after.
 
@@ -31,8 +32,9 @@ Options:
   --year-to Y        only papers up to year Y
   --library NAME     only papers of this library (repeatable)
   --model M          see (default), bee, or the path of an encoder .onnx
-  --encoder E        the ranking signal: bitmap, symbolic, lexical or hybrid (their fusion); default: the
-                     best on the validation split (models/fusion.json). All but bitmap need models/symbolic.onnx.
+  --encoder E        the ranking signal: bitmap, symbolic, lexical, structure (layout trees aligned with
+                     variables renamed) or hybrid (their fusion); default: models/fusion.json's mode.
+                     All but bitmap need models/symbolic.onnx.
   --symbolic-model F the symbolic encoder .onnx (default: the shipped one), e.g. one \`formula-lens train\` wrote
   --json             print the results as JSON instead of a table
 
