@@ -18,17 +18,20 @@ import { openHybridIndex } from '../src/core/search/hybrid-store';
 import { searchSimilar, type SearchQuery } from '../src/core/search/search';
 
 /** Formulas measured per query. */
-const depth = 50;
+export const depth = 50;
 /** The index may be in use by a build or another search: wait for it rather than fail. */
 const lockWaitMs = 5 * 60_000;
 
-interface QueryMeasures {
+/** A ranked formula: what the measures read. */
+export type RankedFormula = Pick<StoredFormula, 'paperId' | 'latex'>;
+
+export interface QueryMeasures {
   /** 1-based rank of the first relevant formula in the top `depth`, if any; the same for grade 2. */
   firstRelevant?: number;
   firstGrade2?: number;
   ndcg10: number;
   recall: number;
-  top: StoredFormula | undefined;
+  top: RankedFormula | undefined;
 }
 
 interface Searcher {
@@ -63,7 +66,7 @@ function dcg(grades: readonly number[]): number {
   return grades.reduce((sum, grade, i) => sum + grade / Math.log2(i + 2), 0);
 }
 
-function measure(ranking: StoredFormula[], judged: Map<string, Grade>): QueryMeasures {
+export function measure(ranking: readonly RankedFormula[], judged: Map<string, Grade>): QueryMeasures {
   // A judged formula the index holds twice (the same LaTeX in one paper) counts once, at its first rank.
   const credited = new Set<string>();
   const grades = ranking.map((formula) => {
@@ -89,7 +92,7 @@ function measure(ranking: StoredFormula[], judged: Map<string, Grade>): QueryMea
 
 const columns = ['hit@1', 'hit@3', 'hit@10', 'MRR', 'nDCG@10', 'recall@50'] as const;
 
-function summarize(perQuery: QueryMeasures[]): Record<(typeof columns)[number], number> {
+export function summarize(perQuery: QueryMeasures[]): Record<(typeof columns)[number], number> {
   const mean = (value: (m: QueryMeasures) => number) => perQuery.reduce((sum, m) => sum + value(m), 0) / perQuery.length;
   const hit = (k: number) => mean((m) => (m.firstRelevant !== undefined && m.firstRelevant <= k ? 1 : 0));
   return {
@@ -183,7 +186,7 @@ function searchQuery(query: ConceptQuery): SearchQuery {
   return { latex: query.query, display: true, env: 'equation' };
 }
 
-function judgedGrades(query: ConceptQuery): Map<string, Grade> {
+export function judgedGrades(query: ConceptQuery): Map<string, Grade> {
   return new Map(query.relevant.map((judgment) => [formulaKey(judgment.paper, judgment.latex), judgment.grade]));
 }
 

@@ -12,6 +12,14 @@ import { formulaLayout, isUnifiable, layoutNodes, symbolKey, symbolPairs, typedK
 
 /** Pairs of symbols up to this many edges apart are indexed. */
 export const STRUCTURE_WINDOW = 2;
+
+/** What the first stage indexes; the defaults are the product's, the rest are the ablations of docs/retrieval.md. */
+export interface StructureOptions {
+  /** Pairs up to this many edges apart. */
+  window?: number;
+  /** Which forms of the pair tuples: raw, typed, both, or none (symbols alone, no tree). */
+  tuples?: 'both' | 'raw' | 'typed' | 'none';
+}
 const k1 = 1.2;
 const b = 0.75;
 /** The alignment's weight of query coverage over candidate coverage (F-beta's beta). */
@@ -65,6 +73,7 @@ function pairTerm(from: string, to: string, path: string): string {
 
 export class StructureIndex {
   private constructor(
+    private readonly options: StructureOptions,
     readonly formulaIds: Int32Array,
     private readonly termIds: Map<string, number>,
     private readonly idf: Float32Array,
@@ -91,7 +100,7 @@ export class StructureIndex {
     return this.formulaIds.length;
   }
 
-  static build(formulas: Iterable<StructureFormula>): StructureIndex {
+  static build(formulas: Iterable<StructureFormula>, options: StructureOptions = {}): StructureIndex {
     const symbols = new Map<string, number>();
     const paths = new Map<string, number>([['', unigramPath]]);
     const termIds = new Map<string, number>();
@@ -108,7 +117,7 @@ export class StructureIndex {
       return id;
     };
     for (const formula of formulas) {
-      const extracted = formulaTerms(formula.latex, formula.macros);
+      const extracted = formulaTerms(formula.latex, formula.macros, options);
       const terms = new Int32Array(extracted.counts.size);
       const counts = new Float32Array(extracted.counts.size);
       let i = 0;
@@ -124,7 +133,7 @@ export class StructureIndex {
         const from = internSymbol(symbols, rawTerm.from);
         const to = rawTerm.to === undefined ? noSymbol : internSymbol(symbols, rawTerm.to);
         const path = internPath(paths, rawTerm.path);
-        return { key: termKey(from, to, path), count, typed: termId(typed), term: termIds.get(term)!, from, to };
+        return { key: termKey(from, to, path), count, typed: termId(typed), term: termId(term), from, to };
       });
       raw.sort((x, y) => x.key - y.key);
       ids.push(formula.id);
@@ -170,6 +179,7 @@ export class StructureIndex {
       rawWeight[position] = weight;
     });
     return new StructureIndex(
+      options,
       Int32Array.from(ids), termIds, idf, postingStart, postingPositions, postingWeights, symbols, paths,
       rawStart, rawKeys, rawCounts, rawTyped, rawFrom, rawTo, rawIdf, rawWeight, averageLength,
     );
@@ -177,7 +187,7 @@ export class StructureIndex {
 
   /** The query's terms in this index's space, and its raw terms for the alignment. */
   query(latex: string, macros?: string): StructureQuery {
-    const extracted = formulaTerms(latex, macros);
+    const extracted = formulaTerms(latex, macros, this.options);
     const unseenIdf = Math.log(1 + (this.size + 0.5) / 0.5);
     let length = 0;
     for (const count of extracted.counts.values()) length += count;
@@ -349,7 +359,7 @@ function internPath(paths: Map<string, number>, path: string): number {
 }
 
 /** A formula's BM25 terms (raw pairs, typed pairs, raw symbols) and its raw terms for the alignment. */
-export function formulaTerms(latex: string, macros?: string, window = STRUCTURE_WINDOW): FormulaTerms {
+export function formulaTerms(latex: string, macros?: string, { window = STRUCTURE_WINDOW, tuples = 'both' }: StructureOptions = {}): FormulaTerms {
   const counts = new Map<string, number>();
   const raw: FormulaTerms['raw'] = new Map();
   const tree = formulaLayout(latex, macros ?? '');
@@ -367,12 +377,12 @@ export function formulaTerms(latex: string, macros?: string, window = STRUCTURE_
     addRaw(key, typedKey(atom), { from: key, path: '', unifiable: [isUnifiable(atom.type), false] });
     if (atom.style) add(`${atom.style}:${key}`);
   }
-  for (const { from, to, path } of symbolPairs(tree, window)) {
+  for (const { from, to, path } of tuples === 'none' ? [] : symbolPairs(tree, window)) {
     if (from.symbol === '' || to.symbol === '') continue;
     const rawPair = pairTerm(symbolKey(from), symbolKey(to), path);
     const typedPair = pairTerm(typedKey(from), typedKey(to), path);
-    add(rawPair);
-    if (typedPair !== rawPair) add(typedPair);
+    if (tuples !== 'typed') add(rawPair);
+    if (tuples !== 'raw' && typedPair !== rawPair) add(typedPair);
     addRaw(rawPair, typedPair, { from: symbolKey(from), to: symbolKey(to), path, unifiable: [isUnifiable(from.type), isUnifiable(to.type)] });
   }
   return { counts, raw };
