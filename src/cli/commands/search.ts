@@ -34,7 +34,7 @@ Options:
   --model M          see (default), bee, or the path of an encoder .onnx
   --encoder E        the ranking signal: bitmap, symbolic, lexical, structure (layout trees aligned with
                      variables renamed) or hybrid (their fusion); default: models/fusion.json's mode.
-                     All but bitmap need models/symbolic.onnx.
+                     symbolic, and hybrid when models/fusion.json weighs it, need models/symbolic.onnx.
   --symbolic-model F the symbolic encoder .onnx (default: the shipped one), e.g. one \`formula-lens train\` wrote
   --json             print the results as JSON instead of a table
 

@@ -152,9 +152,9 @@ export function chooseSearchMode(requested: string | undefined, fusionFile?: str
 }
 
 /**
- * One search in a mode with a symbolic model (default: the shipped one; or a fine-tuned .onnx), opened for it
- * together with the index's hybrid view (the symbolic vectors file beside the index is built on the first such
- * search with that model, then reused).
+ * One search in a mode, with the index's hybrid view opened for it, and the symbolic model (default: the shipped
+ * one; or a fine-tuned .onnx) only when the mode weighs it (the symbolic vectors file beside the index is built on
+ * the first such search with that model, then reused).
  */
 export async function searchInMode(
   index: FormulaIndex,
@@ -163,12 +163,14 @@ export async function searchInMode(
   options: HybridSearchOptions & { symbolicModel?: string },
   onNotice?: (message: string) => void,
 ): Promise<Result<HybridSearchResponse, SearchError>> {
-  const symbolic = await SymbolicEncoder.open({ model: options.symbolicModel });
-  if (!symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} ranking needs the symbolic model: ${symbolic.reason.message}` });
+  const weights = weightsFor(options.mode, options.fusion);
+  const symbolic = weights.symbolic > 0 ? await SymbolicEncoder.open({ model: options.symbolicModel }) : undefined;
+  if (symbolic && !symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} ranking needs the symbolic model: ${symbolic.reason.message}` });
+  const encoder = symbolic?.value;
   try {
-    const view = await openHybridIndex(index, symbolic.value, { directory: index.directory, numeric: usesNumeric(options), onNotice });
-    return await searchHybrid(index, view, { bitmap, symbolic: symbolic.value }, query, options);
+    const view = await openHybridIndex(index, encoder, { directory: index.directory, numeric: usesNumeric(options), onNotice });
+    return await searchHybrid(index, view, { bitmap, symbolic: encoder }, query, options);
   } finally {
-    await symbolic.value.dispose();
+    await encoder?.dispose();
   }
 }

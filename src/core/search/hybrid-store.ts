@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { SymbolicEncoder } from '../encode/symbolic';
 import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import type { FormulaIndex } from '../index/store';
-import { HybridIndex, type HybridFormula } from './hybrid';
+import { HybridIndex, type HybridFormula, type SignalScores } from './hybrid';
 import { computeSignatures, ContentKeys, readNumericSignatures, writeNumericSignatures, type StoredSides } from './numeric-store';
 
 export const SYMBOLIC_VECTORS_FILE = 'symbolic-vectors.bin';
@@ -48,6 +48,8 @@ export function writeSymbolicVectors(file: string, modelFingerprint: string, vec
 }
 
 export interface HybridOpenOptions {
+  /** The weights the view will search with: what they weigh is built now, off the cursor path. */
+  prepare?: SignalScores;
   /** Where the symbolic vectors and numeric signatures files live: the index's folder. */
   directory: string;
   /** Whether the numeric signal is used (its fusion weight is positive): then the signatures are loaded. */
@@ -61,16 +63,31 @@ export interface HybridOpenOptions {
 
 /**
  * The hybrid view of an index: every formula with its bitmap vector (from the index), its symbolic vector
- * (from the file, embedding the missing ones) and its LaTeX with its paper's macros (for the lexical signal).
+ * (from the file, embedding the missing ones; none without a symbolic encoder, when no search weighs it) and
+ * its LaTeX with its paper's macros (for the lexical and structure signals).
  */
-export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<SymbolicEncoder, 'model' | 'embed'>, options: HybridOpenOptions): Promise<HybridIndex> {
+export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<SymbolicEncoder, 'model' | 'embed'> | undefined, options: HybridOpenOptions): Promise<HybridIndex> {
   const file = path.join(options.directory, SYMBOLIC_VECTORS_FILE);
-  const stored = readSymbolicVectors(file, symbolic.model.fingerprint);
+  const stored = symbolic ? readSymbolicVectors(file, symbolic.model.fingerprint) : new Map<number, Float32Array>();
   const macros = new Map(index.papers().map((paper) => [paper.id, paper.macros]));
   const formulas: HybridFormula[] = [];
   for (const { formula, embedding } of index.allFormulas()) {
     formulas.push({ id: formula.id, paperId: formula.paperId, latex: formula.latex, macros: macros.get(formula.paperId), bitmap: embedding, symbolic: stored.get(formula.id) });
   }
+  if (symbolic) await attachSymbolicVectors(formulas, symbolic, stored, file, options);
+  if (options.numeric) await attachNumericSignatures(formulas, options);
+  const view = HybridIndex.build(formulas);
+  return options.prepare ? view.prepare(options.prepare) : view;
+}
+
+/** Gives each formula its stored symbolic vector, embedding (and storing) the ones the file lacks. */
+async function attachSymbolicVectors(
+  formulas: HybridFormula[],
+  symbolic: Pick<SymbolicEncoder, 'model' | 'embed'>,
+  stored: Map<number, Float32Array>,
+  file: string,
+  options: HybridOpenOptions,
+): Promise<void> {
   const missing = formulas.filter((formula) => !formula.symbolic);
   const batch = 512;
   for (let start = 0; start < missing.length; start += batch) {
@@ -82,8 +99,6 @@ export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<Symbol
   if (missing.length > 0 || stored.size !== formulas.length) {
     writeSymbolicVectors(file, symbolic.model.fingerprint, new Map(formulas.map((formula) => [formula.id, formula.symbolic!])));
   }
-  if (options.numeric) await attachNumericSignatures(formulas, options);
-  return HybridIndex.build(formulas);
 }
 
 /**

@@ -138,12 +138,12 @@ interface DenseMatrix {
 /** The formulas of an index with what the signals need, in memory (all by the lexical index's positions). */
 export class HybridIndex {
   private structureIndex: StructureIndex | undefined;
+  /** The same formulas in the canonical view, so the same positions. */
+  private canonicalIndex: LexicalIndex | undefined;
 
   private constructor(
     private readonly formulas: readonly Pick<HybridFormula, 'id' | 'latex' | 'macros'>[],
     private readonly lexical: LexicalIndex,
-    /** The same formulas in the canonical view, so the same positions. */
-    private readonly canonical: LexicalIndex,
     private readonly paperIds: string[],
     private readonly dense: Record<'bitmap' | 'symbolic', DenseMatrix>,
     private readonly numeric: NumericSignatureIndex,
@@ -167,9 +167,20 @@ export class HybridIndex {
       return { values, dimensions };
     };
     const numeric = NumericSignatureIndex.build(formulas.map((formula) => ({ id: formula.id, signature: formula.numeric })));
-    // Built with the view (off the cursor path), not on the first query that weighs it: the shipped fusion does.
-    const canonical = LexicalIndex.build(formulas, 'canonical');
-    return new HybridIndex(formulas, lexical, canonical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+    return new HybridIndex(formulas, lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+  }
+
+  /** Builds now what searches with these weights need (off the cursor path), instead of on the first such search. */
+  prepare(weights: SignalScores): this {
+    if (weights.canonical > 0) void this.canonical;
+    if (weights.structure > 0) void this.structure;
+    return this;
+  }
+
+  /** The canonical view's postings: built on the first search that weighs the canonical signal. */
+  get canonical(): LexicalIndex {
+    this.canonicalIndex ??= LexicalIndex.build(this.formulas, 'canonical');
+    return this.canonicalIndex;
   }
 
   /** The structure signal's trees and postings: built on the first search that weighs it (seconds for 10k formulas). */

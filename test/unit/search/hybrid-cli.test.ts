@@ -1,5 +1,5 @@
 // `formula-lens search --encoder …` over a real index (tiny bitmap encoder fixture, shipped symbolic model):
-// the JSON results carry each formula's signal tag, the symbolic vectors are kept beside the index.
+// the JSON results carry each formula's signal tag; the symbolic vectors are kept beside the index once a mode weighs them.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { symbolicModelPath } from '../../../src/core/encode/symbolic';
+import { readFusionConfig } from '../../../src/core/search/hybrid';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
 import { openEmbedder } from '../../../src/core/search/embedder';
@@ -55,6 +56,13 @@ test('search --encoder hybrid and lexical tag each formula with the signals that
   assert.equal(result.mode, 'hybrid');
   assert.equal(result.papers[0].paper.id, 'int');
   assert.ok(result.papers[0].formulas[0].foundBy.includes('lexical'));
+  const fusion = readFusionConfig();
+  assert.ok(fusion.ok);
+  if (fusion.value.weights.structure > 0) assert.ok(result.papers[0].formulas[0].foundBy.includes('structure'));
+  assert.equal(existsSync(path.join(indexDir, SYMBOLIC_VECTORS_FILE)), fusion.value.weights.symbolic > 0, 'symbolic vectors only when the fusion weighs them');
+
+  const symbolic = await cli('search', query, '--index', indexDir, '--model', model, '--encoder', 'symbolic', '--json');
+  assert.equal(symbolic.status, 0, symbolic.stderr);
   assert.ok(existsSync(path.join(indexDir, SYMBOLIC_VECTORS_FILE)), 'symbolic vectors kept beside the index');
 
   const lexical = await cli('search', query, '--index', indexDir, '--model', model, '--encoder', 'lexical', '--json');
