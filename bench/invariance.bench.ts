@@ -25,7 +25,7 @@ import { detokenize, tokenizeFormula } from '../src/core/latex/tokenize';
 import { generateVariants, type VariantTransform } from '../src/core/latex/variants';
 import { seededRandom, shuffled } from '../src/core/seeded-random';
 import { readCorpus, type CorpusRecord } from '../src/core/render/corpus';
-import { HybridIndex, readFusionConfig, type SignalScores } from '../src/core/search/hybrid';
+import { HybridIndex, onlySignal, readFusionConfig, type SignalScores } from '../src/core/search/hybrid';
 import { LexicalIndex } from '../src/core/search/lexical';
 import { corpusPath, repoRoot } from '../test/helpers/paths';
 import type { Bench } from './run';
@@ -386,6 +386,7 @@ export const bench: Bench = {
     results.push(['numeric signature alone', evaluate(split, numeric.scorer)]);
     add('SEE (bitmap)', typeof see === 'string' ? see : denseScorer(see.collection, see.queries));
     add('symbolic', typeof symbolic === 'string' ? symbolic : denseScorer(symbolic.collection, symbolic.queries));
+    add('structure (layout trees, aligned)', hybridScorer(split, onlySignal('structure'), undefined, undefined));
     let hybrid: Scorer | string;
     if (!fusion.ok) hybrid = `no fusion weights (${fusion.reason})`;
     else if ((fusion.value.weights.bitmap > 0 && typeof see === 'string') || (fusion.value.weights.symbolic > 0 && typeof symbolic === 'string')) {

@@ -100,6 +100,14 @@ export class StructureIndex {
     return this.formulaIds.length;
   }
 
+  /** Bytes of the postings and the alignment's per-formula terms (the typed arrays; the term dictionary apart). */
+  get postingsBytes(): number {
+    return [this.postingStart, this.postingPositions, this.postingWeights, this.rawStart, this.rawKeys, this.rawCounts, this.rawTyped, this.rawFrom, this.rawTo, this.rawIdf, this.rawWeight, this.idf].reduce(
+      (sum, array) => sum + array.byteLength,
+      0,
+    );
+  }
+
   static build(formulas: Iterable<StructureFormula>, options: StructureOptions = {}): StructureIndex {
     const symbols = new Map<string, number>();
     const paths = new Map<string, number>([['', unigramPath]]);
