@@ -31,7 +31,9 @@ export function nullable<T>(check: Checker<T>): Checker<T | null> {
   return (value, path) => (value === null ? undefined : check(value, path));
 }
 
-export function oneOf<const V extends readonly string[]>(...values: V): Checker<V[number]> {
+/** One of the members of the string union `T`, every one of them listed (so a member added to `T` must be added here). */
+export function oneOf<T extends string>(members: { [K in T]: true }): Checker<T> {
+  const values = Object.keys(members);
   return primitive(`one of ${values.join(', ')}`, (value) => values.includes(value as string));
 }
 

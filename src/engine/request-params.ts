@@ -8,6 +8,7 @@ import type {
   FormulaInput,
   IndexSelection,
   PaperMeta,
+  SearchModeName,
   SearchParams,
   TrainModelParams,
 } from './protocol';
@@ -25,9 +26,13 @@ export const formulaAtParams = object<FormulaAtParams>({
 
 const formulaInput = object<FormulaInput>({ latex: string, macros: optional(string), display: boolean, env: optional(string) });
 
-const model = either(object<{ kind: 'see' | 'bee' }>({ kind: oneOf('see', 'bee') }), object<{ kind: 'custom'; path: string }>({ kind: oneOf('custom'), path: string }));
+type ModelSelection = IndexSelection['model'];
+const model = either(
+  object<Exclude<ModelSelection, { kind: 'custom' }>>({ kind: oneOf({ see: true, bee: true }) }),
+  object<Extract<ModelSelection, { kind: 'custom' }>>({ kind: oneOf({ custom: true }), path: string }),
+);
 
-const executionProvider = oneOf('cpu', 'cuda');
+const executionProvider = oneOf<IndexSelection['executionProvider']>({ cpu: true, cuda: true });
 
 const indexSelection = object<IndexSelection>({
   locations: arrayOf(string),
@@ -35,7 +40,7 @@ const indexSelection = object<IndexSelection>({
   model,
   executionProvider,
   defaultIndexCache: optional(string),
-  searchMode: optional(oneOf('bitmap', 'symbolic', 'lexical', 'hybrid')),
+  searchMode: optional(oneOf<SearchModeName>({ bitmap: true, symbolic: true, lexical: true, structure: true, hybrid: true })),
   symbolicModel: optional(string),
 });
 
