@@ -1,29 +1,21 @@
 // Finds a paper's key in the user's .bib files, or builds a BibTeX entry for it from its metadata
-// under a key none of those files uses. Parsing is @retorquere/bibtex-parser's (Better BibTeX's parser);
-// it runs in the engine because the parser is too heavy to load into the extension host.
+// under a key none of those files uses. Parsing is the library's, entry by entry within its limits
+// (src/core/library/bib.ts); it runs in the engine because the parser is too heavy to load into the extension host.
 import type { Entry } from '@retorquere/bibtex-parser';
+import { parseBibtex } from '../core/library/bib';
 import type { CitationParams, CitationResult, PaperMeta } from './protocol';
 
-// Loaded on first use, and as ESM: the package's CommonJS build fails to load (a dependency lacks exports).
-type BibtexParser = typeof import('@retorquere/bibtex-parser');
-let parser: Promise<BibtexParser> | undefined;
-
 export async function findOrBuildCitation({ paper, bibFiles }: CitationParams): Promise<CitationResult> {
-  const { parse } = await (parser ??= import('@retorquere/bibtex-parser'));
   const usedKeys = new Set<string>();
   for (const { path, text } of bibFiles) {
-    const entries = parseEntries(parse, text);
+    // A broken entry is simply skipped here: the library's index report is where it is named.
+    const entries = (await parseBibtex(text, path)).entries;
     const match = entries.find((entry) => describesPaper(entry, paper));
     if (match) return { kind: 'found', key: match.key, bibPath: path, entry: match.input.trim() };
     for (const entry of entries) usedKeys.add(entry.key.toLowerCase());
   }
   const key = uniqueKey(baseKey(paper), usedKeys);
   return { kind: 'missing', key, entry: bibtexEntry(paper, key) };
-}
-
-function parseEntries(parse: BibtexParser['parse'], text: string): Entry[] {
-  // The parser collects per-entry errors instead of throwing; a broken entry is simply skipped.
-  return parse(text, { sentenceCase: false }).entries.filter((entry) => entry.key);
 }
 
 /** A paper and an entry agree on key, arXiv id or DOI, or else on title (ignoring case, markup and punctuation). */

@@ -11,15 +11,17 @@ import {
   logNotification,
   searchRequest,
 } from './protocol';
+import { onCheckedRequest } from './params';
+import { buildIndexParams, citationParams, formulaAtParams, searchParams } from './request-params';
 import { SearchService } from './search-service';
 
 export function registerEditorHandlers(connection: MessageConnection): void {
   const log = (message: string) => void connection.sendNotification(logNotification, { level: 'info', message });
   const locator = new FormulaLocator(log);
   const search = new SearchService(log, (progress) => void connection.sendNotification(indexProgressNotification, progress));
-  connection.onRequest(formulaAtRequest, (params, token) => locator.formulaAt(params, token));
-  connection.onRequest(searchRequest, (params, token) => search.search(params, token));
-  connection.onRequest(buildIndexRequest, (params, token) => search.build(params, token));
-  connection.onRequest(citationRequest, (params) => findOrBuildCitation(params));
+  onCheckedRequest(connection, formulaAtRequest, formulaAtParams, (params, token) => locator.formulaAt(params, token));
+  onCheckedRequest(connection, searchRequest, searchParams, (params, token) => search.search(params, token));
+  onCheckedRequest(connection, buildIndexRequest, buildIndexParams, (params, token) => search.build(params, token));
+  onCheckedRequest(connection, citationRequest, citationParams, (params) => findOrBuildCitation(params));
   connection.onDispose(() => void search.dispose());
 }

@@ -1,16 +1,32 @@
 // The engine process: hosts the core and speaks JSON-RPC over stdio, like a language server.
 // stdout carries the protocol only; diagnostics go to stderr, which the client shows in its log.
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageWriter, type ResponseMessage } from 'vscode-jsonrpc/node';
 import { registerEditorHandlers } from './editor-handlers';
 import { registerTrainHandlers } from './train';
 import { infoRequest } from './protocol';
 import { loadedNativeModules } from './native';
+import { FramingError, MalformedMessage, StrictMessageReader } from './message-reader';
 import { version } from '../../package.json';
 
-const connection = createMessageConnection(
-  new StreamMessageReader(process.stdin),
-  new StreamMessageWriter(process.stdout),
-);
+/** The exit code after a framing error: the client restarts the engine, as after a crash. */
+const framingErrorExitCode = 3;
+
+// A dependency's console output must not land in the protocol stream.
+console.log = console.info = console.debug = console.error;
+
+const reader = new StrictMessageReader(process.stdin);
+const writer = new StreamMessageWriter(process.stdout);
+const connection = createMessageConnection(reader, writer);
+
+reader.onError((error) => {
+  if (error instanceof MalformedMessage) {
+    const response: ResponseMessage = { jsonrpc: '2.0', id: error.id, error: { code: error.code, message: error.message } };
+    void writer.write(response);
+  } else if (error instanceof FramingError) {
+    process.stderr.write(`engine: unreadable message frame from the client (${error.message}); exiting, the client starts a new engine\n`);
+    process.exit(framingErrorExitCode);
+  }
+});
 
 connection.onRequest(infoRequest, () => ({
   version,

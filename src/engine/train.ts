@@ -11,6 +11,8 @@ import {
   type TrainModelResult,
   type TrainProgress,
 } from './protocol';
+import { onCheckedRequest } from './params';
+import { trainModelParams } from './request-params';
 
 const scores = (measures: HeldOutMeasures): HeldOutScores => ({
   mAP: measures.mAP,
@@ -68,7 +70,7 @@ export async function trainModel(
 
 export function registerTrainHandlers(connection: MessageConnection): void {
   const log = (message: string) => void connection.sendNotification(logNotification, { level: 'info', message });
-  connection.onRequest(trainModelRequest, (params, token) =>
+  onCheckedRequest(connection, trainModelRequest, trainModelParams, (params, token) =>
     trainModel(params, token, (progress) => void connection.sendNotification(trainProgressNotification, progress), log),
   );
 }

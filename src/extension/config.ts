@@ -48,9 +48,10 @@ export class Config {
     return this.raw.get<string>('executionProvider', 'cpu') === 'cuda' ? 'cuda' : 'cpu';
   }
 
-  /** Papers per search. */
+  /** Papers per search: a whole number ≥ 1, as the engine checks (VS Code does not enforce the setting's minimum). */
   get k(): number {
-    return this.raw.get<number>('search.k', 10);
+    const k = Math.round(this.raw.get<number>('search.k', 10));
+    return Number.isFinite(k) ? Math.max(1, k) : 10;
   }
 
   /** How long the cursor must rest before a search. */

@@ -3,12 +3,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import {
-  createMessageConnection,
-  MessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-} from 'vscode-jsonrpc/node';
+import { createMessageConnection, MessageConnection, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import { FramingError, StrictMessageReader } from '../engine/message-reader';
 import { logNotification } from '../engine/protocol';
 
 /** After this many crashes within `crashWindowMs` the client stops restarting and tells the user. */
@@ -64,10 +60,13 @@ export class EngineClient implements vscode.Disposable {
     child.stderr!.setEncoding('utf8').on('data', (text: string) => {
       for (const line of text.split('\n')) if (line.trim()) this.log.info(`[engine] ${line}`);
     });
-    const connection = createMessageConnection(
-      new StreamMessageReader(child.stdout!),
-      new StreamMessageWriter(child.stdin!),
-    );
+    const reader = new StrictMessageReader(child.stdout!);
+    // Output the client cannot frame (a native library writing to stdout) ends that engine: a new one starts.
+    reader.onError((error) => {
+      this.log.error(`engine output unreadable: ${error.message}`);
+      if (error instanceof FramingError) child.kill();
+    });
+    const connection = createMessageConnection(reader, new StreamMessageWriter(child.stdin!));
     connection.onNotification(logNotification, ({ level, message }) => this.log[level](`[engine] ${message}`));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     child.on('error', (error) => this.log.error(`engine failed to start: ${error.message}`));

@@ -1,17 +1,20 @@
 // `formula-lens search "<latex>"`: the papers whose formulas look most like the query, one row per
 // paper with its best formulas. Searches the bundled default index unless --index names another.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
 import type { HitFilter } from '../../core/index/types';
 import { defaultIndexDirectory, openDefaultIndex } from '../../core/search/default-library';
 import { openEmbedder } from '../../core/search/embedder';
-import { searchSimilar, type PaperResult, type SearchResponse } from '../../core/search/search';
+import { yearNumber } from '../../core/index/metadata';
+import { MAX_QUERY_CHARS, queryProblem, searchSimilar, type PaperResult, type SearchResponse } from '../../core/search/search';
 import { chooseSearchMode, searchInMode } from '../../core/search/hybrid-search';
-import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
+import { lockWaitMs, parseCommandLine, positiveInteger, readTextArgument } from './command-line';
 
-const help = `Usage: formula-lens search "<latex>" [--index DIR] [--k 10] [--json] [options]
+/** Raised when a field of the --json output changes meaning or goes away (new fields do not raise it). */
+export const searchOutputVersion = 1;
+
+const help = `Usage: formula-lens search "<latex>" | @FILE | - [--index DIR] [--k 10] [--json] [options]
 
 Finds the formulas of the index most like the query and prints the papers they come from, best first:
 one row per paper with its best formulas. The score is the ranking's similarity in [0, 1]: in the
@@ -19,12 +22,15 @@ default hybrid mode the fused score (Σ weight × signal similarity, weights fro
 Without --index, searches the bundled default index of openly licensed papers, which is built
 into a cache folder on first use (about a minute; progress on stderr) and reused after.
 
+The formula is given as it is, as @FILE (read from that file) or as - (read from stdin): the way for
+long formulas, and for one that itself begins with @.
+
 Options:
-  --index DIR        the index folder to search (default: the bundled default index)
+  --index DIR        the index folder to search, which must exist (default: the bundled default index)
   --k N              papers to show (default 10)
   --per-paper N      formulas shown per paper (default 3)
   --ef N             HNSW search breadth (default 128; higher = slower, closer to exact)
-  --macros TEXT      macro definitions for the query, one per line (or @file to read them from a file)
+  --macros TEXT      macro definitions for the query, one per line (or @FILE, or - for stdin)
   --inline           typeset the query in text style (default: display style)
   --env NAME         the query's environment, e.g. align* (default: equation, or inline with --inline)
   --exclude ID       leave out this paper (the query's own document)
@@ -36,9 +42,11 @@ Options:
                      variables renamed) or hybrid (their fusion); default: models/fusion.json's mode.
                      symbolic, and hybrid when models/fusion.json weighs it, need models/symbolic.onnx.
   --symbolic-model F the symbolic encoder .onnx (default: the shipped one), e.g. one \`formula-lens train\` wrote
-  --json             print the results as JSON instead of a table
+  --json             print the results as JSON instead of a table: {"outputVersion": ${searchOutputVersion},
+                     "papers": [{"paper": {…, "year": number when known}, "score", "formulas"}], …}
 
-Exit codes: 0 results printed (possibly none), 1 the index or model could not be used, 2 bad usage.`;
+Exit codes: 0 results printed (possibly none), 1 the index (e.g. no index in DIR) or model could not
+be used, 2 bad usage (an empty query, or one over ${MAX_QUERY_CHARS} characters, included).`;
 
 const options = {
   index: { type: 'string' },
@@ -64,13 +72,13 @@ function year(flag: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function readMacros(value: string | undefined): string | undefined {
-  if (value === undefined || !value.startsWith('@')) return value;
-  try {
-    return readFileSync(value.slice(1), 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read the macros file ${value.slice(1)}: ${(error as Error).message}`);
-  }
+/** The --json document: versioned, years as numbers (the index keeps them as the .bib wrote them). */
+export function jsonOutput(response: SearchResponse): string {
+  const papers = response.papers.map((result) => {
+    const { year, ...paper } = result.paper;
+    return { ...result, paper: { ...paper, year: yearNumber(year) } };
+  });
+  return JSON.stringify({ outputVersion: searchOutputVersion, ...response, papers }, null, 2);
 }
 
 /** One line, at most `width` characters (an ellipsis marks the cut). */
@@ -121,7 +129,10 @@ export const searchCommand: CliCommand = {
     if (positionals.length !== 1) throw new UsageError('expects exactly one LaTeX formula (quote it)');
     const mode = chooseSearchMode(values.encoder);
     if (!mode.ok) throw new UsageError(mode.reason);
-    const latex = positionals[0];
+    if (positionals[0] === '-' && values.macros === '-') throw new UsageError('only one of the query and --macros can be read from stdin');
+    const latex = readTextArgument('the query', positionals[0]!);
+    const problem = queryProblem(latex);
+    if (problem) throw new UsageError(problem.message);
     const filter: HitFilter = {
       yearFrom: year('--year-from', values['year-from']),
       yearTo: year('--year-to', values['year-to']),
@@ -135,7 +146,7 @@ export const searchCommand: CliCommand = {
     };
     const query = {
       latex,
-      macros: readMacros(values.macros),
+      macros: values.macros === undefined ? undefined : readTextArgument('--macros', values.macros),
       display: !values.inline,
       env: values.env ?? (values.inline ? 'inline' : 'equation'),
       paperId: values.exclude,
@@ -150,7 +161,7 @@ export const searchCommand: CliCommand = {
     }
     try {
       const opened = values.index
-        ? FormulaIndex.open(values.index, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions, lockWaitMs })
+        ? FormulaIndex.open(values.index, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions, lockWaitMs, create: false })
         : await openDefaultIndex(embedder.value, { lockWaitMs, onProgress: defaultIndexProgress(defaultIndexDirectory(embedder.value.model.fingerprint)) });
       if (!opened.ok) {
         process.stderr.write(`formula-lens search: ${opened.reason.message}\n`);
@@ -167,7 +178,7 @@ export const searchCommand: CliCommand = {
           process.stderr.write(`formula-lens search: ${result.reason.message}\n`);
           return ExitCode.failure;
         }
-        const output = values.json ? JSON.stringify(result.value, null, 2) : formatTable(result.value, process.stdout.columns || 160);
+        const output = values.json ? jsonOutput(result.value) : formatTable(result.value, process.stdout.columns || 160);
         process.stdout.write(`${output}\n`);
         return ExitCode.ok;
       } finally {

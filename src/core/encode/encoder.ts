@@ -1,7 +1,6 @@
 // The equation encoder: an onnxruntime-node session over a trained model (models/see.onnx by default)
 // that maps rendered formula bitmaps to unit-norm 64-dimensional embeddings.
 import { readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type * as Ort from 'onnxruntime-node';
 import { MAX_MODEL_BYTES, modelPath, sha256 } from './models';
 import {
@@ -18,17 +17,9 @@ import {
   type ModelInfo,
 } from './types';
 import { SerialRunner } from './serial';
+import { loadOnnxRuntime } from './runtime';
 
-const nodeRequire = createRequire(__filename);
 const UNIT_NORM_TOLERANCE = 1e-3;
-
-function loadRuntime(): typeof Ort {
-  const ort = nodeRequire('onnxruntime-node') as typeof Ort;
-  // onnxruntime's native logger writes coloured lines to stderr (e.g. for a missing CUDA library);
-  // every failure also reaches us as an exception, which we report ourselves.
-  ort.env.logLevel = 'fatal';
-  return ort;
-}
 
 function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: EncoderError } {
   return { ok: false, reason: { kind, message } };
@@ -68,7 +59,7 @@ export class Encoder {
     const bytes = new Uint8Array(await readFile(file));
     const model: ModelInfo = { name, path: file, fingerprint: sha256(bytes) };
 
-    const ort = loadRuntime();
+    const ort = loadOnnxRuntime();
     const baseOptions: Ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: options.intraOpThreads ?? 1,
       interOpNumThreads: 1,

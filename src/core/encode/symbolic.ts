@@ -2,13 +2,13 @@
 // that maps a formula's canonical LaTeX tokens to a unit-norm 64-dimensional embedding, the token-side
 // twin of the bitmap encoder (src/core/encode/encoder.ts).
 import { readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { MAX_MODEL_BYTES, modelsDirectory, sha256 } from './models';
 import { symbolicTokenIds } from './symbolic-tokens';
 import { EMBEDDING_DIMENSIONS, OUTPUT_NAME, type EncoderError, type EncoderErrorKind, type EncoderResult, type ModelInfo } from './types';
 import { SerialRunner } from './serial';
+import { loadOnnxRuntime } from './runtime';
 
 /** The ONNX input of the symbolic encoder: int64 [N, L], [BOS] + token ids, right-padded with [PAD] = 0. */
 export const SYMBOLIC_INPUT_NAME = 'token_ids';
@@ -31,8 +31,6 @@ export interface SymbolicEncoderOptions {
   /** Formulas per inference call. Default 64. */
   batchSize?: number;
 }
-
-const nodeRequire = createRequire(__filename);
 
 function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: EncoderError } {
   return { ok: false, reason: { kind, message } };
@@ -73,8 +71,7 @@ export class SymbolicEncoder {
       return failure('invalid-model', `${file} is not a model file (${size < 0 ? 'not a regular file' : `${size} bytes`})`);
     }
     const bytes = new Uint8Array(await readFile(file));
-    const ort = nodeRequire('onnxruntime-node') as typeof Ort;
-    ort.env.logLevel = 'fatal';
+    const ort = loadOnnxRuntime();
     let session: Ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, {

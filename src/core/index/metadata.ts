@@ -86,10 +86,15 @@ function paperFromRow(row: Record<string, SQLiteValue>): PaperRow {
   return paperRow(Number(row.row), paper);
 }
 
+/** A paper's year as a number (`2019`, `2019a`, `2019-05` all give 2019), or undefined when it has none. */
+export function yearNumber(year: string | undefined): number | undefined {
+  const number = year === undefined ? NaN : Number.parseInt(year, 10);
+  return Number.isFinite(number) ? number : undefined;
+}
+
 /** A paper with its row and its year as a number (for range filters). */
 export function paperRow(row: number, paper: IndexedPaper): PaperRow {
-  const yearNumber = paper.year === undefined ? NaN : Number.parseInt(paper.year, 10);
-  return { row, paper, yearNumber: Number.isFinite(yearNumber) ? yearNumber : undefined };
+  return { row, paper, yearNumber: yearNumber(paper.year) };
 }
 
 function formulaFromRow(row: Record<string, SQLiteValue>, paperId: string): StoredFormula {

@@ -44,6 +44,8 @@ export interface IndexUpdate {
   remove?: string[];
 }
 
+const missingIndex = (directory: string): IndexError => ({ kind: 'missing', message: `No index in ${directory} (no ${metadataFileName}).` });
+
 const rebuildHint = (directory: string) =>
   `Delete ${directory} and index again (formula-lens index <paths> --index ${directory} --rebuild).`;
 
@@ -69,11 +71,12 @@ export class FormulaIndex {
   }
 
   /**
-   * Opens the index in `directory`, creating it when absent. A damaged graph file is rebuilt from the
+   * Opens the index in `directory`, creating it when absent unless `create` is false. A damaged graph file is rebuilt from the
    * metadata; another model's or format's index is refused, or started afresh with `onMismatch: 'rebuild'`.
    */
   static open(directory: string, options: IndexOptions): Result<OpenedIndex, IndexError> {
     const databaseFile = path.join(directory, metadataFileName);
+    if (options.create === false && !existsSync(databaseFile)) return fail(missingIndex(directory));
     return FormulaIndex.withLock(directory, databaseFile, options.lockWaitMs ?? 0, (lock) =>
       FormulaIndex.openOwned(directory, databaseFile, lock, options, graphParameters(options)),
     );
@@ -85,7 +88,7 @@ export class FormulaIndex {
    */
   static openExisting(directory: string, lockWaitMs = 0): Result<OpenedIndex, IndexError> {
     const databaseFile = path.join(directory, metadataFileName);
-    if (!existsSync(databaseFile)) return fail({ kind: 'missing', message: `No index in ${directory} (no ${metadataFileName}).` });
+    if (!existsSync(databaseFile)) return fail(missingIndex(directory));
     return FormulaIndex.withLock(directory, databaseFile, lockWaitMs, (lock) => {
       let manifest: Manifest | undefined;
       try {

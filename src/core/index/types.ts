@@ -77,6 +77,8 @@ export interface IndexOptions {
   onMismatch?: 'refuse' | 'rebuild';
   /** How long to wait for another process to close the index before failing as busy (default 0). */
   lockWaitMs?: number;
+  /** Create the index when the folder has none (default), or fail as missing without touching the disk (searching). */
+  create?: boolean;
   /** HNSW build parameters (defaults: M 16, efConstruction 200). */
   m?: number;
   efConstruction?: number;

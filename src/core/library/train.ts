@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { exportDataset } from '../render/dataset';
 import { modelPath, modelsDirectory } from '../encode/models';
 import { symbolicModelPath } from '../encode/symbolic';
+import { onnxRuntimeEnvironment } from '../encode/runtime';
 import { seededRandom, shuffled } from '../seeded-random';
 import { extractProject } from '../latex';
 import type { CorpusRecord } from '../render/corpus';
@@ -173,7 +174,8 @@ function runScript(
 ): Promise<Result<void, TrainError>> {
   return new Promise((resolve) => {
     // The script checks its exports in onnxruntime-node with this runtime (VS Code's own, where `node` may be absent).
-    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORMULA_LENS_NODE: process.execPath } });
+    const env = { ...process.env, ...onnxRuntimeEnvironment, FORMULA_LENS_NODE: process.execPath };
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stderr = '';
     let pending = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

@@ -70,6 +70,15 @@ export interface SearchError {
 /** The corpus drops formulas over 4,000 characters; a query ten times that long is not a formula. */
 export const MAX_QUERY_CHARS = 40_000;
 
+/** Why the query formula cannot be searched for (empty, or too long to be a formula), if it cannot. */
+export function queryProblem(latex: string): SearchError | undefined {
+  if (latex.trim() === '') return { kind: 'empty-query', message: 'The query formula is empty.' };
+  if (latex.length > MAX_QUERY_CHARS) {
+    return { kind: 'query-too-long', message: `The query has ${latex.length} characters; a formula has at most ${MAX_QUERY_CHARS}.` };
+  }
+  return undefined;
+}
+
 /** Nearest neighbours of the query embedding in the index's HNSW graph. */
 export function embeddingSource(index: FormulaIndex, ef: number): CandidateSource {
   return {
@@ -119,10 +128,8 @@ export async function searchSimilar(
   options: SearchOptions = {},
   extraSources: CandidateSource[] = [],
 ): Promise<Result<SearchResponse, SearchError>> {
-  if (query.latex.trim() === '') return fail({ kind: 'empty-query', message: 'The query formula is empty.' });
-  if (query.latex.length > MAX_QUERY_CHARS) {
-    return fail({ kind: 'query-too-long', message: `The query has ${query.latex.length} characters; a formula has at most ${MAX_QUERY_CHARS}.` });
-  }
+  const problem = queryProblem(query.latex);
+  if (problem) return fail(problem);
   const k = Math.max(1, options.k ?? 10);
   const perPaper = Math.max(1, options.formulasPerPaper ?? 3);
   const filter: HitFilter = {

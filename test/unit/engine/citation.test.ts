@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { baseKey, bibtexEntry, findOrBuildCitation, uniqueKey } from '../../../src/engine/citation';
 import type { PaperMeta } from '../../../src/engine/protocol';
+import { junkBib } from '../../helpers/junk-bib';
 
 // The parser's CommonJS build does not load; its ESM build does (as in the engine).
 const parseBibtex = async (text: string) => (await import('@retorquere/bibtex-parser')).parse(text);
@@ -20,6 +21,14 @@ test('a paper already in a .bib file is found by its arXiv id, whatever its key'
   const bib = '@article{kan03,\n  title = {Something else},\n  eprint = {hep-th/0301001}\n}\n';
   const result = await findOrBuildCitation({ paper, bibFiles: [{ path: '/p/refs.bib', text: bib }] });
   assert.deepEqual(result, { kind: 'found', key: 'kan03', bibPath: '/p/refs.bib', entry: bib.trim() });
+});
+
+test('a .bib with megabytes of junk around the entry: found in seconds', async () => {
+  const entry = '@article{kan03,\n  title = {Something else},\n  eprint = {hep-th/0301001}\n}';
+  const started = performance.now();
+  const result = await findOrBuildCitation({ paper, bibFiles: [{ path: '/p/refs.bib', text: `${junkBib(2_000_000)}\n${entry}\n${junkBib(1_000_000, 2)}` }] });
+  assert.ok(performance.now() - started < 20_000, 'the whole-file parse took hours on this');
+  assert.deepEqual(result, { kind: 'found', key: 'kan03', bibPath: '/p/refs.bib', entry });
 });
 
 test('a paper is found by its title ignoring case, braces and punctuation', async () => {

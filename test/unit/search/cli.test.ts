@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -38,16 +38,26 @@ before(async () => {
   await embedder.value.close();
 });
 
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+interface CliRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cliWithStdin(stdin: string, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, tsxArgs('src/cli/main.ts', ...args), { env: { ...process.env, COLUMNS: '140' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+    child.stdin.end(stdin);
   });
 }
+
+const cli = (...args: string[]) => cliWithStdin('', ...args);
 
 test('search prints a ranked table, one row per formula, the paper on its best one', async () => {
   const result = await cli('search', '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', '--index', indexDir, '--model', model, '--k', '2');
@@ -66,8 +76,10 @@ test('search prints a ranked table, one row per formula, the paper on its best o
 test('search --json gives the grouped results with scores, filters apply', async () => {
   const result = await cli('search', '\\int_0^1 x^2 dx', '--index', indexDir, '--model', model, '--json', '--year-from', '1800', '--per-paper', '1');
   assert.equal(result.status, 0, result.stderr);
-  const response = JSON.parse(result.stdout) as { papers: { paper: { id: string }; score: number; formulas: unknown[] }[] };
+  const response = JSON.parse(result.stdout) as { outputVersion: number; papers: { paper: { id: string; year?: unknown }; score: number; formulas: unknown[] }[] };
+  assert.equal(response.outputVersion, 1);
   assert.deepEqual(response.papers.map((p) => p.paper.id).sort(), ['em', 'gd'], 'the undated paper is filtered out');
+  assert.deepEqual(response.papers.map((p) => p.paper.year).sort(), [1847, 1865], 'years are numbers');
   assert.ok(response.papers.every((p) => p.formulas.length === 1));
   assert.ok(response.papers[0].score >= response.papers[1].score);
 });
@@ -91,11 +103,13 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing or for
   const opened = FormulaIndex.open(foreign, { modelFingerprint: '0'.repeat(64), dimensions: 64 });
   assert.ok(opened.ok);
   opened.value.index.close();
-  const [usage, garbage, missing, mismatch, unwritable] = await Promise.all([
+  const nowhere = path.join(scratch, 'nothing-here');
+  const [usage, garbage, missing, searchMissing, mismatch, unwritable] = await Promise.all([
     cli('search', '--k', '0', 'x'),
     // The bitmap path renders the query, so it is the one that reports an unfaithful render.
     cli('search', '\u0001\u00ff\\frac{{{\u0007', '--index', indexDir, '--model', model, '--k', '1', '--encoder', 'bitmap'),
-    cli('info', '--index', path.join(scratch, 'nothing-here')),
+    cli('info', '--index', nowhere),
+    cli('search', 'x^2', '--index', nowhere, '--model', model),
     cli('search', 'x^2', '--index', foreign, '--model', model),
     cli('export', '--index', foreign, '--out', path.join(scratch, 'no-such-folder', 'out.jsonl')),
   ]);
@@ -105,8 +119,52 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing or for
   assert.match(garbage.stdout, /note: the query did not render faithfully/);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /No index in/);
+  assert.equal(searchMissing.status, 1);
+  assert.match(searchMissing.stderr, /formula-lens search: No index in .*nothing-here/);
+  assert.equal(existsSync(nowhere), false, 'searching a missing index creates nothing');
   assert.equal(mismatch.status, 1);
   assert.match(mismatch.stderr, /built by model 000000000000 \(current model [0-9a-f]{12}\).*--rebuild/);
   assert.equal(unwritable.status, 1);
   assert.match(unwritable.stderr, /formula-lens export: .*no such file or directory/);
+});
+
+test('a 100 KB query or --macros value is a clear answer, never a crash; both also come from a file or stdin', async () => {
+  const hugeQuery = 'x+'.repeat(50_000);
+  const longQuery = `${'x+'.repeat(19_000)}y`; // just under the limit of a formula
+  // One line: onnxruntime's telemetry matched the command line line by line, so newlines hid the crash.
+  const hugeMacros = Array.from({ length: 4_000 }, (_, i) => `\\newcommand{\\m${i}}{x_{${i}}}`).join(' ');
+  assert.ok(hugeMacros.length > 100_000);
+  const queryFile = path.join(scratch, 'query.tex');
+  const macrosFile = path.join(scratch, 'macros.tex');
+  writeFileSync(queryFile, '\\m{1} + y^2\n');
+  writeFileSync(macrosFile, '\\newcommand{\\m}[1]{x_{#1}}\n');
+  const search = ['--index', indexDir, '--model', model, '--json'];
+  // One at a time: a search holds the index, and a loaded machine would outlast the others' lock wait.
+  const tooLong = await cli('search', hugeQuery, ...search);
+  const long = await cli('search', longQuery, ...search);
+  const longMacros = await cli('search', 'a^2 + b^2', '--macros', hugeMacros, ...search);
+  const inline = await cli('search', '\\m{1} + y^2', '--macros', '\\newcommand{\\m}[1]{x_{#1}}', ...search);
+  const fromFiles = await cli('search', `@${queryFile}`, '--macros', `@${macrosFile}`, ...search);
+  const fromStdin = await cliWithStdin('\\m{1} + y^2\n', 'search', '-', '--macros', `@${macrosFile}`, ...search);
+  const bothStdin = await cli('search', '-', '--macros', '-', ...search);
+  assert.deepEqual([tooLong.signal, tooLong.status], [null, 2], tooLong.stderr);
+  assert.match(tooLong.stderr, /The query has 100000 characters; a formula has at most 40000/);
+  // Before the fix, onnxruntime's telemetry overflowed the stack on a ~30 KB command line (SIGSEGV).
+  assert.deepEqual([long.signal, long.status], [null, 0], long.stderr);
+  assert.deepEqual([longMacros.signal, longMacros.status], [null, 0], longMacros.stderr);
+  assert.equal((JSON.parse(longMacros.stdout) as { papers: unknown[] }).papers.length, 3);
+  const papersOf = (run: CliRun) => {
+    assert.equal(run.status, 0, run.stderr);
+    return (JSON.parse(run.stdout) as { papers: unknown[] }).papers;
+  };
+  assert.deepEqual(papersOf(fromFiles), papersOf(inline), 'a file gives what the same text inline gives');
+  assert.deepEqual(papersOf(fromStdin), papersOf(inline), 'so does stdin');
+  assert.equal(bothStdin.status, 2);
+  assert.match(bothStdin.stderr, /only one of the query and --macros can be read from stdin/);
+});
+
+test('an unreadable @file is a usage error naming the file', async () => {
+  const result = await cli('search', `@${path.join(scratch, 'no-such-query.tex')}`, '--index', indexDir, '--model', model);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /cannot read the query from .*no-such-query\.tex: ENOENT/);
 });
