@@ -2,10 +2,11 @@
 // committed generation, written under a temporary name, fsynced and renamed, and verified by sha256
 // before loading: hnswlib trusts the bytes it reads, so a damaged file must never reach it.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readSync, renameSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { HierarchicalNSW } from 'hnswlib-node';
+import { syncDirectory, syncFile } from './generations';
 
 const nodeRequire = createRequire(__filename);
 
@@ -75,12 +76,7 @@ export class VectorGraph {
   save(file: string): string {
     const temporary = `${file}.tmp`;
     this.hnsw.writeIndexSync(temporary);
-    const descriptor = openSync(temporary, 'r+');
-    try {
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
+    syncFile(temporary);
     const sha256 = sha256OfFile(temporary);
     renameSync(temporary, file);
     syncDirectory(path.dirname(file));
@@ -100,17 +96,4 @@ export function sha256OfFile(file: string): string {
     closeSync(descriptor);
   }
   return hash.digest('hex');
-}
-
-/** Makes a rename durable: fsync the folder entry (not supported on every platform; best effort there). */
-function syncDirectory(directory: string): void {
-  let descriptor: number | undefined;
-  try {
-    descriptor = openSync(directory, 'r');
-    fsyncSync(descriptor);
-  } catch {
-    // Windows cannot open folders for fsync; NTFS renames are journaled anyway.
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
-  }
 }

@@ -32,7 +32,7 @@ test('indexes the library into <folder>/.formula-lens/index, prints the report, 
   assert.match(line('bib:broken'), /^failed +bib:broken: broken entry/);
   assert.match(first.stderr, /5 papers indexed \(\d+ formulas, \d+ degraded\), 0 unchanged, 0 removed, 1 failed/);
   assert.match(first.stderr, /^0\/5 papers, 0\/\d+ formulas$/m, 'plain progress lines when stderr is not a terminal');
-  assert.ok(existsSync(path.join(library.dir, '.formula-lens', 'index', 'metadata.sqlite')));
+  assert.ok(existsSync(path.join(library.dir, '.formula-lens', 'index', 'CURRENT')));
 
   const second = index();
   assert.equal(second.status, 0, second.stderr);
