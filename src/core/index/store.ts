@@ -7,7 +7,7 @@
 // saving the next graph file, syncing both, then replacing CURRENT. A crash before that rename leaves the previous
 // generation committed and the scratch files as leftovers, which the next writer removes with the superseded ones.
 // A damaged graph file is rebuilt from the embeddings in SQLite.
-import { constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fail, ok, type Result } from '../library/types';
 import {
@@ -77,12 +77,12 @@ function refused(directory: string, { kind, problem }: Refusal): IndexError {
   return { kind, message: rebuildable ? `${problem}. ${rebuildHint(directory)}` : `${problem}.` };
 }
 
-/** Whether CURRENT names another generation than `generation` now (a writer committed meanwhile). */
-function superseded(directory: string, generation: number): boolean {
+/** The committed generation, or undefined when none is or CURRENT is unreadable. */
+function committedGeneration(directory: string): number | undefined {
   try {
-    return readCurrent(directory) !== generation;
+    return readCurrent(directory);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -151,10 +151,13 @@ export class FormulaIndex {
     return withWriterLock(directory, options.lockWaitMs ?? 0, options.onLockWait, (lock) => FormulaIndex.openOwned(directory, lock, options));
   }
 
-  private static openOwned(directory: string, lock: WriterLock, options: IndexOptions): Result<OpenedIndex, IndexError> {
+  /** Opens for the holder of the writer lock; a new index starts at `firstGeneration`. */
+  private static openOwned(directory: string, lock: WriterLock, options: IndexOptions, firstGeneration = 0): Result<OpenedIndex, IndexError> {
     const startAfresh = (problem: string) => {
+      // Numbered on from the old index, so that a reader of the old one never takes a new generation for its own.
+      const next = (committedGeneration(directory) ?? -1) + 1;
       removeIndexFiles(directory);
-      return withNotices(FormulaIndex.openOwned(directory, lock, { ...options, onMismatch: 'refuse' }), [`${problem}: started a new, empty index in ${directory}.`]);
+      return withNotices(FormulaIndex.openOwned(directory, lock, { ...options, onMismatch: 'refuse' }, next), [`${problem}: started a new, empty index in ${directory}.`]);
     };
     const migrated = migrateEarlierLayout(directory);
     if (!migrated.ok) return options.onMismatch === 'rebuild' && migrated.reason.kind === 'corrupt' ? startAfresh(migrated.reason.problem) : fail(refused(directory, migrated.reason));
@@ -167,7 +170,7 @@ export class FormulaIndex {
     }
     const parameters = graphParameters(options);
     try {
-      generation ??= initialise(directory, options, parameters);
+      generation ??= initialise(directory, options, parameters, firstGeneration);
       removeOtherGenerations(directory, generation);
     } catch (error) {
       return fail({ kind: 'io', message: `Cannot write the index in ${directory}: ${errorMessage(error)}` });
@@ -203,7 +206,7 @@ export class FormulaIndex {
     try {
       pinned = pin(directory, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && superseded(directory, generation)) return 'superseded';
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && committedGeneration(directory) !== generation) return 'superseded';
       return fail({ kind: 'io', problem: `Cannot open the index in ${directory} (${errorMessage(error)})` });
     }
     let metadata: MetadataStore;
@@ -229,7 +232,7 @@ export class FormulaIndex {
     try {
       graph = VectorGraph.load(parameters, path.join(directory, manifest.vectorsFile), manifest.vectorsSha256);
     } catch (error) {
-      if (!writer && superseded(directory, generation)) {
+      if (!writer && committedGeneration(directory) !== generation) {
         metadata.close();
         unpin(pinned);
         return 'superseded';
@@ -250,11 +253,7 @@ export class FormulaIndex {
 
   /** Whether this is still the committed generation (cheap: reads CURRENT); a reader that is not reopens the index. */
   isCurrent(): boolean {
-    try {
-      return readCurrent(this.directory) === this.manifestState.generation;
-    } catch {
-      return false;
-    }
+    return committedGeneration(this.directory) === this.manifestState.generation;
   }
 
   /** Adds and removes papers in one atomic, durable step (only an index opened for writing). */
@@ -497,19 +496,19 @@ function withWriterLock<T>(
   return result;
 }
 
-/** Writes generation 0 of a new index (an empty database and graph) and commits it. */
-function initialise(directory: string, options: IndexOptions, parameters: GraphParameters): number {
+/** Writes the first generation of a new index (an empty database and graph) and commits it. */
+function initialise(directory: string, options: IndexOptions, parameters: GraphParameters, generation: number): number {
   removeOtherGenerations(directory, -1); // the files of a first commit a crash interrupted
-  const scratchFile = path.join(directory, `${metadataFileName(0)}.tmp`);
+  const scratchFile = path.join(directory, `${metadataFileName(generation)}.tmp`);
   const store = MetadataStore.open(scratchFile, 'scratch');
   try {
-    const vectorsFile = vectorsFileName(0);
+    const vectorsFile = vectorsFileName(generation);
     const sha256 = VectorGraph.create(parameters, 16).save(path.join(directory, vectorsFile));
     const manifest: Manifest = {
       formatVersion: INDEX_FORMAT_VERSION,
       modelFingerprint: options.modelFingerprint,
       dimensions: options.dimensions,
-      generation: 0,
+      generation,
       vectorsFile,
       vectorsSha256: sha256,
       vectorsPoints: 0,
@@ -519,8 +518,8 @@ function initialise(directory: string, options: IndexOptions, parameters: GraphP
   } finally {
     store.close();
   }
-  publish(directory, scratchFile, 0);
-  return 0;
+  publish(directory, scratchFile, generation);
+  return generation;
 }
 
 /** Makes a written scratch database the committed generation `generation` (its graph file is saved already). */
@@ -559,9 +558,12 @@ function migrateEarlierLayout(directory: string): Result<void, Refusal> {
       rmSync(database); // never committed anything: the folder starts afresh
       return ok(undefined);
     }
-    renameSync(database, path.join(directory, metadataFileName(manifest.generation)));
-    syncDirectory(directory);
+    // Linked, committed, then unlinked: a crash in between leaves the earlier layout, or the new one.
+    const generationFile = path.join(directory, metadataFileName(manifest.generation));
+    rmSync(generationFile, { force: true });
+    linkSync(database, generationFile);
     writeCurrent(directory, manifest.generation);
+    rmSync(database);
     return ok(undefined);
   } catch (error) {
     return fail({ kind: 'io', problem: `Cannot move the index in ${directory} to the current layout (${errorMessage(error)})` });

@@ -146,10 +146,15 @@ test('an index built by another model is refused, or started afresh when asked',
   assert.equal(!refused.ok && refused.reason.kind, 'model-mismatch');
   assert.match(!refused.ok ? refused.reason.message : '', /built by model aaaaaaaaaaaa \(current model bbbbbbbbbbbb\).*index again/);
 
+  const reader = FormulaIndex.openForReading(directory, options);
+  assert.ok(reader.ok);
   const { index: rebuilt, notices } = open(directory, { modelFingerprint: 'b'.repeat(64), onMismatch: 'rebuild' });
   assert.equal(rebuilt.stats().formulas, 0);
   assert.equal(rebuilt.stats().modelFingerprint, 'b'.repeat(64));
   assert.match(notices.join('\n'), /started a new, empty index/);
+  assert.equal(reader.value.index.isCurrent(), false, 'the new index numbers its generations on from the old one');
+  assert.equal(reader.value.index.stats().formulas, 3, 'a reader of the old index keeps reading it');
+  reader.value.index.close();
   rebuilt.close();
 });
 
