@@ -137,3 +137,26 @@ test('a writer killed with SIGKILL at 5 random moments: the index opens and sear
     kill += 1;
   }
 });
+
+test('a reader killed with SIGKILL leaves nothing that blocks: the next opener removes its link', async () => {
+  const directory = freshIndex();
+  const clean = await indexInProcess(directory);
+  const store = path.resolve(__dirname, '../../../src/core/index/store');
+  const script = `const opened = require(${JSON.stringify(store)}).FormulaIndex.openForReading(${JSON.stringify(directory)});
+    if (!opened.ok) throw new Error(opened.reason.message);
+    process.stdout.write('open\\n');
+    setInterval(() => {}, 1000);`;
+  const reader = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(reader);
+  const output = outputOf(reader);
+  const ended = exited(reader);
+  await until(() => output.text.includes('open'), 'the reader to open the index');
+  reader.kill('SIGKILL');
+  await ended;
+  const readers = path.join(directory, 'readers');
+  assert.deepEqual(readdirSync(readers).sort(), [`${reader.pid}-1.sqlite`, `${reader.pid}-1.sqlite.lock`], 'its link and SQLite lock folder stay');
+  const { papers, formulas, hits } = readCommitted(directory);
+  assert.deepEqual({ papers, formulas }, clean);
+  assert.ok(hits.length > 0);
+  assert.deepEqual(readdirSync(readers), [], 'the next reader removed them');
+});
