@@ -48,12 +48,16 @@ test('a usage error names the problem and exits 2', () => {
 
 test('a second writer waits for the one writing, naming it, then indexes', async () => {
   const indexDir = path.join(library.dir, '.formula-lens', 'index');
-  const other = spawn('sleep', ['2']); // stands for another process writing the index for two seconds
+  const other = spawn('sleep', ['60']); // stands for another process writing the index, until the CLI waits for it
   writeFileSync(path.join(indexDir, 'writer.lock'), String(other.pid));
   const child = spawn(process.execPath, tsxArgs('src/cli/main.ts', 'index', library.dir, '--model', tinyEncoder, '--workers', '1'));
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (stderr.includes('Waiting up to')) other.kill();
+  });
   const status = await new Promise((resolve) => child.on('close', resolve));
+  other.kill();
   assert.equal(status, 0, stderr);
   assert.ok(stderr.includes(`Waiting up to 10 s for process ${other.pid}, which is writing ${indexDir}`), stderr);
   assert.match(stderr, /0 papers indexed \(0 formulas, 0 degraded\), 5 unchanged/);
