@@ -14,7 +14,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdi
 import * as path from 'node:path';
 import { isAlive } from './writer-lock';
 
-export const currentFileName = 'CURRENT';
+const currentFileName = 'CURRENT';
 /** The database of the layout before generations (format 1 indexes built by earlier versions). */
 export const legacyMetadataFileName = 'metadata.sqlite';
 const readersFolderName = 'readers';

@@ -40,7 +40,7 @@ import {
   type StoredFormula,
 } from './types';
 
-export { holdsIndex, removeIndexFiles } from './generations';
+export { holdsIndex } from './generations';
 
 /** Compact (rebuild the graph without deleted points) once they are this share of all points. */
 const compactionThreshold = 0.25;
