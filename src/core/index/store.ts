@@ -564,6 +564,7 @@ function migrateEarlierLayout(directory: string): Result<void, Refusal> {
     linkSync(database, generationFile);
     writeCurrent(directory, manifest.generation);
     rmSync(database);
+    rmSync(`${database}-journal`, { force: true }); // rolled back on open if it was hot; else an empty leftover
     return ok(undefined);
   } catch (error) {
     return fail({ kind: 'io', problem: `Cannot move the index in ${directory} to the current layout (${errorMessage(error)})` });
