@@ -86,7 +86,8 @@ export function removeDeadReaders(directory: string): void {
   if (!existsSync(folder)) return;
   for (const name of readdirSync(folder)) {
     const pid = Number.parseInt(name, 10);
-    if (name.endsWith('.sqlite') && !(pid > 0 && isAlive(pid))) unpin(path.join(folder, name));
+    // The link, or a lock folder whose link is gone already (a kill between the two removals).
+    if (!(pid > 0 && isAlive(pid))) unpin(path.join(folder, name.replace(/\.lock$/, '')));
   }
 }
 
