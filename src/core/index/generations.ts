@@ -6,7 +6,7 @@
 //   metadata-<g>.sqlite      the SQLite database of generation g, never modified once CURRENT names it
 //   vectors-<g>.hnsw         its HNSW graph
 //   writer.lock              the pid of the one writer (writer-lock.ts)
-//   readers/<pid>-<n>.sqlite a reader's hard link to the database it reads
+//   readers/<pid>-<n>.sqlite a reader's hard link to the database it reads (and, while it loads, to the graph)
 //
 // SQLite locks a database by `mkdir <path it was opened by>.lock`, so each reader opens its own link: readers
 // never contend, and the link keeps the generation's bytes alive after the writer deletes the name.
@@ -62,13 +62,13 @@ export function writeCurrent(directory: string, generation: number): void {
 let pins = 0;
 
 /**
- * A private name for the committed database `file` (a hard link in readers/), for one connection to open and
- * lock alone. Throws ENOENT when the file was removed meanwhile (a writer committed a newer generation).
+ * A private name for a committed file (a hard link in readers/): the database for one connection to open and lock
+ * alone, the graph file while it loads. Throws ENOENT when the file was removed meanwhile (a writer committed).
  */
 export function pin(directory: string, file: string): string {
   const folder = path.join(directory, readersFolderName);
   mkdirSync(folder, { recursive: true });
-  const link = path.join(folder, `${process.pid}-${++pins}.sqlite`);
+  const link = path.join(folder, `${process.pid}-${++pins}${path.extname(file)}`);
   unpin(link); // a leftover of an earlier process with this pid
   linkSync(path.join(directory, file), link);
   return link;

@@ -202,13 +202,26 @@ export class FormulaIndex {
   ): 'superseded' | Result<OpenedIndex & { graphRebuilt: boolean }, Refusal> {
     removeDeadReaders(directory);
     const file = metadataFileName(generation);
+    const isSuperseded = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT' && committedGeneration(directory) !== generation;
+    // Both files are pinned first, before anything is read: a commit meanwhile can no longer take them away.
     let pinned: string;
     try {
       pinned = pin(directory, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && committedGeneration(directory) !== generation) return 'superseded';
+      if (isSuperseded(error)) return 'superseded';
       return fail({ kind: 'io', problem: `Cannot open the index in ${directory} (${errorMessage(error)})` });
     }
+    let pinnedVectors: string | Error;
+    try {
+      pinnedVectors = pin(directory, vectorsFileName(generation));
+    } catch (error) {
+      if (isSuperseded(error)) {
+        unpin(pinned);
+        return 'superseded';
+      }
+      pinnedVectors = error as Error; // missing: the graph is rebuilt from the metadata below
+    }
+    const unpinVectors = () => typeof pinnedVectors === 'string' && unpin(pinnedVectors);
     let metadata: MetadataStore;
     let manifest: Manifest | undefined;
     try {
@@ -216,11 +229,13 @@ export class FormulaIndex {
       manifest = metadata.manifest();
     } catch (error) {
       unpin(pinned);
+      unpinVectors();
       return fail({ kind: 'corrupt', problem: `The index metadata ${path.join(directory, file)} is damaged (${errorMessage(error)})` });
     }
     const refuse = (refusal: Refusal) => {
       metadata.close();
       unpin(pinned);
+      unpinVectors();
       return fail(refusal);
     };
     if (!manifest) return refuse({ kind: 'corrupt', problem: `The index metadata ${path.join(directory, file)} has no manifest` });
@@ -230,15 +245,14 @@ export class FormulaIndex {
     const notices: string[] = [];
     let graph: VectorGraph;
     try {
-      graph = VectorGraph.load(parameters, path.join(directory, manifest.vectorsFile), manifest.vectorsSha256);
+      if (typeof pinnedVectors !== 'string') throw pinnedVectors;
+      // The sha256 the manifest records tells that the pinned file is the one it names.
+      graph = VectorGraph.load(parameters, pinnedVectors, manifest.vectorsSha256);
     } catch (error) {
-      if (!writer && committedGeneration(directory) !== generation) {
-        metadata.close();
-        unpin(pinned);
-        return 'superseded';
-      }
-      notices.push(`The vectors file of ${directory} was unusable (${errorMessage(error)}); rebuilt it from the metadata.`);
+      notices.push(`The vectors file ${manifest.vectorsFile} of ${directory} was unusable (${errorMessage(error)}); rebuilt it from the metadata.`);
       graph = rebuildGraph(metadata, parameters);
+    } finally {
+      unpinVectors(); // loaded into memory
     }
     const index = new FormulaIndex(directory, writer, metadata, pinned, graph, manifest, parameters);
     return ok({ index, notices, graphRebuilt: notices.length > 0 });

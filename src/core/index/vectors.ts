@@ -37,7 +37,7 @@ export class VectorGraph {
   /** Loads a saved graph after checking its sha256; throws when the file is missing, damaged or unreadable. */
   static load(parameters: GraphParameters, file: string, expectedSha256: string): VectorGraph {
     const actual = sha256OfFile(file);
-    if (actual !== expectedSha256) throw new Error(`checksum mismatch (${path.basename(file)} is damaged or truncated)`);
+    if (actual !== expectedSha256) throw new Error('checksum mismatch: the file is damaged or truncated');
     const { HierarchicalNSW } = nodeRequire('hnswlib-node') as typeof import('hnswlib-node');
     const hnsw = new HierarchicalNSW('ip', parameters.dimensions);
     hnsw.readIndexSync(file);
