@@ -2,12 +2,13 @@
 // runs the search stage on each index in the chosen mode (bitmap, or symbolic/lexical/hybrid over the
 // index's hybrid view) and merges the papers into one ranked list in the protocol's shape. The bundled
 // default index is built on first use into the client's cache folder, reporting progress. Indexes are
-// held open only while searches come (each holds an owner lock the CLI and a build need to update it).
+// held open for reading while searches come (no lock: other windows, the CLI and builds use them meanwhile)
+// and reopened when a writer has committed a newer generation.
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
-import { FormulaIndex } from '../core/index/store';
+import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import type { Result } from '../core/library/types';
 import { defaultIndexDirectory, openDefaultIndex } from '../core/search/default-library';
@@ -31,7 +32,7 @@ import type {
   SearchResult,
 } from './protocol';
 
-/** Closes an index nobody searched for this long, releasing its lock. */
+/** Closes an index nobody searched for this long, freeing its memory. */
 const idleCloseMs = 60_000;
 
 interface OpenIndex {
@@ -115,7 +116,6 @@ export class SearchService {
   async build(params: BuildIndexParams, token: CancellationToken): Promise<BuildIndexResult> {
     const embedder = await this.embedder(params);
     if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
-    this.close(params.indexDir); // a held index would keep the build out with its lock
     const opened = FormulaIndex.open(params.indexDir, {
       modelFingerprint: embedder.value.model.fingerprint,
       dimensions: embedder.value.dimensions,
@@ -225,11 +225,12 @@ export class SearchService {
 
   private open(directory: string, embedder: FormulaEmbedder): Result<FormulaIndex, string> {
     const held = this.indexes.get(directory);
-    if (held) {
+    if (held?.index.isCurrent()) {
       held.closeTimer.refresh();
       return { ok: true, value: held.index };
     }
-    const opened = FormulaIndex.open(directory, { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions });
+    this.close(directory); // a writer committed since: its hybrid views are out of date too
+    const opened = FormulaIndex.openForReading(directory, { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions });
     if (!opened.ok) return { ok: false, reason: opened.reason.message };
     for (const notice of opened.value.notices) this.log(notice);
     const closeTimer = setTimeout(() => this.close(directory), idleCloseMs).unref();
@@ -260,14 +261,9 @@ export class SearchService {
   }
 }
 
-/** The selected folders that hold an index (never creating one: FormulaIndex.open would). */
+/** The selected folders that hold an index. */
 function indexDirectories(selection: IndexSelection): string[] {
-  return [...new Set(selection.locations.filter(isIndex))];
-}
-
-function isIndex(directory: string): boolean {
-  const metadata = path.join(directory, 'metadata.sqlite');
-  return existsSync(metadata) && statSync(metadata).isFile();
+  return [...new Set(selection.locations.filter(holdsIndex))];
 }
 
 /**

@@ -82,7 +82,7 @@ describe('library and default index', () => {
       assert.equal(result.library, 'library');
       assert.ok(result.report?.some((entry) => entry.id === 'bib:golub2013' && entry.status === 'indexed'));
       const indexDir = path.join(library, '.formula-lens', 'index');
-      assert.ok(existsSync(path.join(indexDir, 'metadata.sqlite')));
+      assert.ok(existsSync(path.join(indexDir, 'CURRENT')));
       assert.ok(api.ctx.config.indexLocations.includes(indexDir));
     });
 

@@ -28,7 +28,7 @@ export function positiveNumber(flag: string, value: string | undefined): number 
   return number;
 }
 
-/** CLI runs wait this long for another process (an engine, another CLI run) to close an index. */
+/** CLI writers (and a first-use build of the default index) wait this long for another writer to finish. */
 export const lockWaitMs = 10_000;
 
 /** The most a text argument read from a file or stdin may hold: far above any formula or preamble. */

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
-import { lockWaitMs, parseCommandLine } from './command-line';
+import { parseCommandLine } from './command-line';
 
 const help = `Usage: formula-lens export --index DIR [--out FILE]
 
@@ -38,7 +38,7 @@ export const exportCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(args, { index: { type: 'string' }, out: { type: 'string' } });
     if (!values.index) throw new UsageError('needs --index DIR');
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    const opened = FormulaIndex.openExisting(values.index, lockWaitMs);
+    const opened = FormulaIndex.openForReading(values.index);
     if (!opened.ok) {
       process.stderr.write(`formula-lens export: ${opened.reason.message}\n`);
       return ExitCode.failure;

@@ -9,7 +9,7 @@ import { indexLibrary, type LibraryProgress } from '../../core/library/index-lib
 import type { ReportEntry } from '../../core/library/types';
 import { openEmbedder } from '../../core/search/embedder';
 import { progressBar } from '../progress-bar';
-import { parseCommandLine, positiveInteger } from './command-line';
+import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
 
 const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [options]
 
@@ -135,6 +135,8 @@ export const indexLibraryCommand: CliCommand = {
       modelFingerprint: embedder.value.model.fingerprint,
       dimensions: embedder.value.dimensions,
       onMismatch: options.rebuild ? 'rebuild' : 'refuse',
+      lockWaitMs,
+      onLockWait: (writerPid) => process.stderr.write(`Waiting up to ${lockWaitMs / 1000} s for process ${writerPid}, which is writing ${indexDir}…\n`),
     });
     if (!opened.ok) {
       await embedder.value.close();

@@ -2,7 +2,7 @@
 import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
 import type { IndexStats } from '../../core/index/types';
-import { lockWaitMs, parseCommandLine } from './command-line';
+import { parseCommandLine } from './command-line';
 
 const help = `Usage: formula-lens info --index DIR [--json]
 
@@ -41,7 +41,7 @@ export const infoCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(args, { index: { type: 'string' }, json: { type: 'boolean' } });
     if (!values.index) throw new UsageError('needs --index DIR');
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
-    const opened = FormulaIndex.openExisting(values.index, lockWaitMs);
+    const opened = FormulaIndex.openForReading(values.index);
     if (!opened.ok) {
       process.stderr.write(`formula-lens info: ${opened.reason.message}\n`);
       return ExitCode.failure;

@@ -161,7 +161,7 @@ export const searchCommand: CliCommand = {
     }
     try {
       const opened = values.index
-        ? FormulaIndex.open(values.index, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions, lockWaitMs, create: false })
+        ? FormulaIndex.openForReading(values.index, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions })
         : await openDefaultIndex(embedder.value, { lockWaitMs, onProgress: defaultIndexProgress(defaultIndexDirectory(embedder.value.model.fingerprint)) });
       if (!opened.ok) {
         process.stderr.write(`formula-lens search: ${opened.reason.message}\n`);

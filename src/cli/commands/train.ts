@@ -146,7 +146,7 @@ async function reembedSymbolic(indexDir: string, model: string): Promise<boolean
     process.stderr.write(`formula-lens train: ${symbolic.reason.message}\n`);
     return false;
   }
-  const opened = FormulaIndex.openExisting(indexDir);
+  const opened = FormulaIndex.openForReading(indexDir);
   try {
     if (!opened.ok) {
       process.stderr.write(`formula-lens train: ${opened.reason.message}\n`);

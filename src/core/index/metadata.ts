@@ -123,18 +123,26 @@ export class MetadataStore {
 
   private constructor(private readonly db: SqliteDatabase) {}
 
-  /** Opens (creating if asked) the database; throws SQLite's error when the file is damaged. */
-  static open(file: string, create: boolean): MetadataStore {
+  /**
+   * Opens a database; throws SQLite's error when the file is damaged (`check` reads it all to find out).
+   * `read`: a committed generation, never written. `write`: read-write, created when absent, with SQLite's rollback
+   * journal. `scratch`: a generation being written, which a crash discards: no journal on disk and no fsync (the
+   * committer syncs the file once).
+   */
+  static open(file: string, access: 'read' | 'write' | 'scratch', { check = false } = {}): MetadataStore {
     const { Database } = nodeRequire('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
-    const db = new Database(file, { fileMustExist: !create });
+    const db = new Database(file, { readOnly: access === 'read' });
     try {
-      // The owner lock makes this process the only user: holding SQLite's lock for the connection's life
-      // keeps its page cache valid between statements (otherwise every read re-takes the lock, a mkdir
-      // in this VFS, and re-reads pages from disk).
+      // Every connection opens a path of its own (generations.ts): holding SQLite's lock for the connection's life
+      // keeps its page cache valid between statements (otherwise every read re-takes the lock, a mkdir in this VFS,
+      // and re-reads pages from disk).
       db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -32000');
-      const check = db.get('PRAGMA quick_check') as { quick_check: string } | null;
-      if (check?.quick_check !== 'ok') throw new Error(`integrity check failed: ${check?.quick_check ?? 'no answer'}`);
-      db.exec(schema);
+      if (access === 'scratch') db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF');
+      if (check) {
+        const result = db.get('PRAGMA quick_check') as { quick_check: string } | null;
+        if (result?.quick_check !== 'ok') throw new Error(`integrity check failed: ${result?.quick_check ?? 'no answer'}`);
+      }
+      if (access !== 'read') db.exec(schema);
       return new MetadataStore(db);
     } catch (error) {
       db.close();

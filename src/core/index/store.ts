@@ -1,17 +1,33 @@
-// The persistent formula index: a folder holding `metadata.sqlite` (papers, formulas, embeddings,
-// manifest) and `vectors-<generation>.hnsw` (the HNSW graph of the committed generation).
+// The persistent formula index: a folder of immutable generations behind the CURRENT pointer (generations.ts),
+// each a SQLite database (papers, formulas, embeddings, manifest) and the HNSW graph file it names.
 //
-// An update commits in this order: apply it to the in-memory graph, save the graph under the next
-// generation's file name (temp file, fsync, rename), then commit the SQLite transaction that writes the
-// rows and points the manifest at the new file. A crash before the commit leaves the previous manifest,
-// whose file is still there; a crash after it leaves the new one. Files of other generations are
-// leftovers and are removed on open. A damaged graph file is rebuilt from the embeddings in SQLite.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+// Readers (`openForReading`) take no lock: they open the generation CURRENT names through a private link and keep
+// it, whatever is committed after (`isCurrent` tells them to reopen). One writer (`open`, holding writer.lock)
+// commits an update by copying the database to the next generation's scratch file, applying the update to it and
+// saving the next graph file, syncing both, then replacing CURRENT. A crash before that rename leaves the previous
+// generation committed and the scratch files as leftovers, which the next writer removes with the superseded ones.
+// A damaged graph file is rebuilt from the embeddings in SQLite.
+import { constants, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fail, ok, type Result } from '../library/types';
+import {
+  holdsEarlierLayout,
+  legacyMetadataFileName,
+  metadataFileName,
+  pin,
+  readCurrent,
+  removeDeadReaders,
+  removeIndexFiles,
+  removeOtherGenerations,
+  syncDirectory,
+  syncFile,
+  unpin,
+  vectorsFileName,
+  writeCurrent,
+} from './generations';
 import { MetadataStore, paperRow, type Manifest, type PaperRow } from './metadata';
-import { OwnerLock } from './owner-lock';
 import { VectorGraph, type GraphParameters } from './vectors';
+import { isAlive, WriterLock } from './writer-lock';
 import {
   INDEX_FORMAT_VERSION,
   type FormulaHit,
@@ -24,12 +40,14 @@ import {
   type StoredFormula,
 } from './types';
 
-const metadataFileName = 'metadata.sqlite';
-const vectorsFilePattern = /^vectors-(\d+)\.hnsw(\.tmp)?$/;
-const vectorsFileName = (generation: number) => `vectors-${generation}.hnsw`;
+export { holdsIndex } from './generations';
 
 /** Compact (rebuild the graph without deleted points) once they are this share of all points. */
 const compactionThreshold = 0.25;
+/** Times a reader starts again when the generation it found was superseded before it could open it. */
+const readAttempts = 5;
+/** How long opening an index of the earlier layout waits for another process moving it to generations. */
+const migrationWaitMs = 10_000;
 
 export interface OpenedIndex {
   index: FormulaIndex;
@@ -44,10 +62,29 @@ export interface IndexUpdate {
   remove?: string[];
 }
 
-const missingIndex = (directory: string): IndexError => ({ kind: 'missing', message: `No index in ${directory} (no ${metadataFileName}).` });
+/** The encoder an index must have been built by. */
+type ExpectedModel = Pick<IndexOptions, 'modelFingerprint' | 'dimensions'>;
+
+/** Why a generation could not be opened, before the way out is added to it. */
+type Refusal = { kind: IndexError['kind']; problem: string };
 
 const rebuildHint = (directory: string) =>
   `Delete ${directory} and index again (formula-lens index <paths> --index ${directory} --rebuild).`;
+
+/** The refusal as the user reads it: with the way out where rebuilding is it. */
+function refused(directory: string, { kind, problem }: Refusal): IndexError {
+  const rebuildable = kind === 'corrupt' || kind === 'model-mismatch' || kind === 'format-mismatch';
+  return { kind, message: rebuildable ? `${problem}. ${rebuildHint(directory)}` : `${problem}.` };
+}
+
+/** The committed generation, or undefined when none is or CURRENT is unreadable. */
+function committedGeneration(directory: string): number | undefined {
+  try {
+    return readCurrent(directory);
+  } catch {
+    return undefined;
+  }
+}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -61,8 +98,11 @@ export class FormulaIndex {
 
   private constructor(
     readonly directory: string,
-    private readonly lock: OwnerLock,
-    private readonly metadata: MetadataStore,
+    /** Held when opened for writing; a reader has none and cannot update. */
+    private readonly writer: WriterLock | undefined,
+    /** The opened generation's database, through its private link `pinned`. */
+    private metadata: MetadataStore,
+    private pinned: string,
     private graph: VectorGraph,
     private manifestState: Manifest,
     private readonly parameters: GraphParameters,
@@ -71,146 +111,168 @@ export class FormulaIndex {
   }
 
   /**
-   * Opens the index in `directory`, creating it when absent unless `create` is false. A damaged graph file is rebuilt from the
-   * metadata; another model's or format's index is refused, or started afresh with `onMismatch: 'rebuild'`.
+   * Opens the committed generation of the index in `directory` for reading, without a lock and without waiting
+   * for a writer. With `model`, an index built by another model or format is refused; without, it opens with the
+   * model it was built with (info, export). A damaged graph file is rebuilt in memory (the next writer saves it).
    */
-  static open(directory: string, options: IndexOptions): Result<OpenedIndex, IndexError> {
-    const databaseFile = path.join(directory, metadataFileName);
-    if (options.create === false && !existsSync(databaseFile)) return fail(missingIndex(directory));
-    return FormulaIndex.withLock(directory, databaseFile, options.lockWaitMs ?? 0, (lock) =>
-      FormulaIndex.openOwned(directory, databaseFile, lock, options, graphParameters(options)),
-    );
+  static openForReading(directory: string, model?: ExpectedModel): Result<OpenedIndex, IndexError> {
+    if (holdsEarlierLayout(directory)) {
+      const migrated = withWriterLock(directory, migrationWaitMs, undefined, (lock) => {
+        const moved = migrateEarlierLayout(directory);
+        lock.release();
+        return moved.ok ? moved : fail(refused(directory, moved.reason));
+      });
+      if (!migrated.ok) return migrated;
+    }
+    for (let attempt = 1; ; attempt++) {
+      let generation: number | undefined;
+      try {
+        generation = readCurrent(directory);
+      } catch (error) {
+        return fail({ kind: 'corrupt', message: `The index in ${directory} is damaged (${errorMessage(error)}). ${rebuildHint(directory)}` });
+      }
+      if (generation === undefined) return fail({ kind: 'missing', message: `No index in ${directory}.` });
+      const opened = FormulaIndex.openGeneration(directory, generation, undefined, model ?? {});
+      if (opened === 'superseded') {
+        if (attempt < readAttempts) continue;
+        return fail({ kind: 'io', message: `The index in ${directory} changed ${readAttempts} times while opening it; try again.` });
+      }
+      if (!opened.ok) return fail(refused(directory, opened.reason));
+      return ok({ index: opened.value.index, notices: opened.value.notices });
+    }
   }
 
   /**
-   * Opens an index that must exist, with the model and dimensions it was built with: for reading
-   * it whatever the current model (info, export).
+   * Opens the index in `directory` for writing, creating it when absent: takes the writer lock, waiting up to
+   * `lockWaitMs` for another writer. Another model's or format's index, or a damaged one, is refused, or started
+   * afresh with `onMismatch: 'rebuild'`. A damaged graph file is rebuilt from the metadata.
    */
-  static openExisting(directory: string, lockWaitMs = 0): Result<OpenedIndex, IndexError> {
-    const databaseFile = path.join(directory, metadataFileName);
-    if (!existsSync(databaseFile)) return fail(missingIndex(directory));
-    return FormulaIndex.withLock(directory, databaseFile, lockWaitMs, (lock) => {
-      let manifest: Manifest | undefined;
-      try {
-        const metadata = MetadataStore.open(databaseFile, false);
-        manifest = metadata.manifest();
-        metadata.close();
-      } catch (error) {
-        return fail({ kind: 'corrupt', message: `The index metadata ${databaseFile} is damaged (${errorMessage(error)}). ${rebuildHint(directory)}` });
-      }
-      if (!manifest) return fail({ kind: 'missing', message: `No index in ${directory} (its manifest is empty).` });
-      const options = { modelFingerprint: manifest.modelFingerprint, dimensions: manifest.dimensions };
-      return FormulaIndex.openOwned(directory, databaseFile, lock, options, graphParameters(options));
-    });
+  static open(directory: string, options: IndexOptions): Result<OpenedIndex, IndexError> {
+    return withWriterLock(directory, options.lockWaitMs ?? 0, options.onLockWait, (lock) => FormulaIndex.openOwned(directory, lock, options));
   }
 
-  /** Takes ownership of the folder for `body`; gives it back when `body` fails. */
-  private static withLock(
-    directory: string,
-    databaseFile: string,
-    lockWaitMs: number,
-    body: (lock: OwnerLock) => Result<OpenedIndex, IndexError>,
-  ): Result<OpenedIndex, IndexError> {
-    let lock: Result<OwnerLock, { ownerPid: number }>;
-    try {
-      mkdirSync(directory, { recursive: true });
-      lock = OwnerLock.acquire(directory, [`${databaseFile}.lock`], lockWaitMs);
-    } catch (error) {
-      return fail({ kind: 'io', message: `Cannot open the index folder ${directory}: ${errorMessage(error)}` });
-    }
-    if (!lock.ok) {
-      return fail({
-        kind: 'busy',
-        message: `The index in ${directory} is in use by process ${lock.reason.ownerPid}; close it (or delete ${directory}/owner.lock if no such process runs).`,
-      });
-    }
-    const opened = body(lock.value);
-    if (!opened.ok) lock.value.release();
-    return opened;
-  }
-
-  private static openOwned(
-    directory: string,
-    databaseFile: string,
-    lock: OwnerLock,
-    options: IndexOptions,
-    parameters: GraphParameters,
-  ): Result<OpenedIndex, IndexError> {
-    const notices: string[] = [];
-    if (!existsSync(databaseFile) && readdirSync(directory).some((name) => vectorsFilePattern.test(name))) {
-      return fail({
-        kind: 'corrupt',
-        message: `The index in ${directory} has a vectors file but no ${metadataFileName}. ${rebuildHint(directory)}`,
-      });
-    }
-    let metadata: MetadataStore;
-    try {
-      metadata = MetadataStore.open(databaseFile, true);
-    } catch (error) {
-      const problem = `The index metadata ${databaseFile} is damaged (${errorMessage(error)})`;
-      if (options.onMismatch !== 'rebuild') return fail({ kind: 'corrupt', message: `${problem}. ${rebuildHint(directory)}` });
+  /** Opens for the holder of the writer lock; a new index starts at `firstGeneration`. */
+  private static openOwned(directory: string, lock: WriterLock, options: IndexOptions, firstGeneration = 0): Result<OpenedIndex, IndexError> {
+    const startAfresh = (problem: string) => {
+      // Numbered on from the old index, so that a reader of the old one never takes a new generation for its own.
+      const next = (committedGeneration(directory) ?? -1) + 1;
       removeIndexFiles(directory);
-      return withNotices(FormulaIndex.openOwned(directory, databaseFile, lock, { ...options, onMismatch: 'refuse' }, parameters), [
-        `${problem}: started a new, empty index.`,
-      ]);
-    }
-    const found = metadata.manifest();
-    const mismatch = found && describeMismatch(found, options);
-    if (mismatch && options.onMismatch !== 'rebuild') {
-      metadata.close();
-      return fail({ kind: mismatch.kind, message: `${mismatch.message} in ${directory}. ${rebuildHint(directory)}` });
-    }
-    if (mismatch) {
-      metadata.close();
-      removeIndexFiles(directory);
-      notices.push(`${mismatch.message}: started a new, empty index in ${directory}.`);
-      return withNotices(FormulaIndex.openOwned(directory, databaseFile, lock, options, parameters), notices);
-    }
-    try {
-      const manifest = found ?? FormulaIndex.initialise(metadata, directory, options, parameters);
-      removeLeftovers(directory, manifest.vectorsFile);
-      let graph: VectorGraph;
-      try {
-        graph = VectorGraph.load(parameters, path.join(directory, manifest.vectorsFile), manifest.vectorsSha256);
-      } catch (error) {
-        notices.push(`The vectors file of ${directory} was unusable (${errorMessage(error)}); rebuilt it from the metadata.`);
-        const rebuilt = new FormulaIndex(directory, lock, metadata, VectorGraph.create(parameters, 16), manifest, parameters);
-        rebuilt.commit(() => 0, true);
-        return ok({ index: rebuilt, notices });
-      }
-      return ok({ index: new FormulaIndex(directory, lock, metadata, graph, manifest, parameters), notices });
-    } catch (error) {
-      metadata.close();
-      return fail({ kind: 'corrupt', message: `The index in ${directory} is damaged (${errorMessage(error)}). ${rebuildHint(directory)}` });
-    }
-  }
-
-  /** Writes the manifest and an empty graph of generation 0 for a new index. */
-  private static initialise(metadata: MetadataStore, directory: string, options: IndexOptions, parameters: GraphParameters): Manifest {
-    const vectorsFile = vectorsFileName(0);
-    const sha256 = VectorGraph.create(parameters, 16).save(path.join(directory, vectorsFile));
-    const manifest: Manifest = {
-      formatVersion: INDEX_FORMAT_VERSION,
-      modelFingerprint: options.modelFingerprint,
-      dimensions: options.dimensions,
-      generation: 0,
-      vectorsFile,
-      vectorsSha256: sha256,
-      vectorsPoints: 0,
-      deletedPoints: 0,
+      return withNotices(FormulaIndex.openOwned(directory, lock, { ...options, onMismatch: 'refuse' }, next), [`${problem}: started a new, empty index in ${directory}.`]);
     };
-    metadata.transaction(() => metadata.writeManifest(manifest));
-    return manifest;
+    const migrated = migrateEarlierLayout(directory);
+    if (!migrated.ok) return options.onMismatch === 'rebuild' && migrated.reason.kind === 'corrupt' ? startAfresh(migrated.reason.problem) : fail(refused(directory, migrated.reason));
+    let generation: number | undefined;
+    try {
+      generation = readCurrent(directory);
+    } catch (error) {
+      const problem = `The index in ${directory} is damaged (${errorMessage(error)})`;
+      return options.onMismatch === 'rebuild' ? startAfresh(problem) : fail(refused(directory, { kind: 'corrupt', problem }));
+    }
+    const parameters = graphParameters(options);
+    try {
+      generation ??= initialise(directory, options, parameters, firstGeneration);
+      removeOtherGenerations(directory, generation);
+    } catch (error) {
+      return fail({ kind: 'io', message: `Cannot write the index in ${directory}: ${errorMessage(error)}` });
+    }
+    const opened = FormulaIndex.openGeneration(directory, generation, lock, options);
+    if (opened === 'superseded') throw new Error('a generation vanished under its writer');
+    if (!opened.ok) return options.onMismatch === 'rebuild' ? startAfresh(opened.reason.problem) : fail(refused(directory, opened.reason));
+    const { index, notices, graphRebuilt } = opened.value;
+    if (graphRebuilt) {
+      try {
+        index.commit(() => 0);
+      } catch (error) {
+        index.close();
+        return fail({ kind: 'io', message: `Saving the repaired vectors of ${directory} failed (${errorMessage(error)}).` });
+      }
+    }
+    return ok({ index, notices });
   }
 
-  /** Closes the database and gives up ownership of the folder. */
+  /**
+   * Opens generation `generation` through a private link; 'superseded' when its files were removed meanwhile
+   * (a writer committed a newer one: read CURRENT again).
+   */
+  private static openGeneration(
+    directory: string,
+    generation: number,
+    writer: WriterLock | undefined,
+    expected: Partial<IndexOptions>,
+  ): 'superseded' | Result<OpenedIndex & { graphRebuilt: boolean }, Refusal> {
+    removeDeadReaders(directory);
+    const file = metadataFileName(generation);
+    const isSuperseded = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT' && committedGeneration(directory) !== generation;
+    // Both files are pinned first, before anything is read: a commit meanwhile can no longer take them away.
+    let pinned: string;
+    try {
+      pinned = pin(directory, file);
+    } catch (error) {
+      if (isSuperseded(error)) return 'superseded';
+      return fail({ kind: 'io', problem: `Cannot open the index in ${directory} (${errorMessage(error)})` });
+    }
+    let pinnedVectors: string | Error;
+    try {
+      pinnedVectors = pin(directory, vectorsFileName(generation));
+    } catch (error) {
+      if (isSuperseded(error)) {
+        unpin(pinned);
+        return 'superseded';
+      }
+      pinnedVectors = error as Error; // missing: the graph is rebuilt from the metadata below
+    }
+    const unpinVectors = () => typeof pinnedVectors === 'string' && unpin(pinnedVectors);
+    let metadata: MetadataStore;
+    let manifest: Manifest | undefined;
+    try {
+      metadata = MetadataStore.open(pinned, 'read', { check: true });
+      manifest = metadata.manifest();
+    } catch (error) {
+      unpin(pinned);
+      unpinVectors();
+      return fail({ kind: 'corrupt', problem: `The index metadata ${path.join(directory, file)} is damaged (${errorMessage(error)})` });
+    }
+    const refuse = (refusal: Refusal) => {
+      metadata.close();
+      unpin(pinned);
+      unpinVectors();
+      return fail(refusal);
+    };
+    if (!manifest) return refuse({ kind: 'corrupt', problem: `The index metadata ${path.join(directory, file)} has no manifest` });
+    const mismatch = describeMismatch(manifest, expected);
+    if (mismatch) return refuse({ kind: mismatch.kind, problem: `${mismatch.problem} in ${directory}` });
+    const parameters = graphParameters({ ...expected, modelFingerprint: manifest.modelFingerprint, dimensions: manifest.dimensions });
+    const notices: string[] = [];
+    let graph: VectorGraph;
+    try {
+      if (typeof pinnedVectors !== 'string') throw pinnedVectors;
+      // The sha256 the manifest records tells that the pinned file is the one it names.
+      graph = VectorGraph.load(parameters, pinnedVectors, manifest.vectorsSha256);
+    } catch (error) {
+      notices.push(`The vectors file ${manifest.vectorsFile} of ${directory} was unusable (${errorMessage(error)}); rebuilt it from the metadata.`);
+      graph = rebuildGraph(metadata, parameters);
+    } finally {
+      unpinVectors(); // loaded into memory
+    }
+    const index = new FormulaIndex(directory, writer, metadata, pinned, graph, manifest, parameters);
+    return ok({ index, notices, graphRebuilt: notices.length > 0 });
+  }
+
+  /** Closes the database and, for a writer, gives the writer lock back. */
   close(): void {
     this.metadata.close();
-    this.lock.release();
+    unpin(this.pinned);
+    this.writer?.release();
   }
 
-  /** Adds and removes papers in one atomic, durable step. */
+  /** Whether this is still the committed generation (cheap: reads CURRENT); a reader that is not reopens the index. */
+  isCurrent(): boolean {
+    return committedGeneration(this.directory) === this.manifestState.generation;
+  }
+
+  /** Adds and removes papers in one atomic, durable step (only an index opened for writing). */
   update({ add = [], remove = [] }: IndexUpdate): Result<{ added: number; removed: number }, IndexError> {
+    if (!this.writer) throw new Error(`The index in ${this.directory} was opened for reading; FormulaIndex.open opens it for writing.`);
     const invalid = this.validate(add);
     if (invalid) return fail({ kind: 'invalid-input', message: invalid });
     const removed = [...new Set(remove)].filter((id) => this.rowByPaperId.has(id));
@@ -219,11 +281,11 @@ export class FormulaIndex {
     const removedFormulas: number[] = [];
     const inserted: { row: number; paper: IndexedPaper; formulaIds: number[] }[] = [];
     try {
-      this.commit((graph) => {
-        removedFormulas.push(...this.metadata.removePapers(removing));
+      this.commit((store, graph) => {
+        removedFormulas.push(...store.removePapers(removing));
         for (const label of removedFormulas) graph.markDeleted(label);
         for (const entry of add) {
-          const { row, formulaIds } = this.metadata.insertPaper(entry);
+          const { row, formulaIds } = store.insertPaper(entry);
           formulaIds.forEach((label, index) => graph.add(label, entry.formulas[index].embedding));
           inserted.push({ row, paper: entry.paper, formulaIds });
         }
@@ -247,48 +309,49 @@ export class FormulaIndex {
   }
 
   /**
-   * Runs `change` on the graph and the database inside one transaction and commits the next generation.
-   * `change` returns how many points it marked deleted. With `rebuild` (or many deletions) the graph
-   * is rebuilt from the stored embeddings instead. On failure everything is reloaded from disk.
+   * Commits the next generation: copies the database to its scratch file, runs `change` on it and on the graph,
+   * saves the graph, syncs both and points CURRENT at them. `change` returns how many points it marked deleted; with
+   * many deletions the graph is rebuilt from the stored embeddings instead. On failure the previous generation is
+   * reloaded and the next one's files removed.
    */
-  private commit(change: (graph: VectorGraph) => number, rebuild = false): void {
+  private commit(change: (store: MetadataStore, graph: VectorGraph) => number): void {
     const previous = this.manifestState;
     const generation = previous.generation + 1;
+    const scratchFile = path.join(this.directory, `${metadataFileName(generation)}.tmp`);
     const vectorsFile = vectorsFileName(generation);
+    let scratch: MetadataStore | undefined;
     try {
-      this.metadata.transaction(() => {
-        let deletedPoints = previous.deletedPoints + change(this.graph);
-        if (rebuild || deletedPoints > compactionThreshold * this.graph.points) {
-          this.graph = this.rebuildGraph();
+      // A reflink where the file system has them (btrfs, XFS, APFS): then the copy shares the unchanged pages.
+      copyFileSync(path.join(this.directory, metadataFileName(previous.generation)), scratchFile, constants.COPYFILE_FICLONE);
+      const store = (scratch = MetadataStore.open(scratchFile, 'scratch'));
+      store.transaction(() => {
+        let deletedPoints = previous.deletedPoints + change(store, this.graph);
+        if (deletedPoints > compactionThreshold * this.graph.points) {
+          this.graph = rebuildGraph(store, this.parameters);
           deletedPoints = 0;
         }
         const sha256 = this.graph.save(path.join(this.directory, vectorsFile));
-        this.manifestState = {
-          ...previous,
-          generation,
-          vectorsFile,
-          vectorsSha256: sha256,
-          vectorsPoints: this.graph.points,
-          deletedPoints,
-        };
-        this.metadata.writeManifest(this.manifestState);
+        this.manifestState = { ...previous, generation, vectorsFile, vectorsSha256: sha256, vectorsPoints: this.graph.points, deletedPoints };
+        store.writeManifest(this.manifestState);
       });
+      scratch.close();
+      scratch = undefined;
+      publish(this.directory, scratchFile, generation);
     } catch (error) {
+      scratch?.close();
       this.manifestState = previous;
       this.graph = VectorGraph.load(this.parameters, path.join(this.directory, previous.vectorsFile), previous.vectorsSha256);
-      rmSync(path.join(this.directory, vectorsFile), { force: true });
+      removeOtherGenerations(this.directory, previous.generation);
       this.reloadMaps();
       throw error;
     }
-    rmSync(path.join(this.directory, previous.vectorsFile), { force: true });
-  }
-
-  /** A fresh graph of the live embeddings (compaction, or repair of a damaged file). */
-  private rebuildGraph(): VectorGraph {
-    const live = this.metadata.formulaCount();
-    const graph = VectorGraph.create(this.parameters, Math.ceil(live * 1.1));
-    for (const { id, embedding } of this.metadata.embeddings()) graph.add(id, embedding);
-    return graph;
+    const pinned = pin(this.directory, metadataFileName(generation));
+    this.metadata.close();
+    unpin(this.pinned);
+    this.metadata = MetadataStore.open(pinned, 'read');
+    this.pinned = pinned;
+    removeOtherGenerations(this.directory, generation);
+    removeDeadReaders(this.directory);
   }
 
   private reloadMaps(): void {
@@ -387,24 +450,32 @@ export class FormulaIndex {
       formulas: this.paperRowOfFormula.size,
       deletedPoints: this.manifestState.deletedPoints,
       libraries: [...libraries.values()].sort((a, b) => a.name.localeCompare(b.name)),
-      bytesOnDisk: size(metadataFileName) + size(this.manifestState.vectorsFile),
+      bytesOnDisk: size(metadataFileName(this.manifestState.generation)) + size(this.manifestState.vectorsFile),
       generation: this.manifestState.generation,
     };
   }
 }
 
-function graphParameters(options: IndexOptions): GraphParameters {
+function graphParameters(options: Partial<IndexOptions> & ExpectedModel): GraphParameters {
   return { dimensions: options.dimensions, m: options.m ?? 16, efConstruction: options.efConstruction ?? 200 };
 }
 
-function describeMismatch(found: Manifest, options: IndexOptions): Pick<IndexError, 'kind' | 'message'> | undefined {
+/** A fresh graph of the live embeddings (compaction, or repair of a damaged file). */
+function rebuildGraph(store: MetadataStore, parameters: GraphParameters): VectorGraph {
+  const graph = VectorGraph.create(parameters, Math.ceil(store.formulaCount() * 1.1));
+  for (const { id, embedding } of store.embeddings()) graph.add(id, embedding);
+  return graph;
+}
+
+function describeMismatch(found: Manifest, expected: Partial<ExpectedModel>): Pick<Refusal, 'kind' | 'problem'> | undefined {
   if (found.formatVersion !== INDEX_FORMAT_VERSION) {
-    return { kind: 'format-mismatch', message: `Index format ${found.formatVersion} (this version reads ${INDEX_FORMAT_VERSION})` };
+    return { kind: 'format-mismatch', problem: `Index format ${found.formatVersion} (this version reads ${INDEX_FORMAT_VERSION})` };
   }
-  if (found.modelFingerprint !== options.modelFingerprint || found.dimensions !== options.dimensions) {
+  const { modelFingerprint, dimensions } = expected;
+  if (modelFingerprint !== undefined && (found.modelFingerprint !== modelFingerprint || found.dimensions !== dimensions)) {
     return {
       kind: 'model-mismatch',
-      message: `Index built by model ${found.modelFingerprint.slice(0, 12)} (current model ${options.modelFingerprint.slice(0, 12)})`,
+      problem: `Index built by model ${found.modelFingerprint.slice(0, 12)} (current model ${modelFingerprint.slice(0, 12)})`,
     };
   }
   return undefined;
@@ -414,19 +485,102 @@ function withNotices(result: Result<OpenedIndex, IndexError>, notices: string[])
   return result.ok ? ok({ index: result.value.index, notices: [...notices, ...result.value.notices] }) : result;
 }
 
-/** Removes an index's own files (never anything else a user may have put in the folder). */
-export function removeIndexFiles(directory: string): void {
-  if (!existsSync(directory)) return;
-  for (const name of readdirSync(directory)) {
-    if (name === metadataFileName || name.startsWith(`${metadataFileName}-`) || vectorsFilePattern.test(name)) {
-      rmSync(path.join(directory, name), { force: true });
-    }
+/** Runs `body` holding the folder's writer lock; gives it back when `body` fails (on success the opened index holds it). */
+function withWriterLock<T>(
+  directory: string,
+  waitMs: number,
+  onWait: IndexOptions['onLockWait'],
+  body: (lock: WriterLock) => Result<T, IndexError>,
+): Result<T, IndexError> {
+  let lock: Result<WriterLock, { writerPid: number }>;
+  try {
+    mkdirSync(directory, { recursive: true });
+    lock = WriterLock.acquire(directory, waitMs, onWait);
+  } catch (error) {
+    return fail({ kind: 'io', message: `Cannot open the index folder ${directory}: ${errorMessage(error)}` });
   }
+  if (!lock.ok) {
+    return fail({
+      kind: 'busy',
+      message: `The index in ${directory} is being written by process ${lock.reason.writerPid}; try again when it has finished (or delete ${directory}/writer.lock if no such process runs).`,
+    });
+  }
+  const result = body(lock.value);
+  if (!result.ok) lock.value.release();
+  return result;
 }
 
-/** Vectors files of uncommitted or superseded generations (a crash between save and commit leaves one). */
-function removeLeftovers(directory: string, committed: string): void {
-  for (const name of readdirSync(directory)) {
-    if (vectorsFilePattern.test(name) && name !== committed) rmSync(path.join(directory, name), { force: true });
+/** Writes the first generation of a new index (an empty database and graph) and commits it. */
+function initialise(directory: string, options: IndexOptions, parameters: GraphParameters, generation: number): number {
+  removeOtherGenerations(directory, -1); // the files of a first commit a crash interrupted
+  const scratchFile = path.join(directory, `${metadataFileName(generation)}.tmp`);
+  const store = MetadataStore.open(scratchFile, 'scratch');
+  try {
+    const vectorsFile = vectorsFileName(generation);
+    const sha256 = VectorGraph.create(parameters, 16).save(path.join(directory, vectorsFile));
+    const manifest: Manifest = {
+      formatVersion: INDEX_FORMAT_VERSION,
+      modelFingerprint: options.modelFingerprint,
+      dimensions: options.dimensions,
+      generation,
+      vectorsFile,
+      vectorsSha256: sha256,
+      vectorsPoints: 0,
+      deletedPoints: 0,
+    };
+    store.transaction(() => store.writeManifest(manifest));
+  } finally {
+    store.close();
+  }
+  publish(directory, scratchFile, generation);
+  return generation;
+}
+
+/** Makes a written scratch database the committed generation `generation` (its graph file is saved already). */
+function publish(directory: string, scratchFile: string, generation: number): void {
+  syncFile(scratchFile);
+  renameSync(scratchFile, path.join(directory, metadataFileName(generation)));
+  syncDirectory(directory);
+  writeCurrent(directory, generation);
+}
+
+/**
+ * Moves an index of the layout before generations (`metadata.sqlite`, whose manifest names `vectors-<g>.hnsw`) to
+ * generation g, once; the caller holds the writer lock. An earlier version's process still using it is waited for.
+ */
+function migrateEarlierLayout(directory: string): Result<void, Refusal> {
+  if (!holdsEarlierLayout(directory)) return ok(undefined);
+  const database = path.join(directory, legacyMetadataFileName);
+  const ownerLock = path.join(directory, 'owner.lock');
+  const ownerPid = existsSync(ownerLock) ? Number.parseInt(readFileSync(ownerLock, 'utf8'), 10) : 0;
+  if (ownerPid > 0 && ownerPid !== process.pid && isAlive(ownerPid)) {
+    return fail({ kind: 'busy', problem: `The index in ${directory} is in use by process ${ownerPid} (an earlier version of Formula Lens); close it and try again` });
+  }
+  // A killed owner leaves SQLite's lock folder, which would keep SQLite from rolling back its journal.
+  rmSync(`${database}.lock`, { recursive: true, force: true });
+  rmSync(ownerLock, { force: true });
+  let manifest: Manifest | undefined;
+  try {
+    const store = MetadataStore.open(database, 'write', { check: true }); // rolls back a crashed transaction
+    manifest = store.manifest();
+    store.close();
+  } catch (error) {
+    return fail({ kind: 'corrupt', problem: `The index metadata ${database} is damaged (${errorMessage(error)})` });
+  }
+  try {
+    if (!manifest) {
+      rmSync(database); // never committed anything: the folder starts afresh
+      return ok(undefined);
+    }
+    // Linked, committed, then unlinked: a crash in between leaves the earlier layout, or the new one.
+    const generationFile = path.join(directory, metadataFileName(manifest.generation));
+    rmSync(generationFile, { force: true });
+    linkSync(database, generationFile);
+    writeCurrent(directory, manifest.generation);
+    rmSync(database);
+    rmSync(`${database}-journal`, { force: true }); // rolled back on open if it was hot; else an empty leftover
+    return ok(undefined);
+  } catch (error) {
+    return fail({ kind: 'io', problem: `Cannot move the index in ${directory} to the current layout (${errorMessage(error)})` });
   }
 }

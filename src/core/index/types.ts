@@ -75,10 +75,10 @@ export interface IndexOptions {
   dimensions: number;
   /** When the index on disk was built by another model or format, or is damaged: refuse (default) or start empty. */
   onMismatch?: 'refuse' | 'rebuild';
-  /** How long to wait for another process to close the index before failing as busy (default 0). */
+  /** For writing: how long to wait for another writer to finish before failing as busy (default 0). */
   lockWaitMs?: number;
-  /** Create the index when the folder has none (default), or fail as missing without touching the disk (searching). */
-  create?: boolean;
+  /** For writing: told the other writer's pid once, when the wait for it starts. */
+  onLockWait?(writerPid: number): void;
   /** HNSW build parameters (defaults: M 16, efConstruction 200). */
   m?: number;
   efConstruction?: number;
@@ -93,7 +93,7 @@ export interface IndexStats {
   /** Points marked deleted in the HNSW graph, awaiting compaction. */
   deletedPoints: number;
   libraries: { name: string; papers: number; formulas: number }[];
-  /** Bytes on disk: metadata database plus vectors file. */
+  /** Bytes on disk: the committed generation's metadata database plus vectors file. */
   bytesOnDisk: number;
   generation: number;
 }
@@ -107,7 +107,7 @@ export type IndexErrorKind =
   | 'corrupt'
   /** No index in the folder (when opening an existing one). */
   | 'missing'
-  /** Another live process has the index open (one process at a time: the engine, or the CLI). */
+  /** Another live process is writing the index (one writer at a time; readers never wait). */
   | 'busy'
   /** Bad arguments: wrong embedding size, duplicate paper ids, non-finite numbers. */
   | 'invalid-input'

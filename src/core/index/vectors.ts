@@ -2,10 +2,11 @@
 // committed generation, written under a temporary name, fsynced and renamed, and verified by sha256
 // before loading: hnswlib trusts the bytes it reads, so a damaged file must never reach it.
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readSync, renameSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import type { HierarchicalNSW } from 'hnswlib-node';
+import { syncDirectory, syncFile } from './generations';
 
 const nodeRequire = createRequire(__filename);
 
@@ -36,7 +37,7 @@ export class VectorGraph {
   /** Loads a saved graph after checking its sha256; throws when the file is missing, damaged or unreadable. */
   static load(parameters: GraphParameters, file: string, expectedSha256: string): VectorGraph {
     const actual = sha256OfFile(file);
-    if (actual !== expectedSha256) throw new Error(`checksum mismatch (${path.basename(file)} is damaged or truncated)`);
+    if (actual !== expectedSha256) throw new Error('checksum mismatch: the file is damaged or truncated');
     const { HierarchicalNSW } = nodeRequire('hnswlib-node') as typeof import('hnswlib-node');
     const hnsw = new HierarchicalNSW('ip', parameters.dimensions);
     hnsw.readIndexSync(file);
@@ -75,12 +76,7 @@ export class VectorGraph {
   save(file: string): string {
     const temporary = `${file}.tmp`;
     this.hnsw.writeIndexSync(temporary);
-    const descriptor = openSync(temporary, 'r+');
-    try {
-      fsyncSync(descriptor);
-    } finally {
-      closeSync(descriptor);
-    }
+    syncFile(temporary);
     const sha256 = sha256OfFile(temporary);
     renameSync(temporary, file);
     syncDirectory(path.dirname(file));
@@ -100,17 +96,4 @@ export function sha256OfFile(file: string): string {
     closeSync(descriptor);
   }
   return hash.digest('hex');
-}
-
-/** Makes a rename durable: fsync the folder entry (not supported on every platform; best effort there). */
-function syncDirectory(directory: string): void {
-  let descriptor: number | undefined;
-  try {
-    descriptor = openSync(directory, 'r');
-    fsyncSync(descriptor);
-  } catch {
-    // Windows cannot open folders for fsync; NTFS renames are journaled anyway.
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
-  }
 }

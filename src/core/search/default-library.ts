@@ -94,7 +94,7 @@ export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
   cacheRoot?: string;
   /** The bundled file (default: found from this module's folder). */
   libraryFile?: string;
-  /** How long to wait for another process using the index (see IndexOptions). */
+  /** How long a build waits for another process writing the index (see IndexOptions). */
   lockWaitMs?: number;
 }
 
@@ -109,18 +109,23 @@ export async function openDefaultIndex(
   const file = options.libraryFile ?? defaultLibraryFile();
   if (!file) return fail({ kind: 'io', message: 'The bundled default library (data/default-library/papers.jsonl.gz) is not installed.' });
   const directory = defaultIndexDirectory(embedder.model.fingerprint, options.cacheRoot);
+  const model = { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions };
+  const librarySha = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const marker = path.join(directory, completeMarker);
+  // A reset or repair on open (notices) means the cached index may not hold the whole library any more.
+  const complete = (notices: string[]) => notices.length === 0 && existsSync(marker) && readFileSync(marker, 'utf8').trim() === librarySha;
+  // Built already (the usual case): read it like any index, without the writer lock.
+  const reader = FormulaIndex.openForReading(directory, model);
+  if (reader.ok && complete(reader.value.notices)) return ok({ ...reader.value, built: false });
+  if (reader.ok) reader.value.index.close();
+
   const opened = FormulaIndex.open(directory, {
-    modelFingerprint: embedder.model.fingerprint,
-    dimensions: embedder.dimensions,
+    ...model,
     onMismatch: 'rebuild', // a cache: rebuilding is always right
     lockWaitMs: options.lockWaitMs,
   });
   if (!opened.ok) return opened;
-  const librarySha = createHash('sha256').update(readFileSync(file)).digest('hex');
-  const marker = path.join(directory, completeMarker);
-  // A reset or repair on open (notices) means the cached index may not hold the whole library any more.
-  const complete = opened.value.notices.length === 0 && existsSync(marker) && readFileSync(marker, 'utf8').trim() === librarySha;
-  if (complete) return ok({ ...opened.value, built: false });
+  if (complete(opened.value.notices)) return ok({ ...opened.value, built: false }); // another process just built it
 
   const { index } = opened.value;
   const closeAndFail = (error: IndexError) => {

@@ -23,6 +23,9 @@ export type Signal = (typeof SIGNALS)[number];
 export type SearchMode = Exclude<Signal, 'numeric' | 'canonical'> | 'hybrid';
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'bitmap', 'symbolic', 'lexical', 'structure'];
 export type SignalScores = Record<Signal, number>;
+/** Candidates the structure signal aligns with the query, the best by their other scores first (docs/retrieval.md). */
+const alignedCandidates = 100;
+
 /** The weights of the signals that are vectors (what `embed --encoder hybrid` concatenates). */
 export type DenseWeights = Pick<SignalScores, 'bitmap' | 'symbolic'>;
 /** Signals a fusion file written before the signal existed lacks: they weigh 0. */
@@ -219,12 +222,20 @@ export class HybridIndex {
       }
     }
     const hits: HybridHit[] = [];
+    const fused = (signalScores: SignalScores) => SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
     for (const [position, signals] of foundBy) {
       const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[position] ?? 0])) as SignalScores;
-      // the first stage proposes; the alignment scores (only candidates: it costs tens of µs a formula)
-      if (structureQuery) signalScores.structure = firstStageShare * signalScores.structure + (1 - firstStageShare) * this.structure.align(structureQuery, position);
-      const score = SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
-      hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score, scores: signalScores, foundBy: signals });
+      if (structureQuery) signalScores.structure *= firstStageShare; // the alignment's part follows
+      hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score: fused(signalScores), scores: signalScores, foundBy: signals });
+    }
+    if (structureQuery) {
+      // The first stage proposes; the alignment (tens of µs a formula) scores the candidates that can still
+      // rank near the top: the best by the fused score so far.
+      hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
+      for (const hit of hits.slice(0, alignedCandidates)) {
+        hit.scores.structure += (1 - firstStageShare) * this.structure.align(structureQuery, this.lexical.positionOf(hit.formulaId)!);
+        hit.score = fused(hit.scores);
+      }
     }
     hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
     return options.count === undefined ? hits : hits.slice(0, options.count);

@@ -81,7 +81,7 @@ test('the default index is prepared in the given cache on first use, with progre
 
   const done = await waitFor('the default index to be ready', () => progress.find((update) => update.defaultIndex && update.progress === 1));
   assert.ok(done.indexDir.startsWith(cacheRoot + path.sep), `built under the client's cache folder, not ${done.indexDir}`);
-  assert.ok(existsSync(path.join(done.indexDir, 'metadata.sqlite')));
+  assert.ok(existsSync(path.join(done.indexDir, 'CURRENT')));
   const counted = progress.filter((update) => update.defaultIndex && update.formulasTotal);
   assert.equal(counted.at(-1)?.formulasDone, 3, 'progress counts the formulas embedded');
   assert.ok(counted.every((update) => update.progress < 1), '1 is reported only once the index is open');

@@ -31,7 +31,7 @@ function runAndKill(directory: string, steps: number, delayMs: number): Promise<
 }
 
 test('kill -9 in the middle of updates leaves the last committed index loadable', { timeout: 60_000 }, async () => {
-  // Several kills at different moments of the update cycle (render of the graph file, SQLite commit, cleanup).
+  // Several kills at different moments of the update cycle (copy of the database, graph file, CURRENT, cleanup).
   for (const delayMs of [0, 29, 71]) {
     const directory = path.join(scratch, `delay-${delayMs}`);
     const lastPrinted = await runAndKill(directory, 3, delayMs);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -146,10 +146,15 @@ test('an index built by another model is refused, or started afresh when asked',
   assert.equal(!refused.ok && refused.reason.kind, 'model-mismatch');
   assert.match(!refused.ok ? refused.reason.message : '', /built by model aaaaaaaaaaaa \(current model bbbbbbbbbbbb\).*index again/);
 
+  const reader = FormulaIndex.openForReading(directory, options);
+  assert.ok(reader.ok);
   const { index: rebuilt, notices } = open(directory, { modelFingerprint: 'b'.repeat(64), onMismatch: 'rebuild' });
   assert.equal(rebuilt.stats().formulas, 0);
   assert.equal(rebuilt.stats().modelFingerprint, 'b'.repeat(64));
   assert.match(notices.join('\n'), /started a new, empty index/);
+  assert.equal(reader.value.index.isCurrent(), false, 'the new index numbers its generations on from the old one');
+  assert.equal(reader.value.index.stats().formulas, 3, 'a reader of the old index keeps reading it');
+  reader.value.index.close();
   rebuilt.close();
 });
 
@@ -177,7 +182,7 @@ test('damaged metadata gives a clear error with the way out, never a crash', () 
     const { index } = open(directory);
     index.update({ add: [paper('a', 200, 1)] });
     index.close();
-    const database = path.join(directory, 'metadata.sqlite');
+    const database = path.join(directory, `metadata-${index.stats().generation}.sqlite`);
     if (damage === 'garbage') writeFileSync(database, Buffer.alloc(8192, 0x5a));
     else writeFileSync(database, readFileSync(database).subarray(0, 6000));
     const result = FormulaIndex.open(directory, options);
@@ -187,14 +192,61 @@ test('damaged metadata gives a clear error with the way out, never a crash', () 
   }
 });
 
-test('one process at a time: a second opener is told who holds the index', () => {
+test('one writer at a time: a second writer is told who writes; readers open meanwhile and keep their generation', () => {
   const directory = freshFolder();
   const { index } = open(directory);
+  const a = paper('a', 5, 1);
+  index.update({ add: [a] });
   const second = FormulaIndex.open(directory, options);
   assert.equal(!second.ok && second.reason.kind, 'busy');
-  assert.match(!second.ok ? second.reason.message : '', new RegExp(`in use by process ${process.pid}`));
+  assert.match(!second.ok ? second.reason.message : '', new RegExp(`being written by process ${process.pid}`));
+  const readers = [1, 2, 3].map(() => FormulaIndex.openForReading(directory, options));
+  for (const reader of readers) {
+    assert.ok(reader.ok, reader.ok ? '' : reader.reason.message);
+    assert.equal(reader.value.index.stats().papers, 1);
+  }
+  const [first] = readers.map((reader) => reader.ok && reader.value.index);
+  assert.ok(first);
+  index.update({ add: [paper('b', 5, 2)] });
+  assert.equal(first.isCurrent(), false, 'a newer generation is committed');
+  assert.equal(first.stats().papers, 1, 'a reader keeps the generation it opened, though the writer removed its files');
+  assert.equal(first.nearest(a.formulas[2].embedding, 1, 50)[0].paperId, 'a');
+  assert.equal(first.formulas([1]).get(1)?.latex, 'x_{a}^{0}');
+  assert.throws(() => first.update({ remove: ['a'] }), /opened for reading/);
+  for (const reader of readers) if (reader.ok) reader.value.index.close();
+  const latest = FormulaIndex.openForReading(directory, options);
+  assert.ok(latest.ok);
+  assert.equal(latest.value.index.stats().papers, 2);
+  assert.equal(latest.value.index.isCurrent(), true);
+  latest.value.index.close();
   index.close();
+  assert.deepEqual(readdirSync(path.join(directory, 'readers')), [], 'closed readers leave no links');
   open(directory).index.close();
+});
+
+test('an index of the layout before generations opens, and moves to generations on first open', () => {
+  const directory = freshFolder();
+  const { index } = open(directory);
+  const a = paper('a', 6, 1);
+  index.update({ add: [a] });
+  const { generation } = index.stats();
+  index.close();
+  // The earlier layout: the same database as metadata.sqlite, no CURRENT, a dead owner's locks left behind.
+  renameSync(path.join(directory, `metadata-${generation}.sqlite`), path.join(directory, 'metadata.sqlite'));
+  rmSync(path.join(directory, 'CURRENT'));
+  mkdirSync(path.join(directory, 'metadata.sqlite.lock'));
+  writeFileSync(path.join(directory, 'metadata.sqlite-journal'), ''); // what its locking mode leaves, not hot
+  writeFileSync(path.join(directory, 'owner.lock'), '999999999');
+  const reader = FormulaIndex.openForReading(directory, options);
+  assert.ok(reader.ok, reader.ok ? '' : reader.reason.message);
+  assert.equal(reader.value.index.stats().generation, generation);
+  assert.equal(reader.value.index.nearest(a.formulas[3].embedding, 1, 50)[0].paperId, 'a');
+  reader.value.index.close();
+  assert.deepEqual(readdirSync(directory).filter((name) => name.startsWith('metadata') || name === 'owner.lock'), [`metadata-${generation}.sqlite`]);
+  const { index: writer } = open(directory);
+  writer.update({ add: [paper('b', 2, 2)] });
+  assert.equal(writer.stats().formulas, 8);
+  writer.close();
 });
 
 test('asked to rebuild, a damaged index starts afresh instead of failing', () => {
@@ -202,7 +254,7 @@ test('asked to rebuild, a damaged index starts afresh instead of failing', () =>
   const { index } = open(directory);
   index.update({ add: [paper('a', 5, 1)] });
   index.close();
-  writeFileSync(path.join(directory, 'metadata.sqlite'), 'not a database, just text '.repeat(400));
+  writeFileSync(path.join(directory, `metadata-${index.stats().generation}.sqlite`), 'not a database, just text '.repeat(400));
   const { index: fresh, notices } = open(directory, { onMismatch: 'rebuild' });
   assert.equal(fresh.stats().formulas, 0);
   assert.match(notices.join('\n'), /damaged.*started a new, empty index/);
@@ -211,26 +263,26 @@ test('asked to rebuild, a damaged index starts afresh instead of failing', () =>
   fresh.close();
 });
 
-test('an existing index opens with the model it was built with; a missing one is a typed error', () => {
+test('an index opens for reading with the model it was built with; a missing one is a typed error', () => {
   const directory = freshFolder();
   const { index } = open(directory);
   index.update({ add: [paper('a', 4, 1)] });
   index.close();
-  const existing = FormulaIndex.openExisting(directory);
+  const existing = FormulaIndex.openForReading(directory);
   assert.ok(existing.ok);
   assert.equal(existing.value.index.stats().modelFingerprint, options.modelFingerprint);
   assert.equal([...existing.value.index.allFormulas()].length, 4);
   existing.value.index.close();
-  const missing = FormulaIndex.openExisting(freshFolder());
+  const missing = FormulaIndex.openForReading(freshFolder());
   assert.equal(!missing.ok && missing.reason.kind, 'missing');
 });
 
-test('an opener can wait for the owner to close the index', async () => {
+test('a writer can wait for another writer to close the index', async () => {
   const directory = freshFolder();
   const { index } = open(directory);
   const { spawn } = await import('node:child_process');
   const { tsxArgs } = await import('../../helpers/paths');
-  // Another process asks with a wait; we close while it waits.
+  // Another process asks to write with a wait; we close while it waits.
   const script = `const { FormulaIndex } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/core/index/store'))});
     const r = FormulaIndex.open(${JSON.stringify(directory)}, { modelFingerprint: '${'a'.repeat(64)}', dimensions: ${dimensions}, lockWaitMs: 8000 });
     process.stdout.write(r.ok ? 'opened' : r.reason.kind); if (r.ok) r.value.index.close();`;

@@ -1,8 +1,8 @@
 // `formula-lens index` end to end: the real LaTeX reader, renderer and ONNX runtime (with the encoder
 // tests' tiny model), on the fixture library.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { repoRoot, tsxArgs } from '../../helpers/paths';
@@ -32,7 +32,7 @@ test('indexes the library into <folder>/.formula-lens/index, prints the report, 
   assert.match(line('bib:broken'), /^failed +bib:broken: broken entry/);
   assert.match(first.stderr, /5 papers indexed \(\d+ formulas, \d+ degraded\), 0 unchanged, 0 removed, 1 failed/);
   assert.match(first.stderr, /^0\/5 papers, 0\/\d+ formulas$/m, 'plain progress lines when stderr is not a terminal');
-  assert.ok(existsSync(path.join(library.dir, '.formula-lens', 'index', 'metadata.sqlite')));
+  assert.ok(existsSync(path.join(library.dir, '.formula-lens', 'index', 'CURRENT')));
 
   const second = index();
   assert.equal(second.status, 0, second.stderr);
@@ -44,4 +44,21 @@ test('a usage error names the problem and exits 2', () => {
   const badBatch = index('--batch', 'zero');
   assert.equal(badBatch.status, 2);
   assert.match(badBatch.stderr, /--batch needs a positive whole number/);
+});
+
+test('a second writer waits for the one writing, naming it, then indexes', async () => {
+  const indexDir = path.join(library.dir, '.formula-lens', 'index');
+  const other = spawn('sleep', ['60']); // stands for another process writing the index, until the CLI waits for it
+  writeFileSync(path.join(indexDir, 'writer.lock'), String(other.pid));
+  const child = spawn(process.execPath, tsxArgs('src/cli/main.ts', 'index', library.dir, '--model', tinyEncoder, '--workers', '1'));
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (stderr.includes('Waiting up to')) other.kill();
+  });
+  const status = await new Promise((resolve) => child.on('close', resolve));
+  other.kill();
+  assert.equal(status, 0, stderr);
+  assert.ok(stderr.includes(`Waiting up to 10 s for process ${other.pid}, which is writing ${indexDir}`), stderr);
+  assert.match(stderr, /0 papers indexed \(0 formulas, 0 degraded\), 5 unchanged/);
 });

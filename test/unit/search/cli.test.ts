@@ -168,3 +168,25 @@ test('an unreadable @file is a usage error naming the file', async () => {
   assert.equal(result.status, 2);
   assert.match(result.stderr, /cannot read the query from .*no-such-query\.tex: ENOENT/);
 });
+
+test('search reads while another process writes the index, and exits 1 on an index it cannot use, never 0 without results', async () => {
+  const embedder = await openEmbedder({ encoder: { model } });
+  assert.ok(embedder.ok);
+  const held = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+  await embedder.value.close();
+  assert.ok(held.ok, 'this process holds the writer lock during the searches');
+  const nowhere = path.join(scratch, 'no-index-here');
+  try {
+    const [found, missing] = await Promise.all([
+      cli('search', 'x_{k+1} = x_k', '--index', indexDir, '--model', model, '--encoder', 'bitmap', '--json'),
+      cli('search', 'x_{k+1} = x_k', '--index', nowhere, '--model', model, '--encoder', 'bitmap'),
+    ]);
+    assert.equal(found.status, 0, found.stderr);
+    assert.ok((JSON.parse(found.stdout) as { papers: unknown[] }).papers.length > 0);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /formula-lens search: No index in .*no-index-here/);
+    assert.equal(missing.stdout, '');
+  } finally {
+    held.value.index.close();
+  }
+});
