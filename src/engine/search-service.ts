@@ -1,24 +1,15 @@
-// The engine's search and index building: opens the encoder and the selected indexes on first need,
-// runs the search stage on each index in the chosen mode (bitmap, or symbolic/lexical/hybrid over the
-// index's hybrid view) and merges the papers into one ranked list in the protocol's shape. The bundled
-// default index is built on first use into the client's cache folder, reporting progress. Indexes are
-// held open for reading while searches come (no lock: other windows, the CLI and builds use them meanwhile)
-// and reopened when a writer has committed a newer generation.
+// The engine's search and index building. Searches go through the core's search session (one per engine:
+// it opens what the mode weighs, holds the selected indexes open for reading, builds the bundled default index
+// in the background on first use, and merges the indexes' results); this file turns them into the protocol's
+// shape and closes indexes nobody searched for a while. Builds write an index with the library stage.
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
-import type { Result } from '../core/library/types';
-import { defaultIndexDirectory, openDefaultIndex } from '../core/search/default-library';
-import { openEmbedder, type FormulaEmbedder } from '../core/search/embedder';
 import { indexLibrary } from '../core/library/index-library';
-import { SymbolicEncoder } from '../core/encode/symbolic';
-import type { HybridIndex } from '../core/search/hybrid';
-import { chooseSearchMode, searchHybrid, type TaggedFormulaResult } from '../core/search/hybrid-search';
-import { openHybridIndex } from '../core/search/hybrid-store';
-import { searchSimilar, type FormulaResult, type PaperResult } from '../core/search/search';
+import { SearchSession, type BitmapModelChoice, type SessionFormula, type SessionPaper } from '../core/search/session';
 import { buildFraction, libraryName } from './library-build';
 import type {
   IndexProgress,
@@ -35,86 +26,59 @@ import type {
 /** Closes an index nobody searched for this long, freeing its memory. */
 const idleCloseMs = 60_000;
 
-interface OpenIndex {
-  index: FormulaIndex;
-  closeTimer: NodeJS.Timeout;
-  /** Its hybrid views by symbolic model, made on the first non-bitmap search with it and dropped with the index. */
-  hybrid: Map<string, Promise<HybridIndex>>;
-}
-
 export type ProgressListener = (progress: IndexProgress) => void;
-
-/** The bundled default index of one model: built on first use, in the background. */
-type DefaultIndexState = { kind: 'building'; progress: number } | { kind: 'ready'; directory: string } | { kind: 'failed'; reason: string };
 
 /** A smaller bundled library in its place (tests: the real one takes minutes to embed on first use). */
 const defaultLibraryOverride = 'FORMULA_LENS_DEFAULT_LIBRARY';
 
 export class SearchService {
-  private readonly embedders = new Map<string, Promise<Result<FormulaEmbedder, { message: string }>>>();
-  private readonly indexes = new Map<string, OpenIndex>();
-  private readonly defaultIndexes = new Map<string, DefaultIndexState>();
-  /** By model path ('' = the shipped one): a user switching to a fine-tuned model keeps at most two. */
-  private readonly symbolicEncoders = new Map<string, Promise<Result<SymbolicEncoder, { message: string }>>>();
+  private readonly session: SearchSession;
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly log: (line: string) => void,
     private readonly onProgress: ProgressListener,
-  ) {}
+  ) {
+    this.session = new SearchSession({
+      log,
+      renderWorkers: engineRenderWorkers(),
+      onProgress: ({ indexDir, phase, progress, formulasDone, formulasTotal }) =>
+        onProgress({ indexDir, phase, progress, formulasDone, formulasTotal, ...(phase === 'default index' ? { defaultIndex: true } : {}) }),
+    });
+  }
 
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {
     const locations = indexDirectories(params.indexes);
     if (locations.length === 0 && !params.indexes.includeDefault) return { kind: 'noIndex', reason: noIndexReason(params.indexes) };
-    const mode = chooseSearchMode(params.indexes.searchMode);
-    if (!mode.ok) return { kind: 'failed', reason: mode.reason };
-    const embedder = await this.embedder(params.indexes);
-    if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
+    const found = await this.session.search({
+      query: { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper },
+      indexes: locations,
+      defaultIndex: params.indexes.includeDefault
+        ? { cacheRoot: params.indexes.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined, prepare: 'background' }
+        : undefined,
+      mode: params.indexes.searchMode,
+      ...bitmapModel(params.indexes),
+      symbolicModel: params.indexes.symbolicModel,
+      k: params.k,
+    });
     if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
-    const defaultIndex = params.indexes.includeDefault ? this.defaultIndex(embedder.value, params.indexes.defaultIndexCache) : undefined;
-    const directories = defaultIndex?.kind === 'ready' ? [...locations, defaultIndex.directory] : locations;
-    if (directories.length === 0) {
-      if (defaultIndex?.kind === 'building') {
-        return {
-          kind: 'noIndex',
-          reason: 'The default index is being prepared for this model (once); results appear when it is ready.',
-          preparing: { progress: defaultIndex.progress },
-        };
+    if (!found.ok) return { kind: 'failed', reason: found.reason.message };
+    const { papers, problems, searched, preparing } = found.value;
+    for (const directory of searched) this.keepOpen(directory);
+    if (searched.length === 0) {
+      if (preparing !== undefined) {
+        return { kind: 'noIndex', reason: 'The default index is being prepared for this model (once); results appear when it is ready.', preparing: { progress: preparing } };
       }
-      return { kind: 'noIndex', reason: defaultIndex?.kind === 'failed' ? defaultIndex.reason : noIndexReason(params.indexes) };
+      return { kind: 'noIndex', reason: problems.join(' ') || noIndexReason(params.indexes) };
     }
-
-    const papers: PaperMatch[] = [];
-    const problems: string[] = [];
-    for (const directory of directories) {
-      const index = this.open(directory, embedder.value);
-      if (!index.ok) {
-        problems.push(index.reason);
-        continue;
-      }
-      const query = { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper };
-      const found =
-        mode.value.mode === 'bitmap'
-          ? await searchSimilar(index.value, embedder.value, query, { k: params.k })
-          : await this.searchHybrid(directory, index.value, embedder.value, query, { k: params.k, ...mode.value }, params.indexes.symbolicModel);
-      if (!found.ok) return { kind: 'failed', reason: found.reason.message };
-      papers.push(...found.value.papers.map(paperMatch));
-      if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
-    }
-    if (problems.length === directories.length) return { kind: 'noIndex', reason: problems.join(' ') };
     for (const problem of problems) this.log(problem);
-    papers.sort((a, b) => b.similarity - a.similarity);
-    const indexName =
-      directories.length > 1
-        ? `${directories.length} indexes`
-        : defaultIndex?.kind === 'ready' && directories[0] === defaultIndex.directory
-          ? 'the default index'
-          : path.basename(directories[0]!);
-    return { kind: 'results', indexName, papers: papers.slice(0, params.k) };
+    const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
+    return { kind: 'results', indexName, papers: papers.map(paperMatch) };
   }
 
   /** Indexes library folders into `indexDir` with the library stage, reporting progress in [0, 1]. */
   async build(params: BuildIndexParams, token: CancellationToken): Promise<BuildIndexResult> {
-    const embedder = await this.embedder(params);
+    const embedder = await this.session.bitmapEncoder(bitmapModel(params));
     if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
     const opened = FormulaIndex.open(params.indexDir, {
       modelFingerprint: embedder.value.model.fingerprint,
@@ -146,119 +110,31 @@ export class SearchService {
     }
   }
 
-  /** The default index's state for the embedder's model; starts building it (in the background) on first call. */
-  private defaultIndex(embedder: FormulaEmbedder, cacheRoot: string | undefined): DefaultIndexState {
-    const key = `${embedder.model.fingerprint}\n${cacheRoot ?? ''}`;
-    const known = this.defaultIndexes.get(key);
-    if (known) return known;
-    const building: DefaultIndexState = { kind: 'building', progress: 0 };
-    this.defaultIndexes.set(key, building);
-    const directory = defaultIndexDirectory(embedder.model.fingerprint, cacheRoot);
-    const report = (progress: number, counts: Pick<IndexProgress, 'formulasDone' | 'formulasTotal'> = {}) =>
-      this.onProgress({ indexDir: directory, phase: 'default index', progress, defaultIndex: true, ...counts });
-    void openDefaultIndex(embedder, {
-      cacheRoot,
-      libraryFile: process.env[defaultLibraryOverride] || undefined,
-      onProgress: ({ formulasDone, formulasTotal }) => {
-        building.progress = formulasTotal ? formulasDone / formulasTotal : 1;
-        report(Math.min(building.progress, 0.999), { formulasDone, formulasTotal }); // 1 only once it opens
-      },
-    }).then(
-      (opened) => {
-        if (!opened.ok) {
-          this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be prepared: ${opened.reason.message}` });
-          this.log(`default index: ${opened.reason.message}`);
-        } else {
-          // Held like any index: searches reopen it (complete, so without rebuilding) after it idles out.
-          opened.value.index.close();
-          this.defaultIndexes.set(key, { kind: 'ready', directory });
-        }
-        report(1);
-      },
-      (error: unknown) => {
-        this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be prepared: ${String(error)}` });
-        report(1);
-      },
-    );
-    return building;
+  /** Which encoders searches have opened so far (Engine Info). */
+  get openedEncoders(): SearchSession['openedEncoders'] {
+    return this.session.openedEncoders;
   }
 
-  /** A search over the index's hybrid view (made once per opened index and symbolic model), tagged with the signals that found each formula. */
-  private async searchHybrid(
-    directory: string,
-    index: FormulaIndex,
-    bitmap: FormulaEmbedder,
-    query: Parameters<typeof searchHybrid>[3],
-    options: Parameters<typeof searchHybrid>[4],
-    symbolicModel = '',
-  ): ReturnType<typeof searchHybrid> {
-    const symbolic = await openOnce(this.symbolicEncoders, symbolicModel, () =>
-      SymbolicEncoder.open({ model: symbolicModel || undefined }).then((opened) =>
-        opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } },
-      ),
-    );
-    if (!symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
-    const held = this.indexes.get(directory);
-    // The first hybrid search of an index embeds all its formulas with the symbolic model (seconds for the default index).
-    const view =
-      held?.hybrid.get(symbolicModel) ??
-      openHybridIndex(index, symbolic.value, {
-        directory,
-        // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
-        numeric: options.fusion.numeric > 0,
-        onProgress: (embedded, total) => this.onProgress({ indexDir: directory, phase: 'symbolic vectors', progress: embedded / total, formulasDone: embedded, formulasTotal: total }),
-        onNumericProgress: (computed, total) => this.onProgress({ indexDir: directory, phase: 'numeric signatures', progress: computed / total, formulasDone: computed, formulasTotal: total }),
-        onNotice: this.log,
-      });
-    held?.hybrid.set(symbolicModel, view);
-    return searchHybrid(index, await view, { bitmap, symbolic: symbolic.value }, query, options);
-  }
-
-  private embedder({ model, executionProvider }: Pick<IndexSelection, 'model' | 'executionProvider'>): Promise<Result<FormulaEmbedder, { message: string }>> {
-    const name = model.kind === 'custom' ? model.path : model.kind;
-    return openOnce(this.embedders, `${name}\n${executionProvider}`, () =>
-      openEmbedder({ encoder: { model: name, executionProvider, log: this.log }, renderWorkers: engineRenderWorkers() }).then((opened) =>
-        opened.ok ? opened : { ok: false as const, reason: { message: modelUnavailable(opened.reason.message) } },
-      ),
-    );
-  }
-
-  private open(directory: string, embedder: FormulaEmbedder): Result<FormulaIndex, string> {
-    const held = this.indexes.get(directory);
-    if (held?.index.isCurrent()) {
-      held.closeTimer.refresh();
-      return { ok: true, value: held.index };
-    }
-    this.close(directory); // a writer committed since: its hybrid views are out of date too
-    const opened = FormulaIndex.openForReading(directory, { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions });
-    if (!opened.ok) return { ok: false, reason: opened.reason.message };
-    for (const notice of opened.value.notices) this.log(notice);
-    const closeTimer = setTimeout(() => this.close(directory), idleCloseMs).unref();
-    this.indexes.set(directory, { index: opened.value.index, closeTimer, hybrid: new Map() });
-    return { ok: true, value: opened.value.index };
-  }
-
-  private close(directory: string): void {
-    const held = this.indexes.get(directory);
-    if (!held) return;
-    clearTimeout(held.closeTimer);
-    this.indexes.delete(directory);
-    held.index.close();
+  /** An index stays open while searches come; closed once nobody searched it for a while. */
+  private keepOpen(directory: string): void {
+    const timer = this.idleTimers.get(directory);
+    if (timer) timer.refresh();
+    else this.idleTimers.set(directory, setTimeout(() => {
+      this.idleTimers.delete(directory);
+      this.session.close(directory);
+    }, idleCloseMs).unref());
   }
 
   async dispose(): Promise<void> {
-    for (const directory of [...this.indexes.keys()]) this.close(directory);
-    for (const opening of this.embedders.values()) {
-      const opened = await opening;
-      if (opened.ok) await opened.value.close();
-    }
-    this.embedders.clear();
-    for (const opening of this.symbolicEncoders.values()) {
-      const opened = await opening;
-      if (opened.ok) await opened.value.dispose();
-    }
-    this.symbolicEncoders.clear();
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
+    await this.session.dispose();
   }
+}
+
+/** The bitmap model the settings choose. */
+function bitmapModel({ model, executionProvider }: Pick<IndexSelection, 'model' | 'executionProvider'>): BitmapModelChoice {
+  return { model: model.kind === 'custom' ? model.path : model.kind, executionProvider };
 }
 
 /** The selected folders that hold an index. */
@@ -266,28 +142,9 @@ function indexDirectories(selection: IndexSelection): string[] {
   return [...new Set(selection.locations.filter(holdsIndex))];
 }
 
-/**
- * The model opened under `key`, opening it on first use. One that failed to open is tried again next time
- * (the user may have fixed the path, or installed the model).
- */
-function openOnce<T>(opened: Map<string, Promise<Result<T, { message: string }>>>, key: string, open: () => Promise<Result<T, { message: string }>>) {
-  let opening = opened.get(key);
-  if (!opening) {
-    opening = open();
-    opened.set(key, opening);
-    void opening.then((result) => result.ok || opened.delete(key));
-  }
-  return opening;
-}
-
 /** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */
 function engineRenderWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
-}
-
-/** Why no search can run, and the way out (the model may not be installed or trained yet). */
-function modelUnavailable(reason: string): string {
-  return `The formula encoder is unavailable: ${reason}. Choose an installed model in the settings (formulaLens.model, or formulaLens.customModelPath for "custom").`;
 }
 
 function noIndexReason(selection: IndexSelection): string {
@@ -295,7 +152,7 @@ function noIndexReason(selection: IndexSelection): string {
   return `No index found in ${selection.locations.join(', ')}.`;
 }
 
-function paperMatch({ paper, score, formulas }: PaperResult): PaperMatch {
+function paperMatch({ paper, score, formulas }: SessionPaper): PaperMatch {
   return {
     paper: paperMeta(paper),
     similarity: score,
@@ -304,8 +161,8 @@ function paperMatch({ paper, score, formulas }: PaperResult): PaperMatch {
 }
 
 /** The signals that found a formula, when the search mode tagged it. */
-function foundBy(hit: FormulaResult | TaggedFormulaResult): Pick<FormulaMatch, 'foundBy'> {
-  return 'foundBy' in hit ? { foundBy: [...hit.foundBy] } : {};
+function foundBy(hit: SessionFormula): Pick<FormulaMatch, 'foundBy'> {
+  return hit.foundBy ? { foundBy: [...hit.foundBy] } : {};
 }
 
 function paperMeta(paper: IndexedPaper): PaperMeta {

@@ -1,20 +1,20 @@
 // `formula-lens search "<latex>"`: the papers whose formulas look most like the query, one row per
 // paper with its best formulas. Searches the bundled default index unless --index names another.
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 import { ExitCode, UsageError, type CliCommand } from '../command';
-import { FormulaIndex } from '../../core/index/store';
 import type { HitFilter } from '../../core/index/types';
-import { defaultIndexDirectory, openDefaultIndex } from '../../core/search/default-library';
-import { openEmbedder } from '../../core/search/embedder';
 import { yearNumber } from '../../core/index/metadata';
-import { MAX_QUERY_CHARS, queryProblem, searchSimilar, type PaperResult, type SearchResponse } from '../../core/search/search';
-import { chooseSearchMode, searchInMode } from '../../core/search/hybrid-search';
-import { lockWaitMs, parseCommandLine, positiveInteger, readTextArgument } from './command-line';
+import { MAX_QUERY_CHARS, queryProblem, type PaperResult, type SearchResponse } from '../../core/search/search';
+import { chooseSearchMode } from '../../core/search/hybrid-search';
+import { SearchSession, type SessionProgress, type SessionRequest, type SessionResponse } from '../../core/search/session';
+import { parseCommandLine, positiveInteger, readTextArgument } from './command-line';
 
 /** Raised when a field of the --json output changes meaning or goes away (new fields do not raise it). */
 export const searchOutputVersion = 1;
 
 const help = `Usage: formula-lens search "<latex>" | @FILE | - [--index DIR] [--k 10] [--json] [options]
+       formula-lens search --batch [--index DIR] [options] < queries.jsonl
 
 Finds the formulas of the index most like the query and prints the papers they come from, best first:
 one row per paper with its best formulas. The score is the ranking's similarity in [0, 1]: in the
@@ -44,6 +44,9 @@ Options:
   --symbolic-model F the symbolic encoder .onnx (default: the shipped one), e.g. one \`formula-lens train\` wrote
   --json             print the results as JSON instead of a table: {"outputVersion": ${searchOutputVersion},
                      "papers": [{"paper": {…, "year": number when known}, "score", "formulas"}], …}
+  --batch            read one query a line from stdin as JSON, {"latex", "macros"?, "exclude"?, "k"?}, and
+                     write one --json answer a line (a bad line gets {"line", "error"}): many queries,
+                     one start-up. The options above apply to every query.
 
 Exit codes: 0 results printed (possibly none), 1 the index (e.g. no index in DIR) or model could not
 be used, 2 bad usage (an empty query, or one over ${MAX_QUERY_CHARS} characters, included).`;
@@ -64,6 +67,7 @@ const options = {
   encoder: { type: 'string' },
   'symbolic-model': { type: 'string' },
   json: { type: 'boolean' },
+  batch: { type: 'boolean' },
 } as const;
 
 function year(flag: string, value: string | undefined): number | undefined {
@@ -126,76 +130,120 @@ export const searchCommand: CliCommand = {
   help,
   async run(args) {
     const { values, positionals } = parseCommandLine(args, options);
-    if (positionals.length !== 1) throw new UsageError('expects exactly one LaTeX formula (quote it)');
+    if (values.batch ? positionals.length !== 0 : positionals.length !== 1) {
+      throw new UsageError(values.batch ? '--batch reads the queries from stdin: give no formula' : 'expects exactly one LaTeX formula (quote it)');
+    }
     const mode = chooseSearchMode(values.encoder);
     if (!mode.ok) throw new UsageError(mode.reason);
-    if (positionals[0] === '-' && values.macros === '-') throw new UsageError('only one of the query and --macros can be read from stdin');
-    const latex = readTextArgument('the query', positionals[0]!);
-    const problem = queryProblem(latex);
-    if (problem) throw new UsageError(problem.message);
+    if ((values.batch || positionals[0] === '-') && values.macros === '-') throw new UsageError('only one of the query and --macros can be read from stdin');
+    const macros = values.macros === undefined ? undefined : readTextArgument('--macros', values.macros);
     const filter: HitFilter = {
       yearFrom: year('--year-from', values['year-from']),
       yearTo: year('--year-to', values['year-to']),
       libraries: values.library,
     };
-    const searchOptions = {
-      k: positiveInteger('--k', values.k) ?? 10,
+    const request = (query: { latex: string; macros?: string; exclude?: string; k?: number }): SessionRequest => ({
+      query: {
+        latex: query.latex,
+        macros: query.macros ?? macros,
+        display: !values.inline,
+        env: values.env ?? (values.inline ? 'inline' : 'equation'),
+        paperId: query.exclude ?? values.exclude,
+      },
+      indexes: values.index ? [values.index] : [],
+      defaultIndex: values.index ? undefined : { prepare: 'wait' },
+      mode: values.encoder,
+      model: values.model ?? 'see',
+      symbolicModel: values['symbolic-model'],
+      k: query.k ?? positiveInteger('--k', values.k) ?? 10,
       formulasPerPaper: positiveInteger('--per-paper', values['per-paper']) ?? 3,
       ef: positiveInteger('--ef', values.ef) ?? 128,
       filter,
-    };
-    const query = {
-      latex,
-      macros: values.macros === undefined ? undefined : readTextArgument('--macros', values.macros),
-      display: !values.inline,
-      env: values.env ?? (values.inline ? 'inline' : 'equation'),
-      paperId: values.exclude,
-    };
+    });
+    const latex = values.batch ? '' : readTextArgument('the query', positionals[0]!);
+    const problem = values.batch ? undefined : queryProblem(latex);
+    if (problem) throw new UsageError(problem.message);
 
     // The default index may need building on first use: then every core renders.
-    const renderWorkers = values.index ? 1 : availableParallelism();
-    const embedder = await openEmbedder({ encoder: { model: values.model ?? 'see' }, renderWorkers });
-    if (!embedder.ok) {
-      process.stderr.write(`formula-lens search: ${embedder.reason.message}\n`);
-      return ExitCode.failure;
-    }
+    const session = new SearchSession({
+      log: (line) => process.stderr.write(`${line}\n`),
+      onProgress: defaultIndexProgress(),
+      renderWorkers: values.index ? 1 : availableParallelism(),
+    });
     try {
-      const opened = values.index
-        ? FormulaIndex.openForReading(values.index, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions })
-        : await openDefaultIndex(embedder.value, { lockWaitMs, onProgress: defaultIndexProgress(defaultIndexDirectory(embedder.value.model.fingerprint)) });
-      if (!opened.ok) {
-        process.stderr.write(`formula-lens search: ${opened.reason.message}\n`);
-        return ExitCode.failure;
-      }
-      for (const notice of opened.value.notices) process.stderr.write(`${notice}\n`);
-      const { index } = opened.value;
-      try {
-        const result =
-          mode.value.mode === 'bitmap'
-            ? await searchSimilar(index, embedder.value, query, searchOptions)
-            : await searchInMode(index, embedder.value, query, { ...searchOptions, ...mode.value, symbolicModel: values['symbolic-model'] }, (notice) => process.stderr.write(`${notice}\n`));
-        if (!result.ok) {
-          process.stderr.write(`formula-lens search: ${result.reason.message}\n`);
-          return ExitCode.failure;
-        }
-        const output = values.json ? jsonOutput(result.value) : formatTable(result.value, process.stdout.columns || 160);
-        process.stdout.write(`${output}\n`);
-        return ExitCode.ok;
-      } finally {
-        index.close();
-      }
+      if (values.batch) return await searchBatch(session, request);
+      const found = await searchOnce(session, request({ latex }));
+      if (!found) return ExitCode.failure;
+      process.stdout.write(`${values.json ? jsonOutput(found) : formatTable(found, process.stdout.columns || 160)}\n`);
+      return ExitCode.ok;
     } finally {
-      await embedder.value.close();
+      await session.dispose();
     }
   },
 };
 
+/** One search; its problems on stderr. Undefined (after saying why) when no index or model could be used. */
+async function searchOnce(session: SearchSession, request: SessionRequest): Promise<SessionResponse | undefined> {
+  const found = await session.search(request);
+  if (!found.ok) {
+    process.stderr.write(`formula-lens search: ${found.reason.message}\n`);
+    return undefined;
+  }
+  for (const problem of found.value.problems) process.stderr.write(`formula-lens search: ${problem}\n`);
+  return found.value.searched.length > 0 ? found.value : undefined;
+}
+
+/** One query of `--batch`: a JSON line. */
+interface BatchQuery {
+  latex: string;
+  macros?: string;
+  exclude?: string;
+  k?: number;
+}
+
+function batchQuery(line: string): BatchQuery | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  const query = parsed as Partial<BatchQuery> | null;
+  if (typeof query !== 'object' || query === null || typeof query.latex !== 'string') return 'needs {"latex": "…"} (and optionally "macros", "exclude", "k")';
+  if (query.macros !== undefined && typeof query.macros !== 'string') return '"macros" must be a string';
+  if (query.exclude !== undefined && typeof query.exclude !== 'string') return '"exclude" must be a string';
+  if (query.k !== undefined && !(Number.isInteger(query.k) && query.k > 0)) return '"k" must be a positive integer';
+  return queryProblem(query.latex)?.message ?? (query as BatchQuery);
+}
+
+/**
+ * `--batch`: a JSON query a line on stdin, a JSON answer a line on stdout, in order, with one start-up for
+ * all. A bad line is answered `{"outputVersion", "line", "error"}` and the batch goes on; an index or model
+ * that cannot be used ends it with exit 1.
+ */
+async function searchBatch(session: SearchSession, request: (query: BatchQuery) => SessionRequest): Promise<number> {
+  let number = 0;
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    number++;
+    if (!line.trim()) continue;
+    const query = batchQuery(line);
+    if (typeof query === 'string') {
+      process.stdout.write(`${JSON.stringify({ outputVersion: searchOutputVersion, line: number, error: query })}\n`);
+      continue;
+    }
+    const found = await searchOnce(session, request(query));
+    if (!found) return ExitCode.failure;
+    process.stdout.write(`${JSON.stringify(JSON.parse(jsonOutput(found)))}\n`);
+  }
+  return ExitCode.ok;
+}
+
 /** First-use build progress on stderr: at most one line per 10%, and where the index goes. */
-function defaultIndexProgress(directory: string) {
+function defaultIndexProgress() {
   let lastTenth = -1;
   let started = 0;
-  return ({ formulasDone, formulasTotal }: { formulasDone: number; formulasTotal: number }) => {
-    if (formulasTotal === 0) return;
+  return ({ indexDir: directory, phase, formulasDone, formulasTotal }: SessionProgress) => {
+    if (phase !== 'default index' || !formulasTotal || formulasDone === undefined) return;
     if (lastTenth < 0) {
       started = performance.now();
       process.stderr.write(`Building the default index (${formulasTotal} formulas, once per model) in ${directory}\n`);

@@ -90,6 +90,16 @@ export function readDefaultLibrary(file: string): Result<PaperFormulas[], string
   return ok(papers);
 }
 
+function librarySha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** Whether the index in `directory` was completed for this bundled library file (its marker names the file's hash). */
+export function defaultIndexMarkerMatches(directory: string, libraryFile: string, sha = librarySha256(libraryFile)): boolean {
+  const marker = path.join(directory, completeMarker);
+  return existsSync(marker) && readFileSync(marker, 'utf8').trim() === sha;
+}
+
 export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
   cacheRoot?: string;
   /** The bundled file (default: found from this module's folder). */
@@ -110,10 +120,10 @@ export async function openDefaultIndex(
   if (!file) return fail({ kind: 'io', message: 'The bundled default library (data/default-library/papers.jsonl.gz) is not installed.' });
   const directory = defaultIndexDirectory(embedder.model.fingerprint, options.cacheRoot);
   const model = { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions };
-  const librarySha = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const librarySha = librarySha256(file);
   const marker = path.join(directory, completeMarker);
   // A reset or repair on open (notices) means the cached index may not hold the whole library any more.
-  const complete = (notices: string[]) => notices.length === 0 && existsSync(marker) && readFileSync(marker, 'utf8').trim() === librarySha;
+  const complete = (notices: string[]) => notices.length === 0 && defaultIndexMarkerMatches(directory, file, librarySha);
   // Built already (the usual case): read it like any index, without the writer lock.
   const reader = FormulaIndex.openForReading(directory, model);
   if (reader.ok && complete(reader.value.notices)) return ok({ ...reader.value, built: false });

@@ -9,7 +9,6 @@ import type { HitFilter, IndexedPaper } from '../index/types';
 import { fail, ok, type Result } from '../library/types';
 import type { FormulaEmbedder } from './embedder';
 import { onlySignal, readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
-import { openHybridIndex } from './hybrid-store';
 import type { NumericSignature } from '../latex/numeric-signature';
 import { groupByPaper, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
 
@@ -149,28 +148,4 @@ export function chooseSearchMode(requested: string | undefined, fusionFile?: str
   if (!fusion.ok && requested === 'hybrid') return fail(`hybrid ranking needs the fusion weights: ${fusion.reason}`);
   const mode = (requested as SearchMode | undefined) ?? (fusion.ok ? fusion.value.defaultMode : 'bitmap');
   return ok({ mode, fusion: fusion.ok ? fusion.value.weights : onlySignal('bitmap') });
-}
-
-/**
- * One search in a mode, with the index's hybrid view opened for it, and the symbolic model (default: the shipped
- * one; or a fine-tuned .onnx) only when the mode weighs it (the symbolic vectors file beside the index is built on
- * the first such search with that model, then reused).
- */
-export async function searchInMode(
-  index: FormulaIndex,
-  bitmap: FormulaEmbedder,
-  query: SearchQuery,
-  options: HybridSearchOptions & { symbolicModel?: string },
-  onNotice?: (message: string) => void,
-): Promise<Result<HybridSearchResponse, SearchError>> {
-  const weights = weightsFor(options.mode, options.fusion);
-  const symbolic = weights.symbolic > 0 ? await SymbolicEncoder.open({ model: options.symbolicModel }) : undefined;
-  if (symbolic && !symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} ranking needs the symbolic model: ${symbolic.reason.message}` });
-  const encoder = symbolic?.value;
-  try {
-    const view = await openHybridIndex(index, encoder, { directory: index.directory, numeric: usesNumeric(options), onNotice });
-    return await searchHybrid(index, view, { bitmap, symbolic: encoder }, query, options);
-  } finally {
-    await encoder?.dispose();
-  }
 }

@@ -1,0 +1,348 @@
+// One search session (issue 18): the engine and the CLI search through this and do nothing else with indexes
+// and encoders. It reads models/fusion.json once, chooses the mode, and opens only what the mode weighs: the
+// bitmap encoder (an ONNX session and render workers) for the bitmap signal, the symbolic encoder for the
+// symbolic one; lexical and structure need neither. It keeps indexes open for reading (no lock; reopened when a
+// writer has committed a newer generation) with their hybrid views, prepares the bundled default index (built
+// on first use, in the background or waited for), and merges the results of several indexes into one ranking:
+// every index ranks with the same mode and weights, so their scores are on one scale, and a paper found in two
+// indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
+import { existsSync } from 'node:fs';
+import { modelFingerprint, modelPath } from '../encode/models';
+import { SymbolicEncoder } from '../encode/symbolic';
+import { FormulaIndex } from '../index/store';
+import type { HitFilter, IndexedPaper } from '../index/types';
+import { fail, ok, type Result } from '../library/types';
+import { defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, openDefaultIndex } from './default-library';
+import { openEmbedder, type FormulaEmbedder } from './embedder';
+import { chooseSearchMode, searchHybrid, usesNumeric, type TaggedFormulaResult } from './hybrid-search';
+import { openHybridIndex } from './hybrid-store';
+import { weightsFor, type HybridIndex, type SearchMode, type SignalScores } from './hybrid';
+import { searchSimilar, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
+
+export interface SessionOptions {
+  log?(line: string): void;
+  /** Work a search starts or waits for: the default index's first build, symbolic vectors, numeric signatures. */
+  onProgress?(progress: SessionProgress): void;
+  /** Render workers of the bitmap pipeline (queries need one; the default index's build uses them all). */
+  renderWorkers?: number;
+  /** Another fusion file (tests). */
+  fusionFile?: string;
+}
+
+export interface SessionProgress {
+  indexDir: string;
+  phase: 'default index' | 'symbolic vectors' | 'numeric signatures';
+  /** In [0, 1]. */
+  progress: number;
+  formulasDone?: number;
+  formulasTotal?: number;
+}
+
+export interface BitmapModelChoice {
+  /** `see`, `bee` or the path of an encoder .onnx. */
+  model: string;
+  executionProvider?: 'auto' | 'cpu' | 'cuda';
+}
+
+export interface SessionRequest extends BitmapModelChoice {
+  query: SearchQuery;
+  /** Index folders to search. */
+  indexes: readonly string[];
+  /** Also the bundled default index: `wait` builds it first when needed, `background` answers without it meanwhile. */
+  defaultIndex?: { cacheRoot?: string; libraryFile?: string; prepare: 'wait' | 'background' };
+  /** A mode name (`--encoder`, the setting); the fusion file's default when absent. */
+  mode?: string;
+  symbolicModel?: string;
+  k?: number;
+  formulasPerPaper?: number;
+  ef?: number;
+  filter?: HitFilter;
+}
+
+/** A formula found: its score, and in the modes other than bitmap which signals found it and each one's score. */
+export interface SessionFormula extends FormulaResult, Partial<Pick<TaggedFormulaResult, 'foundBy' | 'scores'>> {}
+
+export interface SessionPaper extends PaperResult {
+  formulas: SessionFormula[];
+  /** The index folder it was found in. */
+  index: string;
+}
+
+export interface SessionResponse extends SearchResponse {
+  mode: SearchMode;
+  papers: SessionPaper[];
+  /** Indexes that could not be searched, with the reason (the others still were). */
+  problems: string[];
+  /** The default index is being built in the background (`prepare: 'background'`): its progress. */
+  preparing?: number;
+  /** Which indexes answered: their folders. */
+  searched: string[];
+}
+
+/** The bundled default index of one model: built on first use. */
+type DefaultIndexState = { kind: 'building'; progress: number; done: Promise<void> } | { kind: 'ready'; directory: string } | { kind: 'failed'; reason: string };
+
+interface HeldIndex {
+  index: FormulaIndex;
+  /** Hybrid views by the symbolic model they carry vectors of ('' none, else the model's path or `shipped`). */
+  views: Map<string, Promise<HybridIndex>>;
+}
+
+type Opened<T> = Promise<Result<T, { message: string }>>;
+
+export class SearchSession {
+  private readonly fusion: ReturnType<typeof chooseSearchMode>;
+  private readonly embedders = new Map<string, Opened<FormulaEmbedder>>();
+  private readonly symbolicEncoders = new Map<string, Opened<SymbolicEncoder>>();
+  private readonly held = new Map<string, HeldIndex>();
+  private readonly defaultIndexes = new Map<string, DefaultIndexState>();
+
+  constructor(private readonly options: SessionOptions = {}) {
+    this.fusion = chooseSearchMode(undefined, options.fusionFile);
+  }
+
+  /** The mode a request ranks by, with the fusion's weights. */
+  mode(requested?: string): Result<{ mode: SearchMode; fusion: SignalScores }, string> {
+    return requested === undefined ? this.fusion : chooseSearchMode(requested, this.options.fusionFile);
+  }
+
+  async search(request: SessionRequest): Promise<Result<SessionResponse, SearchError>> {
+    const chosen = this.mode(request.mode);
+    if (!chosen.ok) return fail({ kind: 'embedding-failed', message: chosen.reason });
+    const { mode, fusion } = chosen.value;
+    const weights = weightsFor(mode, fusion);
+    const problems: string[] = [];
+    const directories = [...new Set(request.indexes)];
+    let preparing: number | undefined;
+    if (request.defaultIndex) {
+      const state = await this.defaultIndex(request, request.defaultIndex);
+      if (state.kind === 'ready') directories.push(state.directory);
+      else if (state.kind === 'building') preparing = state.progress;
+      else problems.push(state.reason);
+    }
+    const bitmap = weights.bitmap > 0 ? await this.embedder(request) : undefined;
+    if (bitmap && !bitmap.ok) return fail({ kind: 'embedding-failed', message: bitmap.reason.message });
+
+    const papers: SessionResponse['papers'] = [];
+    const searched: string[] = [];
+    let queryDegraded = false;
+    let queryIssues: SearchResponse['queryIssues'] = [];
+    const timings = { embedMs: 0, searchMs: 0 };
+    for (const directory of directories) {
+      const held = this.open(directory, bitmap?.value);
+      if (!held.ok) {
+        problems.push(held.reason);
+        continue;
+      }
+      const options = { k: request.k, formulasPerPaper: request.formulasPerPaper, ef: request.ef, filter: request.filter };
+      const found =
+        mode === 'bitmap'
+          ? await searchSimilar(held.value.index, bitmap!.value!, request.query, options)
+          : await this.searchView(directory, held.value, request, { ...options, mode, fusion, weights, bitmap: bitmap?.value });
+      if (!found.ok) {
+        if (found.reason.kind === 'empty-query') return found;
+        problems.push(`${directory}: ${found.reason.message}`);
+        continue;
+      }
+      searched.push(directory);
+      queryDegraded ||= found.value.queryDegraded;
+      if (found.value.queryIssues.length) queryIssues = found.value.queryIssues;
+      timings.embedMs += found.value.timings?.embedMs ?? 0;
+      timings.searchMs += found.value.timings?.searchMs ?? 0;
+      papers.push(...found.value.papers.map((paper) => ({ ...paper, index: directory })));
+    }
+    const k = Math.max(1, request.k ?? 10);
+    return ok({ mode, papers: mergePapers(papers).slice(0, k), problems, preparing, searched, queryDegraded, queryIssues, timings });
+  }
+
+  /** A non-bitmap search over the index's hybrid view, opening the symbolic encoder only when the weights need it. */
+  private async searchView(
+    directory: string,
+    held: HeldIndex,
+    request: SessionRequest,
+    options: Parameters<typeof searchHybrid>[4] & { weights: SignalScores; bitmap?: FormulaEmbedder },
+  ): ReturnType<typeof searchHybrid> {
+    const symbolic = options.weights.symbolic > 0 ? await this.symbolic(request.symbolicModel ?? '') : undefined;
+    if (symbolic && !symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} search mode needs the symbolic model: ${symbolic.reason.message}` });
+    const encoder = symbolic?.value;
+    const key = encoder ? `symbolic:${request.symbolicModel ?? ''}` : '';
+    let view = held.views.get(key);
+    if (!view) {
+      const progress = (phase: SessionProgress['phase']) => (done: number, total: number) =>
+        this.options.onProgress?.({ indexDir: directory, phase, progress: done / total, formulasDone: done, formulasTotal: total });
+      view = openHybridIndex(held.index, encoder, {
+        directory,
+        // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
+        numeric: usesNumeric({ mode: 'hybrid', fusion: options.fusion }),
+        prepare: options.weights,
+        onProgress: progress('symbolic vectors'),
+        onNumericProgress: progress('numeric signatures'),
+        onNotice: this.options.log,
+      });
+      held.views.set(key, view);
+    }
+    return searchHybrid(held.index, await view, { bitmap: options.bitmap, symbolic: encoder }, request.query, options);
+  }
+
+  /** The index in `directory`, held open for reading; reopened when a writer has committed since. */
+  private open(directory: string, bitmap: FormulaEmbedder | undefined): Result<HeldIndex, string> {
+    const held = this.held.get(directory);
+    if (held?.index.isCurrent()) return ok(held);
+    if (held) this.close(directory);
+    // Only the bitmap signal reads the vectors, so only it needs the index built by the same model.
+    const opened = FormulaIndex.openForReading(directory, bitmap && { modelFingerprint: bitmap.model.fingerprint, dimensions: bitmap.dimensions });
+    if (!opened.ok) return fail(opened.reason.message);
+    for (const notice of opened.value.notices) this.options.log?.(notice);
+    const fresh = { index: opened.value.index, views: new Map() };
+    this.held.set(directory, fresh);
+    return ok(fresh);
+  }
+
+  /** Forgets an index (closing it), e.g. before a build replaces it or when nobody searched it for a while. */
+  close(directory: string): void {
+    const held = this.held.get(directory);
+    if (!held) return;
+    this.held.delete(directory);
+    held.index.close();
+  }
+
+  /** The folders of the indexes held open. */
+  get openIndexes(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /**
+   * The default index for the request's model. A complete one opens without the encoder; otherwise the encoder
+   * builds it (all render workers), and the request either waits for it or is answered without it meanwhile.
+   */
+  private async defaultIndex(model: BitmapModelChoice, choice: NonNullable<SessionRequest['defaultIndex']>): Promise<DefaultIndexState> {
+    const file = modelPath(model.model) ?? model.model;
+    if (!existsSync(file)) return { kind: 'failed', reason: `The formula encoder ${model.model} is not installed (${file}).` };
+    const fingerprint = modelFingerprint(file);
+    const key = `${fingerprint}\n${choice.cacheRoot ?? ''}\n${choice.libraryFile ?? ''}`;
+    let state = this.defaultIndexes.get(key);
+    if (!state) {
+      const directory = defaultIndexDirectory(fingerprint, choice.cacheRoot);
+      // Built already (the usual case): no encoder needed to read it.
+      state = isCompleteDefaultIndex(directory, choice.libraryFile) ? { kind: 'ready', directory } : this.buildDefaultIndex(key, directory, model, choice);
+      this.defaultIndexes.set(key, state);
+    }
+    if (state.kind === 'building' && choice.prepare === 'wait') {
+      await state.done;
+      return this.defaultIndexes.get(key)!;
+    }
+    return state;
+  }
+
+  /** Builds the default index with the model's encoder (every render worker), reporting progress. */
+  private buildDefaultIndex(key: string, directory: string, model: BitmapModelChoice, choice: NonNullable<SessionRequest['defaultIndex']>): DefaultIndexState {
+    const report = (progress: number, counts: Pick<SessionProgress, 'formulasDone' | 'formulasTotal'> = {}) =>
+      this.options.onProgress?.({ indexDir: directory, phase: 'default index', progress, ...counts });
+    const failed = (reason: string) => {
+      this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be prepared: ${reason}` });
+      this.options.log?.(`default index: ${reason}`);
+    };
+    const building: DefaultIndexState & { kind: 'building' } = { kind: 'building', progress: 0, done: Promise.resolve() };
+    building.done = (async () => {
+      const embedder = await this.embedder(model);
+      if (!embedder.ok) return failed(embedder.reason.message);
+      const opened = await openDefaultIndex(embedder.value, {
+        cacheRoot: choice.cacheRoot,
+        libraryFile: choice.libraryFile,
+        lockWaitMs: choice.prepare === 'wait' ? 10 * 60_000 : 0,
+        onProgress: ({ formulasDone, formulasTotal }) => {
+          building.progress = formulasTotal ? formulasDone / formulasTotal : 1;
+          report(Math.min(building.progress, 0.999), { formulasDone, formulasTotal }); // 1 only once it opens
+        },
+      });
+      if (!opened.ok) return failed(opened.reason.message);
+      opened.value.index.close(); // searches open it for reading
+      this.defaultIndexes.set(key, { kind: 'ready', directory });
+    })()
+      .catch((error: unknown) => failed(String(error)))
+      .finally(() => report(1));
+    return building;
+  }
+
+  private embedder({ model, executionProvider }: BitmapModelChoice): Opened<FormulaEmbedder> {
+    return openOnce(this.embedders, `${model}\n${executionProvider ?? ''}`, () =>
+      openEmbedder({ encoder: { model, executionProvider, log: this.options.log }, renderWorkers: this.options.renderWorkers }).then((opened) =>
+        opened.ok ? opened : fail({ message: modelUnavailable(opened.reason.message) }),
+      ),
+    );
+  }
+
+  private symbolic(model: string): Opened<SymbolicEncoder> {
+    return openOnce(this.symbolicEncoders, model, () => SymbolicEncoder.open({ model: model || undefined }));
+  }
+
+  /** The bitmap encoder of a model, for a caller that embeds or indexes with it (Build Index). */
+  bitmapEncoder(choice: BitmapModelChoice): Opened<FormulaEmbedder> {
+    return this.embedder(choice);
+  }
+
+  /** Whether the bitmap encoder or any symbolic encoder has been opened (Engine Info, tests). */
+  get openedEncoders(): { bitmap: string[]; symbolic: string[] } {
+    return { bitmap: [...this.embedders.keys()], symbolic: [...this.symbolicEncoders.keys()] };
+  }
+
+  async dispose(): Promise<void> {
+    for (const directory of [...this.held.keys()]) this.close(directory);
+    for (const opening of this.embedders.values()) {
+      const opened = await opening;
+      if (opened.ok) await opened.value.close();
+    }
+    for (const opening of this.symbolicEncoders.values()) {
+      const opened = await opening;
+      if (opened.ok) await opened.value.dispose();
+    }
+    this.embedders.clear();
+    this.symbolicEncoders.clear();
+  }
+}
+
+/** A complete default index in `directory`: built for the bundled file (the completeness marker) and committed. */
+function isCompleteDefaultIndex(directory: string, libraryFile = defaultLibraryFile()): boolean {
+  if (!libraryFile || !defaultIndexMarkerMatches(directory, libraryFile)) return false;
+  const reader = FormulaIndex.openForReading(directory);
+  if (!reader.ok) return false;
+  reader.value.index.close();
+  return reader.value.notices.length === 0;
+}
+
+/** Papers of all indexes best first; a paper in two indexes (arXiv id, DOI, cite key, else id) once, at its best. */
+export function mergePapers<T extends { paper: IndexedPaper; score: number }>(papers: readonly T[]): T[] {
+  const best = new Map<string, T>();
+  for (const paper of papers) {
+    const key = paperIdentity(paper.paper);
+    const known = best.get(key);
+    if (!known || paper.score > known.score) best.set(key, paper);
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score);
+}
+
+function paperIdentity(paper: IndexedPaper): string {
+  if (paper.eprint) return `arxiv:${paper.eprint.replace(/v\d+$/, '').toLowerCase()}`;
+  if (paper.doi) return `doi:${paper.doi.toLowerCase()}`;
+  if (paper.key) return `key:${paper.key}`;
+  return `id:${paper.id}`;
+}
+
+/**
+ * The model opened under `key`, opening it on first use. One that failed to open is tried again next time
+ * (the user may have fixed the path, or installed the model).
+ */
+function openOnce<T>(opened: Map<string, Opened<T>>, key: string, open: () => Opened<T>): Opened<T> {
+  let opening = opened.get(key);
+  if (!opening) {
+    opening = open();
+    opened.set(key, opening);
+    void opening.then((result) => result.ok || opened.delete(key));
+  }
+  return opening;
+}
+
+/** Why no bitmap search can run, and the way out (the model may not be installed or trained yet). */
+function modelUnavailable(reason: string): string {
+  return `The formula encoder is unavailable: ${reason}. Choose an installed model in the settings (formulaLens.model, or formulaLens.customModelPath for "custom").`;
+}
