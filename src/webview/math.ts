@@ -82,6 +82,9 @@ export class MathRenderer {
   private readonly macroCache = new Map<string, KatexMacros>();
 
   render(formula: ViewFormula): string {
+    // The version with the matched symbols coloured when KaTeX takes it, else the formula as written.
+    const highlighted = formula.highlightedLatex && this.tryRender(katexSource(formula.highlightedLatex, formula.env), formula.display, this.macros(formula.macros));
+    if (highlighted) return highlighted;
     const source = katexSource(formula.latex, formula.env);
     const withMacros = this.tryRender(source, formula.display, this.macros(formula.macros));
     // A broken or hostile macro must not hide a formula that typesets without it (LaTeX Workshop's retry).
