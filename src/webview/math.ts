@@ -83,13 +83,14 @@ export class MathRenderer {
 
   render(formula: ViewFormula): string {
     // The version with the matched symbols coloured when KaTeX takes it, else the formula as written.
-    const highlighted = formula.highlightedLatex && this.tryRender(katexSource(formula.highlightedLatex, formula.env), formula.display, this.macros(formula.macros));
-    if (highlighted) return highlighted;
-    const source = katexSource(formula.latex, formula.env);
-    const withMacros = this.tryRender(source, formula.display, this.macros(formula.macros));
-    // A broken or hostile macro must not hide a formula that typesets without it (LaTeX Workshop's retry).
-    const html = withMacros ?? (formula.macros ? this.tryRender(source, formula.display, latexCompat) : undefined);
-    return html ?? `<code class="latex-source" title="KaTeX could not typeset this formula">${escapeHtml(formula.latex)}</code>`;
+    for (const latex of formula.highlightedLatex ? [formula.highlightedLatex, formula.latex] : [formula.latex]) {
+      const source = katexSource(latex, formula.env);
+      const withMacros = this.tryRender(source, formula.display, this.macros(formula.macros));
+      // A broken or hostile macro must not hide a formula that typesets without it (LaTeX Workshop's retry).
+      const html = withMacros ?? (formula.macros ? this.tryRender(source, formula.display, latexCompat) : undefined);
+      if (html) return html;
+    }
+    return `<code class="latex-source" title="KaTeX could not typeset this formula">${escapeHtml(formula.latex)}</code>`;
   }
 
   private macros(definitions: string): KatexMacros {

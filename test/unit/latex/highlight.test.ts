@@ -88,8 +88,8 @@ test('nothing matched, or nothing of this formula: the LaTeX comes back unchange
 });
 
 test('tricky formulas, every symbol matched, still typeset in KaTeX and read the same underneath', () => {
-  const macros = { '\\norm': '\\left\\|#1\\right\\|', '\\vx': '\\mathbf{x}' };
-  const macroDefinitions = '\\newcommand{\\norm}[1]{\\left\\|#1\\right\\|}\n\\newcommand{\\vx}{\\mathbf{x}}';
+  const macros = { '\\norm': '\\left\\|#1\\right\\|', '\\vx': '\\mathbf{x}', '\\hat': '\\widehat', '\\ensuremath': '#1' };
+  const macroDefinitions = '\\newcommand{\\norm}[1]{\\left\\|#1\\right\\|}\n\\newcommand{\\vx}{\\mathbf{x}}\n\\renewcommand{\\hat}{\\widehat}';
   const formulas = [
     'x^2 + x_i + x^\\alpha + 10^{-3} + 3.14 r^2',
     '\\frac12 + \\frac{a}{b} + \\binom nk + {a \\over b} + \\tfrac1x',
@@ -105,7 +105,10 @@ test('tricky formulas, every symbol matched, still typeset in KaTeX and read the
     '\\frac{\\partial u}{\\partial t} = \\partial_t u + \\nabla \\cdot F + \\operatorname{div} G',
     '\\overset{a}{=} \\xrightarrow[n]{x} \\underbrace{a+b}_{c} \\stackrel{d}{\\to}',
     '\\textcolor{red}{x} + \\color{blue} y + \\mathbf{x}^\\top \\mathbf{x}',
-    '\\norm{x - y} + \\vx + x',
+    '\\norm{x - y} + \\vx + x + \\hat K_n',
+    '\\hskip 1cm x \\hspace*{2mm} y \\kern-3mu z \\mkern 2 mu w + \\c r + \\frak D',
+    '\\begin{aligned} a &= 1 \\\\[3mm] b &= 2 \\end{aligned}',
+    '\\raisebox{-.5pt}{x} + \\rule{1pt}{2pt} + \\det\\nolimits_{x} y + z^\\ensuremath{\\alpha}',
   ];
   for (const latex of formulas) {
     const highlighted = highlightSymbols(latex, allKeys(latex, macroDefinitions), macroDefinitions);
@@ -122,6 +125,8 @@ test('literal arguments, macro names and commands stay as written; limits stay o
   assert.equal(highlightSymbols('\\label{eq:x} \\text{max}', keys), '\\label{eq:x} \\text{max}');
   assert.equal(highlightSymbols('\\operatorname{max} \\textcolor{red}{a}', keys), `\\operatorname{max} \\textcolor{red}{${colourOpen}a}}`);
   assert.equal(highlightSymbols('\\vx + x', keys, '\\newcommand{\\vx}{\\mathbf{x}}'), `\\vx + ${colourOpen}x}`);
+  const redefined = '\\newcommand{\\vx}{\\mathbf{x}}\n\\renewcommand{\\hat}{\\widehat}';
+  assert.equal(highlightSymbols('\\vx = \\hat x', new Set(['R!=', 'V!x']), redefined), `\\vx ${colourOpen}=} \\hat {${colourOpen}x}}`, 'after a macro that may take an argument, braced');
   assert.equal(highlightSymbols('\\frac{a}{d}', keys), `\\frac{${colourOpen}a}}{${colourOpen}d}}`);
   assert.equal(highlightSymbols('\\sum_{i} x + \\sum x', keys), `\\sum_{i} ${colourOpen}x} + ${colourOpen}\\sum} ${colourOpen}x}`);
   assert.equal(highlightSymbols('\\mathrm{d} r', keys), `${colourOpen}\\mathrm{d}} ${colourOpen}r}`, 'a literal symbol is coloured whole');

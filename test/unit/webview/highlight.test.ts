@@ -4,10 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { HIGHLIGHT_COLOUR, highlightSymbols } from '../../../src/core/latex/highlight';
+import { formulaLayout, layoutNodes, symbolKey } from '../../../src/core/latex/structure';
 import type { PaperMatch } from '../../../src/engine/protocol';
 import { viewPaperResult } from '../../../src/extension/view-model';
 import { highlightLegend, renderViewState } from '../../../src/webview/html';
 import { MathRenderer } from '../../../src/webview/math';
+import { sampleCorpusFormulas } from '../../helpers/corpus-sample';
+import { corpusPath, noCorpusReason } from '../../helpers/paths';
 
 const step = '\\mathbf{x} \\leftarrow \\mathbf{x} - \\eta \\nabla f(\\mathbf{x})';
 const colourStyle = `color:${HIGHLIGHT_COLOUR}`;
@@ -35,9 +38,9 @@ test('a highlighted formula is typeset with its matched symbols coloured, with a
 });
 
 test('KaTeX refusing the highlighted LaTeX falls back to the formula as written, then to its source', () => {
-  const broken = render(match('\\textcolor{#c46200}{\\frac}{1}'));
+  const broken = render(match(`\\textcolor{${HIGHLIGHT_COLOUR}}{\\frac}{1}`));
   assert.ok(broken.includes('class="katex-display"') && !broken.includes(colourStyle) && !broken.includes('latex-source'), 'the plain formula');
-  const neither = render(match('\\textcolor{#c46200}{\\frac}{1}', '\\frac{<b>'));
+  const neither = render(match(`\\textcolor{${HIGHLIGHT_COLOUR}}{\\frac}{1}`, '\\frac{<b>'));
   assert.ok(neither.includes('<code class="latex-source" title="KaTeX could not typeset this formula">\\frac{&lt;b&gt;</code>'));
 });
 
@@ -64,11 +67,31 @@ function contrast(first: string, second: string): number {
   return (light + 0.05) / (dark + 0.05);
 }
 
+/** The CSS colour names the highlight may use, as #rrggbb. */
+const cssColours: Record<string, string> = { mediumorchid: '#ba55d3' };
+
 test('the colour reads on the light, dark and high-contrast themes, and the legend swatch is the same colour', () => {
+  const colour = cssColours[HIGHLIGHT_COLOUR];
+  assert.ok(colour, `${HIGHLIGHT_COLOUR}: add its #rrggbb to cssColours`);
   // editor and side bar backgrounds of Light+/Light Modern, Dark+/Dark Modern, and the high-contrast themes
   for (const background of ['#ffffff', '#f3f3f3', '#f8f8f8', '#1e1e1e', '#252526', '#181818', '#1f1f1f', '#000000']) {
-    assert.ok(contrast(HIGHLIGHT_COLOUR, background) >= 3.5, `${HIGHLIGHT_COLOUR} on ${background}: ${contrast(HIGHLIGHT_COLOUR, background).toFixed(2)}`);
+    assert.ok(contrast(colour, background) >= 3.5, `${HIGHLIGHT_COLOUR} on ${background}: ${contrast(colour, background).toFixed(2)}`);
   }
   const css = readFileSync(new URL('../../../media/results.css', import.meta.url), 'utf8');
   assert.match(css, new RegExp(`\\.highlight-swatch \\{[^}]*background: ${HIGHLIGHT_COLOUR};`));
+});
+
+test('corpus sample, every symbol matched: the coloured formula typesets wherever the plain one does', { skip: corpusPath() ? false : noCorpusReason }, () => {
+  const renderer = new MathRenderer();
+  let typeset = 0;
+  let coloured = 0;
+  for (const { latex, macros, env } of sampleCorpusFormulas(corpusPath()!, 600, 5)) {
+    const tree = formulaLayout(latex, macros);
+    const highlightedLatex = highlightSymbols(latex, new Set(tree ? layoutNodes(tree).map(symbolKey) : []), macros);
+    if (renderer.render({ latex, macros, display: true, env }).includes('latex-source') || highlightedLatex === latex) continue;
+    typeset++;
+    if (renderer.render({ latex, macros, display: true, env, highlightedLatex }).includes(colourStyle)) coloured++;
+  }
+  assert.ok(typeset > 400, `${typeset} formulas`);
+  assert.ok(coloured / typeset >= 0.995, `${coloured} of ${typeset} coloured`);
 });
