@@ -16,7 +16,7 @@
 import rules from './canonical-rules.json';
 import { canonicalize, canonicalToken } from './canonical';
 import { isLiteralCommand, isStyleCommand, layoutTree, maxStructureTokens, numberEnd, symbolKey, symbolType, type LayoutNode } from './structure';
-import { groupEnd, isControlWord, lexWithSpans, maxFormulaChars, parseMacros, type MacroTable, type Token } from './tokenize';
+import { groupEnd, isControlWord, lexWithSpans, macroTable, maxFormulaChars, type MacroTable, type Token } from './tokenize';
 
 /**
  * The colour of matched symbols: one fixed colour (KaTeX's `\textcolor` takes no CSS variables) with a contrast
@@ -77,14 +77,14 @@ interface Level {
  * `latex` with the source tokens of the `matched` symbols (keys such as `V!x`, `R!\leftarrow`) wrapped in
  * `\textcolor`; unchanged when nothing matched. Reads at most the tokens the layout tree reads (bounded time).
  */
-export function highlightSymbols(latex: string, matched: ReadonlySet<string>, macros = '', colour = HIGHLIGHT_COLOUR): string {
+export function highlightSymbols(latex: string, matched: ReadonlySet<string>, macros = ''): string {
   if (matched.size === 0 || latex.length > maxFormulaChars) return latex;
   const spans = matchedSpans(latex, matched, macros);
   if (spans.length === 0) return latex;
   let out = '';
   let copied = 0;
   for (const { start, end, argument } of spans) {
-    const coloured = `\\textcolor{${colour}}{${latex.slice(start, end)}}`;
+    const coloured = `\\textcolor{${HIGHLIGHT_COLOUR}}{${latex.slice(start, end)}}`;
     out += latex.slice(copied, start) + (argument ? `{${coloured}}` : coloured);
     copied = end;
   }
@@ -94,7 +94,7 @@ export function highlightSymbols(latex: string, matched: ReadonlySet<string>, ma
 /** The source spans of the matched symbols, in order. */
 function matchedSpans(latex: string, matched: ReadonlySet<string>, macros: string): Span[] {
   const { tokens, starts, ends } = lexWithSpans(latex);
-  const documentMacros: MacroTable = macros ? parseMacros(macros) : new Map();
+  const documentMacros = macroTable(macros);
   const keysOf = symbolKeysOfAtoms();
   const spans: Span[] = [];
   const level = (closer: Level['closer'], bracedAtoms = false): Level => ({ closer, pending: 0, macroPending: 0, bracedAtoms });

@@ -382,7 +382,8 @@ export type TokenizeResult =
 const macroTables = new Map<string, MacroTable>();
 const macroTableCacheSize = 64;
 
-function macroTable(macros: string): MacroTable {
+/** The table of a macros string, parsed once for all the formulas of its document. */
+export function macroTable(macros: string): MacroTable {
   let table = macroTables.get(macros);
   if (!table) {
     table = parseMacros(macros);
