@@ -95,7 +95,6 @@ export function highlightSymbols(latex: string, matched: ReadonlySet<string>, ma
 function matchedSpans(latex: string, matched: ReadonlySet<string>, macros: string): Span[] {
   const { tokens, starts, ends } = lexWithSpans(latex);
   const documentMacros = macroTable(macros);
-  const keysOf = symbolKeysOfAtoms();
   const spans: Span[] = [];
   const level = (closer: Level['closer'], bracedAtoms = false): Level => ({ closer, pending: 0, macroPending: 0, bracedAtoms });
   const levels: Level[] = [level('}')];
@@ -170,25 +169,27 @@ function matchedSpans(latex: string, matched: ReadonlySet<string>, macros: strin
   return spans;
 }
 
+// Formulas share their atoms (`x`, `=`, `\alpha`): each is read once, not once per formula (bounded).
+const atomKeys = new Map<string, string[]>();
+const atomKeysCacheSize = 20_000;
+
 /**
  * The symbol keys an atom's tokens stand for, read by the canonicalizer and the layout parser themselves
  * (the atom's baseline symbols of the colourable types; an atom before `^` read with a superscript, which
- * makes `e` Euler's number). Cached per call: a formula repeats its atoms.
+ * makes `e` Euler's number).
  */
-function symbolKeysOfAtoms(): (tokens: Token[], beforeSuperscript: boolean) => string[] {
-  const cache = new Map<string, string[]>();
-  return (tokens, beforeSuperscript) => {
-    const cacheKey = `${beforeSuperscript ? '^' : ''}${tokens.join('\u0001')}`;
-    let keys = cache.get(cacheKey);
-    if (!keys) {
-      const tree = layoutTree(canonicalize(beforeSuperscript ? [...tokens, '^', '1'] : tokens));
-      keys = baseline(tree)
-        .filter((atom) => colouredTypes.has(atom.type))
-        .map(symbolKey);
-      cache.set(cacheKey, keys);
-    }
-    return keys;
-  };
+function keysOf(tokens: Token[], beforeSuperscript: boolean): string[] {
+  const cacheKey = `${beforeSuperscript ? '^' : ''}${tokens.join('\u0001')}`;
+  let keys = atomKeys.get(cacheKey);
+  if (!keys) {
+    const tree = layoutTree(canonicalize(beforeSuperscript ? [...tokens, '^', '1'] : tokens));
+    keys = baseline(tree)
+      .filter((atom) => colouredTypes.has(atom.type))
+      .map(symbolKey);
+    if (atomKeys.size >= atomKeysCacheSize) atomKeys.delete(atomKeys.keys().next().value!);
+    atomKeys.set(cacheKey, keys);
+  }
+  return keys;
 }
 
 /** The symbols along a tree's baseline, from its root. */
