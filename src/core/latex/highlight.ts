@@ -169,9 +169,11 @@ function matchedSpans(latex: string, matched: ReadonlySet<string>, macros: strin
   return spans;
 }
 
-// Formulas share their atoms (`x`, `=`, `\alpha`): each is read once, not once per formula (bounded).
+// Formulas share their atoms (`x`, `=`, `\alpha`): each is read once, not once per formula. Bounded: so many
+// atoms, of so many tokens at most (a long `\text{…}` is read each time).
 const atomKeys = new Map<string, string[]>();
 const atomKeysCacheSize = 20_000;
+const cachedAtomTokens = 16;
 
 /**
  * The symbol keys an atom's tokens stand for, read by the canonicalizer and the layout parser themselves
@@ -186,6 +188,7 @@ function keysOf(tokens: Token[], beforeSuperscript: boolean): string[] {
     keys = baseline(tree)
       .filter((atom) => colouredTypes.has(atom.type))
       .map(symbolKey);
+    if (tokens.length > cachedAtomTokens) return keys;
     if (atomKeys.size >= atomKeysCacheSize) atomKeys.delete(atomKeys.keys().next().value!);
     atomKeys.set(cacheKey, keys);
   }
