@@ -108,6 +108,8 @@ export interface FormulaMatch {
   line?: number;
   /** The signals that proposed the formula (non-bitmap search modes), for the view's "found by" tag. */
   foundBy?: SignalName[];
+  /** `formula.latex` with the symbols that match the query's structure coloured (modes that weigh the structure signal). */
+  highlightedLatex?: string;
 }
 
 export interface PaperMatch {

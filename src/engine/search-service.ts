@@ -156,13 +156,18 @@ function paperMatch({ paper, score, formulas }: SessionPaper): PaperMatch {
   return {
     paper: paperMeta(paper),
     similarity: score,
-    formulas: formulas.map((hit) => ({ ...formulaMatch(paper, hit.formula, hit.score), ...foundBy(hit) })),
+    formulas: formulas.map((hit) => ({ ...formulaMatch(paper, hit.formula, hit.score), ...foundBy(hit), ...highlighted(hit) })),
   };
 }
 
 /** The signals that found a formula, when the search mode tagged it. */
 function foundBy(hit: SessionFormula): Pick<FormulaMatch, 'foundBy'> {
   return hit.foundBy ? { foundBy: [...hit.foundBy] } : {};
+}
+
+/** The formula with its symbols that matched the query's structure coloured, when the search mode made it. */
+function highlighted(hit: FormulaResult | TaggedFormulaResult): Pick<FormulaMatch, 'highlightedLatex'> {
+  return 'highlightedLatex' in hit && hit.highlightedLatex !== undefined ? { highlightedLatex: hit.highlightedLatex } : {};
 }
 
 function paperMeta(paper: IndexedPaper): PaperMeta {

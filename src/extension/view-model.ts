@@ -17,7 +17,7 @@ export function viewPaperResult({ paper, similarity, formulas }: PaperMatch): Vi
     },
     similarity,
     formulas: formulas.map((hit) => ({
-      formula: viewFormula({ ...hit.formula, macros: paper.macros }),
+      formula: { ...viewFormula({ ...hit.formula, macros: paper.macros }), ...(hit.highlightedLatex ? { highlightedLatex: hit.highlightedLatex } : {}) },
       section: hit.section,
       similarity: hit.similarity,
       hasSource: hit.sourceFile !== undefined,

@@ -60,10 +60,15 @@ function renderQuery(query: ViewFormula, renderMath: RenderMath): string {
   return `<section class="query" aria-label="Formula at cursor"><h2>Formula at cursor</h2><div class="math">${renderMath(query)}</div></section>`;
 }
 
+/** What the colour in a result formula means (its tooltip, and the legend above results that have it). */
+export const highlightLegend = "Highlighted: the symbols that match your formula's structure";
+
 function renderResults(results: ViewPaperResult[], indexName: string, renderMath: RenderMath): string {
   const heading = `<h2>Similar formulas <span class="index-name">in ${escapeHtml(indexName)}</span></h2>`;
   if (results.length === 0) return `${heading}<p class="status" role="status">No similar formulas found.</p>`;
-  return `${heading}<ol class="papers">${results.map((result) => renderPaper(result, renderMath)).join('')}</ol>`;
+  const highlights = results.some((result) => result.formulas.some((hit) => hit.formula.highlightedLatex));
+  const legend = highlights ? `<p class="legend"><span class="highlight-swatch" aria-hidden="true"></span>${escapeHtml(highlightLegend)}.</p>` : '';
+  return `${heading}${legend}<ol class="papers">${results.map((result) => renderPaper(result, renderMath)).join('')}</ol>`;
 }
 
 function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMath: RenderMath): string {
@@ -85,7 +90,8 @@ function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMat
         hit.hasSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
         actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
       ].join('');
-      return `<li class="formula"><div class="math">${renderMath(hit.formula)}</div><div class="formula-meta">${hitMeta}</div><div class="actions">${hitActions}</div></li>`;
+      const tooltip = hit.formula.highlightedLatex ? ` title="${escapeHtml(highlightLegend)}"` : '';
+      return `<li class="formula"><div class="math"${tooltip}>${renderMath(hit.formula)}</div><div class="formula-meta">${hitMeta}</div><div class="actions">${hitActions}</div></li>`;
     })
     .join('');
   const title = paper.title.trim() || 'Untitled';

@@ -82,11 +82,15 @@ export class MathRenderer {
   private readonly macroCache = new Map<string, KatexMacros>();
 
   render(formula: ViewFormula): string {
-    const source = katexSource(formula.latex, formula.env);
-    const withMacros = this.tryRender(source, formula.display, this.macros(formula.macros));
-    // A broken or hostile macro must not hide a formula that typesets without it (LaTeX Workshop's retry).
-    const html = withMacros ?? (formula.macros ? this.tryRender(source, formula.display, latexCompat) : undefined);
-    return html ?? `<code class="latex-source" title="KaTeX could not typeset this formula">${escapeHtml(formula.latex)}</code>`;
+    // The version with the matched symbols coloured when KaTeX takes it, else the formula as written.
+    for (const latex of formula.highlightedLatex ? [formula.highlightedLatex, formula.latex] : [formula.latex]) {
+      const source = katexSource(latex, formula.env);
+      const withMacros = this.tryRender(source, formula.display, this.macros(formula.macros));
+      // A broken or hostile macro must not hide a formula that typesets without it (LaTeX Workshop's retry).
+      const html = withMacros ?? (formula.macros ? this.tryRender(source, formula.display, latexCompat) : undefined);
+      if (html) return html;
+    }
+    return `<code class="latex-source" title="KaTeX could not typeset this formula">${escapeHtml(formula.latex)}</code>`;
   }
 
   private macros(definitions: string): KatexMacros {

@@ -11,6 +11,8 @@ export interface ViewFormula {
   display: boolean;
   /** Environment name (`align*`, `equation`, `$$`, `inline`, …), used to typeset multi-line bodies. */
   env?: string;
+  /** `latex` with the symbols that match the query's structure coloured: typeset in its place when KaTeX takes it. */
+  highlightedLatex?: string;
 }
 
 export interface ViewPaper {

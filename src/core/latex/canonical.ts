@@ -49,6 +49,11 @@ export function canonicalize(tokens: readonly Token[], options: CanonicalOptions
   return options.renameVariables ? renameVariables(structured) : structured;
 }
 
+/** One token as rule 1 unifies it (`\gets` → `\leftarrow`, `\bm` → `\mathbf`). */
+export function canonicalToken(token: Token): Token {
+  return synonyms.get(token) ?? token;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rule 1: token rules
 

@@ -121,6 +121,24 @@ export function symbolType(token: Token): SymbolType {
   return token.length === 1 && /\p{L}/u.test(token) ? 'V' : 'X';
 }
 
+/** The index after the number whose first digit is at `i`: digits, with decimal points between digits (one N symbol). */
+export function numberEnd(items: readonly unknown[], i: number): number {
+  const isDigit = (item: unknown) => typeof item === 'string' && /^[0-9]$/.test(item);
+  let next = i + 1;
+  while (isDigit(items[next]) || (items[next] === '.' && isDigit(items[next + 1]))) next++;
+  return next;
+}
+
+/** Whether a (canonical) command styles its argument's symbols (`\mathbf`, `\hat`): the symbols keep their keys. */
+export function isStyleCommand(token: Token): boolean {
+  return styles.has(token);
+}
+
+/** Whether a (canonical) command makes its argument one symbol (`\mathbb{R}`, `\operatorname{softmax}`, `\text{if}`). */
+export function isLiteralCommand(token: Token): boolean {
+  return literals.has(token);
+}
+
 /** Reads one argument: a group's items, or the single item at `i` (a bare token). */
 function argument(items: readonly Item[], i: number): { items: Item[]; next: number } {
   const item = items[i];
@@ -252,13 +270,8 @@ class LayoutParser {
       return i + 2;
     }
     if (/^[0-9]$/.test(item)) {
-      let number = item;
-      let next = i + 1;
-      while (typeof items[next] === 'string' && /^[0-9.]$/.test(items[next] as string) && !(items[next] === '.' && !/^[0-9]$/.test((items[next + 1] as string) ?? ''))) {
-        number += items[next];
-        next++;
-      }
-      atoms.push(node(number, 'N'));
+      const next = numberEnd(items, i);
+      atoms.push(node(items.slice(i, next).join(''), 'N'));
       return next;
     }
     atoms.push(node(item, symbolType(item)));

@@ -41,9 +41,24 @@ function isGarbage(code: number): boolean {
 /** Splits LaTeX into tokens. Total and linear: any string gives a token list, garbage is dropped. */
 export function lex(latex: string): Token[] {
   const tokens: Token[] = [];
+  lexInto(latex, tokens);
+  return tokens;
+}
+
+/** Tokens with the source span of each (`latex.slice(starts[k], ends[k])` reads token k): for rewriting a formula in place. */
+export function lexWithSpans(latex: string): { tokens: Token[]; starts: number[]; ends: number[] } {
+  const spans = { tokens: [] as Token[], starts: [] as number[], ends: [] as number[] };
+  lexInto(latex, spans.tokens, spans);
+  return spans;
+}
+
+/** The lexer; each step reads at most one token, whose span is recorded when `spans` is given. */
+function lexInto(latex: string, tokens: Token[], spans?: { starts: number[]; ends: number[] }): void {
   const length = latex.length;
   let i = 0;
   while (i < length) {
+    const start = i;
+    const count = tokens.length;
     const code = latex.charCodeAt(i);
     if (isWhitespace(code)) {
       i++;
@@ -57,8 +72,11 @@ export function lex(latex: string): Token[] {
       if (!isGarbage(point)) tokens.push(latex.slice(i, i + width));
       i += width;
     }
+    if (spans && tokens.length > count) {
+      spans.starts.push(start);
+      spans.ends.push(i);
+    }
   }
-  return tokens;
 }
 
 /** Reads the control sequence starting at the backslash at `start`; returns the index after it. */
@@ -126,7 +144,7 @@ export type MacroTable = Map<Token, MacroDefinition>;
 const newCommandHeads = new Set(['\\newcommand', '\\renewcommand', '\\providecommand']);
 
 /** Index after the balanced group opening at `open` (a `{`), or tokens.length when unclosed. */
-function groupEnd(tokens: readonly Token[], open: number): number {
+export function groupEnd(tokens: readonly Token[], open: number): number {
   let depth = 0;
   for (let i = open; i < tokens.length; i++) {
     if (tokens[i] === '{') depth++;
@@ -364,7 +382,8 @@ export type TokenizeResult =
 const macroTables = new Map<string, MacroTable>();
 const macroTableCacheSize = 64;
 
-function macroTable(macros: string): MacroTable {
+/** The table of a macros string, parsed once for all the formulas of its document. */
+export function macroTable(macros: string): MacroTable {
   let table = macroTables.get(macros);
   if (!table) {
     table = parseMacros(macros);

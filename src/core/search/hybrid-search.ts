@@ -3,6 +3,7 @@
 // fusion weighs that), ranked by HybridIndex, grouped by paper like
 // `searchSimilar`, and every formula says which signals found it (the results view's tag).
 import { SymbolicEncoder } from '../encode/symbolic';
+import { highlightSymbols } from '../latex/highlight';
 import { numericSignature } from '../latex/numeric-signature';
 import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
@@ -17,6 +18,11 @@ export interface TaggedFormulaResult extends FormulaResult {
   foundBy: Signal[];
   /** Each signal's similarity; `score` is their weighted sum. */
   scores: SignalScores;
+  /**
+   * The formula's LaTeX with the symbols the structure alignment matched with the query coloured (modes that
+   * weigh the structure signal, when something matched): why it was found.
+   */
+  highlightedLatex?: string;
 }
 
 export interface TaggedPaperResult extends PaperResult {
@@ -111,14 +117,19 @@ export async function searchHybrid(
   );
   const byId = new Map(hits.map((hit) => [hit.formulaId, hit]));
   const groups = groupByPaper(hits, k, perPaper);
-  const stored = index.formulas(groups.flatMap((group) => group.hits.map((hit) => hit.formulaId)));
+  const returned = groups.flatMap((group) => group.hits.map((hit) => hit.formulaId));
+  const stored = index.formulas(returned);
+  // only the returned formulas are explained (at most k × per paper), never every candidate
+  const matched = weights.structure > 0 ? view.matchedSymbols(query, returned) : undefined;
   const papers = groups.flatMap((group): TaggedPaperResult[] => {
     const paper = index.paper(group.paperId);
     if (!paper) return [];
-    const formulas = group.hits.flatMap((hit) => {
+    const formulas = group.hits.flatMap((hit): TaggedFormulaResult[] => {
       const formula = stored.get(hit.formulaId);
       const tagged = byId.get(hit.formulaId)!;
-      return formula ? [{ formula, score: hit.score, foundBy: tagged.foundBy, scores: tagged.scores }] : [];
+      if (!formula) return [];
+      const highlightedLatex = highlightSymbols(formula.latex, matched?.get(hit.formulaId) ?? new Set(), paper.macros);
+      return [{ formula, score: hit.score, foundBy: tagged.foundBy, scores: tagged.scores, ...(highlightedLatex !== formula.latex ? { highlightedLatex } : {}) }];
     });
     return [{ paper, score: group.score, formulas }];
   });

@@ -192,6 +192,20 @@ export class HybridIndex {
     return this.structureIndex;
   }
 
+  /**
+   * Per formula, its symbols that the structure alignment matched with the query (StructureIndex.matchedSymbols):
+   * asked for the formulas a search returns, never for all its candidates.
+   */
+  matchedSymbols(query: Pick<HybridQuery, 'latex' | 'macros'>, formulaIds: Iterable<number>): Map<number, Set<string>> {
+    const structureQuery = this.structure.query(query.latex, query.macros);
+    const matched = new Map<number, Set<string>>();
+    for (const formulaId of formulaIds) {
+      const position = this.lexical.positionOf(formulaId);
+      if (position !== undefined) matched.set(formulaId, this.structure.matchedSymbols(structureQuery, position));
+    }
+    return matched;
+  }
+
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
     const perSignal = options.candidatesPerSignal ?? 200;
     const ids = this.lexical.formulaIds;

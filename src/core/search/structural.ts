@@ -72,6 +72,9 @@ function pairTerm(from: string, to: string, path: string): string {
 }
 
 export class StructureIndex {
+  /** Symbol keys by id, made on the first matchedSymbols call. */
+  private symbolNames: string[] | undefined;
+
   private constructor(
     private readonly options: StructureOptions,
     readonly formulaIds: Int32Array,
@@ -248,19 +251,7 @@ export class StructureIndex {
     const start = this.rawStart[position];
     const end = this.rawStart[position + 1];
     if (end === start || query.raw.length === 0) return 0;
-    // votes for query symbol → formula symbol, from raw terms whose typed forms agree
-    const byTyped = typedGroups(query);
-    const votes = new Map<number, number>();
-    for (let slot = start; slot < end; slot++) {
-      const group = byTyped.get(this.rawTyped[slot]);
-      if (!group) continue;
-      for (const entry of group) {
-        const weight = entry.idf;
-        vote(votes, entry.from, this.rawFrom[slot], weight);
-        if (entry.to !== noSymbol) vote(votes, entry.to, this.rawTo[slot], weight);
-      }
-    }
-    const mapping = unify(votes, query);
+    const mapping = this.unification(query, position);
     let matched = 0;
     for (const entry of query.raw) {
       if (entry.path < 0) continue;
@@ -275,6 +266,54 @@ export class StructureIndex {
     if (recall === 0 || precision === 0) return 0;
     const beta2 = coverageBeta * coverageBeta;
     return ((1 + beta2) * precision * recall) / (beta2 * precision + recall);
+  }
+
+  /**
+   * The formula's symbols (keys such as `V!x`, `R!=`) in its terms that match the query's once the query's
+   * variables are unified with the formula's: the part of the formula that made it a match (the results view
+   * colours it). Pairs match in their typed form with the unified variables in place: the raw matches the
+   * alignment counts, and across assignments (`=` ↔ `\leftarrow`), which the first stage's typed tuples count.
+   * A lone symbol matches only as itself: a renamed one would be found through the very vote that renamed it.
+   */
+  matchedSymbols(query: StructureQuery, position: number): Set<string> {
+    const matched = new Set<string>();
+    if (query.raw.length === 0) return matched;
+    const mapping = this.unification(query, position);
+    const unifiable = unifiableSymbols(query);
+    const byTyped = new Map<number, StructureQuery['raw']>();
+    for (const entry of query.raw) {
+      const group = byTyped.get(entry.typed);
+      if (group) group.push(entry);
+      else byTyped.set(entry.typed, [entry]);
+    }
+    // equal typed forms differ at most in their variables and numbers, which must be the unified ones
+    const meets = (querySymbol: number, symbol: number) => !unifiable.has(querySymbol) || (mapping.get(querySymbol) ?? querySymbol) === symbol;
+    this.symbolNames ??= Array.from(this.symbols.keys()); // ids are given in insertion order from 0
+    for (let slot = this.rawStart[position]; slot < this.rawStart[position + 1]; slot++) {
+      const from = this.rawFrom[slot];
+      const to = this.rawTo[slot];
+      const matches = (entry: StructureQuery['raw'][number]) => (to === noSymbol ? entry.from === from : meets(entry.from, from) && meets(entry.to, to));
+      if (!byTyped.get(this.rawTyped[slot])?.some(matches)) continue;
+      matched.add(this.symbolNames[from]);
+      if (to !== noSymbol) matched.add(this.symbolNames[to]);
+    }
+    return matched;
+  }
+
+  /** Query symbol → formula symbol: votes for each pairing from the raw terms whose typed forms agree, taken greedily. */
+  private unification(query: StructureQuery, position: number): Map<number, number> {
+    const byTyped = typedGroups(query);
+    const votes = new Map<number, number>();
+    for (let slot = this.rawStart[position]; slot < this.rawStart[position + 1]; slot++) {
+      const group = byTyped.get(this.rawTyped[slot]);
+      if (!group) continue;
+      for (const entry of group) {
+        const weight = entry.idf;
+        vote(votes, entry.from, this.rawFrom[slot], weight);
+        if (entry.to !== noSymbol) vote(votes, entry.to, this.rawTo[slot], weight);
+      }
+    }
+    return unify(votes, query);
   }
 }
 

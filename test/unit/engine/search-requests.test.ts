@@ -75,6 +75,7 @@ test('an index built from a library folder is searched, and answers grouped by p
   assert.equal(exact.line, 14);
   assert.equal(exact.section, 'Least squares');
   assert.deepEqual(exact.formula, { latex: 'R \\hat{x} = Q^\\top b', display: true, env: 'equation' });
+  assert.match(exact.highlightedLatex ?? '', /^\\textcolor\{[a-z]+\}\{R\} \\hat\{\\textcolor/, 'the default mode weighs structure: what matched is coloured');
   const sorted = result.papers.map((match) => match.similarity);
   assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a), 'papers are ranked by similarity');
 

@@ -4,6 +4,7 @@ import {
   detokenize,
   expandMacros,
   lex,
+  lexWithSpans,
   maxFormulaChars,
   parseMacros,
   tokenizeFormula,
@@ -30,6 +31,16 @@ test('lex keeps \\begin{env}/\\end{env} as one token each and control space as "
 
 test('lex drops comments, control characters and a trailing backslash; keeps non-ASCII by code point', () => {
   assert.deepEqual(lex('a % comment\nb\u0000\u0007 ∑𝔸 \\'), ['a', 'b', '∑', '𝔸']);
+});
+
+test('lexWithSpans gives the tokens of lex, each with the source span it was read from', () => {
+  const latex = '\\alpha_{i} % note\n+ \\begin {cases} x\\ y 𝑥 \\\\ \\end{cases}\u0001';
+  const { tokens, starts, ends } = lexWithSpans(latex);
+  assert.deepEqual(tokens, lex(latex));
+  assert.deepEqual(
+    tokens.map((_, k) => latex.slice(starts[k], ends[k])),
+    ['\\alpha', '_', '{', 'i', '}', '+', '\\begin {cases}', 'x', '\\ ', 'y', '𝑥', '\\\\', '\\end{cases}'],
+  );
 });
 
 test('detokenize separates a control word from a following letter only', () => {

@@ -119,6 +119,45 @@ test('searchHybrid: every mode ranks, groups by paper, tags, filters, and report
   index.close();
 });
 
+test('searchHybrid: modes that weigh the structure signal colour what matched in the returned formulas alone', async () => {
+  const directory = path.join(scratch, 'why-index');
+  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  assert.ok(opened.ok);
+  const index = opened.value.index;
+  const step = '\\vx \\leftarrow \\vx - \\eta \\nabla f(\\vx)';
+  const library = [
+    { paper: { id: 'd2l', title: 'D2L', authors: [], library: 'main', macros: '\\newcommand{\\vx}{\\mathbf{x}}' }, formulas: [formula(step), formula('a^2 + b^2 = c^2')] },
+    ...Array.from({ length: 8 }, (_, k) => ({ paper: { id: `p${k}`, title: `P${k}`, authors: [], library: 'main' }, formulas: [formula(`y_${k} = w x_${k} + b`), formula(`z = ${k}`)] })),
+  ];
+  assert.ok((await indexPapers(index, new HashingEmbedder(), library)).ok);
+  const view = await openHybridIndex(index, fakeSymbolic('4'.repeat(64)), { directory });
+  const explained: number[] = [];
+  const matchedSymbols = view.matchedSymbols.bind(view);
+  view.matchedSymbols = (query, formulaIds) => {
+    explained.push(...formulaIds);
+    return matchedSymbols(query, formulaIds);
+  };
+  const fusion = { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0, numeric: 0, structure: 0.5 };
+  const query = { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true };
+
+  const found = await searchHybrid(index, view, {}, query, { mode: 'hybrid', fusion, k: 3, formulasPerPaper: 1 });
+  assert.ok(found.ok);
+  const best = found.value.papers[0].formulas[0];
+  assert.equal(best.formula.latex, step);
+  assert.ok(best.highlightedLatex?.startsWith('\\vx \\textcolor{'), 'the paper macro is kept as written');
+  assert.match(best.highlightedLatex!, /\\textcolor\{[^}]+\}\{\\nabla\}/);
+  const returned = found.value.papers.flatMap((paper) => paper.formulas);
+  assert.ok(explained.length === returned.length && explained.length <= 3, 'only the formulas returned are explained');
+  for (const hit of returned) assert.ok(hit.highlightedLatex === undefined || hit.highlightedLatex !== hit.formula.latex);
+
+  explained.length = 0;
+  const lexical = await searchHybrid(index, view, {}, query, { mode: 'lexical', fusion, k: 3 });
+  assert.ok(lexical.ok);
+  assert.ok(lexical.value.papers.every((paper) => paper.formulas.every((hit) => hit.highlightedLatex === undefined)));
+  assert.equal(explained.length, 0, 'a mode without the structure signal explains nothing');
+  index.close();
+});
+
 test('chooseSearchMode: the asked mode, else the fusion file default, else bitmap; bad names are refused', () => {
   const file = path.join(scratch, 'fusion.json');
   writeFileSync(file, JSON.stringify({ weights: { bitmap: 0, symbolic: 1, lexical: 1 }, defaultMode: 'hybrid' }));
