@@ -166,8 +166,8 @@ function foundBy(hit: SessionFormula): Pick<FormulaMatch, 'foundBy'> {
 }
 
 /** The formula with its symbols that matched the query's structure coloured, when the search mode made it. */
-function highlighted(hit: FormulaResult | TaggedFormulaResult): Pick<FormulaMatch, 'highlightedLatex'> {
-  return 'highlightedLatex' in hit && hit.highlightedLatex !== undefined ? { highlightedLatex: hit.highlightedLatex } : {};
+function highlighted(hit: SessionFormula): Pick<FormulaMatch, 'highlightedLatex'> {
+  return hit.highlightedLatex !== undefined ? { highlightedLatex: hit.highlightedLatex } : {};
 }
 
 function paperMeta(paper: IndexedPaper): PaperMeta {

@@ -59,8 +59,8 @@ export interface SessionRequest extends BitmapModelChoice {
   filter?: HitFilter;
 }
 
-/** A formula found: its score, and in the modes other than bitmap which signals found it and each one's score. */
-export interface SessionFormula extends FormulaResult, Partial<Pick<TaggedFormulaResult, 'foundBy' | 'scores'>> {}
+/** A formula found: its score, and in the modes other than bitmap which signals found it, each one's score and what matched. */
+export interface SessionFormula extends FormulaResult, Partial<Pick<TaggedFormulaResult, 'foundBy' | 'scores' | 'highlightedLatex'>> {}
 
 export interface SessionPaper extends PaperResult {
   formulas: SessionFormula[];

@@ -98,20 +98,22 @@ test('info and export describe the index and dump its formulas with embeddings',
   assert.deepEqual([lines[0].paper, lines[0].line, lines[0].embedding.length], ['gd', 4, 64]);
 });
 
-test('errors: bad usage exits 2 with help, garbage is no crash, a missing or foreign index exits 1 with the way out', async () => {
+test('errors: bad usage exits 2 with help, garbage is no crash, a missing index exits 1, and a foreign one in bitmap mode, with the way out', async () => {
   const foreign = path.join(scratch, 'foreign');
   const opened = FormulaIndex.open(foreign, { modelFingerprint: '0'.repeat(64), dimensions: 64 });
   assert.ok(opened.ok);
   opened.value.index.close();
   const nowhere = path.join(scratch, 'nothing-here');
-  const [usage, garbage, missing, searchMissing, mismatch, unwritable] = await Promise.all([
+  const [usage, garbage, missing, searchMissing, mismatch, unwritable, otherModel] = await Promise.all([
     cli('search', '--k', '0', 'x'),
     // The bitmap path renders the query, so it is the one that reports an unfaithful render.
     cli('search', '\u0001\u00ff\\frac{{{\u0007', '--index', indexDir, '--model', model, '--k', '1', '--encoder', 'bitmap'),
     cli('info', '--index', nowhere),
     cli('search', 'x^2', '--index', nowhere, '--model', model),
-    cli('search', 'x^2', '--index', foreign, '--model', model),
+    // only the bitmap signal reads the vectors: only it needs the index built by the same model
+    cli('search', 'x^2', '--index', foreign, '--model', model, '--encoder', 'bitmap'),
     cli('export', '--index', foreign, '--out', path.join(scratch, 'no-such-folder', 'out.jsonl')),
+    cli('search', 'x^2', '--index', foreign, '--model', model, '--encoder', 'structure'),
   ]);
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /--k needs a positive whole number[\s\S]*Usage: formula-lens search/);
@@ -126,6 +128,7 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing or for
   assert.match(mismatch.stderr, /built by model 000000000000 \(current model [0-9a-f]{12}\).*--rebuild/);
   assert.equal(unwritable.status, 1);
   assert.match(unwritable.stderr, /formula-lens export: .*no such file or directory/);
+  assert.equal(otherModel.status, 0, otherModel.stderr);
 });
 
 test('a 100 KB query or --macros value is a clear answer, never a crash; both also come from a file or stdin', async () => {
@@ -189,4 +192,30 @@ test('search reads while another process writes the index, and exits 1 on an ind
   } finally {
     held.value.index.close();
   }
+});
+
+test('search --batch answers a JSON line per query line, a bad line with its error, in one start-up', async () => {
+  const queries = [
+    JSON.stringify({ latex: 'x_{k+1} = x_k - \\alpha \\nabla g(x_k)' }),
+    'not json',
+    '',
+    JSON.stringify({ latex: '\\int_0^1 t^2 \\, dt', k: 1, exclude: 'gd' }),
+    JSON.stringify({ latex: 3 }),
+  ].join('\n');
+  const run = await cliWithStdin(`${queries}\n`, 'search', '--batch', '--index', indexDir, '--model', model, '--encoder', 'lexical');
+  assert.equal(run.status, 0, run.stderr);
+  const answers = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { outputVersion: number; line?: number; error?: string; papers?: { paper: { id: string } }[] });
+  assert.equal(answers.length, 4, 'the empty line is skipped');
+  assert.ok(answers.every((answer) => answer.outputVersion === 1));
+  assert.equal(answers[0]!.papers![0]!.paper.id, 'gd');
+  assert.equal(answers[1]!.line, 2);
+  assert.match(answers[1]!.error!, /not JSON/);
+  assert.deepEqual(answers[2]!.papers!.map((paper) => paper.paper.id), ['int']);
+  assert.match(answers[3]!.error!, /needs \{"latex"/);
+
+  const missing = await cliWithStdin(`${queries}\n`, 'search', '--batch', '--index', path.join(scratch, 'nowhere'), '--model', model);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /No index in/);
+  const usage = await cli('search', '--batch', 'x^2', '--index', indexDir);
+  assert.equal(usage.status, 2);
 });
