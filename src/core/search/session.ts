@@ -80,7 +80,12 @@ export interface SessionResponse extends SearchResponse {
 }
 
 /** The bundled default index of one model: built on first use. */
-type DefaultIndexState = { kind: 'building'; progress: number; done: Promise<void> } | { kind: 'ready'; directory: string } | { kind: 'failed'; reason: string };
+type DefaultIndexState =
+  | { kind: 'building'; progress: number; done: Promise<void> }
+  | { kind: 'ready'; directory: string }
+  | { kind: 'failed'; reason: string }
+  /** The default index is kept per model, so without the model file there is none to search. */
+  | { kind: 'no model'; reason: string };
 
 interface HeldIndex {
   index: FormulaIndex;
@@ -118,6 +123,7 @@ export class SearchSession {
       const state = await this.defaultIndex(request, request.defaultIndex);
       if (state.kind === 'ready') directories.push(state.directory);
       else if (state.kind === 'building') preparing = state.progress;
+      else if (state.kind === 'no model') return fail({ kind: 'embedding-failed', message: state.reason });
       else problems.push(state.reason);
     }
     const bitmap = weights.bitmap > 0 ? await this.embedder(request) : undefined;
@@ -140,7 +146,7 @@ export class SearchSession {
           ? await searchSimilar(held.value.index, bitmap!.value!, request.query, options)
           : await this.searchView(directory, held.value, request, { ...options, mode, fusion, weights, bitmap: bitmap?.value });
       if (!found.ok) {
-        if (found.reason.kind === 'empty-query') return found;
+        if (found.reason.kind === 'empty-query' || found.reason.kind === 'embedding-failed') return found; // the same for every index
         problems.push(`${directory}: ${found.reason.message}`);
         continue;
       }
@@ -217,7 +223,7 @@ export class SearchSession {
    */
   private async defaultIndex(model: BitmapModelChoice, choice: NonNullable<SessionRequest['defaultIndex']>): Promise<DefaultIndexState> {
     const file = modelPath(model.model) ?? model.model;
-    if (!existsSync(file)) return { kind: 'failed', reason: `The formula encoder ${model.model} is not installed (${file}).` };
+    if (!existsSync(file)) return { kind: 'no model', reason: modelUnavailable(`${file} does not exist`) };
     const fingerprint = modelFingerprint(file);
     const key = `${fingerprint}\n${choice.cacheRoot ?? ''}\n${choice.libraryFile ?? ''}`;
     let state = this.defaultIndexes.get(key);

@@ -103,14 +103,15 @@ test('between searches the engine holds no lock: another process writes the inde
   assert.ok(result.kind === 'results' && result.papers.some((match) => match.paper.id === 'stokes'), JSON.stringify(result));
 });
 
-test('a missing model is a typed failure, not a crash', async () => {
-  const result = await connection.sendRequest(searchRequest, {
-    formula: { latex: 'x', display: true },
-    k: 5,
-    indexes: { locations: [indexDir], includeDefault: false, model: { kind: 'custom', path: path.join(scratch, 'absent.onnx') }, executionProvider: 'cpu' },
+test('a missing model is a typed failure where the bitmap signal needs it, not a crash, and no obstacle where nothing reads it', async () => {
+  const selection = (searchMode: IndexSelection['searchMode']): IndexSelection => ({
+    locations: [indexDir], includeDefault: false, model: { kind: 'custom', path: path.join(scratch, 'absent.onnx') }, executionProvider: 'cpu', searchMode,
   });
-  assert.equal(result.kind, 'failed');
-  assert.match(result.kind === 'failed' ? result.reason : '', /absent\.onnx/);
+  const bitmap = await connection.sendRequest(searchRequest, { formula: { latex: 'x', display: true }, k: 5, indexes: selection('bitmap') });
+  assert.equal(bitmap.kind, 'failed');
+  assert.match(bitmap.kind === 'failed' ? bitmap.reason : '', /absent\.onnx/);
+  const structure = await connection.sendRequest(searchRequest, { formula: { latex: 'x', display: true }, k: 5, indexes: selection('structure') });
+  assert.equal(structure.kind, 'results', JSON.stringify(structure));
 });
 
 test('the symbolic modes use the selected symbolic model, and a missing one is a typed failure', async () => {
