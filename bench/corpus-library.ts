@@ -2,6 +2,8 @@
 // folder per paper (preamble with its macros, sections, each formula in its environment) and a .bib.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { readCorpus, type CorpusRecord as FullCorpusRecord } from '../src/core/render/corpus';
+import { corpusPath } from '../test/helpers/paths';
 
 export interface CorpusRecord {
   source: string;
@@ -58,4 +60,14 @@ export function writeLibrary(dir: string, records: CorpusRecord[]): void {
     }
   });
   writeFileSync(path.join(dir, 'library.bib'), bib.join('\n\n'));
+}
+
+/** The shared corpus's records, or undefined after printing why a bench that needs it is skipped. */
+export async function readCorpusOrSkip(): Promise<FullCorpusRecord[] | undefined> {
+  const corpus = corpusPath();
+  if (!corpus) {
+    console.log('skipped: needs ../shared/corpus/papers.jsonl (or FORMULA_LENS_CORPUS)');
+    return undefined;
+  }
+  return readCorpus(corpus);
 }

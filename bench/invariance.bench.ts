@@ -24,11 +24,12 @@ import { canonicalize } from '../src/core/latex/canonical';
 import { detokenize, tokenizeFormula } from '../src/core/latex/tokenize';
 import { generateVariants, type VariantTransform } from '../src/core/latex/variants';
 import { seededRandom, shuffled } from '../src/core/seeded-random';
-import { readCorpus, type CorpusRecord } from '../src/core/render/corpus';
+import type { CorpusRecord } from '../src/core/render/corpus';
 import { HybridIndex, onlySignal, readFusionConfig, type SignalScores } from '../src/core/search/hybrid';
 import { LexicalIndex } from '../src/core/search/lexical';
-import { corpusPath, repoRoot } from '../test/helpers/paths';
+import { repoRoot } from '../test/helpers/paths';
 import type { Bench } from './run';
+import { readCorpusOrSkip } from './corpus-library';
 
 const queryCount = Number(process.env.FORMULA_LENS_BENCH_LIMIT ?? 1000);
 /** Validation queries that choose the numeric signal's weight (fewer: only TF-IDF and signatures are needed). */
@@ -346,12 +347,8 @@ function chooseNumericWeight(validation: Split, base: Scorer, numeric: Scorer, l
 export const bench: Bench = {
   title: 'Notation invariance: a generated variant queries the test split (rank-1 / top-10 of the original)',
   async run() {
-    const corpus = corpusPath();
-    if (!corpus) {
-      console.log('skipped: needs ../shared/corpus/papers.jsonl (or FORMULA_LENS_CORPUS)');
-      return;
-    }
-    const records = await readCorpus(corpus);
+    const records = await readCorpusOrSkip();
+    if (!records) return;
     // the numeric weight per lexical base, chosen on validation variants; the others take the lexical signal's
     const validation = makeSplit(records, 'validation', validationQueryCount, 11);
     const validationNumeric = numericScorer(validation).scorer;

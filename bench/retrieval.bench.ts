@@ -5,29 +5,24 @@
 // variants, bench/invariance.bench.ts): the original at rank 1 and in the top 10. The bitmap mode is left out
 // here (it needs every test formula rendered; bench/invariance.bench.ts measures it on variants).
 // FORMULA_LENS_BENCH_LIMIT=n: n queries of each kind.
-import { readCorpus } from '../src/core/render/corpus';
 import { readFusionConfig, SEARCH_MODES, SIGNALS, weightsFor, type SearchMode } from '../src/core/search/hybrid';
-import { corpusPath } from '../test/helpers/paths';
 import { makeSplit, symbolicEmbeddings } from './invariance.bench';
 import { candidates, fusedRanking, hybridView, variantMeasures, weakLabelMeasures, weakLabelQueries } from './relevance';
 import type { Bench } from './run';
+import { readCorpusOrSkip } from './corpus-library';
 
 const queryCount = Number(process.env.FORMULA_LENS_BENCH_LIMIT ?? 1000);
 
 export const bench: Bench = {
   title: 'Retrieval on the test split: every mode beside TF-IDF 1–3-gram (weak labels, notation variants)',
   async run() {
-    const corpus = corpusPath();
-    if (!corpus) {
-      console.log('skipped: needs ../shared/corpus/papers.jsonl (or FORMULA_LENS_CORPUS)');
-      return;
-    }
     const fusion = readFusionConfig();
     if (!fusion.ok) {
       console.log(`skipped: ${fusion.reason}`);
       return;
     }
-    const records = await readCorpus(corpus);
+    const records = await readCorpusOrSkip();
+    if (!records) return;
     const split = makeSplit(records, 'test', 1000, 10);
     const variants = split.queries.slice(0, queryCount);
     const weak = weakLabelQueries(split, queryCount, 20);

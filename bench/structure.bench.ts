@@ -2,12 +2,11 @@
 // ≤ 2 KB a formula; both stages p95 ≤ 20 ms on the default index, ≤ 60 ms on the whole corpus): build
 // throughput and size, and query latency (first stage over every formula, alignment of its 200 best) at
 // 1k, 10k, 100k and all corpus formulas. One thread; queries are corpus formulas searched against the rest.
-import { readCorpus } from '../src/core/render/corpus';
 import { StructureIndex } from '../src/core/search/structural';
 import { topByScore } from '../src/core/search/lexical';
 import { seededRandom, shuffled } from '../src/core/seeded-random';
-import { corpusPath } from '../test/helpers/paths';
 import type { Bench } from './run';
+import { readCorpusOrSkip } from './corpus-library';
 
 const queries = 200;
 const aligned = 200;
@@ -20,12 +19,8 @@ function percentile(values: number[], p: number): number {
 export const bench: Bench = {
   title: 'Structure signal: build throughput, postings size, two-stage query latency by index size',
   async run() {
-    const corpus = corpusPath();
-    if (!corpus) {
-      console.log('skipped: needs ../shared/corpus/papers.jsonl (or FORMULA_LENS_CORPUS)');
-      return;
-    }
-    const records = await readCorpus(corpus);
+    const records = await readCorpusOrSkip();
+    if (!records) return;
     const all = shuffled(
       records.flatMap((record) => record.formulas.map((formula) => ({ latex: formula.latex, macros: record.macros ?? '' }))),
       seededRandom(19),

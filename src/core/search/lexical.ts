@@ -94,12 +94,7 @@ export class LexicalIndex {
     }
     const total = ids.length;
     const idf = Float32Array.from(documentFrequency, (df) => Math.log((1 + total) / (1 + df)) + 1);
-    const postingStart = new Int32Array(termIds.size + 1);
-    for (const { terms } of perFormula) for (const term of terms) postingStart[term + 1]++;
-    for (let t = 0; t < termIds.size; t++) postingStart[t + 1] += postingStart[t];
-    const fill = postingStart.slice(0, termIds.size);
-    const postingPositions = new Int32Array(postingStart[termIds.size]);
-    const postingWeights = new Float32Array(postingStart[termIds.size]);
+    const { postingStart, fill, postingPositions, postingWeights } = postingLayout(termIds.size, perFormula);
     perFormula.forEach(({ terms, counts }, position) => {
       let norm = 0;
       for (let i = 0; i < terms.length; i++) norm += (counts[i] * idf[terms[i]]) ** 2;
@@ -154,6 +149,22 @@ export class LexicalIndex {
   nearest(query: LexicalQuery, count: number, accept: (formulaId: number) => boolean = () => true): LexicalHit[] {
     return topByScore(this.scoreAll(query), this.formulaIds, count, accept);
   }
+}
+
+/**
+ * Compressed postings (CSR) for formulas' term lists: where each term's list starts, the next free slot of each
+ * (to fill them formula by formula), and the arrays of positions and weights to fill.
+ */
+export function postingLayout(termCount: number, perFormula: readonly { terms: Int32Array }[]) {
+  const postingStart = new Int32Array(termCount + 1);
+  for (const { terms } of perFormula) for (const term of terms) postingStart[term + 1]++;
+  for (let t = 0; t < termCount; t++) postingStart[t + 1] += postingStart[t];
+  return {
+    postingStart,
+    fill: postingStart.slice(0, termCount),
+    postingPositions: new Int32Array(postingStart[termCount]),
+    postingWeights: new Float32Array(postingStart[termCount]),
+  };
 }
 
 /**

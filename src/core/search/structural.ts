@@ -8,6 +8,7 @@
 //     one to one, by the typed pairs they share), then the share of the query's pairs (and of the
 //     candidate's) that match raw after renaming, weighted by idf, gives the score: how much of the query's
 //     shape the formula holds, in the formula's own names.
+import { postingLayout } from './lexical';
 import { formulaLayout, isUnifiable, layoutNodes, symbolKey, symbolPairs, typedKey } from '../latex/structure';
 
 /** Pairs of symbols up to this many edges apart are indexed. */
@@ -153,12 +154,7 @@ export class StructureIndex {
     const total = ids.length;
     const idf = Float32Array.from(documentFrequency, (df) => Math.log(1 + (total - df + 0.5) / (df + 0.5)));
     const averageLength = perFormula.reduce((sum, formula) => sum + formula.length, 0) / Math.max(1, total);
-    const postingStart = new Int32Array(termIds.size + 1);
-    for (const { terms } of perFormula) for (const term of terms) postingStart[term + 1]++;
-    for (let t = 0; t < termIds.size; t++) postingStart[t + 1] += postingStart[t];
-    const fill = postingStart.slice(0, termIds.size);
-    const postingPositions = new Int32Array(postingStart[termIds.size]);
-    const postingWeights = new Float32Array(postingStart[termIds.size]);
+    const { postingStart, fill, postingPositions, postingWeights } = postingLayout(termIds.size, perFormula);
     const rawStart = new Int32Array(total + 1);
     perFormula.forEach(({ raw }, position) => (rawStart[position + 1] = rawStart[position] + raw.length));
     const rawCount = rawStart[total];
