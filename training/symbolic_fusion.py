@@ -21,7 +21,9 @@ of a validation formula queries the split and must find its original at rank 1 (
 measures the same on the test split). A weighted sum rather than reciprocal-rank fusion: the triple error
 needs a similarity of two formulas, and `embed --encoder hybrid` a vector whose dot product is the score.
 
-Writes models/fusion.json (read by src/core/search/hybrid.ts) and, with --out, the test measures as JSON;
+Writes the weights to --fusion (in models/fusion.json's format) and, with --out, the test measures as JSON. The
+product's models/fusion.json comes from scripts/fit-fusion.ts since the structure signal, which this script does
+not compute, joined the fusion (issue 19): this one measures the embedding and token signals and their weights;
 prints the test table for models/MODEL_CARD.md. Run with /usr/bin/python3."""
 
 from __future__ import annotations
@@ -321,7 +323,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument('--fused-bitmap-onnx', type=Path, default=REPO / 'models' / 'see.onnx',
                         help="the fused bitmap checkpoint's ONNX export, which renders and embeds the variants through the product")
     parser.add_argument('--step', type=float, default=0.1, help='weight grid step')
-    parser.add_argument('--fusion', type=Path, default=REPO / 'models' / 'fusion.json')
+    parser.add_argument('--fusion', type=Path, required=True,
+                        help="where to write the weights (not models/fusion.json: the product's come from scripts/fit-fusion.ts)")
     parser.add_argument('--out', type=Path, help='test measures as JSON')
     parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args(argv)
