@@ -1,13 +1,16 @@
-// What hybrid ranking needs beside an index: the symbolic embedding of every indexed formula, kept in
-// <index folder>/symbolic-vectors.bin (tagged with the symbolic model's fingerprint) so that opening an
-// index embeds only the formulas added since, and the numeric signatures (numeric-store.ts, computed when
-// the formulas were indexed); the bitmap vectors and the LaTeX come from the index itself.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// What hybrid ranking needs beside an index, each in a sidecar file of the index folder built when a search first
+// weighs its signal: the symbolic embedding of every indexed formula in symbolic-vectors.bin (tagged with the
+// symbolic model's fingerprint, so that opening an index embeds only the formulas added since), the numeric
+// signatures (numeric-store.ts, computed when the formulas were indexed) and the structure signal's postings
+// (structure-<hash>.bin); the bitmap vectors and the LaTeX come from the index itself.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SymbolicEncoder } from '../encode/symbolic';
 import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import type { FormulaIndex } from '../index/store';
 import { HybridIndex, type HybridFormula, type SignalScores } from './hybrid';
+import { STRUCTURE_FORMAT, StructureIndex } from './structural';
 import { computeSignatures, ContentKeys, readNumericSignatures, writeNumericSignatures, type StoredSides } from './numeric-store';
 
 export const SYMBOLIC_VECTORS_FILE = 'symbolic-vectors.bin';
@@ -76,8 +79,33 @@ export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<Symbol
   }
   if (symbolic) await attachSymbolicVectors(formulas, symbolic, stored, file, options);
   if (options.numeric) await attachNumericSignatures(formulas, options);
-  const view = HybridIndex.build(formulas);
+  const view = HybridIndex.build(formulas, () => storedStructure(options.directory, formulas, options.onNotice));
   return options.prepare ? view.prepare(options.prepare) : view;
+}
+
+const structureFilePattern = /^structure-[0-9a-f]{16}\.bin$/;
+
+/**
+ * The structure signal's index of these formulas from its sidecar file, `structure-<hash of the formulas and the
+ * format>.bin`, or built (seconds for ten thousand formulas) and stored there for the next process: written
+ * atomically, and the files of other formula sets removed (a reader of another generation builds its own).
+ */
+function storedStructure(directory: string, formulas: readonly HybridFormula[], onNotice?: (message: string) => void): StructureIndex {
+  const hash = createHash('sha256').update(`structure ${STRUCTURE_FORMAT}\n`);
+  for (const formula of formulas) hash.update(`${formula.id}\u0000${formula.latex}\u0000${formula.macros ?? ''}\u0001`);
+  const file = path.join(directory, `structure-${hash.digest('hex').slice(0, 16)}.bin`);
+  const stored = existsSync(file) ? StructureIndex.deserialize(readFileSync(file)) : undefined;
+  if (stored && stored.size === formulas.length) return stored;
+  const built = StructureIndex.build(formulas);
+  try {
+    const temporary = `${file}.tmp-${process.pid}`;
+    writeFileSync(temporary, built.serialize());
+    renameSync(temporary, file);
+    for (const name of readdirSync(directory)) if (structureFilePattern.test(name) && name !== path.basename(file)) rmSync(path.join(directory, name), { force: true });
+  } catch (error) {
+    onNotice?.(`The structure postings of ${directory} could not be stored (${error instanceof Error ? error.message : String(error)}); they are built again next time.`);
+  }
+  return built;
 }
 
 /** Gives each formula its stored symbolic vector, embedding (and storing) the ones the file lacks. */

@@ -146,6 +146,7 @@ export class HybridIndex {
 
   private constructor(
     private readonly formulas: readonly Pick<HybridFormula, 'id' | 'latex' | 'macros'>[],
+    private readonly openStructure: () => StructureIndex,
     private readonly lexical: LexicalIndex,
     private readonly paperIds: string[],
     private readonly dense: Record<'bitmap' | 'symbolic', DenseMatrix>,
@@ -157,7 +158,8 @@ export class HybridIndex {
   }
 
   /** Each dense signal's vectors share one length (the first vector's); a missing vector scores 0. */
-  static build(formulas: readonly HybridFormula[]): HybridIndex {
+  /** `structure` gives the structure signal's index when first needed (a stored sidecar), else it is built from the formulas. */
+  static build(formulas: readonly HybridFormula[], structure?: () => StructureIndex): HybridIndex {
     const lexical = LexicalIndex.build(formulas);
     const matrix = (signal: 'bitmap' | 'symbolic'): DenseMatrix => {
       const dimensions = formulas.find((formula) => formula[signal])?.[signal]?.length ?? EMBEDDING_DIMENSIONS;
@@ -170,7 +172,7 @@ export class HybridIndex {
       return { values, dimensions };
     };
     const numeric = NumericSignatureIndex.build(formulas.map((formula) => ({ id: formula.id, signature: formula.numeric })));
-    return new HybridIndex(formulas, lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
+    return new HybridIndex(formulas, structure ?? (() => StructureIndex.build(formulas)), lexical, formulas.map((formula) => formula.paperId), { bitmap: matrix('bitmap'), symbolic: matrix('symbolic') }, numeric);
   }
 
   /** Builds now what searches with these weights need (off the cursor path), instead of on the first such search. */
@@ -188,7 +190,7 @@ export class HybridIndex {
 
   /** The structure signal's trees and postings: built on the first search that weighs it (seconds for 10k formulas). */
   get structure(): StructureIndex {
-    this.structureIndex ??= StructureIndex.build(this.formulas);
+    this.structureIndex ??= this.openStructure();
     return this.structureIndex;
   }
 

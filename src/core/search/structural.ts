@@ -13,6 +13,9 @@ import { formulaLayout, isUnifiable, layoutNodes, symbolKey, symbolPairs, typedK
 
 /** Pairs of symbols up to this many edges apart are indexed. */
 export const STRUCTURE_WINDOW = 2;
+/** Raised whenever what the index holds for a formula changes (trees, tuples, scoring), so stored sidecars are rebuilt. */
+export const STRUCTURE_FORMAT = 1;
+const arrayTypes = [Int32Array, Float32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float64Array, Uint16Array, Int32Array, Int32Array, Int32Array, Float32Array, Float32Array] as const;
 
 /** What the first stage indexes; the defaults are the product's, the rest are the ablations of docs/retrieval.md. */
 export interface StructureOptions {
@@ -104,12 +107,69 @@ export class StructureIndex {
     return this.formulaIds.length;
   }
 
+  /** The index as bytes (a header line of JSON, then the arrays), for a sidecar file: opening it again skips every parse. */
+  serialize(): Buffer {
+    const arrays = this.arrays();
+    const header = {
+      version: STRUCTURE_FORMAT,
+      options: this.options,
+      averageLength: this.averageLength,
+      terms: [...this.termIds.keys()],
+      symbols: [...this.symbols.keys()],
+      paths: [...this.paths.keys()],
+      lengths: arrays.map((array) => array.length),
+    };
+    const parts: Buffer[] = [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8')];
+    let offset = parts[0]!.length;
+    for (const array of arrays) {
+      const padding = (8 - (offset % 8)) % 8;
+      parts.push(Buffer.alloc(padding), Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+      offset += padding + array.byteLength;
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** An index from `serialize`'s bytes, or undefined when they are not one (another format, damaged, cut short). */
+  static deserialize(bytes: Buffer): StructureIndex | undefined {
+    try {
+      const end = bytes.indexOf(10);
+      const header = JSON.parse(bytes.subarray(0, end).toString('utf8')) as {
+        version: number; options: StructureOptions; averageLength: number; terms: string[]; symbols: string[]; paths: string[]; lengths: number[];
+      };
+      if (header.version !== STRUCTURE_FORMAT || header.lengths.length !== arrayTypes.length) return undefined;
+      let offset = end + 1;
+      const arrays = arrayTypes.map((Type, i) => {
+        offset += (8 - (offset % 8)) % 8;
+        const byteLength = header.lengths[i]! * Type.BYTES_PER_ELEMENT;
+        if (offset + byteLength > bytes.length) throw new RangeError('cut short');
+        const array = new Type(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + byteLength) as ArrayBuffer);
+        offset += byteLength;
+        return array;
+      });
+      if (offset !== bytes.length) return undefined;
+      const ids = (names: string[]) => new Map(names.map((name, id) => [name, id]));
+      const [formulaIds, idf, postingStart, postingPositions, postingWeights, rawStart, rawKeys, rawCounts, rawTyped, rawFrom, rawTo, rawIdf, rawWeight] = arrays;
+      return new StructureIndex(
+        header.options, formulaIds as Int32Array, ids(header.terms), idf as Float32Array, postingStart as Int32Array, postingPositions as Int32Array,
+        postingWeights as Float32Array, ids(header.symbols), ids(header.paths), rawStart as Int32Array, rawKeys as Float64Array, rawCounts as Uint16Array,
+        rawTyped as Int32Array, rawFrom as Int32Array, rawTo as Int32Array, rawIdf as Float32Array, rawWeight as Float32Array, header.averageLength,
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The typed arrays, in arrayTypes' order. */
+  private arrays() {
+    return [
+      this.formulaIds, this.idf, this.postingStart, this.postingPositions, this.postingWeights, this.rawStart, this.rawKeys, this.rawCounts,
+      this.rawTyped, this.rawFrom, this.rawTo, this.rawIdf, this.rawWeight,
+    ] as const;
+  }
+
   /** Bytes of the postings and the alignment's per-formula terms (the typed arrays; the term dictionary apart). */
   get postingsBytes(): number {
-    return [this.postingStart, this.postingPositions, this.postingWeights, this.rawStart, this.rawKeys, this.rawCounts, this.rawTyped, this.rawFrom, this.rawTo, this.rawIdf, this.rawWeight, this.idf].reduce(
-      (sum, array) => sum + array.byteLength,
-      0,
-    );
+    return this.arrays().reduce((sum, array) => sum + array.byteLength, 0);
   }
 
   static build(formulas: Iterable<StructureFormula>, options: StructureOptions = {}): StructureIndex {

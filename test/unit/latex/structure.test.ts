@@ -79,3 +79,16 @@ test('the structure signal ranks in HybridIndex, says it found the hit, and is n
   assert.ok(hits[0].foundBy.includes('structure'));
   assert.ok(hits[0].scores.structure > 0 && hits[0].scores.structure <= 1);
 });
+
+test('the structure index survives serialization: the same scores and alignments; damaged bytes are refused', () => {
+  const index = StructureIndex.build(library.map((latex, id) => ({ id, latex })));
+  const bytes = index.serialize();
+  const copy = StructureIndex.deserialize(bytes);
+  assert.ok(copy);
+  const query = 'x_{k+1} = x_k - \\alpha \\nabla g(x_k)';
+  assert.deepEqual(copy.scoreAll(copy.query(query)), index.scoreAll(index.query(query)));
+  library.forEach((_, position) => assert.equal(copy.align(copy.query(query), position), index.align(index.query(query), position)));
+  assert.equal(StructureIndex.deserialize(bytes.subarray(0, bytes.length - 3)), undefined, 'cut short');
+  assert.equal(StructureIndex.deserialize(Buffer.from('{"version": 0}\n')), undefined, 'another format');
+  assert.equal(StructureIndex.deserialize(Buffer.from('garbage')), undefined);
+});

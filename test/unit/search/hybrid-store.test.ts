@@ -2,7 +2,7 @@
 // when the file is damaged or from another model; the hybrid view then ranks the index's formulas, and
 // searchHybrid groups them by paper with their tags, in every mode, with the index's filters.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
@@ -11,6 +11,7 @@ import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
 import { openHybridIndex, readSymbolicVectors, SYMBOLIC_VECTORS_FILE } from '../../../src/core/search/hybrid-store';
 import { chooseSearchMode, searchHybrid } from '../../../src/core/search/hybrid-search';
+import { onlySignal } from '../../../src/core/search/hybrid';
 import { hashEmbedding, HashingEmbedder, hashingDimensions } from './hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-hybrid-store-'));
@@ -171,4 +172,29 @@ test('chooseSearchMode: the asked mode, else the fusion file default, else bitma
   const absent = path.join(scratch, 'absent.json');
   assert.equal(modeOf(undefined, absent), 'bitmap');
   assert.equal(chooseSearchMode('hybrid', absent).ok, false, 'hybrid without weights');
+});
+
+test('the structure postings are a sidecar: built on the first search that weighs them, read back after, rebuilt when the formulas change', async () => {
+  const directory = path.join(scratch, 'structure-index');
+  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  assert.ok(opened.ok);
+  const index = opened.value.index;
+  assert.ok((await indexPapers(index, new HashingEmbedder(), papers)).ok);
+  const sidecars = () => readdirSync(directory).filter((name) => /^structure-.*\.bin$/.test(name));
+  const lexicalOnly = await openHybridIndex(index, undefined, { directory, prepare: onlySignal('lexical') });
+  lexicalOnly.search({ latex: 'f(y) = y^2' }, { weights: onlySignal('lexical') });
+  assert.deepEqual(sidecars(), [], 'not built while nothing weighs structure');
+  const query = { latex: 'g(y) = y^2' };
+  const first = (await openHybridIndex(index, undefined, { directory })).search(query, { weights: onlySignal('structure') });
+  assert.equal(sidecars().length, 1);
+  const [file] = sidecars();
+  const written = statSync(path.join(directory, file!)).mtimeMs;
+  const second = (await openHybridIndex(index, undefined, { directory })).search(query, { weights: onlySignal('structure') });
+  assert.deepEqual(second, first, 'read back: the same ranking');
+  assert.equal(statSync(path.join(directory, file!)).mtimeMs, written, 'not written again');
+  assert.ok((await indexPapers(index, new HashingEmbedder(), [{ paper: { id: 'c', title: 'C', authors: [], library: 'main' }, formulas: [formula('h(y) = y^2')] }])).ok);
+  (await openHybridIndex(index, undefined, { directory })).search(query, { weights: onlySignal('structure') });
+  assert.equal(sidecars().length, 1);
+  assert.notEqual(sidecars()[0], file, 'another formula set: another file, the old one removed');
+  index.close();
 });
