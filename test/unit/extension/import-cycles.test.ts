@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { findCycle, type ImportGraph } from '../../helpers/import-cycles';
 import { repoRoot } from '../../helpers/paths';
-
-type ImportGraph = Map<string, string[]>;
 
 /** The same-folder modules a source imports or re-exports from (`./name`), one line or several. */
 function localImports(source: string): string[] {
@@ -18,27 +17,6 @@ function extensionImports(): ImportGraph {
   const folder = path.join(repoRoot, 'src', 'extension');
   const modules = readdirSync(folder).filter((name) => name.endsWith('.ts'));
   return new Map(modules.map((name) => [name.replace(/\.ts$/, ''), localImports(readFileSync(path.join(folder, name), 'utf8'))]));
-}
-
-/** A cycle as its modules in import order, the first again at the end; undefined when there is none. */
-function findCycle(graph: ImportGraph): string[] | undefined {
-  const done = new Set<string>();
-  const visit = (module: string, trail: string[]): string[] | undefined => {
-    const open = trail.indexOf(module);
-    if (open >= 0) return [...trail.slice(open), module];
-    if (done.has(module)) return undefined;
-    for (const imported of graph.get(module) ?? []) {
-      const cycle = visit(imported, [...trail, module]);
-      if (cycle) return cycle;
-    }
-    done.add(module);
-    return undefined;
-  };
-  for (const module of graph.keys()) {
-    const cycle = visit(module, []);
-    if (cycle) return cycle;
-  }
-  return undefined;
 }
 
 test('src/extension has no import cycle', () => {
