@@ -1,6 +1,7 @@
 // The one object that owns the extension's running state: engine client, log, config, view, search,
 // index builds. Every command receives it; nothing else keeps global state (rust-analyzer's ctx.ts).
-// The parts it owns get the pieces they need, never the Ctx: no module here imports this one back.
+// The parts it owns get the pieces they need, never the Ctx, so none of them imports this module back;
+// only the commands (commands.ts, train-model.ts), which nothing here imports, receive the whole Ctx.
 import * as vscode from 'vscode';
 import { indexProgressNotification } from '../engine/protocol';
 import { BibtexActions } from './bibtex-actions';
