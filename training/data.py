@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 SPLITS = ('train', 'validation', 'test')
+DEFAULT_SPLIT = Path(__file__).resolve().parent.parent / 'models' / 'split.json'
 SPLIT_FRACTIONS = {'train': 0.8, 'validation': 0.1, 'test': 0.1}
 # A group of sources larger than a whole held-out split's share would overfill it (in the corpus:
 # hep-th, 47% of the formulas, and the Stacks Project, 20%), so it always trains.

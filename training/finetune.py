@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fine-tunes a shipped SEE on the user's library (`formula-lens train`), with train.py's weak labels.
+"""Fine-tunes a shipped SEE on the user's library (`formula-lens train`), with train.py's weak labels (weak_labels.py).
 
 The starting weights come from the shipped ONNX file itself (its Conv and BatchNormalization
 initializers, in graph order, mapped onto the PyTorch modules in definition order), so the product
@@ -33,58 +33,11 @@ from encoders import build  # noqa: E402
 from export import ParityError  # noqa: E402
 from evaluate import evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
 from losses import learned_log_scale, optimizer_step, symmetric_info_nce  # noqa: E402
-from train import weak_label_loss  # noqa: E402
+from onnx_weights import WeightError, load_onnx_weights  # noqa: E402
+from weak_labels import weak_label_loss  # noqa: E402
 
 CANCELLED = 130
 HELD_OUT_TRIPLES = 2_000
-
-
-class WeightError(Exception):
-    """The ONNX file's layers do not match the PyTorch architecture."""
-
-
-def onnx_layer_tensors(path: Path) -> list[tuple[str, list[np.ndarray]]]:
-    """(op type, parameter tensors) of each Conv and BatchNormalization node, in graph order.
-    Parameters are initializers, possibly behind Identity nodes (the exporter deduplicates equal tensors)."""
-    import onnx
-    from onnx import numpy_helper
-    graph = onnx.load(str(path)).graph
-    tensors = {tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer}
-    for node in graph.node:
-        if node.op_type == 'Identity' and node.input[0] in tensors:
-            tensors[node.output[0]] = tensors[node.input[0]]
-        elif node.op_type == 'Constant':
-            tensors[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
-    layers = []
-    for node in graph.node:
-        if node.op_type in ('Conv', 'BatchNormalization'):
-            missing = [name for name in node.input[1:] if name not in tensors]
-            if missing:
-                raise WeightError(f'{path}: {node.op_type} {node.name} computes its parameters {missing}')
-            layers.append((node.op_type, [tensors[name] for name in node.input[1:]]))
-    return layers
-
-
-def load_onnx_weights(model: nn.Module, path: Path) -> None:
-    """Copies the ONNX file's weights into `model` (same architecture, unfused batch norm)."""
-    modules = [module for module in model.modules() if isinstance(module, (nn.Conv2d, nn.BatchNorm2d))]
-    layers = onnx_layer_tensors(path)
-    if len(layers) != len(modules):
-        raise WeightError(f'{path} has {len(layers)} convolution/batch-norm layers, the SEE has {len(modules)}')
-    with torch.no_grad():
-        for module, (op_type, arrays) in zip(modules, layers):
-            if isinstance(module, nn.Conv2d):
-                targets = [module.weight] + ([module.bias] if module.bias is not None else [])
-                expected = 'Conv'
-            else:
-                targets = [module.weight, module.bias, module.running_mean, module.running_var]
-                expected = 'BatchNormalization'
-            if op_type != expected or len(arrays) != len(targets):
-                raise WeightError(f'{path}: expected {expected} with {len(targets)} parameters, found {op_type} with {len(arrays)}')
-            for target, array in zip(targets, arrays):
-                if tuple(array.shape) != tuple(target.shape):
-                    raise WeightError(f'{path}: {op_type} parameter of shape {array.shape}, the SEE needs {tuple(target.shape)}')
-                target.copy_(torch.tensor(array))
 
 
 def progress(fraction: float, message: str) -> None:

@@ -7,6 +7,7 @@ from torch import nn
 import torch.nn.functional as F
 
 MAX_LOG_SCALE = math.log(100)  # CLIP's cap on the learned logit scale
+INITIAL_TEMPERATURE = 0.07  # CLIP's and SNIP's starting temperature; the scale is learned
 
 
 def swapped_margin_violation(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,

@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +31,12 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from data import SPLITS, DataError, Dataset, Documents, load_corpus, load_split, sample_pairs  # noqa: E402
+from data import DEFAULT_SPLIT, SPLITS, DataError, Dataset, Documents, load_corpus, load_split, sample_pairs  # noqa: E402
 from evaluate import TfidfBaseline, corpus_tokens, fixed_queries, fixed_triples, retrieval_measures, triple_measures  # noqa: E402
-from losses import learned_log_scale, optimizer_step, symmetric_info_nce  # noqa: E402
+from fitting import VALIDATION_TRIPLES, Log, Run, load_checkpoint  # noqa: E402
+from losses import INITIAL_TEMPERATURE, learned_log_scale, symmetric_info_nce  # noqa: E402
 from symbolic_model import BOS_ID, DEFAULT_CONFIG, DIMENSION, PAD_ID, build, parameter_count  # noqa: E402
 from tokenizer import RULES_PATH, VOCAB_PATH, TokenizeError, Vocabulary, canonicalize, tokenize_formula  # noqa: E402
-from train import DEFAULT_SPLIT, INITIAL_TEMPERATURE, VALIDATION_TRIPLES, Log, save_atomically  # noqa: E402
 
 PARITY_SCRIPT = Path(__file__).with_name('symbolic_parity.mjs')
 EMBED_BATCH = 256
@@ -226,10 +225,6 @@ def evaluate_symbolic(model: nn.Module, tokens: FormulaTokens, documents: Docume
     return measures
 
 
-def load_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location='cpu')
-
-
 def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     model = build(checkpoint['vocabulary_size'], checkpoint['config'])
     model.load_state_dict(checkpoint['model'])
@@ -310,22 +305,9 @@ def command_fit(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(args.seed)
     # variant draws have their own generator, so the pairs drawn are the same as without variants
     variant_rng = np.random.default_rng([args.seed, 1])
-    progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
-
-    last = args.run / 'last.pt'
-    if last.exists():
-        checkpoint = load_checkpoint(last)
-        if checkpoint['config'] != config:
-            raise SystemExit(f'{last} was trained with {checkpoint["config"]}, not {config}; use another --run')
-        model.load_state_dict(checkpoint['model'])
-        optimizer.load_state_dict(checkpoint['optimizer'])
-        log_scale.data.copy_(checkpoint['log_scale'])
-        rng.bit_generator.state = checkpoint['rng']
-        if variants:
-            variant_rng.bit_generator.state = checkpoint['variant_rng']
-        torch.set_rng_state(checkpoint['torch_rng'])
-        progress = checkpoint['progress']
-        log(f'resumed from {last} at step {progress["step"]} ({progress["cpu_seconds"] / 3600:.2f} CPU h)')
+    run = Run(args.run, config, model, optimizer, log_scale, rng, log, more_rngs={'variant_rng': variant_rng} if variants else None,
+              extra={'vocabulary_size': vocabulary_size})
+    run.resume()
     log(f'fit symbolic {config}: {parameter_count(model)} parameters, {args.threads} threads; '
         f'train {len(train)} documents / {train.formula_count} formulas, '
         f'validation {len(validation)} / {validation.formula_count}')
@@ -333,41 +315,12 @@ def command_fit(args: argparse.Namespace) -> None:
         log(f'variants {args.variants}: {len(variants.tokens.offsets) - 1} for '
             f'{int((np.diff(variants.offsets) > 0).sum())} formulas ({variants.skipped} dropped: canonical form unchanged); '
             f'a positive is a variant of its anchor with probability {args.variant_rate}')
+    replaced, batch_pairs = 0, args.batch  # variant positives since the last log line; pairs per batch
 
-    def checkpoint_state() -> dict:
-        return {'config': config, 'vocabulary_size': vocabulary_size, 'model': model.state_dict(),
-                'optimizer': optimizer.state_dict(), 'log_scale': log_scale.detach().clone(),
-                'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'progress': progress,
-                **({'variant_rng': variant_rng.bit_generator.state} if variants else {})}
-
-    def validate(train_loss: float | None) -> bool:
-        """Appends a history point; saves best.pt when the validation ranking loss improved."""
-        measures = evaluate_symbolic(model, corpus.tokens, validation, validation_triples, None, config['max_length'])
-        point = {'step': progress['step'], 'samples': progress['samples'],
-                 'cpu_hours': progress['cpu_seconds'] / 3600, 'wall_hours': progress['wall_seconds'] / 3600,
-                 'train_loss': train_loss, 'temperature': float(1 / log_scale.exp()),
-                 **{f'validation_{k}': v for k, v in measures.items()}}
-        progress['history'].append(point)
-        with open(args.run / 'history.jsonl', 'a', encoding='utf8') as history:
-            history.write(json.dumps(point) + '\n')
-        improved = progress['best'] is None or point['validation_ranking_loss'] < progress['best']['validation_ranking_loss']
-        if improved:
-            progress['best'] = point
-            save_atomically(checkpoint_state(), args.run / 'best.pt')
-        save_atomically(checkpoint_state(), last)
-        log(f'validate step {point["step"]}: ranking loss {point["validation_ranking_loss"]:.4f}, '
-            f'constant margin {point["validation_constant_margin_loss"]:.4f}, temperature {point["temperature"]:.4f} '
-            f'({point["cpu_hours"]:.3f} CPU h){" best" if improved else ""}')
-        return improved
-
-    if not progress['history']:
-        validate(None)
-    started = time.time()
-    since_validation, losses, stale, replaced = time.time(), [], 0, 0
-    model.train()
-    while True:
-        wall, cpu = time.time(), time.process_time()
+    def step() -> tuple[torch.Tensor, int]:
+        nonlocal replaced, batch_pairs
         pairs = sample_pairs(train, args.batch, rng)
+        batch_pairs = len(pairs)
         if variants:
             positives, count = variants.positives(pairs, args.variant_rate, corpus.tokens, variant_rng)
             replaced += count
@@ -375,31 +328,23 @@ def command_fit(args: argparse.Namespace) -> None:
         else:
             batch = corpus.tokens.batch(pairs.T.flatten(), config['max_length'])
         anchor, positive = model(batch).split(len(pairs))
-        loss = symmetric_info_nce(anchor, positive, log_scale)
-        optimizer_step(optimizer, loss, log_scale)
-        progress['step'] += 1
-        progress['samples'] += len(pairs)
-        progress['cpu_seconds'] += time.process_time() - cpu
-        progress['wall_seconds'] += time.time() - wall
-        losses.append(float(loss))
-        if progress['step'] % args.log_every == 0:
-            shares = f', {replaced / (args.log_every * len(pairs)):.0%} variant positives' if variants else ''
-            log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
-                f'{progress["samples"] / progress["wall_seconds"]:.1f} pairs/s overall{shares}')
-            replaced = 0
-        out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
-        out_of_steps = args.steps is not None and progress['step'] >= args.steps
-        due = (args.validate_steps and progress['step'] % args.validate_steps == 0
-               or time.time() - since_validation >= args.validate_minutes * 60)
-        if due or out_of_time or out_of_steps:
-            stale = 0 if validate(float(np.mean(losses))) else stale + 1
-            since_validation, losses = time.time(), []
-            if stale >= args.patience:
-                log(f'stopping: no validation improvement in {args.patience} validations (plateau)')
-                break
-        if out_of_time or out_of_steps:
-            log('stopping: ' + ('time budget spent' if out_of_time else 'step budget spent'))
-            break
+        return symmetric_info_nce(anchor, positive, log_scale), len(pairs)
+
+    def validate(train_loss: float | None) -> bool:
+        measures = evaluate_symbolic(model, corpus.tokens, validation, validation_triples, None, config['max_length'])
+        temperature = float(1 / log_scale.exp())
+        details = (f', constant margin {measures["constant_margin_loss"]:.4f}, temperature {temperature:.4f} '
+                   f'({run.progress["cpu_seconds"] / 3600:.3f} CPU h)')
+        return run.record(measures, details, **run.timing(train_loss), temperature=temperature)
+
+    def report(losses: list[float]) -> str:
+        nonlocal replaced
+        shares = f', {replaced / (args.log_every * batch_pairs):.0%} variant positives' if variants else ''
+        replaced = 0
+        return f'loss {np.mean(losses):.4f}, {run.progress["samples"] / run.progress["wall_seconds"]:.1f} pairs/s overall{shares}'
+
+    run.train(step, validate, report, minutes=args.minutes, steps=args.steps, validate_minutes=args.validate_minutes,
+              validate_steps=args.validate_steps, patience=args.patience, log_every=args.log_every)
 
 
 def command_evaluate(args: argparse.Namespace) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +22,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from data import DataError, Documents, load_dataset, sample_pairs, to_input  # noqa: E402
+from data import DEFAULT_SPLIT, DataError, Documents, load_dataset, sample_pairs, to_input  # noqa: E402
 from evaluate import evaluate_encoder, fixed_triples  # noqa: E402
-from losses import learned_log_scale, optimizer_step, symmetric_info_nce  # noqa: E402
-from symbolic import Corpus, load_checkpoint as load_symbolic, model_from_checkpoint as symbolic_model  # noqa: E402
-from train import DEFAULT_SPLIT, VALIDATION_TRIPLES, Log, load_checkpoint, model_from_checkpoint, save_atomically  # noqa: E402
+from fitting import VALIDATION_TRIPLES, Log, Run, load_checkpoint  # noqa: E402
+from losses import learned_log_scale, symmetric_info_nce  # noqa: E402
+from symbolic import Corpus, model_from_checkpoint as symbolic_model  # noqa: E402
+from train import model_from_checkpoint  # noqa: E402
 
 
 def command_align(args: argparse.Namespace) -> None:
@@ -43,7 +43,7 @@ def command_align(args: argparse.Namespace) -> None:
     validation = Documents(dataset, corpus.split, 'validation', include_degraded=True)
     validation_triples = fixed_triples(validation, args.validation_triples)
 
-    symbolic_checkpoint = load_symbolic(args.symbolic)
+    symbolic_checkpoint = load_checkpoint(args.symbolic)
     symbolic = symbolic_model(symbolic_checkpoint)
     max_length = symbolic_checkpoint['config']['max_length']
     last = args.run / 'last.pt'
@@ -54,57 +54,22 @@ def command_align(args: argparse.Namespace) -> None:
     log_scale = learned_log_scale(args.temperature)
     optimizer = torch.optim.Adam(list(model.parameters()) + [log_scale], lr=args.lr)
     rng = np.random.default_rng(args.seed)
-    progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
-    if last.exists():
-        if start['config'] != config:
-            raise SystemExit(f'{last} was aligned with {start["config"]}, not {config}; use another --run')
-        optimizer.load_state_dict(start['optimizer'])
-        log_scale.data.copy_(start['log_scale'])
-        rng.bit_generator.state = start['rng']
-        torch.set_rng_state(start['torch_rng'])
-        progress = start['progress']
-        log(f'resumed from {last} at step {progress["step"]}')
+    # No history.jsonl: an alignment's points are in its checkpoints' progress.
+    run = Run(args.run, config, model, optimizer, log_scale, rng, log, extra={'renderer': dataset.renderer}, history_file=False)
+    run.resume()
     log(f'align {args.bitmap} ({config["arch"]}) to {args.symbolic}: train {len(train)} documents, batch {args.batch}')
 
-    def state() -> dict:
-        return {'config': config, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
-                'log_scale': log_scale.detach().clone(), 'rng': rng.bit_generator.state,
-                'torch_rng': torch.get_rng_state(), 'progress': progress, 'renderer': dataset.renderer}
-
-    def validate() -> None:
-        measures = evaluate_encoder(model, dataset.bitmaps, validation, validation_triples, queries=None)
-        point = {'step': progress['step'], **{f'validation_{k}': v for k, v in measures.items()}}
-        progress['history'].append(point)
-        improved = progress['best'] is None or point['validation_ranking_loss'] < progress['best']['validation_ranking_loss']
-        if improved:
-            progress['best'] = point
-            save_atomically(state(), args.run / 'best.pt')
-        save_atomically(state(), last)
-        log(f'validate step {point["step"]}: ranking loss {point["validation_ranking_loss"]:.4f}{" best" if improved else ""}')
-
-    if not progress['history']:
-        validate()
-    started, since_validation = time.time(), time.time()
-    while True:
-        wall, cpu = time.time(), time.process_time()
+    def step() -> tuple[torch.Tensor, int]:
         rows = sample_pairs(train, args.batch, rng)[:, 0]  # one formula per distinct document
         with torch.no_grad():
             targets = symbolic(corpus.tokens.batch(rows, max_length))
-        loss = symmetric_info_nce(model(to_input(dataset.bitmaps, rows)), targets, log_scale)
-        optimizer_step(optimizer, loss, log_scale)
-        progress['step'] += 1
-        progress['samples'] += len(rows)
-        progress['cpu_seconds'] += time.process_time() - cpu
-        progress['wall_seconds'] += time.time() - wall
-        if progress['step'] % args.log_every == 0:
-            log(f'step {progress["step"]}: cross-modal loss {float(loss):.4f}')
-        out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
-        out_of_steps = args.steps is not None and progress['step'] >= args.steps
-        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps:
-            validate()
-            since_validation = time.time()
-        if out_of_time or out_of_steps:
-            break
+        return symmetric_info_nce(model(to_input(dataset.bitmaps, rows)), targets, log_scale), len(rows)
+
+    def validate(_train_loss: float | None) -> bool:
+        return run.record(evaluate_encoder(model, dataset.bitmaps, validation, validation_triples, queries=None))
+
+    run.train(step, validate, lambda losses: f'cross-modal loss {losses[-1]:.4f}', minutes=args.minutes, steps=args.steps,
+              validate_minutes=args.validate_minutes, log_every=args.log_every)
 
 
 def main(argv: list[str]) -> None:

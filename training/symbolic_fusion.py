@@ -45,11 +45,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from data import Documents, load_dataset  # noqa: E402
+from data import DEFAULT_SPLIT, Documents, load_dataset  # noqa: E402
 from evaluate import TfidfBaseline, corpus_tokens, embed_rows as embed_bitmap_rows, fixed_queries, fixed_triples, retrieval_measures, triple_measures  # noqa: E402
-from symbolic import Corpus, embed_rows as embed_symbolic_rows, load_checkpoint as load_symbolic, model_from_checkpoint as symbolic_model, model_input  # noqa: E402
+from fitting import load_checkpoint  # noqa: E402
+from symbolic import Corpus, embed_rows as embed_symbolic_rows, model_from_checkpoint as symbolic_model, model_input  # noqa: E402
 from tokenizer import TokenizeError, Vocabulary, canonicalize, tokenize_formula  # noqa: E402
-from train import DEFAULT_SPLIT, load_checkpoint as load_bitmap, model_from_checkpoint as bitmap_model  # noqa: E402
+from train import model_from_checkpoint as bitmap_model  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SIGNALS = ('bitmap', 'symbolic', 'lexical', 'canonical', 'numeric')
@@ -332,7 +333,7 @@ def main(argv: list[str]) -> None:
     started = time.time()
 
     corpus = Corpus(args)
-    checkpoint = load_symbolic(args.symbolic)
+    checkpoint = load_checkpoint(args.symbolic)
     symbolic, max_length = symbolic_model(checkpoint), checkpoint['config']['max_length']
     bitmaps: dict[str, tuple[torch.nn.Module, torch.Tensor]] = {}
     if args.bitmap:
@@ -345,7 +346,7 @@ def main(argv: list[str]) -> None:
             raise SystemExit(f'{args.dataset} does not hold the corpus formulas in corpus order')
         for spec in args.bitmap:
             label, _, path = spec.partition('=')
-            bitmaps[label] = (bitmap_model(load_bitmap(Path(path))), dataset.bitmaps)
+            bitmaps[label] = (bitmap_model(load_checkpoint(Path(path))), dataset.bitmaps)
     fused_bitmap = next(iter(bitmaps), None) if args.fuse_bitmap else None
     signatures = load_signatures(args.numeric, corpus.rows) if args.numeric else None
     if signatures and args.variants:

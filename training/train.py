@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -28,31 +26,16 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from data import SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, sample_pairs, sample_triples, to_input  # noqa: E402
+from data import DEFAULT_SPLIT, SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, to_input  # noqa: E402
 from encoders import ARCHITECTURES, HEIGHT, WIDTH, build, parameter_count  # noqa: E402
 from evaluate import TfidfBaseline, corpus_tokens, evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
-from losses import learned_log_scale, optimizer_step, squared_triplet_loss, symmetric_info_nce  # noqa: E402
+from fitting import VALIDATION_TRIPLES, Log, Run, load_checkpoint  # noqa: E402
+from losses import learned_log_scale, squared_triplet_loss  # noqa: E402
+from onnx_weights import load_onnx_weights  # noqa: E402
+from weak_labels import weak_label_loss  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SPLIT = REPO / 'models' / 'split.json'
-VALIDATION_TRIPLES = 3_000
-INITIAL_TEMPERATURE = 0.07  # CLIP's and SNIP's starting temperature; the scale is learned
 # Bitmap encoders collapse from 0.07 (MODEL_CARD.md, "Triplet loss against InfoNCE") and learn fastest from 0.5.
 BITMAP_INITIAL_TEMPERATURE = 0.5
-
-
-class Log:
-    """Lines to stdout and, when a run directory is given, appended to its train.log."""
-
-    def __init__(self, path: Path | None = None):
-        self.file = open(path, 'a', encoding='utf8') if path else None
-
-    def __call__(self, message: str) -> None:
-        line = f'{time.strftime("%Y-%m-%d %H:%M:%S")} {message}'
-        print(line, flush=True)
-        if self.file:
-            self.file.write(line + '\n')
-            self.file.flush()
 
 
 def command_split(args: argparse.Namespace) -> None:
@@ -67,60 +50,19 @@ def command_split(args: argparse.Namespace) -> None:
         print(f'{name}: {len(split[name])} sources, {sum(formulas[s] for s in split[name])} formulas')
 
 
-def load_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location='cpu')
-
-
 def model_from_checkpoint(checkpoint: dict) -> nn.Module:
     model = build(checkpoint['config']['arch'])
     model.load_state_dict(checkpoint['model'])
     return model.eval()
 
 
-def save_atomically(state: dict, path: Path) -> None:
-    """A checkpoint is never half-written: a killed run leaves the previous one intact."""
-    temporary = path.with_suffix('.tmp')
-    torch.save(state, temporary)
-    os.replace(temporary, path)
-
-
 def initialise(model: nn.Module, path: Path) -> None:
     """Starts a run from trained weights: a shipped .onnx (the learned temperature is not in it, so it restarts
     at --temperature) or a train.py checkpoint of the same architecture."""
     if path.suffix == '.onnx':
-        from finetune import load_onnx_weights  # imports this module; loaded only when needed
         load_onnx_weights(model, path)
     else:
         model.load_state_dict(load_checkpoint(path)['model'])
-
-
-def shifted(inputs: torch.Tensor, most: int, rng: np.random.Generator) -> torch.Tensor:
-    """Each bitmap moved by its own random whole-pixel offset, up to `most` columns left or right and a fifth
-    of that up or down, paper filling the edge: views of a formula the centred renderer never draws, so the
-    encoder cannot match training formulas by their exact pixel positions."""
-    if most <= 0:
-        return inputs
-    height, width = inputs.shape[2], inputs.shape[3]
-    vertical = most // 5
-    padded = torch.nn.functional.pad(inputs, (most, most, vertical, vertical))
-    columns = rng.integers(-most, most + 1, size=len(inputs))
-    rows = rng.integers(-vertical, vertical + 1, size=len(inputs))
-    views = [padded[i, :, vertical + dy:vertical + dy + height, most + dx:most + dx + width]
-             for i, (dx, dy) in enumerate(zip(columns, rows))]
-    return torch.stack(views).contiguous(memory_format=torch.channels_last)
-
-
-def weak_label_loss(model: nn.Module, bitmaps: torch.Tensor, documents: Documents, loss: str, batch: int,
-                    margin: float, log_scale: torch.Tensor, rng: np.random.Generator, shift: int = 0) -> tuple[torch.Tensor, int]:
-    """The loss of one batch of fresh weakly labelled samples (triples, or InfoNCE pairs from distinct
-    documents), and how many samples it drew."""
-    if loss == 'triplet':
-        rows = sample_triples(documents, batch, rng)
-        anchor, positive, negative = model(shifted(to_input(bitmaps, rows.T), shift, rng)).split(batch)
-        return squared_triplet_loss(anchor, positive, negative, margin), len(rows)
-    rows = sample_pairs(documents, batch, rng)
-    anchor, positive = model(shifted(to_input(bitmaps, rows.T), shift, rng)).split(len(rows))
-    return symmetric_info_nce(anchor, positive, log_scale), len(rows)
 
 
 # fit options (and their unset values) that runs begun before them do not record.
@@ -162,88 +104,32 @@ def command_fit(args: argparse.Namespace) -> None:
     parameters = list(model.parameters()) + ([log_scale] if args.loss == 'infonce' else [])
     optimizer = torch.optim.Adam(parameters, lr=args.lr)
     rng = np.random.default_rng(args.seed)
-    progress = {'step': 0, 'samples': 0, 'cpu_seconds': 0.0, 'wall_seconds': 0.0, 'history': [], 'best': None}
-
-    last = args.run / 'last.pt'
-    if last.exists():
-        checkpoint = load_checkpoint(last)
-        if checkpoint['config'] != config:
-            raise SystemExit(f'{last} was trained with {checkpoint["config"]}, not {config}; use another --run')
-        model.load_state_dict(checkpoint['model'])
-        optimizer.load_state_dict(checkpoint['optimizer'])
-        log_scale.data.copy_(checkpoint['log_scale'])
-        rng.bit_generator.state = checkpoint['rng']
-        torch.set_rng_state(checkpoint['torch_rng'])
-        progress = checkpoint['progress']
-        log(f'resumed from {last} at step {progress["step"]} ({progress["cpu_seconds"] / 3600:.2f} CPU h)')
+    run = Run(args.run, config, model, optimizer, log_scale, rng, log, extra={'renderer': dataset.renderer})
+    run.resume()
     log(f'fit {config}: {parameter_count(model)} parameters, {args.threads} threads; '
         f'train {len(train)} documents / {train.formula_count} formulas, '
         f'validation {len(validation)} / {validation.formula_count}; renderer {dataset.renderer}')
 
-    def checkpoint_state() -> dict:
-        return {'config': config, 'model': model.state_dict(), 'optimizer': optimizer.state_dict(),
-                'log_scale': log_scale.detach().clone(), 'rng': rng.bit_generator.state,
-                'torch_rng': torch.get_rng_state(), 'progress': progress, 'renderer': dataset.renderer}
-
-    def validate(train_loss: float | None) -> bool:
-        """Appends a history point; saves best.pt when the validation ranking loss improved."""
-        measures = evaluate_encoder(model, validation_data.bitmaps, validation, validation_triples, queries=None)
-        point = {'step': progress['step'], 'samples': progress['samples'],
-                 'cpu_hours': progress['cpu_seconds'] / 3600, 'wall_hours': progress['wall_seconds'] / 3600,
-                 'train_loss': train_loss, **{f'validation_{k}': v for k, v in measures.items()}}
-        progress['history'].append(point)
-        with open(args.run / 'history.jsonl', 'a', encoding='utf8') as history:
-            history.write(json.dumps(point) + '\n')
-        improved = progress['best'] is None or point['validation_ranking_loss'] < progress['best']['validation_ranking_loss']
-        if improved:
-            progress['best'] = point
-            save_atomically(checkpoint_state(), args.run / 'best.pt')
-        save_atomically(checkpoint_state(), last)
-        log(f'validate step {point["step"]}: ranking loss {point["validation_ranking_loss"]:.4f}, '
-            f'constant margin {point["validation_constant_margin_loss"]:.4f} '
-            f'({point["cpu_hours"]:.3f} CPU h){" best" if improved else ""}')
-        return improved
-
-    if not progress['history']:
-        validate(None)
-    # SIGTERM/SIGINT end the run after the current step, with a validation and a checkpoint.
-    stop_requested: list[int] = []
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, _frame: stop_requested.append(number))
-    started = time.time()
-    since_validation, losses, stale = time.time(), [], 0
-    # A cosine schedule ends the run where its rate reaches 0.
-    last_step = min((step for step in (args.steps, args.cosine_steps) if step is not None), default=None)
-    model.train()
-    while True:
-        wall, cpu = time.time(), time.process_time()
+    def step() -> tuple[torch.Tensor, int]:
         if args.cosine_steps:
             # Stateless in the step count, so a resumed run continues the same schedule.
             for group in optimizer.param_groups:
-                group['lr'] = cosine_rate(args.lr, progress['step'], args.cosine_steps)
-        loss, samples = weak_label_loss(model, dataset.bitmaps, train, args.loss, args.batch, args.margin, log_scale, rng,
-                                        args.shift_pixels)
-        optimizer_step(optimizer, loss, log_scale)
-        progress['step'] += 1
-        progress['samples'] += samples
-        progress['cpu_seconds'] += time.process_time() - cpu
-        progress['wall_seconds'] += time.time() - wall
-        losses.append(float(loss))
-        if progress['step'] % args.log_every == 0:
-            log(f'step {progress["step"]}: loss {np.mean(losses[-args.log_every:]):.4f}, '
-                f'{progress["samples"] / progress["wall_seconds"]:.1f} samples/s overall')
-        out_of_time = args.minutes is not None and time.time() - started >= args.minutes * 60
-        out_of_steps = last_step is not None and progress['step'] >= last_step
-        interrupted = bool(stop_requested)
-        if time.time() - since_validation >= args.validate_minutes * 60 or out_of_time or out_of_steps or interrupted:
-            stale = 0 if validate(float(np.mean(losses))) else stale + 1
-            since_validation, losses = time.time(), []
-            if stale >= args.patience:
-                log(f'stopping: no validation improvement in {args.patience} validations (plateau)')
-                break
-        if out_of_time or out_of_steps or interrupted:
-            log('stopping: ' + ('signal received' if interrupted else 'time budget spent' if out_of_time else 'step budget spent'))
-            break
+                group['lr'] = cosine_rate(args.lr, run.progress['step'], args.cosine_steps)
+        return weak_label_loss(model, dataset.bitmaps, train, args.loss, args.batch, args.margin, log_scale, rng, args.shift_pixels)
+
+    def validate(train_loss: float | None) -> bool:
+        measures = evaluate_encoder(model, validation_data.bitmaps, validation, validation_triples, queries=None)
+        details = (f', constant margin {measures["constant_margin_loss"]:.4f} '
+                   f'({run.progress["cpu_seconds"] / 3600:.3f} CPU h)')
+        return run.record(measures, details, **run.timing(train_loss))
+
+    def report(losses: list[float]) -> str:
+        return f'loss {np.mean(losses):.4f}, {run.progress["samples"] / run.progress["wall_seconds"]:.1f} samples/s overall'
+
+    # A cosine schedule ends the run where its rate reaches 0.
+    last_step = min((budget for budget in (args.steps, args.cosine_steps) if budget is not None), default=None)
+    run.train(step, validate, report, minutes=args.minutes, steps=last_step, validate_minutes=args.validate_minutes,
+              patience=args.patience, log_every=args.log_every)
 
 
 def command_evaluate(args: argparse.Namespace) -> None:

@@ -1,8 +1,8 @@
 // Every command is a small factory (ctx) => handler (rust-analyzer's commands.ts).
 import * as vscode from 'vscode';
 import { formulaAtRequest, infoRequest } from '../engine/protocol';
-import { buildIndex as runBuildIndex } from './build-index';
 import { defaultIndex } from './config';
+import { indexLocationWrite, libraryPathsWrite } from './config-writes';
 import type { Ctx } from './ctx';
 import { isTrackedDocument } from './search-controller';
 import { trainModelOnLibrary } from './train-model';
@@ -83,17 +83,31 @@ const selectIndex: CommandFactory = (ctx) => async () => {
     const [folder] = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use Index' })) ?? [];
     if (!folder) return;
     index = folder.fsPath;
-    const locations = ctx.config.indexLocations;
-    if (!locations.includes(index)) {
-      await vscode.workspace.getConfiguration('formulaLens').update('index.locations', [...locations, index], vscode.ConfigurationTarget.Global);
-    }
+    await ctx.config.write(indexLocationWrite(ctx.config.indexLocations, index));
   }
   ctx.search.activeIndex = index;
   const editor = editorToSearch(ctx);
   if (editor) await ctx.search.searchAtCursorNow(editor);
 };
 
-const buildIndex: CommandFactory = (ctx) => () => runBuildIndex(ctx);
+/** The configured library folders, or the ones the user picks now (then saved as the setting). */
+const buildIndex: CommandFactory = (ctx) => async () => {
+  let folders = ctx.config.libraryPaths;
+  if (folders.length === 0) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Formula Lens: the folders of your library (.bib files with LaTeX sources or e-prints beside them)',
+      openLabel: 'Index These Folders',
+      canSelectFolders: true,
+      canSelectFiles: false,
+      canSelectMany: true,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    if (!picked?.length) return undefined;
+    folders = picked.map((folder) => folder.fsPath);
+    await ctx.config.write(libraryPathsWrite(folders));
+  }
+  return ctx.builder.build(folders, { interactive: true });
+};
 
 const trainModel: CommandFactory = (ctx) => () => trainModelOnLibrary(ctx);
 

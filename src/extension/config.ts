@@ -1,7 +1,8 @@
-// Typed access to the extension's settings, one getter per setting (rust-analyzer's config.ts).
+// Typed access to the extension's settings, one getter per setting (rust-analyzer's config.ts), and the one place that writes them.
 import * as vscode from 'vscode';
 import type { IndexSelection, SearchModeName } from '../engine/protocol';
 import { defaultCiteCommand } from './cite-command';
+import type { SettingWrite } from './config-writes';
 
 const section = 'formulaLens';
 
@@ -87,6 +88,16 @@ export class Config {
   /** Whether changes in the library folders re-index the changed papers by themselves. */
   get watchLibrary(): boolean {
     return this.raw.get<boolean>('library.watch', true);
+  }
+
+  /** How long Train Model on Library trains. */
+  get trainingMinutes(): number {
+    return this.raw.get<number>('training.minutes', 10);
+  }
+
+  /** Every settings change the extension makes goes through here, to the user's (global) settings, in order. */
+  async write(writes: SettingWrite[]): Promise<void> {
+    for (const { setting, value } of writes) await this.raw.update(setting, value, vscode.ConfigurationTarget.Global);
   }
 
   /** The indexes a search covers: `only` (picked with "Select Index") or all configured ones. */

@@ -1,8 +1,11 @@
-// The one object that owns the extension's running state: engine client, log, config.
-// Every command receives it; nothing else keeps global state (rust-analyzer's ctx.ts).
+// The one object that owns the extension's running state: engine client, log, config, view, search,
+// index builds. Every command receives it; nothing else keeps global state (rust-analyzer's ctx.ts).
+// The parts it owns get the pieces they need, never the Ctx, so none of them imports this module back;
+// only the commands (commands.ts, train-model.ts), which nothing here imports, receive the whole Ctx.
 import * as vscode from 'vscode';
 import { indexProgressNotification } from '../engine/protocol';
 import { BibtexActions } from './bibtex-actions';
+import { IndexBuilder } from './build-index';
 import { Config } from './config';
 import { CursorTracker } from './cursor-tracker';
 import { EngineClient } from './engine-client';
@@ -20,6 +23,8 @@ export class Ctx implements vscode.Disposable {
   readonly results: ResultsView;
   readonly search: SearchController;
   readonly bibtex: BibtexActions;
+  /** The one queue every index build goes through. */
+  readonly builder: IndexBuilder;
   readonly library: LibraryWatcher;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -32,7 +37,8 @@ export class Ctx implements vscode.Disposable {
     this.search = new SearchController(this.engine, this.config, this.results, this.statusBar, this.log);
     this.bibtex = new BibtexActions(this.engine, this.config);
     this.disposables.push(this.statusBar, this.results, this.search, new CursorTracker(this.search, this.config));
-    this.library = new LibraryWatcher(this);
+    this.builder = new IndexBuilder(this.engine, this.config, this.log, this.statusBar, this.search);
+    this.library = new LibraryWatcher(this.config, this.log, this.builder);
     this.disposables.push(this.library);
     this.disposables.push(
       this.engine.onDidChangeState((state) => {

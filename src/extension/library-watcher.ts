@@ -1,11 +1,10 @@
 // The library's automatic updates (issue 8): watches the `formulaLens.library.paths` folders and, once
 // changes settle, re-indexes them in the engine (incremental: unchanged papers are skipped by content
-// hash, removed ones dropped). Also the one queue every Build Index goes through, so builds never overlap.
+// hash, removed ones dropped) through the IndexBuilder's queue, so they never overlap another build.
 import * as vscode from 'vscode';
 import type { BuildIndexResult } from '../engine/protocol';
-import { runBuild, type BuildOptions } from './build-index';
+import type { IndexBuilder } from './build-index';
 import { Config } from './config';
-import type { Ctx } from './ctx';
 import { isLibraryChange } from './library-changes';
 
 /** Changes closer together than this make one update (a git checkout, an unpacked archive, a save burst). */
@@ -15,29 +14,25 @@ export class LibraryWatcher implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private readonly configListener: vscode.Disposable;
   private debounce: NodeJS.Timeout | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
   /** An automatic update is queued and not started yet: later changes join it. */
   private updateQueued = false;
   private readonly updateEmitter = new vscode.EventEmitter<BuildIndexResult>();
   /** Fires after each automatic update (the integration tests follow the watcher through it). */
   readonly onDidUpdate = this.updateEmitter.event;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly config: Config,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly builder: IndexBuilder,
+  ) {
     this.configListener = vscode.workspace.onDidChangeConfiguration((event) => Config.affectsLibrary(event) && this.watch());
     this.watch();
   }
 
-  /** Indexes `folders` once the builds before it are done. */
-  build(folders: string[], options: BuildOptions): Promise<BuildIndexResult> {
-    const build = this.queue.then(() => runBuild(this.ctx, folders, options));
-    this.queue = build.catch(() => undefined);
-    return build;
-  }
-
   private watch(): void {
     this.unwatch();
-    if (!this.ctx.config.watchLibrary) return;
-    for (const folder of this.ctx.config.libraryPaths) {
+    if (!this.config.watchLibrary) return;
+    for (const folder of this.config.libraryPaths) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(folder), '**/*'));
       const changed = (uri: vscode.Uri) => isLibraryChange(folder, uri.fsPath) && this.scheduleUpdate();
       this.watchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
@@ -52,12 +47,12 @@ export class LibraryWatcher implements vscode.Disposable {
   private update(): void {
     if (this.updateQueued) return;
     this.updateQueued = true;
-    void this.queue.then(async () => {
+    void this.builder.settled().then(async () => {
       this.updateQueued = false;
-      const folders = this.ctx.config.libraryPaths;
-      if (folders.length === 0 || !this.ctx.config.watchLibrary) return;
-      this.ctx.log.info(`library changed: updating the index of ${folders.join(', ')}`);
-      this.updateEmitter.fire(await this.build(folders, { interactive: false }));
+      const folders = this.config.libraryPaths;
+      if (folders.length === 0 || !this.config.watchLibrary) return;
+      this.log.info(`library changed: updating the index of ${folders.join(', ')}`);
+      this.updateEmitter.fire(await this.builder.build(folders, { interactive: false }));
     });
   }
 

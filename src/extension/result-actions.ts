@@ -2,14 +2,22 @@
 // holds, never taken from the webview, so a hostile index cannot make a button open anything else.
 import * as vscode from 'vscode';
 import type { FormulaRef, PaperRef } from '../webview/protocol';
-import type { Ctx } from './ctx';
+import type { BibtexActions } from './bibtex-actions';
 import type { ResultActions } from './results-view';
+import type { SearchController } from './search-controller';
 import { paperUrl } from './view-model';
 
-export function resultActions(ctx: Ctx): ResultActions {
-  const paperOf = ({ paperId }: PaperRef) => ctx.search.paper(paperId);
+/** What the buttons act through (the extension's Ctx): read when a button is pressed, as the view is made
+ * before the search controller that fills it. */
+export interface ActionTargets {
+  readonly search: SearchController;
+  readonly bibtex: BibtexActions;
+}
+
+export function resultActions(targets: ActionTargets): ResultActions {
+  const paperOf = ({ paperId }: PaperRef) => targets.search.paper(paperId);
   const hitOf = (ref: FormulaRef) => paperOf(ref)?.formulas[ref.formula];
-  const citeTarget = () => ctx.search.lastEditor ?? vscode.window.activeTextEditor;
+  const citeTarget = () => targets.search.lastEditor ?? vscode.window.activeTextEditor;
   return {
     async openSource(ref) {
       const hit = hitOf(ref);
@@ -28,11 +36,11 @@ export function resultActions(ctx: Ctx): ResultActions {
         void vscode.window.showWarningMessage('Formula Lens: open the document to cite in, then try again.');
         return;
       }
-      await ctx.bibtex.insertCite(match.paper, editor);
+      await targets.bibtex.insertCite(match.paper, editor);
     },
     async copyBibtex(ref) {
       const match = paperOf(ref);
-      if (match) await ctx.bibtex.copyBibtex(match.paper, citeTarget()?.document);
+      if (match) await targets.bibtex.copyBibtex(match.paper, citeTarget()?.document);
     },
     async openUrl(ref) {
       const match = paperOf(ref);
@@ -42,7 +50,7 @@ export function resultActions(ctx: Ctx): ResultActions {
     async moreLikeThis(ref) {
       const match = paperOf(ref);
       const hit = hitOf(ref);
-      if (match && hit) await ctx.search.searchFormulaNow({ ...hit.formula, macros: match.paper.macros }, match.paper.id);
+      if (match && hit) await targets.search.searchFormulaNow({ ...hit.formula, macros: match.paper.macros }, match.paper.id);
     },
     buildIndex: () => vscode.commands.executeCommand('formulaLens.buildIndex'),
     selectIndex: () => vscode.commands.executeCommand('formulaLens.selectIndex'),

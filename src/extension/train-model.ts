@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { trainModelRequest, trainProgressNotification, type TrainModelResult } from '../engine/protocol';
+import { trainedModelWrites } from './config-writes';
 import type { Ctx } from './ctx';
 import { trainChoices, trainResultMessage } from './train-report';
 
@@ -20,7 +21,7 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   const out = path.join(home, 'models', `see-finetuned-${stamp}.onnx`);
   const symbolicOut = path.join(home, 'models', `symbolic-finetuned-${stamp}.onnx`);
-  const minutes = vscode.workspace.getConfiguration('formulaLens').get<number>('training.minutes', 10);
+  const minutes = ctx.config.trainingMinutes;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Formula Lens: training on the library', cancellable: true },
     async (progress, token) => {
@@ -55,12 +56,7 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
   const choices = trainChoices(result);
   const label = await vscode.window.showInformationMessage(message, ...choices.map((choice) => choice.label));
   const choice = choices.find((known) => known.label === label);
-  const settings = vscode.workspace.getConfiguration('formulaLens');
-  if (choice?.symbolic && result.symbolic) await settings.update('symbolicModelPath', result.symbolic.model, vscode.ConfigurationTarget.Global);
-  if (choice?.see) {
-    await settings.update('customModelPath', result.model, vscode.ConfigurationTarget.Global);
-    await settings.update('model', 'custom', vscode.ConfigurationTarget.Global);
-    await ctx.library.build(folders, { interactive: true, rebuild: true });
-  }
+  await ctx.config.write(trainedModelWrites(choice, result.model, result.symbolic?.model));
+  if (choice?.see) await ctx.builder.build(folders, { interactive: true, rebuild: true });
   return result;
 }

@@ -26,7 +26,7 @@ export function writeLibrary(folder: string): void {
 
 /**
  * Exports a freshly initialised SEE (batch-norm statistics and biases moved off their defaults, so every
- * weight counts) to `out`, reads it back with finetune.py's loader, and returns the largest embedding
+ * weight counts) to `out`, reads it back with onnx_weights.py's loader, and returns the largest embedding
  * difference between the two models.
  */
 export function exportFreshSee(out: string): number {
@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, 'training')
 from encoders import build
 from export import export_onnx
-from finetune import load_onnx_weights
+from onnx_weights import load_onnx_weights
 torch.manual_seed(3)
 model = build('see')
 with torch.no_grad():

@@ -245,7 +245,7 @@ test('--shift-pixels moves each training bitmap by its own offset within the bou
 import sys, json
 import numpy as np, torch
 sys.path.insert(0, 'training')
-from train import shifted
+from weak_labels import shifted
 inputs = torch.zeros(200, 1, 32, 333)
 inputs[:, 0, 12:20, 150:180] = 1
 views = shifted(inputs, 10, np.random.default_rng(0))
