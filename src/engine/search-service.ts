@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
-import type { Result } from '../core/library/types';
+import type { Result } from '../core/result';
 import { defaultIndexDirectory, openDefaultIndex } from '../core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../core/search/embedder';
 import { indexLibrary } from '../core/library/index-library';

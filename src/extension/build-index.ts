@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { buildIndexRequest, indexProgressNotification, type BuildIndexResult } from '../engine/protocol';
 import { BuildProgress, buildReportLines } from './build-progress';
 import type { Ctx } from './ctx';
+import { errorMessage } from '../core/result';
 
 export interface BuildOptions {
   /** A cancellable notification (the command), or the quiet status-bar progress of automatic updates. */
@@ -58,7 +59,7 @@ export async function runBuild(ctx: Ctx, folders: string[], { interactive, rebui
           token,
         );
       } catch (error) {
-        return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) } as const;
+        return { kind: 'failed', reason: errorMessage(error) } as const;
       } finally {
         updates.dispose();
       }

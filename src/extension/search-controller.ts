@@ -18,6 +18,7 @@ import type { ResultsView } from './results-view';
 import type { LensStatus, StatusBar } from './status-bar';
 import { isTrackedLanguage } from './tracked-documents';
 import { viewFormula, viewPaperResult } from './view-model';
+import { errorMessage } from '../core/result';
 
 export function isTrackedDocument(document: vscode.TextDocument): boolean {
   return isTrackedLanguage(document.languageId);
@@ -159,7 +160,7 @@ export class SearchController implements vscode.Disposable {
       return token.isCancellationRequested ? undefined : answer;
     } catch (error) {
       if (token.isCancellationRequested) return undefined;
-      const message = `Formula Lens: the engine request failed: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `Formula Lens: the engine request failed: ${errorMessage(error)}`;
       this.log.error(message);
       this.show({ kind: 'error', query, message }, { kind: 'error', message });
       return undefined;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { trainModelRequest, trainProgressNotification, type TrainModelResult } from '../engine/protocol';
 import type { Ctx } from './ctx';
 import { trainChoices, trainResultMessage } from './train-report';
+import { errorMessage } from '../core/result';
 
 export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | undefined> {
   const folders = ctx.config.libraryPaths;
@@ -38,7 +39,7 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
           token,
         );
       } catch (error) {
-        return { kind: 'failed', reason: error instanceof Error ? error.message : String(error), cause: 'script-failed' } as const;
+        return { kind: 'failed', reason: errorMessage(error), cause: 'script-failed' } as const;
       } finally {
         updates.dispose();
       }

@@ -18,15 +18,12 @@ import {
 } from './types';
 import { SerialRunner } from './serial';
 import { loadOnnxRuntime } from './runtime';
+import { errorMessage } from '../result';
 
 const UNIT_NORM_TOLERANCE = 1e-3;
 
 function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: EncoderError } {
   return { ok: false, reason: { kind, message } };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class Encoder {

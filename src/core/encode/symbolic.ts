@@ -9,6 +9,7 @@ import { symbolicTokenIds } from './symbolic-tokens';
 import { EMBEDDING_DIMENSIONS, OUTPUT_NAME, type EncoderError, type EncoderErrorKind, type EncoderResult, type ModelInfo } from './types';
 import { SerialRunner } from './serial';
 import { loadOnnxRuntime } from './runtime';
+import { errorMessage } from '../result';
 
 /** The ONNX input of the symbolic encoder: int64 [N, L], [BOS] + token ids, right-padded with [PAD] = 0. */
 export const SYMBOLIC_INPUT_NAME = 'token_ids';
@@ -34,10 +35,6 @@ export interface SymbolicEncoderOptions {
 
 function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: EncoderError } {
   return { ok: false, reason: { kind, message } };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function symbolicModelPath(model: string = SYMBOLIC_MODEL): string | undefined {
