@@ -1,14 +1,14 @@
 // "Build Index": indexes the library folders (`formulaLens.library.paths`; asked for, and saved there,
-// when empty) into `<first folder>/.formula-lens/index` (where `formula-lens index` puts it, so both
+// when empty) into the library's index folder (core/library/home.ts: where `formula-lens index` puts it, so both
 // update the same index). The engine does the work; this shows its progress (papers, formulas, time
 // left), writes the per-entry report to the output channel, adds the index to the searched locations
 // and searches the formula at the cursor again. Builds queue in the LibraryWatcher, one at a time.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildIndexRequest, indexProgressNotification, type BuildIndexResult } from '../engine/protocol';
 import { BuildProgress, buildReportLines } from './build-progress';
 import type { Ctx } from './ctx';
 import { errorMessage } from '../core/result';
+import { libraryHome } from '../core/library/home';
 
 export interface BuildOptions {
   /** A cancellable notification (the command), or the quiet status-bar progress of automatic updates. */
@@ -38,8 +38,8 @@ export async function buildIndex(ctx: Ctx): Promise<BuildIndexResult | undefined
 
 /** Indexes `folders`, reports the outcome, and searches again (called through LibraryWatcher.build). */
 export async function runBuild(ctx: Ctx, folders: string[], { interactive, rebuild }: BuildOptions): Promise<BuildIndexResult> {
-  const home = path.join(folders[0]!, '.formula-lens');
-  const indexDir = path.join(home, 'index');
+  const home = libraryHome(folders[0]!);
+  const indexDir = home.index;
   const location = interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
   const result = await vscode.window.withProgress(
     { location, title: interactive ? 'Formula Lens: indexing' : 'Formula Lens: updating the index', cancellable: interactive },
@@ -55,7 +55,7 @@ export async function runBuild(ctx: Ctx, folders: string[], { interactive, rebui
       try {
         return await connection.sendRequest(
           buildIndexRequest,
-          { folders, indexDir, cacheDir: path.join(home, 'cache'), model: ctx.config.model, executionProvider: ctx.config.executionProvider, rebuild },
+          { folders, indexDir, cacheDir: home.cache, model: ctx.config.model, executionProvider: ctx.config.executionProvider, rebuild },
           token,
         );
       } catch (error) {

@@ -9,6 +9,7 @@ import { trainModelRequest, trainProgressNotification, type TrainModelResult } f
 import type { Ctx } from './ctx';
 import { trainChoices, trainResultMessage } from './train-report';
 import { errorMessage } from '../core/result';
+import { libraryHome } from '../core/library/home';
 
 export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | undefined> {
   const folders = ctx.config.libraryPaths;
@@ -17,10 +18,10 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
     if (choice) await vscode.commands.executeCommand('formulaLens.buildIndex');
     return undefined;
   }
-  const home = path.join(folders[0]!, '.formula-lens');
+  const home = libraryHome(folders[0]!);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const out = path.join(home, 'models', `see-finetuned-${stamp}.onnx`);
-  const symbolicOut = path.join(home, 'models', `symbolic-finetuned-${stamp}.onnx`);
+  const out = path.join(home.models, `see-finetuned-${stamp}.onnx`);
+  const symbolicOut = path.join(home.models, `symbolic-finetuned-${stamp}.onnx`);
   const minutes = vscode.workspace.getConfiguration('formulaLens').get<number>('training.minutes', 10);
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Formula Lens: training on the library', cancellable: true },
@@ -35,7 +36,7 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
       try {
         return await connection.sendRequest(
           trainModelRequest,
-          { folders, out, symbolicOut, workDir: out.replace(/\.onnx$/, '.work'), cacheDir: path.join(home, 'cache'), minutes },
+          { folders, out, symbolicOut, workDir: out.replace(/\.onnx$/, '.work'), cacheDir: home.cache, minutes },
           token,
         );
       } catch (error) {
