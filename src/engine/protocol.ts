@@ -100,7 +100,11 @@ export interface PaperMeta {
 export interface FormulaMatch {
   formula: FormulaInput & { env: string };
   section: string | null;
-  /** Cosine similarity to the query. */
+  /**
+   * The search mode's score for the formula (the field keeps its old name): in hybrid mode the fused score,
+   * Σ weight × signal similarity with models/fusion.json's weights, in [0, 1]; in a single-signal mode that
+   * signal's similarity (bitmap and symbolic: the embeddings' cosine; lexical: the TF-IDF cosine).
+   */
   similarity: number;
   /** The LaTeX file on this machine holding the formula, when the index was built from local files. */
   sourceFile?: string;
@@ -112,7 +116,7 @@ export interface FormulaMatch {
 
 export interface PaperMatch {
   paper: PaperMeta;
-  /** Best similarity among `formulas`. */
+  /** The best score among `formulas`. */
   similarity: number;
   /** The paper's best formulas, most similar first. */
   formulas: FormulaMatch[];
