@@ -10,27 +10,32 @@ import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
-import type { Result } from '../core/result';
+import { fail, ok, type Result } from '../core/result';
 import { defaultIndexDirectory, openDefaultIndex } from '../core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../core/search/embedder';
 import { indexLibrary } from '../core/library/index-library';
+import { readEncoderModel } from '../core/encode/encoder';
 import { SymbolicEncoder } from '../core/encode/symbolic';
-import type { HybridIndex } from '../core/search/hybrid';
+import { EMBEDDING_DIMENSIONS, type ModelInfo } from '../core/encode/types';
+import { weightsFor, type HybridIndex } from '../core/search/hybrid';
 import { chooseSearchMode, searchHybrid, type TaggedFormulaResult } from '../core/search/hybrid-search';
 import { openHybridIndex } from '../core/search/hybrid-store';
 import { searchSimilar, type FormulaResult, type PaperResult } from '../core/search/search';
 import { buildFraction, libraryName } from './library-build';
-import type {
-  IndexProgress,
-  BuildIndexParams,
-  BuildIndexResult,
-  FormulaMatch,
-  IndexSelection,
-  PaperMatch,
-  PaperMeta,
-  SearchParams,
-  SearchResult,
+import {
+  type IndexProgress,
+  type BuildIndexParams,
+  type BuildIndexResult,
+  type FormulaMatch,
+  type IndexSelection,
+  type PaperMatch,
+  type PaperMeta,
+  type SearchParams,
+  type SearchResult,
 } from './protocol';
+
+/** The key of an index's hybrid view made for searches that do not weigh the symbolic signal. */
+const withoutSymbolicVectors = '\0 no symbolic vectors';
 
 /** Closes an index nobody searched for this long, freeing its memory. */
 const idleCloseMs = 60_000;
@@ -38,7 +43,7 @@ const idleCloseMs = 60_000;
 interface OpenIndex {
   index: FormulaIndex;
   closeTimer: NodeJS.Timeout;
-  /** Its hybrid views by symbolic model, made on the first non-bitmap search with it and dropped with the index. */
+  /** Its hybrid views by symbolic model (or withoutSymbolicVectors), made on the first non-bitmap search with it and dropped with the index. */
   hybrid: Map<string, Promise<HybridIndex>>;
 }
 
@@ -52,6 +57,8 @@ const defaultLibraryOverride = 'FORMULA_LENS_DEFAULT_LIBRARY';
 
 export class SearchService {
   private readonly embedders = new Map<string, Promise<Result<FormulaEmbedder, { message: string }>>>();
+  /** The bitmap models' identities by name, for searches that need no bitmap encoder. */
+  private readonly bitmapModels = new Map<string, Promise<Result<ModelInfo, { message: string }>>>();
   private readonly indexes = new Map<string, OpenIndex>();
   private readonly defaultIndexes = new Map<string, DefaultIndexState>();
   /** By model path ('' = the shipped one): a user switching to a fine-tuned model keeps at most two. */
@@ -67,10 +74,16 @@ export class SearchService {
     if (locations.length === 0 && !params.indexes.includeDefault) return { kind: 'noIndex', reason: noIndexReason(params.indexes) };
     const mode = chooseSearchMode(params.indexes.searchMode);
     if (!mode.ok) return { kind: 'failed', reason: mode.reason };
-    const embedder = await this.embedder(params.indexes);
-    if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
+    // The bitmap encoder (an onnxruntime session and render workers) opens only for a mode that weighs its
+    // signal, or to build the default index; otherwise the model file's fingerprint is enough to open the indexes.
+    const bitmapNeeded = weightsFor(mode.value.mode, mode.value.fusion).bitmap > 0 || params.indexes.includeDefault;
+    const embedder = bitmapNeeded ? await this.embedder(params.indexes) : undefined;
+    if (embedder && !embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
+    const model = embedder ? ok(embedder.value.model) : await this.bitmapModel(params.indexes);
+    if (!model.ok) return { kind: 'failed', reason: model.reason.message };
     if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
-    const defaultIndex = params.indexes.includeDefault ? this.defaultIndex(embedder.value, params.indexes.defaultIndexCache) : undefined;
+    const bitmap = embedder?.value;
+    const defaultIndex = params.indexes.includeDefault && bitmap ? this.defaultIndex(bitmap, params.indexes.defaultIndexCache) : undefined;
     const directories = defaultIndex?.kind === 'ready' ? [...locations, defaultIndex.directory] : locations;
     if (directories.length === 0) {
       if (defaultIndex?.kind === 'building') {
@@ -86,16 +99,16 @@ export class SearchService {
     const papers: PaperMatch[] = [];
     const problems: string[] = [];
     for (const directory of directories) {
-      const index = this.open(directory, embedder.value);
+      const index = this.open(directory, model.value.fingerprint);
       if (!index.ok) {
         problems.push(index.reason);
         continue;
       }
       const query = { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper };
       const found =
-        mode.value.mode === 'bitmap'
-          ? await searchSimilar(index.value, embedder.value, query, { k: params.k })
-          : await this.searchHybrid(directory, index.value, embedder.value, query, { k: params.k, ...mode.value }, params.indexes.symbolicModel);
+        mode.value.mode === 'bitmap' && bitmap
+          ? await searchSimilar(index.value, bitmap, query, { k: params.k })
+          : await this.searchHybrid(directory, index.value, bitmap, query, { k: params.k, ...mode.value }, params.indexes.symbolicModel);
       if (!found.ok) return { kind: 'failed', reason: found.reason.message };
       papers.push(...found.value.papers.map(paperMatch));
       if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
@@ -183,26 +196,33 @@ export class SearchService {
     return building;
   }
 
-  /** A search over the index's hybrid view (made once per opened index and symbolic model), tagged with the signals that found each formula. */
+  /**
+   * A search over the index's hybrid view (made once per opened index and symbolic model, or without symbolic vectors
+   * while no mode weighs them), tagged with the signals that found each formula.
+   */
   private async searchHybrid(
     directory: string,
     index: FormulaIndex,
-    bitmap: FormulaEmbedder,
+    bitmap: FormulaEmbedder | undefined,
     query: Parameters<typeof searchHybrid>[3],
     options: Parameters<typeof searchHybrid>[4],
     symbolicModel = '',
   ): ReturnType<typeof searchHybrid> {
-    const symbolic = await openOnce(this.symbolicEncoders, symbolicModel, () =>
-      SymbolicEncoder.open({ model: symbolicModel || undefined }).then((opened) =>
-        opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } },
-      ),
-    );
-    if (!symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
+    const symbolic =
+      weightsFor(options.mode, options.fusion).symbolic > 0
+        ? await openOnce(this.symbolicEncoders, symbolicModel, () =>
+            SymbolicEncoder.open({ model: symbolicModel || undefined }).then((opened) =>
+              opened.ok ? opened : { ok: false as const, reason: { message: `The ${options.mode} search mode needs the symbolic model: ${opened.reason.message}` } },
+            ),
+          )
+        : undefined;
+    if (symbolic && !symbolic.ok) return { ok: false, reason: { kind: 'embedding-failed', message: symbolic.reason.message } };
     const held = this.indexes.get(directory);
-    // The first hybrid search of an index embeds all its formulas with the symbolic model (seconds for the default index).
+    const viewKey = symbolic ? symbolicModel : withoutSymbolicVectors;
+    // The first such search of an index embeds all its formulas with the symbolic model (seconds for the default index).
     const view =
-      held?.hybrid.get(symbolicModel) ??
-      openHybridIndex(index, symbolic.value, {
+      held?.hybrid.get(viewKey) ??
+      openHybridIndex(index, symbolic?.value, {
         directory,
         // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
         numeric: options.fusion.numeric > 0,
@@ -210,8 +230,8 @@ export class SearchService {
         onNumericProgress: (computed, total) => this.onProgress({ indexDir: directory, phase: 'numeric signatures', progress: computed / total, formulasDone: computed, formulasTotal: total }),
         onNotice: this.log,
       });
-    held?.hybrid.set(symbolicModel, view);
-    return searchHybrid(index, await view, { bitmap, symbolic: symbolic.value }, query, options);
+    held?.hybrid.set(viewKey, view);
+    return searchHybrid(index, await view, { bitmap, symbolic: symbolic?.value }, query, options);
   }
 
   private embedder({ model, executionProvider }: Pick<IndexSelection, 'model' | 'executionProvider'>): Promise<Result<FormulaEmbedder, { message: string }>> {
@@ -223,14 +243,22 @@ export class SearchService {
     );
   }
 
-  private open(directory: string, embedder: FormulaEmbedder): Result<FormulaIndex, string> {
+  /** The bitmap model's identity, which names the indexes it built, read without opening a session. */
+  private bitmapModel({ model }: Pick<IndexSelection, 'model'>): Promise<Result<ModelInfo, { message: string }>> {
+    const name = model.kind === 'custom' ? model.path : model.kind;
+    return openOnce(this.bitmapModels, name, () =>
+      readEncoderModel(name).then((read) => (read.ok ? ok(read.value.model) : fail({ message: modelUnavailable(read.reason.message) }))),
+    );
+  }
+
+  private open(directory: string, modelFingerprint: string): Result<FormulaIndex, string> {
     const held = this.indexes.get(directory);
     if (held?.index.isCurrent()) {
       held.closeTimer.refresh();
       return { ok: true, value: held.index };
     }
     this.close(directory); // a writer committed since: its hybrid views are out of date too
-    const opened = FormulaIndex.openForReading(directory, { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions });
+    const opened = FormulaIndex.openForReading(directory, { modelFingerprint, dimensions: EMBEDDING_DIMENSIONS });
     if (!opened.ok) return { ok: false, reason: opened.reason.message };
     for (const notice of opened.value.notices) this.log(notice);
     const closeTimer = setTimeout(() => this.close(directory), idleCloseMs).unref();

@@ -9,6 +9,7 @@ import { symbolicTokenIds } from './symbolic-tokens';
 import { EMBEDDING_DIMENSIONS, OUTPUT_NAME, type EncoderError, type EncoderErrorKind, type EncoderResult, type ModelInfo } from './types';
 import { SerialRunner } from './serial';
 import { loadOnnxRuntime } from './runtime';
+import { recordNativeUse } from '../native';
 import { errorMessage } from '../result';
 
 /** The ONNX input of the symbolic encoder: int64 [N, L], [BOS] + token ids, right-padded with [PAD] = 0. */
@@ -96,6 +97,7 @@ export class SymbolicEncoder {
       const why = warmUp instanceof Error ? `inference failed: ${warmUp.message}` : 'its outputs are not unit-norm rows';
       return failure('wrong-model-shape', `${file} is not a symbolic formula encoder: ${why}`);
     }
+    recordNativeUse(`onnxruntime session: symbolic encoder (${path.basename(file)})`);
     return { ok: true, value: encoder };
   }
 
