@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { collectMacros, extractProject, findMainFile, findMathAt, macroString, shorthandsFrom } from '../core/latex';
-import type { FormulaAtParams, FormulaAtResult } from './protocol';
+import { cancelledRequest } from './params';
+import { formulaAtRequest, type FormulaAtParams, type FormulaAtResult } from './protocol';
 
 /** How long project macros read from disk are reused before the project is read again. */
 const projectMacrosTtlMs = 30_000;
@@ -32,7 +33,7 @@ export class FormulaLocator {
     if (!formula) return { found: false, reason: 'noMath' };
     if (!formula.display && !params.includeInline) return { found: false, reason: 'inlineExcluded' };
     const project = language === 'latex' && params.path ? await this.projectMacrosOf(params.path) : '';
-    if (token.isCancellationRequested) return { found: false, reason: 'noMath' };
+    if (token.isCancellationRequested) throw cancelledRequest(formulaAtRequest.method);
     // The document's own definitions come last: a later definition of a name replaces an earlier one.
     const macros = [project, document.macros].filter(Boolean).join('\n');
     return {

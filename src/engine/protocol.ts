@@ -1,6 +1,17 @@
 // The engine's JSON-RPC protocol: every request and notification the engine serves, typed
 // in one place and imported by both the engine and the VS Code client (rust-analyzer's lsp_ext.ts).
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0, ResponseError } from 'vscode-jsonrpc';
+
+/**
+ * The error code of a request answered after its client cancelled it (LSP's RequestCancelled; vscode-jsonrpc
+ * has no constant for it): no result, and nothing to report, since the client no longer wants one.
+ */
+export const requestCancelledCode = -32800;
+
+/** Whether an engine request was refused because it was cancelled, rather than failed. */
+export function isCancelledAnswer(error: unknown): boolean {
+  return error instanceof ResponseError && error.code === requestCancelledCode;
+}
 
 export interface EngineInfo {
   /** The extension/engine version from package.json. */
@@ -8,7 +19,7 @@ export interface EngineInfo {
   pid: number;
   /** Node (or Electron-as-Node) version the engine runs on. */
   runtime: string;
-  /** Native modules loaded into the engine so far (they load lazily, on first need). */
+  /** Native and WebAssembly modules loaded into the engine so far (they load lazily, on first need), the onnxruntime sessions it opened, and render workers once started. */
   loadedNativeModules: string[];
 }
 

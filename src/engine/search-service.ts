@@ -22,7 +22,9 @@ import { chooseSearchMode, searchHybrid, type TaggedFormulaResult } from '../cor
 import { openHybridIndex } from '../core/search/hybrid-store';
 import { searchSimilar, type FormulaResult, type PaperResult } from '../core/search/search';
 import { buildFraction, libraryName } from './library-build';
+import { cancelledRequest } from './params';
 import {
+  searchRequest,
   type IndexProgress,
   type BuildIndexParams,
   type BuildIndexResult,
@@ -81,7 +83,7 @@ export class SearchService {
     if (embedder && !embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
     const model = embedder ? ok(embedder.value.model) : await this.bitmapModel(params.indexes);
     if (!model.ok) return { kind: 'failed', reason: model.reason.message };
-    if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
+    if (token.isCancellationRequested) throw cancelledRequest(searchRequest.method);
     const bitmap = embedder?.value;
     const defaultIndex = params.indexes.includeDefault && bitmap ? this.defaultIndex(bitmap, params.indexes.defaultIndexCache) : undefined;
     const directories = defaultIndex?.kind === 'ready' ? [...locations, defaultIndex.directory] : locations;
@@ -111,7 +113,7 @@ export class SearchService {
           : await this.searchHybrid(directory, index.value, bitmap, query, { k: params.k, ...mode.value }, params.indexes.symbolicModel);
       if (!found.ok) return { kind: 'failed', reason: found.reason.message };
       papers.push(...found.value.papers.map(paperMatch));
-      if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
+      if (token.isCancellationRequested) throw cancelledRequest(searchRequest.method);
     }
     if (problems.length === directories.length) return { kind: 'noIndex', reason: problems.join(' ') };
     for (const problem of problems) this.log(problem);

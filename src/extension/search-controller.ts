@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import {
   formulaAtRequest,
+  isCancelledAnswer,
   searchRequest,
   type FormulaInput,
   type PaperMatch,
@@ -151,7 +152,8 @@ export class SearchController implements vscode.Disposable {
   }
 
   /**
-   * An engine request's answer, or undefined when it was cancelled (outdated: nothing to show) or
+   * An engine request's answer, or undefined when it was cancelled (outdated: nothing to show, whether the
+   * engine answered or refused it with RequestCancelled) or
    * failed (the failure is shown and logged).
    */
   private async request<T>(token: CancellationToken, send: () => Promise<T>, query?: ViewFormula): Promise<T | undefined> {
@@ -159,7 +161,7 @@ export class SearchController implements vscode.Disposable {
       const answer = await send();
       return token.isCancellationRequested ? undefined : answer;
     } catch (error) {
-      if (token.isCancellationRequested) return undefined;
+      if (token.isCancellationRequested || isCancelledAnswer(error)) return undefined;
       const message = `Formula Lens: the engine request failed: ${errorMessage(error)}`;
       this.log.error(message);
       this.show({ kind: 'error', query, message }, { kind: 'error', message });

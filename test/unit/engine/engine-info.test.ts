@@ -1,13 +1,14 @@
 // Show Engine Info says what the engine really loaded: a lexical search maps no bitmap encoder session
-// (nor render workers), a bitmap search does.
+// (nor render workers), a bitmap search does; and a cancelled search answers RequestCancelled.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { startEngine, type TestEngine } from '../../helpers/engine';
 import { repoRoot } from '../../helpers/paths';
-import { infoRequest, searchRequest, type IndexSelection, type SearchParams } from '../../../src/engine/protocol';
+import { infoRequest, isCancelledAnswer, searchRequest, type IndexSelection, type SearchParams } from '../../../src/engine/protocol';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
 import { openEmbedder } from '../../../src/core/search/embedder';
@@ -62,4 +63,15 @@ test('a lexical search loads no onnxruntime session and no render workers; a bit
   for (const loaded of ['onnxruntime-node', bitmapSession, '@resvg/resvg-wasm (render workers)']) {
     assert.ok(afterBitmap.includes(loaded), `${loaded} in ${afterBitmap.join(', ')}`);
   }
+});
+
+test('a search cancelled while it runs answers JSON-RPC RequestCancelled (-32800), not a failure to show', async () => {
+  const { connection } = engine;
+  const source = new CancellationTokenSource();
+  // The symbolic model opens on this engine's first symbolic search: the cancellation arrives meanwhile.
+  const answer = connection.sendRequest(searchRequest, search('symbolic'), source.token);
+  source.cancel();
+  await assert.rejects(answer, (error: unknown) => isCancelledAnswer(error));
+  const again = await connection.sendRequest(searchRequest, search('symbolic'));
+  assert.equal(again.kind, 'results', 'the engine serves the next search as usual');
 });
