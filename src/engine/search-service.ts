@@ -14,7 +14,7 @@ import { fail, ok, type Result } from '../core/result';
 import { defaultIndexDirectory, openDefaultIndex } from '../core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../core/search/embedder';
 import { indexLibrary } from '../core/library/index-library';
-import { readEncoderModel } from '../core/encode/encoder';
+import { modelPath, readModelFile } from '../core/encode/models';
 import { SymbolicEncoder } from '../core/encode/symbolic';
 import { EMBEDDING_DIMENSIONS, type ModelInfo } from '../core/encode/types';
 import { weightsFor, type HybridIndex } from '../core/search/hybrid';
@@ -249,7 +249,7 @@ export class SearchService {
   private bitmapModel({ model }: Pick<IndexSelection, 'model'>): Promise<Result<ModelInfo, { message: string }>> {
     const name = model.kind === 'custom' ? model.path : model.kind;
     return openOnce(this.bitmapModels, name, () =>
-      readEncoderModel(name).then((read) => (read.ok ? ok(read.value.model) : fail({ message: modelUnavailable(read.reason.message) }))),
+      readModelFile(name, modelPath(name)).then((read) => (read.ok ? ok(read.value.model) : fail({ message: modelUnavailable(read.reason.message) }))),
     );
   }
 

@@ -1,9 +1,8 @@
 // The equation encoder: an onnxruntime-node session over a trained model (models/see.onnx by default)
 // that maps rendered formula bitmaps to unit-norm 64-dimensional embeddings.
-import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { MAX_MODEL_BYTES, modelPath, sha256 } from './models';
+import { modelPath, readModelFile } from './models';
 import {
   BITMAP_BYTES,
   BITMAP_HEIGHT,
@@ -28,22 +27,6 @@ function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: 
   return { ok: false, reason: { kind, message } };
 }
 
-/**
- * The model file `name` resolves to (see, bee or a path), checked and fingerprinted, with its bytes: the
- * identity an index records, known without creating a session.
- */
-export async function readEncoderModel(name: string): Promise<EncoderResult<{ model: ModelInfo; bytes: Uint8Array }>> {
-  const file = modelPath(name);
-  if (!file) return failure('model-not-found', `no models/ folder found for the shipped model '${name}'`);
-  const size = await stat(file).then((info) => (info.isFile() ? info.size : -1), () => undefined);
-  if (size === undefined) return failure('model-not-found', `model file ${file} does not exist`);
-  if (size < 0 || size > MAX_MODEL_BYTES) {
-    return failure('invalid-model', `${file} is not a model file (${size < 0 ? 'not a regular file' : `${size} bytes`})`);
-  }
-  const bytes = new Uint8Array(await readFile(file));
-  return { ok: true, value: { model: { name, path: file, fingerprint: sha256(bytes) }, bytes } };
-}
-
 export class Encoder {
   private readonly inference = new SerialRunner();
 
@@ -63,7 +46,8 @@ export class Encoder {
    * checks the graph's input/output shapes and warms it up (the first run allocates and is slow).
    */
   static async open(options: EncoderOptions = {}): Promise<EncoderResult<Encoder>> {
-    const read = await readEncoderModel(options.model ?? 'see');
+    const name = options.model ?? 'see';
+    const read = await readModelFile(name, modelPath(name));
     if (!read.ok) return read;
     const { model, bytes } = read.value;
     const file = model.path;
