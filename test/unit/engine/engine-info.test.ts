@@ -74,4 +74,6 @@ test('a search cancelled while it runs answers JSON-RPC RequestCancelled (-32800
   await assert.rejects(answer, (error: unknown) => isCancelledAnswer(error));
   const again = await connection.sendRequest(searchRequest, search('symbolic'));
   assert.equal(again.kind, 'results', 'the engine serves the next search as usual');
+  const refused = connection.sendRequest(searchRequest, { ...search('symbolic'), k: -1 });
+  await assert.rejects(refused, (error: unknown) => !isCancelledAnswer(error), 'other refusals are errors the client reports');
 });
