@@ -2,6 +2,7 @@
 import { ExitCode, UsageError } from './command';
 import { commands } from './commands';
 import { version } from '../../package.json';
+import { errorMessage } from '../core/result';
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((command) => command.name.length));
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`formula-lens ${name}: ${error.message}\n\n${command.help}\n`);
       return ExitCode.usage;
     }
-    process.stderr.write(`formula-lens ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`formula-lens ${name}: ${errorMessage(error)}\n`);
     return ExitCode.failure;
   }
 }

@@ -1,13 +1,18 @@
 // The cursor lookup: the math region at an offset of a .tex or .md document, with the macros it is
 // typeset with: those of the project on disk (main file and its \input files, found by the LaTeX
 // reader) and, taking precedence, those of the document's current, possibly unsaved, text.
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import { collectMacros, extractProject, findMainFile, findMathAt, macroString, shorthandsFrom } from '../core/latex';
-import type { FormulaAtParams, FormulaAtResult } from './protocol';
+import { cancelledRequest } from './params';
+import { formulaAtRequest, type FormulaAtParams, type FormulaAtResult } from './protocol';
 
-/** How long project macros read from disk are reused before the project is read again. */
-const projectMacrosTtlMs = 30_000;
+/** A project's macros, and the files they were read from with each one's mtime and size then ('' once missing). */
+interface ProjectMacros {
+  macros: string;
+  stamps: Map<string, string>;
+}
 
 interface DocumentMacros {
   text: string;
@@ -16,11 +21,16 @@ interface DocumentMacros {
 }
 
 export class FormulaLocator {
-  private readonly projectMacros = new Map<string, { macros: Promise<string>; readAt: number }>();
+  /** By file: reused while none of the files they were read from changed, so a cursor move reads no project again. */
+  private readonly projectMacros = new Map<string, Promise<ProjectMacros>>();
   /** The last document's macros, so resting the cursor again does not rescan an unchanged text. */
   private lastDocument: (DocumentMacros & { uri: string }) | undefined;
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    /** Reads a whole project (tests count the calls). */
+    private readonly extract: typeof extractProject = extractProject,
+  ) {}
 
   async formulaAt(params: FormulaAtParams, token: CancellationToken): Promise<FormulaAtResult> {
     if (typeof params.text !== 'string' || !Number.isInteger(params.offset)) {
@@ -32,7 +42,7 @@ export class FormulaLocator {
     if (!formula) return { found: false, reason: 'noMath' };
     if (!formula.display && !params.includeInline) return { found: false, reason: 'inlineExcluded' };
     const project = language === 'latex' && params.path ? await this.projectMacrosOf(params.path) : '';
-    if (token.isCancellationRequested) return { found: false, reason: 'noMath' };
+    if (token.isCancellationRequested) throw cancelledRequest(formulaAtRequest.method);
     // The document's own definitions come last: a later definition of a name replaces an earlier one.
     const macros = [project, document.macros].filter(Boolean).join('\n');
     return {
@@ -51,27 +61,46 @@ export class FormulaLocator {
   }
 
   /** The macros of the project the file belongs to: its main file and every file that includes. */
-  private projectMacrosOf(file: string): Promise<string> {
-    const now = Date.now();
+  private async projectMacrosOf(file: string): Promise<string> {
     const cached = this.projectMacros.get(file);
-    if (cached && now - cached.readAt < projectMacrosTtlMs) return cached.macros;
-    const macros = this.readProjectMacros(file);
-    this.projectMacros.set(file, { macros, readAt: now });
-    return macros;
+    if (cached) {
+      const known = await cached;
+      if (await unchanged(known.stamps)) return known.macros;
+    }
+    const reading = this.readProjectMacros(file);
+    this.projectMacros.set(file, reading);
+    return (await reading).macros;
   }
 
-  private async readProjectMacros(file: string): Promise<string> {
+  private async readProjectMacros(file: string): Promise<ProjectMacros> {
+    const read = new Set([file]);
+    let macros = '';
     for (const main of await mainFileCandidates(file)) {
-      const project = await extractProject(main);
+      read.add(main);
+      const project = await this.extract(main);
       if (!project.ok) {
         this.log(`could not read the project of ${path.basename(file)}: ${project.reason}`);
         continue;
       }
-      const included = project.value.files.some((relative) => path.resolve(project.value.root, relative) === file);
-      if (main === file || included) return project.value.macros;
+      const files = project.value.files.map((relative) => path.resolve(project.value.root, relative));
+      for (const other of files) read.add(other);
+      if (main === file || files.includes(file)) {
+        macros = project.value.macros;
+        break;
+      }
     }
-    return '';
+    // Stamped after reading: a file saved meanwhile may be missed until its next save.
+    return { macros, stamps: new Map(await Promise.all([...read].map(async (other) => [other, await stamp(other)] as const))) };
   }
+}
+
+async function stamp(file: string): Promise<string> {
+  return stat(file).then(({ mtimeMs, size }) => `${mtimeMs}:${size}`, () => '');
+}
+
+async function unchanged(stamps: Map<string, string>): Promise<boolean> {
+  const now = await Promise.all([...stamps.keys()].map(stamp));
+  return [...stamps.values()].every((then, i) => now[i] === then);
 }
 
 /** How many folders above a file are searched for the main file that includes it. */

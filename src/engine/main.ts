@@ -4,7 +4,7 @@ import { createMessageConnection, StreamMessageWriter, type ResponseMessage } fr
 import { registerEditorHandlers } from './editor-handlers';
 import { registerTrainHandlers } from './train';
 import { infoRequest } from './protocol';
-import { loadedNativeModules } from './native';
+import { loadedNativeModules } from '../core/native';
 import { FramingError, MalformedMessage, StrictMessageReader } from './message-reader';
 import { version } from '../../package.json';
 

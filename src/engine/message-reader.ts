@@ -5,6 +5,7 @@
 // connection, so that a fresh one starts), while a well-framed message that is not JSON, or not JSON-RPC,
 // is a MalformedMessage the owner answers (-32700, -32600) before reading on.
 import { AbstractMessageReader, type DataCallback, type Disposable, type Message } from 'vscode-jsonrpc/node';
+import { errorMessage } from '../core/result';
 
 /** The stream cannot be read past this point. */
 export class FramingError extends Error {}
@@ -111,7 +112,7 @@ export class StrictMessageReader extends AbstractMessageReader {
     try {
       value = JSON.parse(body.toString('utf8'));
     } catch (error) {
-      this.fireError(new MalformedMessage(-32700, `Parse error: ${(error as Error).message}`, null));
+      this.fireError(new MalformedMessage(-32700, `Parse error: ${errorMessage(error)}`, null));
       return;
     }
     if (isMessage(value)) callback(value);

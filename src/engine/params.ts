@@ -1,6 +1,7 @@
 // Request params checked at the engine's boundary: whatever writes to the engine's stdin gets
 // -32602 Invalid params naming the field, never a TypeError from deep inside a handler (-32603).
 import { ErrorCodes, ResponseError, type CancellationToken, type HandlerResult, type MessageConnection, type RequestType } from 'vscode-jsonrpc';
+import { requestCancelledCode } from './protocol';
 
 /** Checks a value; returns what is wrong with it (naming `path`), or undefined. `T` is the type it admits. */
 export interface Checker<T> {
@@ -65,6 +66,11 @@ export function object<T>(fields: { [K in keyof T]-?: Checker<T[K]> }): Checker<
 /** One of two shapes (a union); the message is the second one's when neither fits. */
 export function either<A, B>(first: Checker<A>, second: Checker<B>): Checker<A | B> {
   return (value, path) => (first(value, path) === undefined ? undefined : second(value, path));
+}
+
+/** What a handler throws when it notices its request was cancelled: the JSON-RPC RequestCancelled answer. */
+export function cancelledRequest(method: string): ResponseError<void> {
+  return new ResponseError(requestCancelledCode, `${method} was cancelled`);
 }
 
 /** Serves `type` with `handler`, which only ever sees params that `check` accepts. */

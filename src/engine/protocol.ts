@@ -1,6 +1,17 @@
 // The engine's JSON-RPC protocol: every request and notification the engine serves, typed
 // in one place and imported by both the engine and the VS Code client (rust-analyzer's lsp_ext.ts).
-import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { NotificationType, RequestType, RequestType0, ResponseError } from 'vscode-jsonrpc';
+
+/**
+ * The error code of a request answered after its client cancelled it (LSP's RequestCancelled; vscode-jsonrpc
+ * has no constant for it): no result, and nothing to report, since the client no longer wants one.
+ */
+export const requestCancelledCode = -32800;
+
+/** Whether an engine request was refused because it was cancelled, rather than failed. */
+export function isCancelledAnswer(error: unknown): boolean {
+  return error instanceof ResponseError && error.code === requestCancelledCode;
+}
 
 export interface EngineInfo {
   /** The extension/engine version from package.json. */
@@ -8,7 +19,7 @@ export interface EngineInfo {
   pid: number;
   /** Node (or Electron-as-Node) version the engine runs on. */
   runtime: string;
-  /** Native modules loaded into the engine so far (they load lazily, on first need). */
+  /** Native and WebAssembly modules loaded into the engine so far (they load lazily, on first need), the onnxruntime sessions it opened, and render workers once started. */
   loadedNativeModules: string[];
 }
 
@@ -100,7 +111,11 @@ export interface PaperMeta {
 export interface FormulaMatch {
   formula: FormulaInput & { env: string };
   section: string | null;
-  /** Cosine similarity to the query. */
+  /**
+   * The search mode's score for the formula (the field keeps its old name): in hybrid mode the fused score,
+   * Σ weight × signal similarity with models/fusion.json's weights, in [0, 1]; in a single-signal mode that
+   * signal's similarity (bitmap and symbolic: the embeddings' cosine; lexical: the TF-IDF cosine).
+   */
   similarity: number;
   /** The LaTeX file on this machine holding the formula, when the index was built from local files. */
   sourceFile?: string;
@@ -114,7 +129,7 @@ export interface FormulaMatch {
 
 export interface PaperMatch {
   paper: PaperMeta;
-  /** Best similarity among `formulas`. */
+  /** The best score among `formulas`. */
   similarity: number;
   /** The paper's best formulas, most similar first. */
   formulas: FormulaMatch[];

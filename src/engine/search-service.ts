@@ -11,16 +11,18 @@ import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import { indexLibrary } from '../core/library/index-library';
 import { SearchSession, type BitmapModelChoice, type SessionFormula, type SessionPaper } from '../core/search/session';
 import { buildFraction, libraryName } from './library-build';
-import type {
-  IndexProgress,
-  BuildIndexParams,
-  BuildIndexResult,
-  FormulaMatch,
-  IndexSelection,
-  PaperMatch,
-  PaperMeta,
-  SearchParams,
-  SearchResult,
+import { cancelledRequest } from './params';
+import {
+  searchRequest,
+  type IndexProgress,
+  type BuildIndexParams,
+  type BuildIndexResult,
+  type FormulaMatch,
+  type IndexSelection,
+  type PaperMatch,
+  type PaperMeta,
+  type SearchParams,
+  type SearchResult,
 } from './protocol';
 
 /** Closes an index nobody searched for this long, freeing its memory. */
@@ -61,7 +63,7 @@ export class SearchService {
       symbolicModel: params.indexes.symbolicModel,
       k: params.k,
     });
-    if (token.isCancellationRequested) return { kind: 'failed', reason: 'cancelled' };
+    if (token.isCancellationRequested) throw cancelledRequest(searchRequest.method);
     if (!found.ok) return { kind: 'failed', reason: found.reason.message };
     const { papers, problems, searched, preparing } = found.value;
     for (const directory of searched) this.keepOpen(directory);
@@ -108,11 +110,6 @@ export class SearchService {
       cancellation.dispose();
       opened.value.index.close();
     }
-  }
-
-  /** Which encoders searches have opened so far (Engine Info). */
-  get openedEncoders(): SearchSession['openedEncoders'] {
-    return this.session.openedEncoders;
   }
 
   /** An index stays open while searches come; closed once nobody searched it for a while. */

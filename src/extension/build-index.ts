@@ -1,10 +1,11 @@
-// Indexing the library folders into `<first folder>/.formula-lens/index` (where `formula-lens index` puts
-// it, so both update the same index). The engine does the work; this shows its progress (papers, formulas,
+// Indexing the library folders into the library's index folder (core/library/home.ts: where `formula-lens index`
+// puts it, so both update the same index). The engine does the work; this shows its progress (papers, formulas,
 // time left), writes the per-entry report to the output channel, adds the index to the searched locations
 // and searches the formula at the cursor again. Builds queue here, one at a time, whoever asks (the Build
 // Index command, Train Model on Library, the LibraryWatcher's automatic updates).
-import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/result';
+import { libraryHome } from '../core/library/home';
 import { buildIndexRequest, indexProgressNotification, type BuildIndexResult } from '../engine/protocol';
 import { BuildProgress, buildReportLines } from './build-progress';
 import type { Config } from './config';
@@ -45,8 +46,8 @@ export class IndexBuilder {
 
   /** Indexes `folders`, reports the outcome, and searches again. */
   private async run(folders: string[], { interactive, rebuild }: BuildOptions): Promise<BuildIndexResult> {
-    const home = path.join(folders[0]!, '.formula-lens');
-    const indexDir = path.join(home, 'index');
+    const home = libraryHome(folders[0]!);
+    const indexDir = home.index;
     const location = interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
     const result = await vscode.window.withProgress(
       { location, title: interactive ? 'Formula Lens: indexing' : 'Formula Lens: updating the index', cancellable: interactive },
@@ -62,11 +63,11 @@ export class IndexBuilder {
         try {
           return await connection.sendRequest(
             buildIndexRequest,
-            { folders, indexDir, cacheDir: path.join(home, 'cache'), model: this.config.model, executionProvider: this.config.executionProvider, rebuild },
+            { folders, indexDir, cacheDir: home.cache, model: this.config.model, executionProvider: this.config.executionProvider, rebuild },
             token,
           );
         } catch (error) {
-          return { kind: 'failed', reason: error instanceof Error ? error.message : String(error) } as const;
+          return { kind: 'failed', reason: errorMessage(error) } as const;
         } finally {
           updates.dispose();
         }

@@ -1,8 +1,9 @@
 // Which file events in a library folder call for re-indexing. vscode-free (unit-tested).
 import * as path from 'node:path';
+import { libraryHomeName } from '../core/library/home';
 
 /** Folders whose changes never touch the library: the index's own output (it writes while it builds) and VCS data. */
-const ignoredFolders = new Set(['.formula-lens', '.git', '.hg', '.svn', 'node_modules']);
+const ignoredFolders = new Set([libraryHomeName, '.git', '.hg', '.svn', 'node_modules']);
 /** Editor leftovers: swap, backup and lock files. */
 const ignoredFile = /(^\.#|~$|\.sw[op]$|^#.*#$|\.tmp$)/;
 

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { CancellationToken } from 'vscode-jsonrpc';
 import {
   formulaAtRequest,
+  isCancelledAnswer,
   searchRequest,
   type FormulaInput,
   type PaperMatch,
@@ -18,6 +19,7 @@ import type { ResultsView } from './results-view';
 import type { LensStatus, StatusBar } from './status-bar';
 import { isTrackedLanguage } from './tracked-documents';
 import { viewFormula, viewPaperResult } from './view-model';
+import { errorMessage } from '../core/result';
 
 export function isTrackedDocument(document: vscode.TextDocument): boolean {
   return isTrackedLanguage(document.languageId);
@@ -150,7 +152,8 @@ export class SearchController implements vscode.Disposable {
   }
 
   /**
-   * An engine request's answer, or undefined when it was cancelled (outdated: nothing to show) or
+   * An engine request's answer, or undefined when it was cancelled (outdated: nothing to show, whether the
+   * engine answered or refused it with RequestCancelled) or
    * failed (the failure is shown and logged).
    */
   private async request<T>(token: CancellationToken, send: () => Promise<T>, query?: ViewFormula): Promise<T | undefined> {
@@ -158,8 +161,8 @@ export class SearchController implements vscode.Disposable {
       const answer = await send();
       return token.isCancellationRequested ? undefined : answer;
     } catch (error) {
-      if (token.isCancellationRequested) return undefined;
-      const message = `Formula Lens: the engine request failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (token.isCancellationRequested || isCancelledAnswer(error)) return undefined;
+      const message = `Formula Lens: the engine request failed: ${errorMessage(error)}`;
       this.log.error(message);
       this.show({ kind: 'error', query, message }, { kind: 'error', message });
       return undefined;

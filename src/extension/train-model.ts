@@ -9,6 +9,8 @@ import { trainModelRequest, trainProgressNotification, type TrainModelResult } f
 import { trainedModelWrites } from './config-writes';
 import type { Ctx } from './ctx';
 import { trainChoices, trainResultMessage } from './train-report';
+import { errorMessage } from '../core/result';
+import { libraryHome } from '../core/library/home';
 
 export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | undefined> {
   const folders = ctx.config.libraryPaths;
@@ -17,10 +19,10 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
     if (choice) await vscode.commands.executeCommand('formulaLens.buildIndex');
     return undefined;
   }
-  const home = path.join(folders[0]!, '.formula-lens');
+  const home = libraryHome(folders[0]!);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const out = path.join(home, 'models', `see-finetuned-${stamp}.onnx`);
-  const symbolicOut = path.join(home, 'models', `symbolic-finetuned-${stamp}.onnx`);
+  const out = path.join(home.models, `see-finetuned-${stamp}.onnx`);
+  const symbolicOut = path.join(home.models, `symbolic-finetuned-${stamp}.onnx`);
   const minutes = ctx.config.trainingMinutes;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Formula Lens: training on the library', cancellable: true },
@@ -35,11 +37,11 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
       try {
         return await connection.sendRequest(
           trainModelRequest,
-          { folders, out, symbolicOut, workDir: out.replace(/\.onnx$/, '.work'), cacheDir: path.join(home, 'cache'), minutes },
+          { folders, out, symbolicOut, workDir: out.replace(/\.onnx$/, '.work'), cacheDir: home.cache, minutes },
           token,
         );
       } catch (error) {
-        return { kind: 'failed', reason: error instanceof Error ? error.message : String(error), cause: 'script-failed' } as const;
+        return { kind: 'failed', reason: errorMessage(error), cause: 'script-failed' } as const;
       } finally {
         updates.dispose();
       }

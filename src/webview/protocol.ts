@@ -28,7 +28,7 @@ export interface ViewPaper {
 export interface ViewFormulaHit {
   formula: ViewFormula;
   section: string | null;
-  /** Cosine similarity to the query in [-1, 1]. */
+  /** The search mode's score (FormulaMatch.similarity in src/engine/protocol.ts): fused in hybrid mode, a cosine in the others. */
   similarity: number;
   /** Whether the formula's source file is on this machine. */
   hasSource: boolean;
@@ -38,7 +38,7 @@ export interface ViewFormulaHit {
 
 export interface ViewPaperResult {
   paper: ViewPaper;
-  /** Best similarity among the paper's formulas. */
+  /** The best score among the paper's formulas. */
   similarity: number;
   formulas: ViewFormulaHit[];
 }

@@ -3,6 +3,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../command';
+import { errorMessage } from '../../core/result';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -10,7 +11,7 @@ export function parseCommandLine<T extends Options>(args: string[], options: T) 
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
 }
 
@@ -46,7 +47,7 @@ export function readTextArgument(what: string, value: string): string {
   try {
     fd = openSync(file, 'r');
   } catch (error) {
-    throw new UsageError(`cannot read ${what} from ${file}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${what} from ${file}: ${errorMessage(error)}`);
   }
   try {
     return readBounded(what, file, fd);
@@ -71,7 +72,7 @@ function readBounded(what: string, source: string, fd: number): string {
         Atomics.wait(pause, 0, 0, 10); // a non-blocking pipe with nothing in it yet
         continue;
       }
-      throw new UsageError(`cannot read ${what} from ${source}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read ${what} from ${source}: ${errorMessage(error)}`);
     }
     if (count === 0) break;
     total += count;

@@ -5,6 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { readCorpus, type CorpusRecord } from '../../core/render/corpus';
 import { ExitCode } from '../command';
+import { errorMessage } from '../../core/result';
 
 export interface CorpusLinesJob<T> {
   /** The command's name, for error messages. */
@@ -27,7 +28,7 @@ export async function writeCorpusLines<T>(job: CorpusLinesJob<T>): Promise<numbe
   try {
     records = await readCorpus(job.corpus);
   } catch (error) {
-    process.stderr.write(`formula-lens ${job.command}: ${(error as Error).message}\n`);
+    process.stderr.write(`formula-lens ${job.command}: ${errorMessage(error)}\n`);
     return ExitCode.failure;
   }
   const selected = job.select ? job.select(records) : records;

@@ -9,6 +9,7 @@ import { RenderPool, type FormulaInput, type TimedRenderResult } from '../../cor
 import { SymbolicEncoder } from '../../core/encode/symbolic';
 import { chooseSearchMode } from '../../core/search/hybrid-search';
 import { hybridVector, type DenseWeights } from '../../core/search/hybrid';
+import { errorMessage } from '../../core/result';
 
 /** A longer line is refused unread: formulas are at most a few kilobytes. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -79,7 +80,7 @@ export function parseFormula(line: Line): FormulaInput | { error: string } {
   try {
     value = JSON.parse(line.text);
   } catch (error) {
-    return { error: `not JSON: ${(error as Error).message}` };
+    return { error: `not JSON: ${errorMessage(error)}` };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'not a JSON object' };
   const { latex, macros, display, env } = value as Record<string, unknown>;

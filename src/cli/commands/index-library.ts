@@ -10,6 +10,7 @@ import type { ReportEntry } from '../../core/library/types';
 import { openEmbedder } from '../../core/search/embedder';
 import { progressBar } from '../progress-bar';
 import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
+import { libraryHome, libraryHomeName } from '../../core/library/home';
 
 const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [options]
 
@@ -19,8 +20,8 @@ and loose .tex files), reads every formula, renders and embeds them, and adds th
 Unchanged papers are skipped; papers gone from the library leave the index.
 
 Options:
-  --index DIR        the index folder (default <first folder>/.formula-lens/index)
-  --cache DIR        unpacked e-prints and downloads (default <first folder>/.formula-lens/cache)
+  --index DIR        the index folder (default <first folder>/${libraryHomeName}/index)
+  --cache DIR        unpacked e-prints and downloads (default <first folder>/${libraryHomeName}/cache)
   --library NAME     the library's name in the index (default: the first folder's name)
   --report           print the per-entry report: indexed / unchanged / no source / pdf only / failed + reason
   --allow-network    download missing arXiv e-prints (one request per 3 s)
@@ -124,8 +125,8 @@ export const indexLibraryCommand: CliCommand = {
   help,
   async run(args) {
     const options = parse(args);
-    const home = path.join(options.folders[0]!, '.formula-lens');
-    const indexDir = path.resolve(options.index ?? path.join(home, 'index'));
+    const home = libraryHome(options.folders[0]!);
+    const indexDir = path.resolve(options.index ?? home.index);
     const embedder = await openEmbedder({ encoder: { model: options.model }, renderWorkers: options.workers });
     if (!embedder.ok) {
       process.stderr.write(`formula-lens index: ${embedder.reason.message}\n`);
@@ -154,7 +155,7 @@ export const indexLibraryCommand: CliCommand = {
     try {
       const result = await indexLibrary(options.folders, opened.value.index, embedder.value, {
         library: options.library ?? path.basename(options.folders[0]!),
-        cacheDir: path.resolve(options.cache ?? path.join(home, 'cache')),
+        cacheDir: path.resolve(options.cache ?? home.cache),
         allowNetwork: options.allowNetwork,
         arxiv: options.arxivUrl ? { baseUrl: options.arxivUrl } : undefined,
         batchFormulas: options.batch,

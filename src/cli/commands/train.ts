@@ -13,6 +13,7 @@ import { openEmbedder } from '../../core/search/embedder';
 import { openHybridIndex } from '../../core/search/hybrid-store';
 import { progressBar } from '../progress-bar';
 import { parseCommandLine, positiveInteger, positiveNumber } from './command-line';
+import { libraryHome, libraryHomeName } from '../../core/library/home';
 
 const help = `Usage: formula-lens train <folder>… [--steps N | --minutes N] [options]
 
@@ -26,8 +27,8 @@ Options:
   --library DIR      a library folder (same as a positional folder; repeatable)
   --steps N          training steps (default 200 unless --minutes is given)
   --minutes N        wall-clock training budget
-  --out FILE         the new model (default <first folder>/.formula-lens/models/see-finetuned-<timestamp>.onnx)
-  --index DIR        the index to re-embed (default <first folder>/.formula-lens/index, when it exists)
+  --out FILE         the new model (default <first folder>/${libraryHomeName}/models/see-finetuned-<timestamp>.onnx)
+  --index DIR        the index to re-embed (default <first folder>/${libraryHomeName}/index, when it exists)
   --use              re-embed with the new model even when it is not better
   --no-use-if-better keep the index on its current model
   --init FILE        the model to start from (default: the shipped SEE)
@@ -35,7 +36,7 @@ Options:
   --symbolic-init F  the symbolic model to start from (default: the shipped one)
   --no-symbolic      fine-tune the SEE only
   --work DIR         corpus, dataset, split and report (default <out without .onnx>.work)
-  --cache DIR        unpacked e-prints (default <first folder>/.formula-lens/cache)
+  --cache DIR        unpacked e-prints (default <first folder>/${libraryHomeName}/cache)
   --python FILE      the Python interpreter (default $FORMULA_LENS_PYTHON, /usr/bin/python3, python3)
   --threads N        PyTorch threads (default 1)
   --workers N        render worker threads (default: cores − 1)`;
@@ -176,7 +177,7 @@ async function reembed(options: Options, indexDir: string, model: string, signal
   try {
     const result = await indexLibrary(options.folders, opened.value.index, embedder.value, {
       library: path.basename(options.folders[0]!),
-      cacheDir: options.cache ?? path.join(options.folders[0]!, '.formula-lens', 'cache'),
+      cacheDir: options.cache ?? libraryHome(options.folders[0]!).cache,
       signal,
     });
     if (!result.ok) {
@@ -197,9 +198,9 @@ export const trainCommand: CliCommand = {
   help,
   async run(args) {
     const options = parse(args);
-    const home = path.join(options.folders[0]!, '.formula-lens');
+    const home = libraryHome(options.folders[0]!);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-    const out = options.out ?? path.join(home, 'models', `see-finetuned-${stamp}.onnx`);
+    const out = options.out ?? path.join(home.models, `see-finetuned-${stamp}.onnx`);
     const controller = new AbortController();
     const onInterrupt = () => {
       process.stderr.write('\ncancelling: the current model stays in use…\n');
@@ -217,7 +218,7 @@ export const trainCommand: CliCommand = {
         steps: options.steps ?? (options.minutes === undefined ? DEFAULT_STEPS : undefined),
         minutes: options.minutes,
         python: options.python,
-        cacheDir: options.cache ?? path.join(home, 'cache'),
+        cacheDir: options.cache ?? home.cache,
         renderWorkers: options.workers,
         threads: options.threads,
         signal: controller.signal,
@@ -229,7 +230,7 @@ export const trainCommand: CliCommand = {
         return result.reason.kind === 'cancelled' ? 130 : ExitCode.failure;
       }
       printReport(result.value);
-      const indexDir = options.index ?? path.join(home, 'index');
+      const indexDir = options.index ?? home.index;
       const switches = (better: boolean) => options.use || (options.useIfBetter && better);
       const switching = switches(result.value.better);
       const symbolic = result.value.symbolic;

@@ -9,6 +9,7 @@ import type { CorpusRecord } from '../../core/render/corpus';
 import { UsageError, type CliCommand } from '../command';
 import { writeCorpusLines } from './corpus-lines';
 import { parseCommandLine, positiveInteger } from './command-line';
+import { errorMessage } from '../../core/result';
 
 const splitNames = ['train', 'validation', 'test'] as const;
 type SplitName = (typeof splitNames)[number];
@@ -67,7 +68,7 @@ function splitSources(file: string, names: SplitName[]): Set<string> {
   try {
     split = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(`--split ${file}: ${(error as Error).message}`);
+    throw new UsageError(`--split ${file}: ${errorMessage(error)}`);
   }
   const sources = new Set<string>();
   for (const name of names) {

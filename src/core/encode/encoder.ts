@@ -1,8 +1,8 @@
 // The equation encoder: an onnxruntime-node session over a trained model (models/see.onnx by default)
 // that maps rendered formula bitmaps to unit-norm 64-dimensional embeddings.
-import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { MAX_MODEL_BYTES, modelPath, sha256 } from './models';
+import { modelPath, readModelFile } from './models';
 import {
   BITMAP_BYTES,
   BITMAP_HEIGHT,
@@ -18,15 +18,13 @@ import {
 } from './types';
 import { SerialRunner } from './serial';
 import { loadOnnxRuntime } from './runtime';
+import { recordNativeUse } from '../native';
+import { errorMessage } from '../result';
 
 const UNIT_NORM_TOLERANCE = 1e-3;
 
 function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: EncoderError } {
   return { ok: false, reason: { kind, message } };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class Encoder {
@@ -49,15 +47,10 @@ export class Encoder {
    */
   static async open(options: EncoderOptions = {}): Promise<EncoderResult<Encoder>> {
     const name = options.model ?? 'see';
-    const file = modelPath(name);
-    if (!file) return failure('model-not-found', `no models/ folder found for the shipped model '${name}'`);
-    const size = await stat(file).then((info) => (info.isFile() ? info.size : -1), () => undefined);
-    if (size === undefined) return failure('model-not-found', `model file ${file} does not exist`);
-    if (size < 0 || size > MAX_MODEL_BYTES) {
-      return failure('invalid-model', `${file} is not a model file (${size < 0 ? 'not a regular file' : `${size} bytes`})`);
-    }
-    const bytes = new Uint8Array(await readFile(file));
-    const model: ModelInfo = { name, path: file, fingerprint: sha256(bytes) };
+    const read = await readModelFile(name, modelPath(name));
+    if (!read.ok) return read;
+    const { model, bytes } = read.value;
+    const file = model.path;
 
     const ort = loadOnnxRuntime();
     const baseOptions: Ort.InferenceSession.SessionOptions = {
@@ -105,6 +98,7 @@ export class Encoder {
       const problem = warmUp instanceof Error ? `inference failed: ${warmUp.message}` : 'its outputs are not unit-norm rows';
       return failure('wrong-model-shape', `${file} is not an equation encoder: ${problem}`);
     }
+    recordNativeUse(`onnxruntime session: bitmap encoder (${basename(file)})`);
     return { ok: true, value: encoder };
   }
 

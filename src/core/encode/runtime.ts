@@ -1,8 +1,6 @@
-// The one place onnxruntime-node is required (lazily: a process that only parses LaTeX never maps it).
-import { createRequire } from 'node:module';
+// onnxruntime-node, set up once for every encoder (it loads lazily: a process that only parses LaTeX never maps it).
 import type * as Ort from 'onnxruntime-node';
-
-const nodeRequire = createRequire(__filename);
+import { requireNative } from '../native';
 
 /**
  * Environment that turns off onnxruntime's built-in telemetry, read once when its first session is created.
@@ -14,7 +12,7 @@ export const onnxRuntimeEnvironment = { ORT_DISABLE_TELEMETRY: '1' } as const;
 
 export function loadOnnxRuntime(): typeof Ort {
   Object.assign(process.env, onnxRuntimeEnvironment);
-  const ort = nodeRequire('onnxruntime-node') as typeof Ort;
+  const ort = requireNative<typeof Ort>('onnxruntime-node');
   // onnxruntime's native logger writes coloured lines to stderr (e.g. for a missing CUDA library);
   // every failure also reaches us as an exception, which we report ourselves.
   ort.env.logLevel = 'fatal';

@@ -1,14 +1,15 @@
 // The symbolic formula encoder: an onnxruntime-node session over models/symbolic.onnx (training/symbolic.py)
 // that maps a formula's canonical LaTeX tokens to a unit-norm 64-dimensional embedding, the token-side
 // twin of the bitmap encoder (src/core/encode/encoder.ts).
-import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
-import { MAX_MODEL_BYTES, modelsDirectory, sha256 } from './models';
+import { modelsDirectory, readModelFile } from './models';
 import { symbolicTokenIds } from './symbolic-tokens';
 import { EMBEDDING_DIMENSIONS, OUTPUT_NAME, type EncoderError, type EncoderErrorKind, type EncoderResult, type ModelInfo } from './types';
 import { SerialRunner } from './serial';
 import { loadOnnxRuntime } from './runtime';
+import { recordNativeUse } from '../native';
+import { errorMessage } from '../result';
 
 /** The ONNX input of the symbolic encoder: int64 [N, L], [BOS] + token ids, right-padded with [PAD] = 0. */
 export const SYMBOLIC_INPUT_NAME = 'token_ids';
@@ -36,10 +37,6 @@ function failure(kind: EncoderErrorKind, message: string): { ok: false; reason: 
   return { ok: false, reason: { kind, message } };
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function symbolicModelPath(model: string = SYMBOLIC_MODEL): string | undefined {
   if (model !== SYMBOLIC_MODEL) return path.resolve(model);
   const directory = modelsDirectory();
@@ -63,14 +60,10 @@ export class SymbolicEncoder {
    */
   static async open(options: SymbolicEncoderOptions = {}): Promise<EncoderResult<SymbolicEncoder>> {
     const name = options.model ?? SYMBOLIC_MODEL;
-    const file = symbolicModelPath(name);
-    if (!file) return failure('model-not-found', `no models/ folder found for the shipped model '${name}'`);
-    const size = await stat(file).then((info) => (info.isFile() ? info.size : -1), () => undefined);
-    if (size === undefined) return failure('model-not-found', `model file ${file} does not exist`);
-    if (size < 0 || size > MAX_MODEL_BYTES) {
-      return failure('invalid-model', `${file} is not a model file (${size < 0 ? 'not a regular file' : `${size} bytes`})`);
-    }
-    const bytes = new Uint8Array(await readFile(file));
+    const read = await readModelFile(name, symbolicModelPath(name));
+    if (!read.ok) return read;
+    const { model, bytes } = read.value;
+    const file = model.path;
     const ort = loadOnnxRuntime();
     let session: Ort.InferenceSession;
     try {
@@ -89,7 +82,7 @@ export class SymbolicEncoder {
       await session.release();
       return failure('wrong-model-shape', `${file} is not a symbolic formula encoder: ${problem}`);
     }
-    const encoder = new SymbolicEncoder(ort, session, { name, path: file, fingerprint: sha256(bytes) }, Math.max(1, options.batchSize ?? 64));
+    const encoder = new SymbolicEncoder(ort, session, model, Math.max(1, options.batchSize ?? 64));
     const warmUp = await encoder.embed([{ latex: 'e^{i\\pi} + 1 = 0' }]).then(
       ([embedding]) => embedding,
       (error: unknown) => new Error(errorMessage(error)),
@@ -99,6 +92,7 @@ export class SymbolicEncoder {
       const why = warmUp instanceof Error ? `inference failed: ${warmUp.message}` : 'its outputs are not unit-norm rows';
       return failure('wrong-model-shape', `${file} is not a symbolic formula encoder: ${why}`);
     }
+    recordNativeUse(`onnxruntime session: symbolic encoder (${path.basename(file)})`);
     return { ok: true, value: encoder };
   }
 

@@ -1,4 +1,5 @@
 // The encoder's public types: which model and runtime to use, and why opening one can fail.
+import type { Result } from '../result';
 
 /** The encoder input: CROP_HEIGHT × CROP_WIDTH bytes, row-major, 0 = paper, 255 = full ink. */
 export const BITMAP_HEIGHT = 32;
@@ -53,4 +54,4 @@ export interface EncoderError {
   message: string;
 }
 
-export type EncoderResult<T> = { ok: true; value: T } | { ok: false; reason: EncoderError };
+export type EncoderResult<T> = Result<T, EncoderError>;

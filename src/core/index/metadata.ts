@@ -1,11 +1,9 @@
 // The metadata store: papers, formulas and their embeddings in SQLite (node-sqlite3-wasm: WebAssembly,
 // so it loads unchanged in Electron's Node, with real file I/O and SQLite's rollback journal).
 // It is the index's source of truth: the HNSW graph file is derived from it and can always be rebuilt.
-import { createRequire } from 'node:module';
 import type { Database as SqliteDatabase, SQLiteValue, Statement } from 'node-sqlite3-wasm';
+import { requireNative } from '../native';
 import type { FormulaLocation, IndexedPaper, PaperToAdd, StoredFormula } from './types';
-
-const nodeRequire = createRequire(__filename);
 
 const schema = `
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,7 +128,7 @@ export class MetadataStore {
    * committer syncs the file once).
    */
   static open(file: string, access: 'read' | 'write' | 'scratch', { check = false } = {}): MetadataStore {
-    const { Database } = nodeRequire('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
+    const { Database } = requireNative<typeof import('node-sqlite3-wasm')>('node-sqlite3-wasm');
     const db = new Database(file, { readOnly: access === 'read' });
     try {
       // Every connection opens a path of its own (generations.ts): holding SQLite's lock for the connection's life

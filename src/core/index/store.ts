@@ -9,7 +9,7 @@
 // A damaged graph file is rebuilt from the embeddings in SQLite.
 import { constants, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { fail, ok, type Result } from '../library/types';
+import { errorMessage, fail, ok, type Result } from '../result';
 import {
   holdsEarlierLayout,
   legacyMetadataFileName,
@@ -84,10 +84,6 @@ function committedGeneration(directory: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class FormulaIndex {

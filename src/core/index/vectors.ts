@@ -4,11 +4,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, renameSync } from 'node:fs';
 import * as path from 'node:path';
-import { createRequire } from 'node:module';
 import type { HierarchicalNSW } from 'hnswlib-node';
+import { requireNative } from '../native';
 import { syncDirectory, syncFile } from './generations';
-
-const nodeRequire = createRequire(__filename);
 
 export interface GraphParameters {
   dimensions: number;
@@ -23,7 +21,7 @@ export class VectorGraph {
   private constructor(private readonly hnsw: HierarchicalNSW) {}
 
   static create(parameters: GraphParameters, capacity: number): VectorGraph {
-    const { HierarchicalNSW } = nodeRequire('hnswlib-node') as typeof import('hnswlib-node');
+    const { HierarchicalNSW } = requireNative<typeof import('hnswlib-node')>('hnswlib-node');
     const hnsw = new HierarchicalNSW('ip', parameters.dimensions);
     hnsw.initIndex({
       maxElements: Math.max(capacity, 16),
@@ -38,7 +36,7 @@ export class VectorGraph {
   static load(parameters: GraphParameters, file: string, expectedSha256: string): VectorGraph {
     const actual = sha256OfFile(file);
     if (actual !== expectedSha256) throw new Error('checksum mismatch: the file is damaged or truncated');
-    const { HierarchicalNSW } = nodeRequire('hnswlib-node') as typeof import('hnswlib-node');
+    const { HierarchicalNSW } = requireNative<typeof import('hnswlib-node')>('hnswlib-node');
     const hnsw = new HierarchicalNSW('ip', parameters.dimensions);
     hnsw.readIndexSync(file);
     if (hnsw.getNumDimensions() !== parameters.dimensions) throw new Error('vectors file has other dimensions');

@@ -2,7 +2,7 @@
 // A lock whose process is gone (killed, crashed) is stale and taken over.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fail, ok, type Result } from '../library/types';
+import { fail, ok, type Result } from '../result';
 
 const lockFileName = 'writer.lock';
 const pause = new Int32Array(new SharedArrayBuffer(4));

@@ -22,6 +22,7 @@ import { canonicalize, flatten, isGroup, isScript, parseGroups, type Node } from
 import rules from './canonical-rules.json';
 import { detokenize, isControlWord, tokenizeFormula, type Token } from './tokenize';
 import { seededRandom } from '../seeded-random';
+import { errorMessage } from '../result';
 
 /** Bump when signatures change meaning (caches of signatures key on it). */
 export const numericSignatureVersion = 3;
@@ -527,7 +528,7 @@ export function numericSignature(latex: string, macros = '', options: NumericSig
     } catch (error) {
       engine = undefined; // interrupted mid-operation: its scope stack and caches may be half-written
       if (error instanceof TimeBudgetExceeded) return { ok: false, reason: 'time-budget', detail: `over ${budget} ms` };
-      return { ok: false, reason: 'parse-error', detail: `interrupted: ${error instanceof Error ? error.message : String(error)}` };
+      return { ok: false, reason: 'parse-error', detail: `interrupted: ${errorMessage(error)}` };
     }
     if ('side' in outcome) found.push(outcome.side);
     else if ('reason' in outcome) firstProblem ??= outcome;
@@ -544,7 +545,7 @@ function evaluateInScope(ce: ComputeEngine, latex: string, remainingMs: number):
   try {
     return evaluateSide(ce, latex);
   } catch (error) {
-    return { reason: 'parse-error', detail: `compute-engine: ${error instanceof Error ? error.message : String(error)}` };
+    return { reason: 'parse-error', detail: `compute-engine: ${errorMessage(error)}` };
   } finally {
     ce.popScope();
   }

@@ -21,7 +21,8 @@ import { authorNames, plainText } from './metadata';
 import { normalizeFormula } from './normalize';
 import { defaultMaxFileBytes, readSource } from './read';
 import { type Shorthands, scanMath } from './scan';
-import type { ExtractedFormula, LatexProblem, LatexProject, MathRegion, PaperInfo, Result } from './types';
+import type { Result } from '../result';
+import type { ExtractedFormula, LatexProblem, LatexProject, MathRegion, PaperInfo } from './types';
 
 export interface ExtractOptions {
   /** Inline formulas shorter than this (normalised) are left out. */

@@ -1,7 +1,7 @@
 // Reads a source file as text: size-capped, decoded as UTF-8 with replacement characters, and
 // refused when it looks binary. Failures are values: a missing or hostile file is normal input.
 import { open } from 'node:fs/promises';
-import type { Result } from './types';
+import type { Result } from '../result';
 
 export const defaultMaxFileBytes = 8 * 1024 * 1024;
 

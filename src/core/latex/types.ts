@@ -1,9 +1,6 @@
 // Shapes the LaTeX reader hands to its two users: the engine's cursor path (one document, one
 // offset) and the indexer (a whole project: metadata, macros, formulas, problems).
 
-/** A typed result across module boundaries: bad input is normal, so failure is a value. */
-export type Result<T, R = string> = { ok: true; value: T } | { ok: false; reason: R };
-
 export type MarkupLanguage = 'latex' | 'markdown';
 
 /** One math region of a document. Offsets are UTF-16 indices into the document text. */

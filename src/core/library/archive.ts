@@ -8,7 +8,8 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSy
 import * as path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { defaultArchiveLimits, fail, ok, type ArchiveLimits, type Result } from './types';
+import { errorMessage, fail, ok, type Result } from '../result';
+import { defaultArchiveLimits, type ArchiveLimits } from './types';
 
 export type ExtractionFailure =
   | 'unsafe-path' // absolute, `..`, NUL or drive-letter path
@@ -93,8 +94,8 @@ async function* gunzipped(file: string, limits: ArchiveLimits): AsyncGenerator<B
   } catch (error) {
     if (error instanceof Abort) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') abort('unreadable', String((error as Error).message));
-    abort('corrupt', `broken gzip stream: ${(error as Error).message}`);
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') abort('unreadable', errorMessage(error));
+    abort('corrupt', `broken gzip stream: ${errorMessage(error)}`);
   } finally {
     input.destroy();
     gunzip.destroy();
@@ -264,7 +265,7 @@ export async function extractToCache(
   try {
     archiveHash = await hashFile(archive);
   } catch (error) {
-    return fail({ kind: 'unreadable', message: (error as Error).message });
+    return fail({ kind: 'unreadable', message: errorMessage(error) });
   }
   const destination = path.join(cacheDir, archiveHash);
   const manifest = path.join(destination, manifestName);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { version } from '../../../package.json';
-import { fail, ok, type Result } from './types';
+import { errorMessage, fail, ok, type Result } from '../result';
 
 export interface Clock {
   now(): number;
@@ -102,7 +102,7 @@ export class ArxivFetcher {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return fail({ kind: 'network', message: `${this.baseUrl}${id}: ${cause ?? (error as Error).message}` });
+      return fail({ kind: 'network', message: `${this.baseUrl}${id}: ${cause ?? errorMessage(error)}` });
     }
     if (response.status === 404) return fail({ kind: 'not-found', message: `arXiv has no e-print ${id}` });
     if (!response.ok) return fail({ kind: 'http', message: `arXiv answered ${response.status} for ${id}` });

@@ -6,6 +6,7 @@ import type { Creator, Entry } from '@retorquere/bibtex-parser';
 import * as path from 'node:path';
 import { bibPieces } from './bib-entries';
 import type { PaperMetadata } from './types';
+import { errorMessage } from '../result';
 
 export interface BibEntry {
   key: string;
@@ -157,7 +158,7 @@ export async function parseBibtex(text: string, bibFile: string, limits: BibLimi
     try {
       parsed = parse(piece.text, { ...parseOptions, strings });
     } catch (error) {
-      parsed = { entries: [], errors: [{ error: error instanceof Error ? error.message : String(error) }], strings: {} };
+      parsed = { entries: [], errors: [{ error: errorMessage(error) }], strings: {} };
     }
     if (piece.type === 'string') {
       Object.assign(strings, parsed.strings);

@@ -8,7 +8,8 @@ import { extractProject, type ExtractOptions } from '../latex';
 import { indexPapers, type PaperFormulas } from '../search/build';
 import type { FormulaEmbedder } from '../search/embedder';
 import { planChanges, planLibrary, type PlanOptions } from './plan';
-import { fail, ok, type LibraryPaper, type ReportEntry, type Result } from './types';
+import { fail, ok, type Result } from '../result';
+import type { LibraryPaper, ReportEntry } from './types';
 
 export interface LibraryIndexOptions extends PlanOptions {
   /** The library's name in the index: its papers are compared, added and removed under it. */

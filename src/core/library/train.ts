@@ -16,7 +16,7 @@ import { seededRandom, shuffled } from '../seeded-random';
 import { extractProject } from '../latex';
 import type { CorpusRecord } from '../render/corpus';
 import { planLibrary, type PlanOptions } from './plan';
-import { fail, ok, type Result } from './types';
+import { fail, ok, type Result } from '../result';
 
 /** A paper trains or is held out only with this many formulas: fewer give no anchor/positive pairs to speak of. */
 export const MIN_FORMULAS_PER_PAPER = 3;

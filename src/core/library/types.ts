@@ -1,12 +1,6 @@
 // Shapes shared by the library stage: what a library holds, what a paper to index is, and the
 // per-entry report the user sees ("indexed / no source / pdf only / failed + reason").
 
-/** A typed result across module boundaries: bad input is normal, so failure is a value. */
-export type Result<T, R = string> = { ok: true; value: T } | { ok: false; reason: R };
-
-export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
-export const fail = <R>(reason: R): { ok: false; reason: R } => ({ ok: false, reason });
-
 /** Bibliographic metadata of a paper, as the index stores it beside its formulas. */
 export interface PaperMetadata {
   title: string;

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type RenderRegion, regionSize } from './geometry';
 import { LruCache } from './lru';
+import { recordNativeUse } from '../native';
 import type { TimedRenderResult } from './render';
 import type { FormulaInput, RenderIssue } from './types';
 
@@ -102,6 +103,7 @@ export class RenderPool {
     this.cache = cacheSize > 0 ? new LruCache(cacheSize) : undefined;
     const workers = Math.max(1, options.workers ?? Math.min(4, availableParallelism()));
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn());
+    recordNativeUse('@resvg/resvg-wasm (render workers)');
   }
 
   get workerCount(): number {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Resvg, initWasm, type ResvgRenderOptions } from '@resvg/resvg-wasm';
 import { CANVAS_HEIGHT, CANVAS_WIDTH, CROP_HEIGHT, CROP_LEFT, CROP_TOP, CROP_WIDTH, PX_PER_EM, type RenderRegion, regionSize } from './geometry';
 import type { TypesetFormula } from './typeset';
+import { errorMessage } from '../result';
 
 /** The font for characters MathJax's own fonts lack, which it emits as SVG <text>. */
 const FALLBACK_FONT_FAMILY = 'DejaVu Serif';
@@ -114,7 +115,7 @@ export async function rasterize(formula: TypesetFormula, region: RenderRegion = 
     try {
       return cropOfCanvas(draw(composeSvg(formula, 'canvas'), 'canvas', options));
     } catch {
-      throw new Error(`resvg could not draw the formula (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(`resvg could not draw the formula (${errorMessage(error)})`);
     }
   }
 }

@@ -42,6 +42,7 @@ import { LruCache } from './lru';
 import { translateMacros } from './macros';
 import { shims } from './shims';
 import type { FormulaInput, RenderIssue } from './types';
+import { errorMessage } from '../result';
 
 /** A typeset formula: an SVG whose viewBox is in MathJax units (1000 per em). */
 export interface TypesetFormula {
@@ -182,7 +183,7 @@ export class Typesetter {
   private failure(error: unknown): RenderIssue {
     if (error instanceof TexError) return { kind: 'mathjax-error', detail: error.message };
     if (error instanceof RangeError) return { kind: 'too-deep', detail: error.message };
-    return { kind: 'mathjax-error', detail: error instanceof Error ? error.message : String(error) };
+    return { kind: 'mathjax-error', detail: errorMessage(error) };
   }
 
   /**

@@ -4,7 +4,7 @@
 // stored beside the index (numeric-store.ts); otherwise nothing pays for them until a search needs them.
 import type { FormulaIndex } from '../index/store';
 import type { FormulaLocation, IndexedPaper, IndexError } from '../index/types';
-import { fail, ok, type Result } from '../library/types';
+import { errorMessage, fail, ok, type Result } from '../result';
 import type { FormulaEmbedder } from './embedder';
 import { fusionWeighsNumeric } from './hybrid';
 import { recordNumericSignatures } from './numeric-store';
@@ -72,7 +72,7 @@ export async function indexPapers(
     // The signatures are computed on this thread while the render workers draw the batch.
     const signatures = (storeSignatures ? recordNumericSignatures(index.directory, inputs) : Promise.resolve()).then(
       () => undefined,
-      (error: unknown) => `Storing the numeric signatures in ${index.directory} failed (${error instanceof Error ? error.message : String(error)}).`,
+      (error: unknown) => `Storing the numeric signatures in ${index.directory} failed (${errorMessage(error)}).`,
     );
     const [embedded, signatureFailure] = await Promise.all([embedder.embed(inputs, 'batch'), signatures]);
     if (signatureFailure) return fail({ kind: 'io', message: signatureFailure });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FormulaIndex, type OpenedIndex } from '../index/store';
 import type { IndexError } from '../index/types';
-import { fail, ok, type Result } from '../library/types';
+import { errorMessage, fail, ok, type Result } from '../result';
 import { indexPapers, type BuildOptions, type PaperFormulas } from './build';
 import type { FormulaEmbedder } from './embedder';
 
@@ -59,7 +59,7 @@ export function readDefaultLibrary(file: string): Result<PaperFormulas[], string
   try {
     lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
   } catch (error) {
-    return fail(`${file} is unreadable (${error instanceof Error ? error.message : String(error)})`);
+    return fail(`${file} is unreadable (${errorMessage(error)})`);
   }
   const papers: PaperFormulas[] = [];
   for (const [number, line] of lines.entries()) {
@@ -68,7 +68,7 @@ export function readDefaultLibrary(file: string): Result<PaperFormulas[], string
       record = JSON.parse(line) as BundledRecord;
       if (typeof record.id !== 'string' || !Array.isArray(record.formulas)) throw new Error('not a library record');
     } catch (error) {
-      return fail(`${file}, record ${number + 1}: ${error instanceof Error ? error.message : String(error)}`);
+      return fail(`${file}, record ${number + 1}: ${errorMessage(error)}`);
     }
     papers.push({
       paper: {

@@ -3,7 +3,7 @@
 import { Encoder } from '../encode/encoder';
 import type { EncoderError, EncoderOptions, ModelInfo } from '../encode/types';
 import { RenderPool, type FormulaInput, type RenderIssue, type RenderPriority } from '../render';
-import { fail, ok, type Result } from '../library/types';
+import { fail, ok, type Result } from '../result';
 
 export interface EmbeddedFormula {
   embedding: Float32Array;

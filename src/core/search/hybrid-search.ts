@@ -7,7 +7,7 @@ import { highlightSymbols } from '../latex/highlight';
 import { numericSignature } from '../latex/numeric-signature';
 import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
-import { fail, ok, type Result } from '../library/types';
+import { errorMessage, fail, ok, type Result } from '../result';
 import type { FormulaEmbedder } from './embedder';
 import { onlySignal, readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
 import type { NumericSignature } from '../latex/numeric-signature';
@@ -106,7 +106,7 @@ export async function searchHybrid(
       [symbolic] = await encoders.symbolic.embed([{ latex: query.latex, macros: query.macros }]);
     }
   } catch (error) {
-    return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${error instanceof Error ? error.message : String(error)}` });
+    return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${errorMessage(error)}` });
   }
   const searchStarted = performance.now();
   const filter = options.filter ?? {};

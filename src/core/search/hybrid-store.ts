@@ -11,6 +11,7 @@ import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import type { FormulaIndex } from '../index/store';
 import { HybridIndex, type HybridFormula, type SignalScores } from './hybrid';
 import { STRUCTURE_FORMAT, StructureIndex } from './structural';
+import { errorMessage } from '../result';
 import { computeSignatures, ContentKeys, readNumericSignatures, writeNumericSignatures, type StoredSides } from './numeric-store';
 
 export const SYMBOLIC_VECTORS_FILE = 'symbolic-vectors.bin';
@@ -103,7 +104,7 @@ function storedStructure(directory: string, formulas: readonly HybridFormula[], 
     renameSync(temporary, file);
     for (const name of readdirSync(directory)) if (structureFilePattern.test(name) && name !== path.basename(file)) rmSync(path.join(directory, name), { force: true });
   } catch (error) {
-    onNotice?.(`The structure postings of ${directory} could not be stored (${error instanceof Error ? error.message : String(error)}); they are built again next time.`);
+    onNotice?.(`The structure postings of ${directory} could not be stored (${errorMessage(error)}); they are built again next time.`);
   }
   return built;
 }

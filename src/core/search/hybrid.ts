@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { modelsDirectory } from '../encode/models';
 import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import { NumericSignatureIndex, type SignatureSides } from '../latex/numeric-signature-index';
-import { fail, ok, type Result } from '../library/types';
+import { errorMessage, fail, ok, type Result } from '../result';
 import { LexicalIndex, topByScore } from './lexical';
 import { firstStageShare, StructureIndex, type StructureQuery } from './structural';
 
@@ -48,7 +48,7 @@ export function readFusionConfig(file?: string): Result<FusionConfig, string> {
   try {
     parsed = JSON.parse(readFileSync(location, 'utf8'));
   } catch (error) {
-    return fail(`cannot read ${location}: ${error instanceof Error ? error.message : String(error)}`);
+    return fail(`cannot read ${location}: ${errorMessage(error)}`);
   }
   const config = parsed as { weights?: Record<string, unknown>; defaultMode?: unknown };
   const weights = Object.fromEntries(

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { numericSignature, numericSignatureVersion } from '../latex/numeric-signature';
+import { errorMessage } from '../result';
 
 export const NUMERIC_SIGNATURES_FILE = 'numeric-signatures.json';
 const FORMAT = 'formula-lens numeric signatures';
@@ -46,7 +47,7 @@ export function readNumericSignatures(directory: string): StoredSignatures {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8')) as typeof parsed;
   } catch (error) {
-    return { byContent: new Map(), problem: `${file} is damaged (${error instanceof Error ? error.message : String(error)}); computing the numeric signatures again` };
+    return { byContent: new Map(), problem: `${file} is damaged (${errorMessage(error)}); computing the numeric signatures again` };
   }
   if (parsed?.format !== FORMAT || typeof parsed.signatures !== 'object' || parsed.signatures === null) {
     return { byContent: new Map(), problem: `${file} is not a numeric signatures file; computing the numeric signatures again` };

@@ -3,7 +3,7 @@
 // best formulas. The engine and the CLI both call `searchSimilar`.
 import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper, StoredFormula } from '../index/types';
-import { fail, ok, type Result } from '../library/types';
+import { errorMessage, fail, ok, type Result } from '../result';
 import type { FormulaInput, RenderIssue } from '../render';
 import type { FormulaEmbedder } from './embedder';
 
@@ -142,7 +142,7 @@ export async function searchSimilar(
   try {
     [embedded] = await embedder.embed([{ latex: query.latex, macros: query.macros, display: query.display, env: query.env }], 'interactive');
   } catch (error) {
-    return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${error instanceof Error ? error.message : String(error)}` });
+    return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${errorMessage(error)}` });
   }
   const searchStarted = performance.now();
 

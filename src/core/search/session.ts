@@ -11,7 +11,7 @@ import { modelFingerprint, modelPath } from '../encode/models';
 import { SymbolicEncoder } from '../encode/symbolic';
 import { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
-import { fail, ok, type Result } from '../library/types';
+import { fail, ok, type Result } from '../result';
 import { defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, openDefaultIndex } from './default-library';
 import { openEmbedder, type FormulaEmbedder } from './embedder';
 import { chooseSearchMode, searchHybrid, usesNumeric, type TaggedFormulaResult } from './hybrid-search';
@@ -287,7 +287,7 @@ export class SearchSession {
     return this.embedder(choice);
   }
 
-  /** Whether the bitmap encoder or any symbolic encoder has been opened (Engine Info, tests). */
+  /** The bitmap and symbolic encoders opened so far, by model: what the searches' modes needed. */
   get openedEncoders(): { bitmap: string[]; symbolic: string[] } {
     return { bitmap: [...this.embedders.keys()], symbolic: [...this.symbolicEncoders.keys()] };
   }

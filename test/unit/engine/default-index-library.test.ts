@@ -107,24 +107,25 @@ test('a missing model file is a failure naming the file, with or without the def
 
 test('a search mode other than bitmap reaches the core: tagged with the signals that found each formula, or failing for want of the symbolic model', async () => {
   const result = await search('e^{i\\pi} + 1 = 0', defaultOnly({ searchMode: 'hybrid' }));
+  const fusion = readFusionConfig();
+  assert.ok(fusion.ok);
+  const symbolicWeighed = fusion.value.weights.symbolic > 0;
   const symbolicModel = symbolicModelPath();
-  if (symbolicModel && existsSync(symbolicModel)) {
-    assert.ok(result.kind === 'results', JSON.stringify(result));
-    const formulas = result.papers.flatMap((match) => match.formulas);
-    assert.ok(formulas.length > 0);
-    const fusion = readFusionConfig();
-    assert.ok(fusion.ok);
-    const weighed: string[] = SIGNALS.filter((signal) => fusion.value.weights[signal] > 0);
-    for (const formula of formulas) {
-      assert.ok(formula.foundBy?.length, 'every formula says what found it');
-      assert.ok(formula.foundBy.every((signal) => weighed.includes(signal)), `${formula.foundBy} are signals models/fusion.json weighs`);
-    }
-    const embedded = progress.some((update) => update.phase === 'symbolic vectors' && update.progress === 1);
-    assert.equal(embedded, fusion.value.weights.symbolic > 0, 'the symbolic vectors of the index are embedded once, with progress, when the fusion weighs them');
-  } else {
+  if (symbolicWeighed && !(symbolicModel && existsSync(symbolicModel))) {
     assert.ok(result.kind === 'failed', JSON.stringify(result));
     assert.match(result.reason, /symbolic model/);
+    return;
   }
+  assert.ok(result.kind === 'results', JSON.stringify(result));
+  const formulas = result.papers.flatMap((match) => match.formulas);
+  assert.ok(formulas.length > 0);
+  const weighed: string[] = SIGNALS.filter((signal) => fusion.value.weights[signal] > 0);
+  for (const formula of formulas) {
+    assert.ok(formula.foundBy?.length, 'every formula says what found it');
+    assert.ok(formula.foundBy.every((signal) => weighed.includes(signal)), `${formula.foundBy} are signals models/fusion.json weighs`);
+  }
+  const embedded = progress.some((update) => update.phase === 'symbolic vectors' && update.progress === 1);
+  assert.equal(embedded, symbolicWeighed, 'the symbolic vectors of the index are embedded (once, with progress) exactly when the fusion weighs them');
 });
 
 test('Build Index keeps each folder set under its own library name: indexing other folders leaves the first ones', async () => {
