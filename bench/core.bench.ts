@@ -1,13 +1,17 @@
 // The index's many-readers-one-writer promise, measured on a synthetic index the size of the default one
 // (12,304 formulas, 64 dimensions): what a commit costs now that it copies the database to a new generation,
 // what a reader pays to open, and the search throughput of 1, 4 and 8 reader processes (each opening, searching
-// and closing the index per search, as CLI searches do) while one writer commits a paper after another.
+// and closing the index per search, as CLI searches do) while one writer commits a paper after another; and a
+// cold process's first search in the default mode beside one that opens every signal, as searches did before
+// the search session.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Bench } from './run';
+import { modelFingerprint, modelPath } from '../src/core/encode/models';
 import { FormulaIndex } from '../src/core/index/store';
+import { SearchSession } from '../src/core/search/session';
 import type { PaperToAdd } from '../src/core/index/types';
 import { seededRandom } from '../src/core/seeded-random';
 import { tsxArgs } from '../test/helpers/paths';
@@ -19,7 +23,9 @@ const formulasPerPaper = 30;
 /** As the default index builds: commits of at most 1,000 formulas. */
 const batchFormulas = 1000;
 const windowMs = 5000;
-const model = { modelFingerprint: 'b'.repeat(64), dimensions };
+/** The shipped bitmap model's identity when it is installed (so the every-signal search below can open it), else a stand-in. */
+const seeFile = modelPath('see');
+const model = { modelFingerprint: seeFile && existsSync(seeFile) ? modelFingerprint(seeFile) : 'b'.repeat(64), dimensions };
 
 function syntheticPapers(): PaperToAdd[] {
   const random = seededRandom(18);
@@ -125,6 +131,31 @@ async function throughput(directory: string, papers: PaperToAdd[], readers: numb
   );
 }
 
+/**
+ * A CLI search's first result from a cold process: the shipped fusion's default mode (nothing rendered, no encoder
+ * session; the structure postings built, then read from their sidecar by the next process) against the way every
+ * search went before the search session: every signal's encoder and view opened (bitmap encoder and render
+ * workers, symbolic encoder and vectors, lexical, canonical and structure; numeric signatures left out, they take
+ * minutes to compute for this many formulas).
+ */
+async function coldFirstSearch(directory: string, scratch: string): Promise<void> {
+  const query = { latex: '\\sum_{j=0}^{n} \\frac{b^{j}}{j!}', display: true };
+  const everySignal = path.join(scratch, 'every-signal.json');
+  writeFileSync(everySignal, JSON.stringify({ weights: { bitmap: 1, symbolic: 1, lexical: 1, canonical: 1, numeric: 0, structure: 1 }, defaultMode: 'hybrid' }));
+  const timed = async (label: string, fusionFile?: string) => {
+    const session = new SearchSession({ fusionFile });
+    const started = performance.now();
+    const found = await session.search({ query, indexes: [directory], model: seeFile ?? 'see' });
+    const ms = performance.now() - started;
+    await session.dispose();
+    console.log(`cold first search, ${label}: ${found.ok ? `${ms.toFixed(0)} ms` : `failed (${found.reason.message})`}`);
+  };
+  await timed('default mode (models/fusion.json), structure postings built');
+  await timed('default mode, structure postings from the sidecar');
+  if (seeFile && existsSync(seeFile)) await timed('every signal opened (before the search session)', everySignal);
+  else console.log('every-signal search skipped: models/see.onnx is not installed');
+}
+
 export const bench: Bench = {
   title: `Index concurrency: many readers, one writer on ${formulaCount.toLocaleString('en')} synthetic formulas`,
   async run() {
@@ -134,6 +165,7 @@ export const bench: Bench = {
       const papers = syntheticPapers();
       build(directory, papers);
       readerCosts(directory);
+      await coldFirstSearch(directory, scratch);
       for (const readers of [1, 4, 8]) await throughput(directory, papers, readers);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
