@@ -25,14 +25,17 @@ interface Configuration {
 }
 
 const configurations: Configuration[] = [
-  { name: 'typed symbols alone (no tree), BM25', options: { tuples: 'none' }, stage: 'first stage' },
-  { name: 'raw pairs only, window 2', options: { tuples: 'raw' }, stage: 'first stage' },
-  { name: 'typed pairs only, window 2', options: { tuples: 'typed' }, stage: 'first stage' },
-  { name: 'raw + typed pairs, window 1', options: { window: 1 }, stage: 'first stage' },
-  { name: 'raw + typed pairs, window 2', options: {}, stage: 'first stage' },
-  { name: 'raw + typed pairs, window 3', options: { window: 3 }, stage: 'first stage' },
-  { name: 'window 2, alignment (rerank) alone', options: {}, stage: 'alignment' },
-  { name: 'window 2, first stage + alignment (the structure signal)', options: {}, stage: 'mix (product)' },
+  { name: 'typed symbols alone (no tree), BM25', options: { tuples: 'none', operatorPaths: 0 }, stage: 'first stage' },
+  { name: 'raw pairs only, window 2', options: { tuples: 'raw', operatorPaths: 0 }, stage: 'first stage' },
+  { name: 'typed pairs only, window 2', options: { tuples: 'typed', operatorPaths: 0 }, stage: 'first stage' },
+  { name: 'raw + typed pairs, window 1', options: { window: 1, operatorPaths: 0 }, stage: 'first stage' },
+  { name: 'raw + typed pairs, window 2 (layout tree alone)', options: { operatorPaths: 0 }, stage: 'first stage' },
+  { name: 'raw + typed pairs, window 3', options: { window: 3, operatorPaths: 0 }, stage: 'first stage' },
+  { name: 'symbols + operator-tree leaf-root paths (up to 3 ancestors), no layout pairs', options: { tuples: 'none' }, stage: 'first stage' },
+  { name: 'layout pairs (window 2) + operator-tree paths', options: {}, stage: 'first stage' },
+  { name: 'alignment (rerank) alone', options: {}, stage: 'alignment' },
+  { name: 'first stage without operator-tree paths + alignment', options: { operatorPaths: 0 }, stage: 'mix (product)' },
+  { name: 'first stage + alignment (the structure signal)', options: {}, stage: 'mix (product)' },
 ];
 const aligned = 200;
 

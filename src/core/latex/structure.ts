@@ -498,3 +498,149 @@ export function layoutString(root: LayoutNode | undefined): string {
   }
   return parts.join('');
 }
+
+/** A node of the operator tree: an operator or relation with its operands, or a symbol (no children). */
+export interface OperatorNode {
+  label: string;
+  children: OperatorNode[];
+}
+
+const additive = new Set(['+', '-', '\\pm', '\\mp']);
+const multiplicative = new Set(['\\cdot', '\\times', '*', '/', '\\circ', '\\otimes', '\\odot', '\\ast']);
+const prefixOperators = new Set(['\\nabla', '\\partial', '\\neg']);
+
+/**
+ * The operator tree of a layout tree, as far as its layout tells (Approach0's view): relations over sums over
+ * products over prefix operators over application, scripts and fractions. Operands are ordered as written; what
+ * does not parse stays a flat product of its atoms.
+ */
+export function operatorTree(root: LayoutNode): OperatorNode {
+  if (root.symbol === '\\rows') return { label: 'rows', children: root.edges.map(([, child]) => operatorTree(child)) };
+  return expression(chainOf(root), 0);
+}
+
+function chainOf(first: LayoutNode): LayoutNode[] {
+  const atoms: LayoutNode[] = [];
+  for (let atom: LayoutNode | undefined = first; atom && atoms.length < maxStructureTokens; ) {
+    atoms.push(atom);
+    atom = atom.edges.find(([relation]) => relation === 'n')?.[1];
+  }
+  return atoms;
+}
+
+function childChain(atom: LayoutNode, relation: Relation): LayoutNode[] | undefined {
+  const child = atom.edges.find(([edge]) => edge === relation)?.[1];
+  return child && chainOf(child);
+}
+
+function leaf(atom: LayoutNode): OperatorNode {
+  return { label: typedKey(atom), children: [] };
+}
+
+function splitAt(atoms: LayoutNode[], isSeparator: (atom: LayoutNode) => boolean): { parts: LayoutNode[][]; separators: LayoutNode[] } {
+  const parts: LayoutNode[][] = [[]];
+  const separators: LayoutNode[] = [];
+  let depth = 0;
+  for (const atom of atoms) {
+    if (atom.type === 'G' && /^(\(|\[|\\\{|\\langle)$/.test(atom.symbol)) depth++;
+    else if (atom.type === 'G' && /^(\)|\]|\\\}|\\rangle)$/.test(atom.symbol)) depth = Math.max(0, depth - 1);
+    if (depth === 0 && isSeparator(atom)) {
+      separators.push(atom);
+      parts.push([]);
+    } else parts[parts.length - 1]!.push(atom);
+  }
+  return { parts, separators };
+}
+
+function expression(atoms: LayoutNode[], depth: number): OperatorNode {
+  if (depth > maxDepth || atoms.length === 0) return { label: 'empty', children: [] };
+  const relations = splitAt(atoms, (atom) => atom.type === 'R');
+  if (relations.separators.length > 0) {
+    const label = typedKey(relations.separators[0]!);
+    return { label, children: relations.parts.filter((part) => part.length > 0).map((part) => expression(part, depth + 1)) };
+  }
+  const sums = splitAt(atoms, (atom) => atom.type === 'O' && additive.has(atom.symbol));
+  if (sums.separators.length > 0) {
+    const children = sums.parts.flatMap((part, i) => {
+      if (part.length === 0) return [];
+      const term = expression(part, depth + 1);
+      return [i > 0 && sums.separators[i - 1]!.symbol === '-' ? { label: 'neg', children: [term] } : term];
+    });
+    return children.length === 1 ? children[0]! : { label: '+', children };
+  }
+  const products = splitAt(atoms, (atom) => atom.type === 'O' && multiplicative.has(atom.symbol));
+  const factors = products.parts.flatMap((part) => factorsOf(part, depth));
+  return factors.length === 1 ? factors[0]! : { label: '×', children: factors };
+}
+
+/** Juxtaposed factors: prefix operators apply to what follows, a name followed by a parenthesis is applied to it. */
+function factorsOf(atoms: LayoutNode[], depth: number): OperatorNode[] {
+  const out: OperatorNode[] = [];
+  for (let i = 0; i < atoms.length; i++) {
+    const atom = atoms[i]!;
+    if (atom.type === 'G' && atom.symbol === '(') {
+      const close = matchingFence(atoms, i);
+      out.push(expression(atoms.slice(i + 1, close), depth + 1));
+      i = close;
+      continue;
+    }
+    if (atom.type === 'L' || (atom.type === 'O' && prefixOperators.has(atom.symbol))) {
+      // a prefix operator (∇, ∂, Σ, ∫ …) takes the rest of the product as its operand
+      const operand = factorsOf(atoms.slice(i + 1), depth + 1);
+      const limits = ['b', 'a'].flatMap((relation) => childChain(atom, relation as Relation) ?? []).length > 0
+        ? [expression(['b', 'a'].flatMap((relation) => childChain(atom, relation as Relation) ?? []), depth + 1)]
+        : [];
+      out.push({ label: typedKey(atom), children: [...limits, operand.length === 1 ? operand[0]! : { label: '×', children: operand }] });
+      return out;
+    }
+    let node = scripted(atom, depth);
+    if ((atom.type === 'V' || atom.type === 'F') && atoms[i + 1]?.symbol === '(') {
+      const close = matchingFence(atoms, i + 1);
+      node = { label: 'apply', children: [node, expression(atoms.slice(i + 2, close), depth + 1)] };
+      i = close;
+    }
+    out.push(node);
+  }
+  return out;
+}
+
+function matchingFence(atoms: LayoutNode[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < atoms.length; k++) {
+    if (atoms[k]!.symbol === '(') depth++;
+    else if (atoms[k]!.symbol === ')' && --depth === 0) return k;
+  }
+  return atoms.length;
+}
+
+/** An atom with its scripts and arguments: power, index, fraction, radical. */
+function scripted(atom: LayoutNode, depth: number): OperatorNode {
+  const part = (relation: Relation) => {
+    const chain = childChain(atom, relation);
+    return chain && expression(chain, depth + 1);
+  };
+  let node: OperatorNode =
+    atom.symbol === '\\frac' ? { label: 'frac', children: [part('o') ?? leaf(atom), part('u') ?? leaf(atom)] }
+    : atom.symbol === '\\sqrt' ? { label: 'sqrt', children: [part('w') ?? leaf(atom)] }
+    : leaf(atom);
+  const index = atom.symbol === '\\frac' || atom.symbol === '\\sqrt' ? undefined : part('b');
+  if (index) node = { label: 'index', children: [node, index] };
+  const power = atom.symbol === '\\sqrt' ? undefined : part('a');
+  if (power) node = { label: 'power', children: [node, power] };
+  return node;
+}
+
+/** Leaf-root paths of an operator tree: each leaf with its first `length` ancestors' labels, for every length up to `longest`. */
+export function leafRootPaths(tree: OperatorNode, longest: number): string[] {
+  const paths: string[] = [];
+  const visit = (node: OperatorNode, ancestors: string[]) => {
+    if (paths.length > maxPairsPerFormula) return;
+    if (node.children.length === 0) {
+      for (let length = 1; length <= Math.min(longest, ancestors.length); length++) paths.push(`${node.label}<${ancestors.slice(0, length).join('<')}`);
+      return;
+    }
+    for (const child of node.children) visit(child, [node.label, ...ancestors]);
+  };
+  visit(tree, []);
+  return paths;
+}

@@ -1,20 +1,23 @@
 // The structure signal (issue 19): formulas compared as symbol layout trees (src/core/latex/structure.ts),
 // in two stages, as the leading formula search engines do (Tangent-S, Approach0):
-//  1. candidates: the trees' symbol pairs within a window of two edges with their relation path, each
-//     indexed raw (`V!θ|N!1|b n`… ) and with variables and numbers reduced to their type (`V!*`), plus the
-//     raw symbols, scored by BM25 (rare structure counts more than `=` and `+`); normalised by the query's
-//     score against itself, so a query that is wholly found scores about 1.
+//  1. candidates: the layout trees' symbol pairs within a window of two edges with their relation path, each
+//     indexed raw (`V!θ|N!1|b n`… ) and with variables and numbers reduced to their type (`V!*`), the raw
+//     symbols, and the operator tree's leaf-root paths (a variable under ∇ under a product under a difference
+//     under an assignment), scored by BM25 (rare structure counts more than `=` and `+`); normalised by the
+//     query's score against itself, so a query that is wholly found scores about 1.
 //  2. alignment of the best candidates: query variables are unified with the candidate's (θ ↔ x, greedily,
 //     one to one, by the typed pairs they share), then the share of the query's pairs (and of the
 //     candidate's) that match raw after renaming, weighted by idf, gives the score: how much of the query's
 //     shape the formula holds, in the formula's own names.
 import { postingLayout } from './lexical';
-import { formulaLayout, isUnifiable, layoutNodes, symbolKey, symbolPairs, typedKey } from '../latex/structure';
+import { formulaLayout, isUnifiable, leafRootPaths, operatorTree, layoutNodes, symbolKey, symbolPairs, typedKey } from '../latex/structure';
 
 /** Pairs of symbols up to this many edges apart are indexed. */
 export const STRUCTURE_WINDOW = 2;
 /** Raised whenever what the index holds for a formula changes (trees, tuples, scoring), so stored sidecars are rebuilt. */
-export const STRUCTURE_FORMAT = 1;
+export const STRUCTURE_FORMAT = 2;
+/** Leaf-root paths of the operator tree are indexed with up to this many ancestors (docs/retrieval.md, ablations). */
+export const OPERATOR_PATH_LENGTH = 3;
 const arrayTypes = [Int32Array, Float32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float64Array, Uint16Array, Int32Array, Int32Array, Int32Array, Float32Array, Float32Array] as const;
 
 /** What the first stage indexes; the defaults are the product's, the rest are the ablations of docs/retrieval.md. */
@@ -23,6 +26,8 @@ export interface StructureOptions {
   window?: number;
   /** Which forms of the pair tuples: raw, typed, both, or none (symbols alone, no tree). */
   tuples?: 'both' | 'raw' | 'typed' | 'none';
+  /** The operator tree's leaf-root paths up to this many ancestors (default OPERATOR_PATH_LENGTH; 0: none). */
+  operatorPaths?: number;
 }
 const k1 = 1.2;
 const b = 0.75;
@@ -462,7 +467,7 @@ function internPath(paths: Map<string, number>, path: string): number {
 }
 
 /** A formula's BM25 terms (raw pairs, typed pairs, raw symbols) and its raw terms for the alignment. */
-export function formulaTerms(latex: string, macros?: string, { window = STRUCTURE_WINDOW, tuples = 'both' }: StructureOptions = {}): FormulaTerms {
+export function formulaTerms(latex: string, macros?: string, { window = STRUCTURE_WINDOW, tuples = 'both', operatorPaths = OPERATOR_PATH_LENGTH }: StructureOptions = {}): FormulaTerms {
   const counts = new Map<string, number>();
   const raw: FormulaTerms['raw'] = new Map();
   const tree = formulaLayout(latex, macros ?? '');
@@ -488,5 +493,6 @@ export function formulaTerms(latex: string, macros?: string, { window = STRUCTUR
     if (tuples !== 'raw' && typedPair !== rawPair) add(typedPair);
     addRaw(rawPair, typedPair, { from: symbolKey(from), to: symbolKey(to), path, unifiable: [isUnifiable(from.type), isUnifiable(to.type)] });
   }
+  if (operatorPaths > 0) for (const leafPath of leafRootPaths(operatorTree(tree), operatorPaths)) add(`opt:${leafPath}`);
   return { counts, raw };
 }

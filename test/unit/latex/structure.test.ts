@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formulaLayout, layoutString, symbolPairs, typedKey } from '../../../src/core/latex/structure';
+import { formulaLayout, layoutString, leafRootPaths, operatorTree, symbolPairs, typedKey, type OperatorNode } from '../../../src/core/latex/structure';
 import { StructureIndex } from '../../../src/core/search/structural';
 import { HybridIndex, onlySignal } from '../../../src/core/search/hybrid';
 import { topByScore } from '../../../src/core/search/lexical';
@@ -91,4 +91,20 @@ test('the structure index survives serialization: the same scores and alignments
   assert.equal(StructureIndex.deserialize(bytes.subarray(0, bytes.length - 3)), undefined, 'cut short');
   assert.equal(StructureIndex.deserialize(Buffer.from('{"version": 0}\n')), undefined, 'another format');
   assert.equal(StructureIndex.deserialize(Buffer.from('garbage')), undefined);
+});
+
+test('the operator tree: relations over sums over products over prefix operators and application; leaf-root paths', () => {
+  const show = (node: OperatorNode): string => (node.children.length ? `${node.label}(${node.children.map(show).join(', ')})` : node.label);
+  const tree = (latex: string) => show(operatorTree(formulaLayout(latex)!));
+  assert.equal(tree('\\mathbf{x} \\leftarrow \\mathbf{x} - \\eta \\nabla f(\\mathbf{x})'), 'R!:=(V!*, +(V!*, neg(×(V!*, O!\\nabla(apply(V!*, V!*))))))');
+  assert.equal(tree('a(b+c) = ab + ac'), 'R!:=(apply(V!*, +(V!*, V!*)), +(×(V!*, V!*), ×(V!*, V!*)))');
+  // 1/n is n^{-1} (the layout's own rule); a big operator takes its limits and the rest of the product
+  assert.equal(tree('\\frac{1}{n} \\sum_{i=1}^n x_i^2'), '×(power(V!*, neg(N!*)), L!\\sum(R!:=(V!*, ×(N!*, V!*)), power(index(V!*, V!*), N!*)))');
+  const paths = leafRootPaths(operatorTree(formulaLayout('x = y + 1')!), 2);
+  assert.deepEqual(paths, ['V!*<R!:=', 'V!*<+', 'V!*<+<R!:=', 'N!*<+', 'N!*<+<R!:=']);
+  // bounded on hostile input
+  const started = performance.now();
+  operatorTree(formulaLayout('('.repeat(5000) + 'x' + ')'.repeat(5000))!);
+  operatorTree(formulaLayout('x+'.repeat(10_000) + 'y')!);
+  assert.ok(performance.now() - started < 2000);
 });
