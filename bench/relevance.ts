@@ -10,9 +10,22 @@
 // leaves a signal out would have fewer; the chosen one is measured again exactly).
 import { seededRandom, shuffled } from '../src/core/seeded-random';
 import { HybridIndex, SIGNALS, type SignalScores } from '../src/core/search/hybrid';
+import { LexicalIndex } from '../src/core/search/lexical';
 import type { Embeddings, Split } from './invariance.bench';
 
 export const RANKED = 100;
+
+/** Ranks formulas (positions) for a query: `count` best, `exclude` left out. */
+export type Ranking = (latex: string, macros: string, count: number, exclude?: number) => number[];
+
+/**
+ * The baseline every bench reports beside the product: TF-IDF cosine over LaTeX token 1–3-grams (training/evaluate.py's
+ * TfidfBaseline), ranking all formulas directly.
+ */
+export function tfidfBaseline(formulas: readonly { latex: string; macros?: string }[]): Ranking {
+  const index = LexicalIndex.build(formulas.map((formula, id) => ({ id, ...formula })), 'project', 'tfidf');
+  return (latex, macros, count, exclude) => index.nearest(index.query(latex, macros), count, (id) => id !== exclude).map((hit) => hit.formulaId);
+}
 
 export interface ScoredCandidates {
   /** Collection positions of the candidates. */

@@ -14,6 +14,16 @@ export const LONGEST_NGRAM = 3;
 
 export type LexicalView = 'project' | 'canonical';
 
+/**
+ * How terms are weighed: `bm25` (k1 1.2, b 0.75, normalised by the query's score against itself), the product's
+ * signals, which ranks formulas of one document and notation variants clearly better on validation
+ * (docs/retrieval.md); or `tfidf`, the cosine of TF-IDF vectors (smoothed idf, raw counts), the benches'
+ * baseline and training/evaluate.py's.
+ */
+export type LexicalWeighting = 'bm25' | 'tfidf';
+const k1 = 1.2;
+const b = 0.75;
+
 /** A formula's tokens in a view; none when the tokenizer refuses it (over its length limit). */
 export function lexicalTokens(latex: string, macros = '', view: LexicalView = 'project'): Token[] {
   const tokenized = tokenizeFormula(latex, macros);
@@ -53,6 +63,9 @@ export function termCounts(tokens: readonly string[], longest = LONGEST_NGRAM): 
 export class LexicalIndex {
   private constructor(
     private readonly view: LexicalView,
+    private readonly weighting: LexicalWeighting,
+    /** BM25's length normalisation: the mean number of terms a formula has. */
+    private readonly averageLength: number,
     private readonly termIds: Map<string, number>,
     private readonly idf: Float32Array,
     /** Formula ids by position. */
@@ -68,7 +81,7 @@ export class LexicalIndex {
     return this.formulaIds.length;
   }
 
-  static build(formulas: Iterable<LexicalFormula>, view: LexicalView = 'project'): LexicalIndex {
+  static build(formulas: Iterable<LexicalFormula>, view: LexicalView = 'project', weighting: LexicalWeighting = 'bm25'): LexicalIndex {
     const termIds = new Map<string, number>();
     const documentFrequency: number[] = [];
     const ids: number[] = [];
@@ -93,41 +106,40 @@ export class LexicalIndex {
       perFormula.push({ terms, counts: values });
     }
     const total = ids.length;
-    const idf = Float32Array.from(documentFrequency, (df) => Math.log((1 + total) / (1 + df)) + 1);
+    const idf = Float32Array.from(documentFrequency, (df) => termIdf(weighting, total, df));
+    const lengths = perFormula.map(({ counts }) => counts.reduce((sum, count) => sum + count, 0));
+    const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, total);
     const { postingStart, fill, postingPositions, postingWeights } = postingLayout(termIds.size, perFormula);
     perFormula.forEach(({ terms, counts }, position) => {
-      let norm = 0;
-      for (let i = 0; i < terms.length; i++) norm += (counts[i] * idf[terms[i]]) ** 2;
-      norm = Math.sqrt(norm) || 1;
+      const weights = termWeights(weighting, terms, counts, idf, lengths[position]!, averageLength);
       for (let i = 0; i < terms.length; i++) {
         const slot = fill[terms[i]]++;
         postingPositions[slot] = position;
-        postingWeights[slot] = (counts[i] * idf[terms[i]]) / norm;
+        postingWeights[slot] = weights[i]!;
       }
     });
     const position = new Map(ids.map((id, i) => [id, i]));
-    return new LexicalIndex(view, termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
+    return new LexicalIndex(view, weighting, averageLength, termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
   }
 
   /**
-   * The query's TF-IDF vector in this index's term space. Terms the index has never seen still count
-   * in the norm (with the idf of a term in no formula), as they would if the query were indexed.
+   * The query in this index's term space. Terms the index has never seen still count in the normaliser (with
+   * the idf of a term in no formula), as they would if the query were indexed: for TF-IDF the vector's norm,
+   * for BM25 the query's score against itself (so a formula with the query's very terms scores 1).
    */
   query(latex: string, macros?: string): LexicalQuery {
-    const unseenIdf = Math.log(1 + this.size) + 1;
-    const seen: [number, number][] = [];
-    let norm = 0;
-    for (const [term, count] of termCounts(lexicalTokens(latex, macros, this.view))) {
-      const id = this.termIds.get(term);
-      const weight = count * (id === undefined ? unseenIdf : this.idf[id]);
-      norm += weight * weight;
-      if (id !== undefined) seen.push([id, weight]);
-    }
-    norm = Math.sqrt(norm) || 1;
-    return { terms: Int32Array.from(seen, ([id]) => id), weights: Float32Array.from(seen, ([, weight]) => weight / norm) };
+    const unseenIdf = termIdf(this.weighting, this.size, 0);
+    const counts = termCounts(lexicalTokens(latex, macros, this.view));
+    const ids = [...counts.keys()].map((term) => this.termIds.get(term));
+    const idf = Float32Array.from(ids, (id) => (id === undefined ? unseenIdf : this.idf[id]!));
+    const length = [...counts.values()].reduce((sum, count) => sum + count, 0);
+    const own = termWeights(this.weighting, Int32Array.from(idf.keys()), Float32Array.from(counts.values()), idf, length, this.averageLength || length);
+    const norm = (this.weighting === 'bm25' ? own.reduce((sum, weight) => sum + weight, 0) : euclidean(own)) || 1;
+    const seen = ids.flatMap((id, i) => (id === undefined ? [] : [[id, this.weighting === 'bm25' ? 1 / norm : own[i]! / norm] as const]));
+    return { terms: Int32Array.from(seen, ([id]) => id), weights: Float32Array.from(seen, ([, weight]) => weight) };
   }
 
-  /** Cosine similarity of the query with every indexed formula, by position (0 for formulas sharing no term). */
+  /** The query's similarity with every indexed formula, by position (0 for formulas sharing no term). */
   scoreAll(query: LexicalQuery): Float32Array {
     const scores = new Float32Array(this.size);
     for (let q = 0; q < query.terms.length; q++) {
@@ -149,6 +161,27 @@ export class LexicalIndex {
   nearest(query: LexicalQuery, count: number, accept: (formulaId: number) => boolean = () => true): LexicalHit[] {
     return topByScore(this.scoreAll(query), this.formulaIds, count, accept);
   }
+}
+
+function termIdf(weighting: LexicalWeighting, total: number, df: number): number {
+  return weighting === 'bm25' ? Math.log(1 + (total - df + 0.5) / (df + 0.5)) : Math.log((1 + total) / (1 + df)) + 1;
+}
+
+/** A formula's term weights: BM25's saturated, length-normalised counts, or its L2-normalised TF-IDF vector. */
+function termWeights(weighting: LexicalWeighting, terms: Int32Array, counts: Float32Array, idf: Float32Array, length: number, averageLength: number): Float32Array {
+  if (weighting === 'bm25') {
+    const norm = k1 * (1 - b + (b * length) / (averageLength || 1));
+    return Float32Array.from(terms, (term, i) => (idf[term]! * counts[i]! * (k1 + 1)) / (counts[i]! + norm));
+  }
+  const vector = Float32Array.from(terms, (term, i) => counts[i]! * idf[term]!);
+  const norm = euclidean(vector) || 1;
+  return vector.map((value) => value / norm);
+}
+
+function euclidean(vector: Float32Array): number {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  return Math.sqrt(sum);
 }
 
 /**

@@ -34,7 +34,7 @@ test('the query is tokenized like the index: document macros expand, spacing doe
 
 test('scores equal the TF-IDF cosine computed by hand (smoothed idf, raw counts, L2 norm)', () => {
   const corpus = [{ id: 1, latex: 'a' }, { id: 2, latex: 'a b' }, { id: 3, latex: 'c' }];
-  const index = LexicalIndex.build(corpus);
+  const index = LexicalIndex.build(corpus, 'project', 'tfidf');
   const idf = (df: number) => Math.log(4 / (1 + df)) + 1;
   // formula 2: terms a, b, "a b"; query "a" shares only "a".
   const vector2 = [idf(2), idf(1), idf(1)];
@@ -71,4 +71,18 @@ test('top-k selection equals a full sort, ties broken by the lower id', () => {
     .sort((a, b) => scores[b] - scores[a] || ids[a] - ids[b])
     .map((i) => ({ formulaId: ids[i], score: scores[i] }));
   for (const count of [0, 1, 10, 333, 5000]) assert.deepEqual(topByScore(scores, ids, count, accept), expected.slice(0, count));
+});
+
+test('the product weighs terms by BM25, normalised by the query against itself: a formula of the query\'s very terms scores 1', () => {
+  const corpus = [{ id: 1, latex: 'a' }, { id: 2, latex: 'a b' }, { id: 3, latex: 'c' }];
+  const index = LexicalIndex.build(corpus);
+  const idf = (df: number) => Math.log(1 + (3 - df + 0.5) / (df + 0.5));
+  const averageLength = (1 + 3 + 1) / 3; // terms: a | a, b, "a b" | c
+  const bm25 = (count: number, length: number) => (count * 2.2) / (count + 1.2 * (0.25 + (0.75 * length) / averageLength));
+  // query "a" against formula 2 (three terms) over the query against itself (one term)
+  const expected = (idf(2) * bm25(1, 3)) / (idf(2) * bm25(1, 1));
+  const scores = index.scoreAll(index.query('a'));
+  assert.ok(Math.abs(scores[1] - expected) < 1e-5, `${scores[1]} vs ${expected}`);
+  assert.ok(Math.abs(scores[0] - 1) < 1e-5, 'the same terms: 1');
+  assert.equal(scores[2], 0);
 });
