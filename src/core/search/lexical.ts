@@ -1,5 +1,5 @@
-// The lexical signals: TF-IDF over formula tokens (1–3-grams, raw counts × smoothed idf, L2-normalised,
-// cosine): training/evaluate.py's TfidfBaseline, which training/symbolic_fusion.py fuses. Two views of a
+// The lexical signals: formula token 1–3-grams weighed by BM25 (the product's), or by TF-IDF cosine (raw counts ×
+// smoothed idf, L2-normalised: training/evaluate.py's TfidfBaseline, the benches' baseline). Two views of a
 // formula's tokens (the project tokenizer, the document's macros expanded):
 //  - `project`, the tokens as written: the lexical signal. Canonicalizing them costs exact matching on the
 //    validation split more than it gains (see models/MODEL_CARD.md);
