@@ -5,8 +5,8 @@ hybrid on the test split with training/evaluate.py's protocol (the same seeded t
 Signals, each a similarity of two formulas:
   bitmap    cosine of a bitmap encoder's embeddings (a train.py checkpoint, --bitmap NAME=PATH; needs --dataset)
   symbolic  cosine of the symbolic encoder's embeddings (a symbolic.py checkpoint, --symbolic PATH)
-  lexical   TF-IDF cosine over token 1–3-grams, macros expanded: training/evaluate.py's TF-IDF baseline, and
-            what src/core/search/lexical.ts computes (the same over canonical tokens is measured on
+  lexical   TF-IDF cosine over token 1–3-grams, macros expanded: training/evaluate.py's TF-IDF baseline (the
+            product's lexical signal, src/core/search/lexical.ts, weighs the same terms by BM25; the same over canonical tokens is measured on
             validation only, to show why the lexical signal does not canonicalize)
   canonical TF-IDF cosine over canonical tokens with single-letter variables renamed in order of appearance
             (the canonicalizer's rule 3): notation-proof where the project tokens are not (issue 10)

@@ -1,5 +1,5 @@
 // Hybrid ranking (issue 9): six signals — bitmap-embedding cosine, symbolic-embedding cosine, lexical
-// TF-IDF cosine, TF-IDF cosine over canonical tokens with variables renamed, the numeric signatures'
+// BM25 over token 1–3-grams, the same over canonical tokens with variables renamed, the numeric signatures'
 // overlap (both issue 10) and the structural alignment of layout trees (issue 19) — each proposes its best
 // candidates (structure by its BM25 first stage), and the union is ranked by the weighted sum of all the
 // scores (structure: its alignment with variables unified), with the weights chosen on the validation split
