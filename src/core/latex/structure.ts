@@ -85,6 +85,9 @@ const operatorSynonyms = new Map<string, Token[]>([
   ['KL', ['\\KL']],
 ]);
 
+/** Functions the operator synonyms above name (`\\operatorname{softmax}` → `\\softmax`); `\\argmax`/`\\argmin` are large operators. */
+const namedFunctions = new Set(['\\softmax', '\\E', '\\KL']);
+
 type Item = Token | Item[];
 
 /** Brace groups as nested arrays; unbalanced braces are tolerated (an extra `}` is dropped). */
@@ -115,7 +118,7 @@ export function symbolType(token: Token): SymbolType {
   if (fences.has(token)) return 'G';
   if (punctuation.has(token)) return 'P';
   if (largeOperators.has(token)) return 'L';
-  if (functions.has(token) || token === '\\softmax' || token === '\\E' || token === '\\KL' || token === '\\argmax' || token === '\\argmin') return token.startsWith('\\arg') ? 'L' : 'F';
+  if (functions.has(token) || namedFunctions.has(token)) return 'F';
   if (/^[+\-*/]$/.test(token) || /^\\(cdot|times|pm|mp|circ|otimes|oplus|odot|ast|star|bullet|wedge|vee|cap|cup|setminus|nabla|partial|neg|div|prime)$/.test(token)) return 'O';
   if (token.startsWith('\\')) return 'X';
   return token.length === 1 && /\p{L}/u.test(token) ? 'V' : 'X';

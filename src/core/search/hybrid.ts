@@ -141,6 +141,7 @@ interface DenseMatrix {
 /** The formulas of an index with what the signals need, in memory (all by the lexical index's positions). */
 export class HybridIndex {
   private structureIndex: StructureIndex | undefined;
+  private lastStructureQuery: { latex: string; macros: string | undefined; query: StructureQuery } | undefined;
   /** The same formulas in the canonical view, so the same positions. */
   private canonicalIndex: LexicalIndex | undefined;
 
@@ -194,12 +195,21 @@ export class HybridIndex {
     return this.structureIndex;
   }
 
+  /** The query's trees and terms, kept for the one query a search and its highlighting share (parsed once). */
+  private structureQuery({ latex, macros }: Pick<HybridQuery, 'latex' | 'macros'>): StructureQuery {
+    const last = this.lastStructureQuery;
+    if (last?.latex === latex && last.macros === macros) return last.query;
+    const query = this.structure.query(latex, macros);
+    this.lastStructureQuery = { latex, macros, query };
+    return query;
+  }
+
   /**
    * Per formula, its symbols that the structure alignment matched with the query (StructureIndex.matchedSymbols):
    * asked for the formulas a search returns, never for all its candidates.
    */
   matchedSymbols(query: Pick<HybridQuery, 'latex' | 'macros'>, formulaIds: Iterable<number>): Map<number, Set<string>> {
-    const structureQuery = this.structure.query(query.latex, query.macros);
+    const structureQuery = this.structureQuery(query);
     const matched = new Map<number, Set<string>>();
     for (const formulaId of formulaIds) {
       const position = this.lexical.positionOf(formulaId);
@@ -221,7 +231,7 @@ export class HybridIndex {
       else if (signal === 'canonical') scores.canonical = this.canonical.scoreAll(this.canonical.query(query.latex, query.macros));
       else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
       else if (signal === 'structure') {
-        structureQuery = this.structure.query(query.latex, query.macros);
+        structureQuery = this.structureQuery(query);
         scores.structure = this.structure.scoreAll(structureQuery);
       }
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);

@@ -6,7 +6,7 @@
 // on first use, in the background or waited for), and merges the results of several indexes into one ranking:
 // every index ranks with the same mode and weights, so their scores are on one scale, and a paper found in two
 // indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { modelFingerprint, modelPath } from '../encode/models';
 import { SymbolicEncoder } from '../encode/symbolic';
 import { FormulaIndex } from '../index/store';
@@ -101,6 +101,7 @@ export class SearchSession {
   private readonly symbolicEncoders = new Map<string, Opened<SymbolicEncoder>>();
   private readonly held = new Map<string, HeldIndex>();
   private readonly defaultIndexes = new Map<string, DefaultIndexState>();
+  private readonly fingerprints = new Map<string, { mtimeMs: number; size: number; fingerprint: string }>();
 
   constructor(private readonly options: SessionOptions = {}) {
     this.fusion = chooseSearchMode(undefined, options.fusionFile);
@@ -126,7 +127,7 @@ export class SearchSession {
       else if (state.kind === 'no model') return fail({ kind: 'embedding-failed', message: state.reason });
       else problems.push(state.reason);
     }
-    const bitmap = weights.bitmap > 0 ? await this.embedder(request) : undefined;
+    const bitmap = weights.bitmap > 0 ? await this.bitmapEncoder(request) : undefined;
     if (bitmap && !bitmap.ok) return fail({ kind: 'embedding-failed', message: bitmap.reason.message });
 
     const papers: SessionResponse['papers'] = [];
@@ -224,7 +225,7 @@ export class SearchSession {
   private async defaultIndex(model: BitmapModelChoice, choice: NonNullable<SessionRequest['defaultIndex']>): Promise<DefaultIndexState> {
     const file = modelPath(model.model) ?? model.model;
     if (!existsSync(file)) return { kind: 'no model', reason: modelUnavailable(`${file} does not exist`) };
-    const fingerprint = modelFingerprint(file);
+    const fingerprint = this.fingerprint(file);
     const key = `${fingerprint}\n${choice.cacheRoot ?? ''}\n${choice.libraryFile ?? ''}`;
     let state = this.defaultIndexes.get(key);
     if (!state) {
@@ -250,7 +251,7 @@ export class SearchSession {
     };
     const building: DefaultIndexState & { kind: 'building' } = { kind: 'building', progress: 0, done: Promise.resolve() };
     building.done = (async () => {
-      const embedder = await this.embedder(model);
+      const embedder = await this.bitmapEncoder(model);
       if (!embedder.ok) return failed(embedder.reason.message);
       const opened = await openDefaultIndex(embedder.value, {
         cacheRoot: choice.cacheRoot,
@@ -270,7 +271,18 @@ export class SearchSession {
     return building;
   }
 
-  private embedder({ model, executionProvider }: BitmapModelChoice): Opened<FormulaEmbedder> {
+  /** A model file's fingerprint, hashed again only when the file changes (a search at every cursor rest asks). */
+  private fingerprint(file: string): string {
+    const { mtimeMs, size } = statSync(file);
+    const known = this.fingerprints.get(file);
+    if (known?.mtimeMs === mtimeMs && known.size === size) return known.fingerprint;
+    const fingerprint = modelFingerprint(file);
+    this.fingerprints.set(file, { mtimeMs, size, fingerprint });
+    return fingerprint;
+  }
+
+  /** The bitmap encoder of a model, opened once: for the bitmap signal, the default index's build and Build Index. */
+  bitmapEncoder({ model, executionProvider }: BitmapModelChoice): Opened<FormulaEmbedder> {
     return openOnce(this.embedders, `${model}\n${executionProvider ?? ''}`, () =>
       openEmbedder({ encoder: { model, executionProvider, log: this.options.log }, renderWorkers: this.options.renderWorkers }).then((opened) =>
         opened.ok ? opened : fail({ message: modelUnavailable(opened.reason.message) }),
@@ -280,11 +292,6 @@ export class SearchSession {
 
   private symbolic(model: string): Opened<SymbolicEncoder> {
     return openOnce(this.symbolicEncoders, model, () => SymbolicEncoder.open({ model: model || undefined }));
-  }
-
-  /** The bitmap encoder of a model, for a caller that embeds or indexes with it (Build Index). */
-  bitmapEncoder(choice: BitmapModelChoice): Opened<FormulaEmbedder> {
-    return this.embedder(choice);
   }
 
   /** The bitmap and symbolic encoders opened so far, by model: what the searches' modes needed. */

@@ -15,7 +15,7 @@ import { formulaLayout, isUnifiable, leafRootPaths, operatorTree, layoutNodes, s
 /** Pairs of symbols up to this many edges apart are indexed. */
 export const STRUCTURE_WINDOW = 2;
 /** Raised whenever what the index holds for a formula changes (trees, tuples, scoring), so stored sidecars are rebuilt. */
-export const STRUCTURE_FORMAT = 2;
+export const STRUCTURE_FORMAT = 3;
 /** Leaf-root paths of the operator tree are indexed with up to this many ancestors (docs/retrieval.md, ablations). */
 export const OPERATOR_PATH_LENGTH = 3;
 const arrayTypes = [Int32Array, Float32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float64Array, Uint16Array, Int32Array, Int32Array, Int32Array, Float32Array, Float32Array] as const;

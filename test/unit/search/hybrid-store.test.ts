@@ -41,12 +41,17 @@ const papers = [
   { paper: { id: 'b', title: 'B', authors: [], library: 'main' }, formulas: [formula('\\int_0^1 g(t)\\,dt')] },
 ];
 
-test('symbolic vectors are embedded once, extended for new formulas, and rebuilt when unusable', async () => {
-  const directory = path.join(scratch, 'index');
+/** A writable index of `papers` in `directory`, embedded by the hashing double. */
+async function indexedPapers(directory: string): Promise<FormulaIndex> {
   const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
   assert.ok(opened.ok);
-  const index = opened.value.index;
-  assert.ok((await indexPapers(index, new HashingEmbedder(), papers)).ok);
+  assert.ok((await indexPapers(opened.value.index, new HashingEmbedder(), papers)).ok);
+  return opened.value.index;
+}
+
+test('symbolic vectors are embedded once, extended for new formulas, and rebuilt when unusable', async () => {
+  const directory = path.join(scratch, 'index');
+  const index = await indexedPapers(directory);
 
   const first = fakeSymbolic('1'.repeat(64));
   const hybrid = await openHybridIndex(index, first, { directory });
@@ -176,10 +181,7 @@ test('chooseSearchMode: the asked mode, else the fusion file default, else bitma
 
 test('the structure postings are a sidecar: built on the first search that weighs them, read back after, rebuilt when the formulas change', async () => {
   const directory = path.join(scratch, 'structure-index');
-  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
-  assert.ok(opened.ok);
-  const index = opened.value.index;
-  assert.ok((await indexPapers(index, new HashingEmbedder(), papers)).ok);
+  const index = await indexedPapers(directory);
   const sidecars = () => readdirSync(directory).filter((name) => /^structure-.*\.bin$/.test(name));
   const lexicalOnly = await openHybridIndex(index, undefined, { directory, prepare: onlySignal('lexical') });
   lexicalOnly.search({ latex: 'f(y) = y^2' }, { weights: onlySignal('lexical') });
