@@ -6,11 +6,14 @@ cd "$(dirname "$0")/.."
 
 apt_packages=()
 if [[ "${1:-}" == "--test" ]]; then
-  # PyTorch/ONNX for the training tests; Chromium and code-server's build needs for the VS Code tiers.
+  # PyTorch/ONNX for the training tests; Chromium and code-server's build needs for the VS Code tiers;
+  # PostgreSQL for the server tier.
   /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null || apt_packages+=(python3-torch python3-onnx)
   command -v chromium >/dev/null || apt_packages+=(chromium fonts-dejavu-core)
   command -v rg >/dev/null || apt_packages+=(ripgrep)
   dpkg -s libkrb5-dev >/dev/null 2>&1 || apt_packages+=(libkrb5-dev)
+  # The PostgreSQL server tier starts its own throwaway server from these binaries.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
 fi
 if ((${#apt_packages[@]})); then
   echo "setup: apt-get install ${apt_packages[*]}"

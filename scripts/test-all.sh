@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All tests, all tiers: unit (node:test), integration (inside a real VS Code extension host),
-# UI (Playwright in that VS Code). Ends with one line summing every tier.
+# UI (Playwright in that VS Code), PostgreSQL (a real server). Ends with one line summing every tier.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -10,5 +10,6 @@ import { indexLibraryCommand } from './index-library';
 import { trainCommand } from './train';
 import { signaturesCommand } from './signatures';
 import { variantsCommand } from './variants';
+import { databaseInitCommand } from './database-init';
 
-export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand, variantsCommand, signaturesCommand];
+export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand, variantsCommand, signaturesCommand, databaseInitCommand];

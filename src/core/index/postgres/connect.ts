@@ -1,0 +1,47 @@
+// Opening a connection to a shared index's database, with failures worded for the user: which server, what went
+// wrong, what to do. The password is never part of a message.
+import { Client } from 'pg';
+import { errorMessage, fail, ok, type Result } from '../../result';
+import { parsePostgresLocation, redact } from './location';
+
+export interface ConnectOptions {
+  /** When the caller holds one; else node-postgres reads PGPASSWORD or ~/.pgpass. */
+  password?: string;
+  /** How long to wait for the server (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** Why a connection failed, as the user reads it, from the server's SQLSTATE or the socket's error code. */
+function describeFailure(display: string, error: unknown): string {
+  const { code } = error as { code?: string };
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+      return `No PostgreSQL server answers at ${display} (${code}). Check the host and port, and that the server runs.`;
+    case '28P01':
+    case '28000':
+      return `The server at ${display} refused the login (${errorMessage(error)}). Give the password through PGPASSWORD or ~/.pgpass.`;
+    case '3D000':
+      return `The database of ${display} does not exist. Create it (createdb) or correct the location.`;
+    default:
+      return `Cannot connect to ${display}: ${errorMessage(error)}.`;
+  }
+}
+
+/** A connected client for the location; the caller ends it. */
+export async function connectPostgres(location: string, options: ConnectOptions = {}): Promise<Result<Client, string>> {
+  const parsed = parsePostgresLocation(location);
+  if (!parsed.ok) return parsed;
+  const display = redact(parsed.value.display);
+  const client = new Client({ ...parsed.value.config, password: options.password, connectionTimeoutMillis: options.timeoutMs ?? 10_000 });
+  // An idle connection the server drops must not become an uncaught 'error' event in the engine.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    return fail(describeFailure(display, error));
+  }
+  return ok(client);
+}

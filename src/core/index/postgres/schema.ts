@@ -1,0 +1,78 @@
+// The shared index's schema in PostgreSQL, versioned: each migration runs once, in order, in one transaction
+// under an advisory lock, so two indexers starting together cannot both apply it, and a failed one leaves the
+// previous version. A database migrated by a newer Formula Lens is refused rather than misread.
+import type { ClientBase } from 'pg';
+import { fail, ok, type Result } from '../../result';
+
+/** Every migration, in order; a released one is never edited (add the next instead). */
+export const MIGRATIONS: readonly { version: number; purpose: string; sql: string }[] = [
+  {
+    version: 1,
+    purpose: 'the catalogue: papers and their formulas',
+    sql: `
+CREATE TABLE papers (
+  row bigserial PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  library text NOT NULL,
+  title text NOT NULL,
+  authors jsonb NOT NULL,
+  year text,
+  venue text,
+  bib_key text,
+  doi text,
+  url text,
+  eprint text,
+  source_path text,
+  macros text,
+  content_hash text,
+  license text
+);
+CREATE TABLE formulas (
+  id bigserial PRIMARY KEY,
+  paper bigint NOT NULL REFERENCES papers(row) ON DELETE CASCADE,
+  latex text NOT NULL,
+  file text,
+  line integer,
+  section text,
+  env text,
+  inline boolean NOT NULL
+);
+CREATE INDEX formulas_paper ON formulas(paper);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** Any constant: the advisory lock that serialises migrations of one database. */
+const migrationLock = 0x466c4c73; // "FlLs"
+
+/** The database's schema version (0 when Formula Lens never wrote to it). */
+export async function schemaVersion(client: ClientBase): Promise<number> {
+  const table = await client.query<{ exists: boolean }>(`SELECT to_regclass('formula_lens_schema') IS NOT NULL AS exists`);
+  if (!table.rows[0].exists) return 0;
+  const version = await client.query<{ version: number }>('SELECT version FROM formula_lens_schema');
+  return version.rows[0]?.version ?? 0;
+}
+
+/** Brings the schema to SCHEMA_VERSION; says which versions it applied. Needs a role that may create tables. */
+export async function migrate(client: ClientBase): Promise<Result<{ from: number; to: number }, string>> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
+    await client.query('CREATE TABLE IF NOT EXISTS formula_lens_schema (version integer NOT NULL)');
+    const from = await schemaVersion(client);
+    if (from > SCHEMA_VERSION) {
+      await client.query('ROLLBACK');
+      return fail(`The database holds a Formula Lens index of schema ${from}; this version reads schema ${SCHEMA_VERSION} and older. Update Formula Lens.`);
+    }
+    for (const migration of MIGRATIONS.filter(({ version }) => version > from)) await client.query(migration.sql);
+    if (from === 0) await client.query('INSERT INTO formula_lens_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
+    else await client.query('UPDATE formula_lens_schema SET version = $1', [SCHEMA_VERSION]);
+    await client.query('COMMIT');
+    return ok({ from, to: SCHEMA_VERSION });
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
