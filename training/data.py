@@ -36,7 +36,7 @@ class Dataset:
         return len(self.rows)
 
 
-def load_dataset(directory: Path) -> Dataset:
+def load_dataset(directory: Path, device: torch.device | str = 'cpu') -> Dataset:
     meta_path = directory / 'meta.json'
     if not meta_path.exists():
         raise DataError(f'{meta_path} is missing: the dataset is absent or still being written')
@@ -52,7 +52,7 @@ def load_dataset(directory: Path) -> Dataset:
     if len(rows) != count:
         raise DataError(f'{directory}/formulas.jsonl has {len(rows)} lines, meta.json says {count}')
     bitmaps = np.fromfile(bitmap_path, dtype=np.uint8).reshape(count, height, width)
-    return Dataset(torch.from_numpy(bitmaps), rows, meta.get('renderer', 'unknown'))
+    return Dataset(torch.from_numpy(bitmaps).to(device), rows, meta.get('renderer', 'unknown'))
 
 
 def load_corpus(path: Path) -> dict[str, dict]:
@@ -233,5 +233,5 @@ def _same_source_documents(documents: Documents, count: int, rng: np.random.Gene
 
 def to_input(bitmaps: torch.Tensor, rows: np.ndarray | torch.Tensor) -> torch.Tensor:
     """The model input [n, 1, 32, 333] float32 = byte / 255 for the given dataset rows, channels_last."""
-    selected = bitmaps.index_select(0, torch.as_tensor(rows, dtype=torch.long).flatten())
+    selected = bitmaps.index_select(0, torch.as_tensor(rows, dtype=torch.long, device=bitmaps.device).flatten())
     return (selected.unsqueeze(1).float() / 255.0).contiguous(memory_format=torch.channels_last)

@@ -32,12 +32,13 @@ def fixed_queries(documents: Documents, count: int = RETRIEVAL_QUERIES, seed: in
 
 @torch.no_grad()
 def embed_rows(model: nn.Module, bitmaps: torch.Tensor, rows: np.ndarray, batch: int = 500) -> torch.Tensor:
-    """Embeddings [len(rows), 64] in eval mode (batch-norm running statistics)."""
+    """Embeddings [len(rows), 64] in eval mode (batch-norm running statistics), on the CPU whatever the model's
+    device, where the measures are taken."""
     was_training = model.training
     model.eval()
     parts = [model(to_input(bitmaps, rows[start:start + batch])) for start in range(0, len(rows), batch)]
     model.train(was_training)
-    return torch.cat(parts)
+    return torch.cat(parts).cpu()
 
 
 def triple_measures(similarity: Callable[[np.ndarray, np.ndarray], torch.Tensor], triples: np.ndarray) -> dict:

@@ -36,7 +36,7 @@ class Log:
 
 
 def load_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location='cpu')
+    return torch.load(path, map_location="cpu", weights_only=False)  # our own files; PyTorch 2.6+ defaults to weights only
 
 
 def save_atomically(state: dict, path: Path) -> None:

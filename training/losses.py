@@ -29,13 +29,14 @@ def symmetric_info_nce(anchor: torch.Tensor, positive: torch.Tensor, log_scale: 
     """SNIP's (and CLIP's) symmetric InfoNCE: each anchor must pick its positive among all positives
     of the batch and vice versa, so a batch of B pairs gives every anchor B−1 negatives."""
     logits = log_scale.exp() * anchor @ positive.T
-    labels = torch.arange(len(anchor))
+    labels = torch.arange(len(anchor), device=anchor.device)
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
 
 
-def learned_log_scale(temperature: float) -> nn.Parameter:
-    """InfoNCE's logit scale, log(1 / temperature), as a parameter the optimiser learns."""
-    return nn.Parameter(torch.tensor(math.log(1 / temperature)))
+def learned_log_scale(temperature: float, device: str | torch.device = 'cpu') -> nn.Parameter:
+    """InfoNCE's logit scale, log(1 / temperature), as a parameter the optimiser learns (made on the model's
+    device: a parameter moved there later would no longer be the leaf the optimiser updates)."""
+    return nn.Parameter(torch.tensor(math.log(1 / temperature), device=device))
 
 
 def optimizer_step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, log_scale: torch.Tensor) -> None:

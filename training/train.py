@@ -75,8 +75,16 @@ def cosine_rate(peak: float, step: int, steps: int) -> float:
     return peak * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps))
 
 
+def training_device(name: str) -> torch.device:
+    """The device a run trains on; asking for CUDA where PyTorch sees no GPU is an error, not a silent CPU run."""
+    if name == 'cuda' and not torch.cuda.is_available():
+        raise SystemExit('--device cuda: PyTorch sees no CUDA device here')
+    return torch.device(name)
+
+
 def command_fit(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
+    device = training_device(args.device)
     args.run.mkdir(parents=True, exist_ok=True)
     log = Log(args.run / 'train.log')
     config = {key: getattr(args, key) for key in ('arch', 'loss', 'batch', 'lr', 'margin', 'temperature', 'seed', 'exclude_degraded')}
@@ -84,14 +92,14 @@ def command_fit(args: argparse.Namespace) -> None:
         config['init'] = str(args.init)
     # Options added after the first runs enter the config only when set, so that those runs still resume.
     config.update({key: value for key, unset in LATER_OPTIONS.items() if (value := getattr(args, key)) != unset})
-    dataset = load_dataset(args.dataset)
+    dataset = load_dataset(args.dataset, device)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded, display_only=args.display_only)
     if args.document_weights == 'source':
         train.weigh_by_source()
     train.same_source_share = args.same_source_share
     # A run validates on one fixed set for its whole life, even when it resumes on a larger dataset.
-    validation_data = load_dataset(args.validation_dataset) if args.validation_dataset else dataset
+    validation_data = load_dataset(args.validation_dataset, device) if args.validation_dataset else dataset
     validation = Documents(validation_data, split, 'validation', include_degraded=True, display_only=args.validate_display_only)
     validation_triples = fixed_triples(validation, args.validation_triples)
 
@@ -99,14 +107,14 @@ def command_fit(args: argparse.Namespace) -> None:
     model = build(args.arch)
     if args.init:
         initialise(model, args.init)
-    model = model.to(memory_format=torch.channels_last)
-    log_scale = learned_log_scale(args.temperature)
+    model = model.to(device, memory_format=torch.channels_last)
+    log_scale = learned_log_scale(args.temperature, device)
     parameters = list(model.parameters()) + ([log_scale] if args.loss == 'infonce' else [])
     optimizer = torch.optim.Adam(parameters, lr=args.lr)
     rng = np.random.default_rng(args.seed)
     run = Run(args.run, config, model, optimizer, log_scale, rng, log, extra={'renderer': dataset.renderer})
     run.resume()
-    log(f'fit {config}: {parameter_count(model)} parameters, {args.threads} threads; '
+    log(f'fit {config}: {parameter_count(model)} parameters, {args.threads} threads on {device}; '
         f'train {len(train)} documents / {train.formula_count} formulas, '
         f'validation {len(validation)} / {validation.formula_count}; renderer {dataset.renderer}')
 
@@ -185,25 +193,31 @@ def command_benchmark(args: argparse.Namespace) -> None:
     """Wall-clock speed of the PyTorch model on random ink: inference per batch size, batch-1 latency, training."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = build(args.arch).to(memory_format=torch.channels_last).eval()
+    device = training_device(args.device)
+    model = build(args.arch).to(device, memory_format=torch.channels_last).eval()
+    # A GPU runs kernels asynchronously: a timing ends only when they have.
+    finish = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
 
     def bitmaps(count: int) -> torch.Tensor:
-        return (torch.rand(count, 1, HEIGHT, WIDTH) > 0.9).float().contiguous(memory_format=torch.channels_last)
+        return (torch.rand(count, 1, HEIGHT, WIDTH, device=device) > 0.9).float().contiguous(memory_format=torch.channels_last)
 
-    report: dict = {'arch': args.arch, 'threads': args.threads, 'inference_per_second': {}}
+    report: dict = {'arch': args.arch, 'threads': args.threads, 'device': str(device), 'inference_per_second': {}}
     with torch.no_grad():
         for batch in (1, 32, 256):
             inputs = bitmaps(batch)
             model(inputs)  # warm-up
+            finish()
             repeats, started = 0, time.perf_counter()
             while repeats == 0 or time.perf_counter() - started < args.seconds:
                 model(inputs)
+                finish()
                 repeats += 1
             report['inference_per_second'][str(batch)] = batch * repeats / (time.perf_counter() - started)
         single, latencies = bitmaps(1), []
         for _ in range(100):
             started = time.perf_counter()
             model(single)
+            finish()
             latencies.append((time.perf_counter() - started) * 1000)
         report['latency_ms'] = {'p50': float(np.percentile(latencies, 50)), 'p95': float(np.percentile(latencies, 95))}
     model.train()
@@ -216,6 +230,7 @@ def command_benchmark(args: argparse.Namespace) -> None:
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        finish()
         steps += 1
     report['training_triples_per_second'] = steps * triples / (time.perf_counter() - started)
     print(json.dumps(report))
@@ -256,6 +271,8 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--validation-dataset', type=Path,
                      help='validate on this dataset (e.g. a rendered sample of validation records) instead of --dataset')
     fit.add_argument('--batch', type=int, default=100, help='triples (or InfoNCE pairs) per step')
+    fit.add_argument('--device', choices=['cpu', 'cuda'], default='cpu',
+                     help='where the model and the bitmaps live (a run may resume on another device)')
     fit.add_argument('--lr', type=float, default=1e-3)
     fit.add_argument('--margin', type=float, default=1.0)
     fit.add_argument('--temperature', type=float, default=BITMAP_INITIAL_TEMPERATURE,
@@ -299,6 +316,7 @@ def main(argv: list[str]) -> None:
     benchmark = commands.add_parser('benchmark', help='PyTorch speed on this CPU, as JSON')
     benchmark.add_argument('--arch', choices=sorted(ARCHITECTURES), default='see')
     benchmark.add_argument('--threads', type=int, default=2)
+    benchmark.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     benchmark.add_argument('--seconds', type=float, default=3.0, help='measuring time per figure')
 
     curve = commands.add_parser('curve', help="a run's validation curve as a Markdown table")

@@ -18,6 +18,7 @@ Options:
   --out <dir>         output directory (created; existing files are replaced)
   --records <ids>     only these record ids (comma-separated)
   --limit <n>         stop after n formulas
+  --display-only      only display formulas
   --workers <n>       render threads (default: all cores)
   --budget-ms <n>     time budget per formula (default 2000)`;
 
@@ -29,8 +30,13 @@ function positiveInteger(name: string, value: string | undefined): number {
 
 function parseOptions(args: string[]): DatasetOptions {
   const values = new Map<string, string>();
+  let displayOnly = false;
   for (let i = 0; i < args.length; i++) {
     const name = args[i]!;
+    if (name === '--display-only') {
+      displayOnly = true;
+      continue;
+    }
     if (!['--corpus', '--out', '--records', '--limit', '--workers', '--budget-ms'].includes(name)) throw new UsageError(`unknown option '${name}'`);
     const value = args[++i];
     if (value === undefined) throw new UsageError(`${name} needs a value`);
@@ -45,6 +51,7 @@ function parseOptions(args: string[]): DatasetOptions {
     out,
     records: records === undefined ? undefined : new Set(records.split(',').map((id) => id.trim()).filter(Boolean)),
     limit: values.has('--limit') ? positiveInteger('--limit', values.get('--limit')) : Infinity,
+    displayOnly,
     workers: values.has('--workers') ? positiveInteger('--workers', values.get('--workers')) : availableParallelism(),
     budgetMs: values.has('--budget-ms') ? positiveInteger('--budget-ms', values.get('--budget-ms')) : 2000,
   };

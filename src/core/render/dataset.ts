@@ -16,6 +16,8 @@ export interface DatasetOptions {
   /** Only these record ids (all must exist in the corpus). */
   records?: Set<string>;
   limit: number;
+  /** Only display formulas (inline ones such as `$x$` carry next to no signal in pixels). */
+  displayOnly?: boolean;
   workers: number;
   budgetMs: number;
 }
@@ -32,10 +34,11 @@ interface Item {
   index: number;
 }
 
-function* selectedFormulas(records: CorpusRecord[], limit: number): Generator<Item> {
+function* selectedFormulas(records: CorpusRecord[], limit: number, displayOnly: boolean): Generator<Item> {
   let count = 0;
   for (const record of records) {
     for (let index = 0; index < record.formulas.length; index++) {
+      if (displayOnly && record.formulas[index]!.inline) continue;
       if (count++ >= limit) return;
       yield { record, index };
     }
@@ -98,7 +101,8 @@ export async function exportDataset(options: DatasetOptions, output: DatasetOutp
     const missing = [...options.records].filter((id) => !records.some((record) => record.id === id));
     if (missing.length) throw new UnknownRecordsError(missing);
   }
-  const total = Math.min(options.limit, records.reduce((sum, record) => sum + record.formulas.length, 0));
+  const selected = (record: CorpusRecord) => (options.displayOnly ? record.formulas.filter((formula) => !formula.inline).length : record.formulas.length);
+  const total = Math.min(options.limit, records.reduce((sum, record) => sum + selected(record), 0));
   await mkdir(options.out, { recursive: true });
   const bitmaps = await open(path.join(options.out, 'bitmaps.u8'), 'w');
   const index = await open(path.join(options.out, 'formulas.jsonl'), 'w');
@@ -116,7 +120,7 @@ export async function exportDataset(options: DatasetOptions, output: DatasetOutp
     pendingLines.length = 0;
   };
   try {
-    const items = [...selectedFormulas(records, options.limit)];
+    const items = [...selectedFormulas(records, options.limit, options.displayOnly ?? false)];
     const inputs = items.map(({ record, index: number }) => formulaInput(record, record.formulas[number]!));
     for await (const result of pool.renderOrdered(inputs, 8 * pool.workerCount)) {
       const { record, index: number } = items[written]!;

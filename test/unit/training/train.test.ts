@@ -2,7 +2,7 @@
 // evaluation, ONNX export with its parity check, and the exported model in onnxruntime-node.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -265,4 +265,33 @@ print(json.dumps({'ink': sorted({float(view.sum()) for view in views}), 'columns
   assert.equal(measured.channels_last, true);
   assert.equal(measured.unchanged, true);
   assert.deepEqual(measured.odd_shapes, [[1, 32, 333]]);
+});
+
+test('the GPU script packs, unpacks and trains both encoders; run here on the CPU, tiny', { skip }, async () => {
+  const split = path.join(dir, 'device-split.json');
+  await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  const packed = path.join(dir, 'packed');
+  await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, packed]);
+  const out = path.join(dir, 'device-out');
+  mkdirSync(out);
+  const env = { ...process.env, PYTHON: python, OUT: out, FL_DEVICE: 'cpu', FL_MINUTES: '0.05', FL_BATCH: '4', FL_BENCH_SECONDS: '0.2', FL_DATA: packed, FL_SPLIT: split };
+  await run('bash', [path.join(repoRoot, 'scripts', 'device-train.sh')], { env, cwd: repoRoot }).catch((error: { stderr: string }) => assert.fail(error.stderr));
+  const files = readdirSync(out).sort();
+  assert.deepEqual(files, ['bee-best.pt', 'bee-history.jsonl', 'bee-train.log', 'benchmark.json', 'device.txt', 'see-best.pt', 'see-history.jsonl', 'see-train.log']);
+  assert.equal(JSON.parse(readFileSync(path.join(out, 'benchmark.json'), 'utf8')).device, 'cpu');
+  for (const arch of ['see', 'bee']) {
+    const points = readFileSync(path.join(out, `${arch}-history.jsonl`), 'utf8').trim().split('\n');
+    assert.ok(points.length >= 2, `${arch}: a point before training and one at its end`);
+    assert.match(readFileSync(path.join(out, `${arch}-train.log`), 'utf8'), /on cpu;/);
+  }
+  // What comes back exports as the shipped models do.
+  const onnx = path.join(dir, 'device-see.onnx');
+  await train('export', '--checkpoint', path.join(out, 'see-best.pt'), '--out', onnx, '--dataset', dir);
+  assert.ok(readFileSync(onnx).length > 100_000);
+});
+
+test('a pack over the size that can travel is refused, naming how to export less', { skip }, () => {
+  const refused = spawnSync(python, ['-c', `import sys; sys.path.insert(0, 'training'); from device_data import pack; from pathlib import Path; pack(Path(${JSON.stringify(dir)}), Path(${JSON.stringify(path.join(dir, 'too-big'))}), limit=1000)`], { cwd: repoRoot, encoding: 'utf8' });
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /over the .* that can travel; export fewer formulas/);
 });

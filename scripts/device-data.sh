@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Makes .device-data/ for scripts/device-train.sh: renders the display formulas of the training and validation
+# splits' documents (about 74,000, ~15 minutes on 2 cores) with the product's renderer and packs them with xz
+# (about 40 MiB, under what the device tool carries). Needs the corpus (../shared/corpus/papers.jsonl) and a build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus=${FORMULA_LENS_CORPUS:-../shared/corpus/papers.jsonl}
+[[ -f "$corpus" ]] || { echo "device-data: no corpus at $corpus (set FORMULA_LENS_CORPUS)" >&2; exit 1; }
+rendered=${1:-$HOME/.cache/formula-lens/device-dataset}
+records=$(/usr/bin/python3 - "$corpus" <<'PY'
+import json, sys
+split = json.load(open('models/split.json'))
+sources = set(split['train']) | set(split['validation'])
+with open(sys.argv[1], encoding='utf8') as lines:
+    print(','.join(record['id'] for record in map(json.loads, lines) if record['source'] in sources))
+PY
+)
+[[ -f "$rendered/meta.json" ]] || node out/cli.js dataset --corpus "$corpus" --out "$rendered" --records "$records" --display-only
+/usr/bin/python3 training/device_data.py pack "$rendered" .device-data
