@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes .device-data/ for scripts/device-train.sh: renders the display formulas of the training and validation
 # splits' documents (about 74,000, ~15 minutes on 2 cores) with the product's renderer and packs them with xz
-# (about 40 MiB, under what the device tool carries). Needs the corpus (../shared/corpus/papers.jsonl) and a build.
+# (about 40 MiB, under what the device tool carries), with the concept set beside them. Needs the corpus (../shared/corpus/papers.jsonl) and a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${FORMULA_LENS_CORPUS:-../shared/corpus/papers.jsonl}
@@ -17,3 +17,6 @@ PY
 )
 [[ -f "$rendered/meta.json" ]] || node out/cli.js dataset --corpus "$corpus" --out "$rendered" --records "$records" --display-only
 /usr/bin/python3 training/device_data.py pack "$rendered" .device-data
+# The class-labelled concept set (training/concept_set.py), tracked at each validation.
+[[ -f "$rendered-concepts/meta.json" ]] || /usr/bin/python3 training/concept_set.py --out "$rendered-concepts"
+/usr/bin/python3 training/device_data.py pack "$rendered-concepts" .device-data/concepts

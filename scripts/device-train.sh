@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains SEE and BEE on a lent GPU machine (the `device` tool: one H100, at most 10 minutes a command), both at
 # once, on the display formulas that scripts/device-data.sh packed into .device-data/ (carry it), with InfoNCE,
-# validating each minute on the validation split's display formulas. Leaves in $OUT what comes back (8 files):
+# validating each minute on the validation split's display formulas (and the concept set, when packed). Leaves in $OUT what comes back (8 files):
 # nvidia-smi's view, PyTorch's speed there, and per encoder its best checkpoint, curve and log. Export the
 # checkpoints here (`train.py export`, PyTorch 1.13, opset 17), then evaluate them as models/MODEL_CARD.md does.
 #
@@ -21,7 +21,13 @@ trap 'rm -rf "$work"' EXIT
 export PYTHONUNBUFFERED=1
 python=${PYTHON:-python3} # the GPU machine's python3 holds PyTorch; here it is /usr/bin/python3
 
-"$python" training/device_data.py unpack "${FL_DATA:-.device-data}" "$work/dataset"
+packed=${FL_DATA:-.device-data}
+"$python" training/device_data.py unpack "$packed" "$work/dataset"
+concepts=()
+if [[ -d "$packed/concepts" ]]; then
+  "$python" training/device_data.py unpack "$packed/concepts" "$work/concepts"
+  concepts=(--concepts "$work/concepts")
+fi
 { nvidia-smi || echo "no nvidia-smi"; "$python" -c 'import torch; print("torch", torch.__version__)'; } >"$OUT/device.txt" 2>&1
 "$python" training/train.py benchmark --device "$device" --threads 4 --seconds "${FL_BENCH_SECONDS:-2}" >"$OUT/benchmark.json"
 
@@ -31,7 +37,7 @@ for arch in see bee; do
   [[ $arch == see && -n "${FL_INIT:-}" ]] && init=(--init "$FL_INIT")
   "$python" training/train.py fit --device "$device" --arch "$arch" "${init[@]}" --loss infonce --temperature 0.5 \
     --batch "$batch" --lr 1e-3 --shift-pixels 32 --display-only --validate-display-only --threads 4 \
-    --dataset "$work/dataset" --split "$split" --run "$work/$arch" --minutes "$minutes" --validate-minutes 1 \
+    --dataset "$work/dataset" "${concepts[@]}" --split "$split" --run "$work/$arch" --minutes "$minutes" --validate-minutes 1 \
     --log-every 200 >/dev/null 2>"$work/$arch.stderr" &
   pids+=($!)
 done

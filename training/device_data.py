@@ -20,6 +20,8 @@ from data import DataError, load_dataset  # noqa: E402
 # The working tree (about 6 MiB) travels beside the pack; what is left of 64 MiB is the pack's.
 LIMIT_BYTES = 56 * 1024 * 1024
 PACKED = ('bitmaps.u8', 'formulas.jsonl')
+# Packed beside, where a dataset has it (a concept set's LaTeX, for its TF-IDF baseline).
+OPTIONAL = ('corpus.jsonl',)
 CHUNK = 16 * 1024 * 1024
 
 
@@ -28,10 +30,10 @@ def pack(dataset: Path, out: Path, limit: int = LIMIT_BYTES) -> int:
     load_dataset(dataset)  # checks the dataset is complete and consistent before anything is written
     out.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(dataset / 'meta.json', out / 'meta.json')
-    for name in PACKED:
+    for name in PACKED + tuple(name for name in OPTIONAL if (dataset / name).exists()):
         with open(dataset / name, 'rb') as source, lzma.open(out / f'{name}.xz', 'wb', preset=9) as target:
             shutil.copyfileobj(source, target, CHUNK)
-    size = sum(path.stat().st_size for path in out.iterdir())
+    size = sum(path.stat().st_size for path in out.rglob('*') if path.is_file())
     if size > limit:
         raise SystemExit(f'{out}: the pack is {size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB that can travel; '
                          'export fewer formulas (formula-lens dataset --records/--limit/--display-only)')
@@ -40,7 +42,7 @@ def pack(dataset: Path, out: Path, limit: int = LIMIT_BYTES) -> int:
 
 def unpack(packed: Path, dataset: Path) -> None:
     dataset.mkdir(parents=True, exist_ok=True)
-    for name in PACKED:
+    for name in PACKED + tuple(name for name in OPTIONAL if (packed / f'{name}.xz').exists()):
         with lzma.open(packed / f'{name}.xz', 'rb') as source, open(dataset / name, 'wb') as target:
             shutil.copyfileobj(source, target, CHUNK)
     shutil.copyfile(packed / 'meta.json', dataset / 'meta.json')  # last: its presence marks a complete dataset

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from data import Documents, sample_triples, to_input
+from data import Dataset, Documents, sample_triples, to_input
 from tokenizer import TokenizeError, lex, tokenize_formula
 
 EVALUATION_TRIPLES = 10_000
@@ -54,6 +54,29 @@ def triple_measures(similarity: Callable[[np.ndarray, np.ndarray], torch.Tensor]
     }
 
 
+def ranking_measures(similarity_of: Callable[[np.ndarray], torch.Tensor], labels: torch.Tensor,
+                     queries: np.ndarray, chunk: int = 100) -> dict:
+    """mAP, P@10 and 1-NN accuracy when every query (a position in `labels`) ranks all other items and an item
+    of its own label counts as relevant. `similarity_of(query_positions)` returns [len(queries), len(labels)]."""
+    average_precisions, precisions_at_10, nearest = [], [], []
+    for start in range(0, len(queries), chunk):
+        own = torch.as_tensor(queries[start:start + chunk], dtype=torch.long)
+        similarity = similarity_of(own.numpy()).clone()
+        similarity[torch.arange(len(own)), own] = -math.inf  # a query does not retrieve itself
+        order = similarity.argsort(dim=1, descending=True)[:, :-1]
+        relevant = (labels[order] == labels[own].unsqueeze(1)).float()
+        hits = relevant.cumsum(1)
+        ranks = torch.arange(1, relevant.shape[1] + 1)
+        average_precisions.append((hits / ranks * relevant).sum(1) / relevant.sum(1))
+        precisions_at_10.append(relevant[:, :10].mean(1))
+        nearest.append(relevant[:, 0])
+    return {
+        'mAP': float(torch.cat(average_precisions).mean()),
+        'P@10': float(torch.cat(precisions_at_10).mean()),
+        '1-NN': float(torch.cat(nearest).mean()),
+    }
+
+
 def retrieval_measures(scores: Callable[[np.ndarray], torch.Tensor], documents: Documents,
                        queries: np.ndarray, chunk: int = 100) -> dict:
     """Same-document mAP and P@10: every query ranks all other formulas of the split.
@@ -61,22 +84,35 @@ def retrieval_measures(scores: Callable[[np.ndarray], torch.Tensor], documents: 
     rows = documents.all_rows()
     position = {int(row): i for i, row in enumerate(rows)}
     labels = torch.tensor([documents.document_of[int(row)] for row in rows])
-    average_precisions, precisions_at_10 = [], []
-    for start in range(0, len(queries), chunk):
-        block = queries[start:start + chunk]
-        similarity = scores(block).clone()
-        own = torch.tensor([position[int(row)] for row in block])
-        similarity[torch.arange(len(block)), own] = -math.inf  # a query does not retrieve itself
-        order = similarity.argsort(dim=1, descending=True)[:, :-1]
-        relevant = (labels[order] == labels[own].unsqueeze(1)).float()
-        hits = relevant.cumsum(1)
-        ranks = torch.arange(1, relevant.shape[1] + 1)
-        average_precisions.append((hits / ranks * relevant).sum(1) / relevant.sum(1))
-        precisions_at_10.append(relevant[:, :10].mean(1))
-    return {
-        'mAP': float(torch.cat(average_precisions).mean()),
-        'P@10': float(torch.cat(precisions_at_10).mean()),
-    }
+    measures = ranking_measures(lambda positions: scores(rows[positions]), labels,
+                                np.array([position[int(row)] for row in queries]), chunk)
+    return {key: measures[key] for key in ('mAP', 'P@10')}
+
+
+def concept_measures(similarity_of: Callable[[np.ndarray], torch.Tensor], concepts: Dataset) -> dict:
+    """1-NN accuracy and mAP on a class-labelled set (training/concept_set.py: a formula's class is its record's
+    source), as the seed authors measured their encoders on 94 hand-labelled formulas: each formula ranks all
+    the others, and the formulas of its class are the relevant ones. `similarity_of(rows)` gives [len(rows),
+    concepts.count] similarities with every row of the set."""
+    classes = [row['source'] for row in concepts.rows]
+    names = sorted(set(classes))
+    sizes = Counter(classes)
+    labels = torch.tensor([names.index(name) for name in classes])
+    queries = np.array([i for i, name in enumerate(classes) if sizes[name] > 1])  # a class of one has nothing to find
+    measures = ranking_measures(similarity_of, labels, queries)
+    return {'concept_1nn': measures['1-NN'], 'concept_mAP': measures['mAP']}
+
+
+def encoder_concept_measures(model: nn.Module, concepts: Dataset) -> dict:
+    """concept_measures of an encoder: cosine similarity of its embeddings."""
+    embeddings = embed_rows(model, concepts.bitmaps, np.arange(concepts.count))
+    return concept_measures(lambda rows: embeddings[torch.as_tensor(rows)] @ embeddings.T, concepts)
+
+
+def tfidf_concept_measures(concepts: Dataset, corpus: dict[str, dict]) -> dict:
+    """concept_measures of the TF-IDF 1–3-gram baseline over the set's LaTeX (its corpus.jsonl)."""
+    tfidf = TfidfBaseline(corpus_tokens(concepts.rows, corpus), np.arange(concepts.count))
+    return concept_measures(tfidf.scores, concepts)
 
 
 def evaluate_encoder(model: nn.Module, bitmaps: torch.Tensor, documents: Documents,
@@ -102,8 +138,8 @@ def ngrams(tokens: list[str], longest: int = 3) -> Counter:
 class TfidfBaseline:
     """Token 1–3-gram TF-IDF vectors (smoothed idf, L2-normalised) of the split's formulas, cosine similarity."""
 
-    def __init__(self, tokens_of_row: Callable[[int], list[str]], documents: Documents):
-        rows = documents.all_rows()
+    def __init__(self, tokens_of_row: Callable[[int], list[str]], rows: np.ndarray):
+        """`rows`: the dataset rows to index (a split's documents.all_rows(), or every row of a set)."""
         counts = [ngrams(tokens_of_row(int(row))) for row in rows]
         frequency = Counter(term for count in counts for term in count)
         self.vocabulary = {term: i for i, term in enumerate(frequency)}

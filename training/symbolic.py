@@ -362,7 +362,7 @@ def command_evaluate(args: argparse.Namespace) -> None:
         torch.manual_seed(args.seed)
         untrained = build(checkpoint['vocabulary_size'], checkpoint['config'])
         results['untrained symbolic'] = evaluate_symbolic(untrained, corpus.tokens, documents, triples, queries, max_length)
-    results['TF-IDF'] = TfidfBaseline(corpus_tokens(corpus.rows, corpus.records), documents).evaluate(documents, triples, queries)
+    results['TF-IDF'] = TfidfBaseline(corpus_tokens(corpus.rows, corpus.records), documents.all_rows()).evaluate(documents, triples, queries)
     print(f'{args.on} split: {len(documents)} documents, {documents.formula_count} formulas; '
           f'{len(triples)} triples, {len(queries)} retrieval queries')
     print(f'{"model":24} {"ranking loss":>12} {"const margin":>12} {"mAP":>8} {"P@10":>8}')

@@ -179,7 +179,7 @@ class SplitSignals:
         # kept for queries from outside the split (the invariance measure's variants)
         self.embeddings: dict[str, torch.Tensor] = {label: embed_bitmap_rows(model, pixels, rows) for label, (model, pixels) in bitmaps.items()}
         self.embeddings['symbolic'] = embed_symbolic_rows(symbolic, corpus.tokens, rows, max_length)
-        self.baselines = {label: TfidfBaseline(tokens, self.documents) for label, tokens in lexical.items()}
+        self.baselines = {label: TfidfBaseline(tokens, self.documents.all_rows()) for label, tokens in lexical.items()}
         for label, embeddings in self.embeddings.items():
             self.signals[label] = Signal.dense(rows, embeddings)
         for label, baseline in self.baselines.items():

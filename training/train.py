@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from data import DEFAULT_SPLIT, SPLITS, DataError, Documents, load_corpus, load_dataset, load_split, make_split, to_input  # noqa: E402
 from encoders import ARCHITECTURES, HEIGHT, WIDTH, build, parameter_count  # noqa: E402
-from evaluate import TfidfBaseline, corpus_tokens, evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
+from evaluate import TfidfBaseline, corpus_tokens, encoder_concept_measures, tfidf_concept_measures, evaluate_encoder, fixed_queries, fixed_triples  # noqa: E402
 from fitting import VALIDATION_TRIPLES, Log, Run, load_checkpoint  # noqa: E402
 from losses import learned_log_scale, squared_triplet_loss  # noqa: E402
 from onnx_weights import load_onnx_weights  # noqa: E402
@@ -102,6 +102,7 @@ def command_fit(args: argparse.Namespace) -> None:
     validation_data = load_dataset(args.validation_dataset, device) if args.validation_dataset else dataset
     validation = Documents(validation_data, split, 'validation', include_degraded=True, display_only=args.validate_display_only)
     validation_triples = fixed_triples(validation, args.validation_triples)
+    concepts = load_dataset(args.concepts, device) if args.concepts else None
 
     torch.manual_seed(args.seed)
     model = build(args.arch)
@@ -127,7 +128,11 @@ def command_fit(args: argparse.Namespace) -> None:
 
     def validate(train_loss: float | None) -> bool:
         measures = evaluate_encoder(model, validation_data.bitmaps, validation, validation_triples, queries=None)
-        details = (f', constant margin {measures["constant_margin_loss"]:.4f} '
+        if concepts:
+            measures.update(encoder_concept_measures(model, concepts))
+        details = (f', constant margin {measures["constant_margin_loss"]:.4f}'
+                   + (f', concepts 1-NN {measures["concept_1nn"]:.3f} mAP {measures["concept_mAP"]:.3f}' if concepts else '')
+                   + f' '
                    f'({run.progress["cpu_seconds"] / 3600:.3f} CPU h)')
         return run.record(measures, details, **run.timing(train_loss))
 
@@ -146,25 +151,34 @@ def command_evaluate(args: argparse.Namespace) -> None:
     corpus = load_corpus(args.corpus)
     test = Documents(dataset, load_split(args.split), args.on, include_degraded=True, display_only=args.display_only)
     triples, queries = fixed_triples(test), fixed_queries(test)
+    concepts = load_dataset(args.concepts) if args.concepts else None
     results: dict[str, dict] = {}
     for spec in args.checkpoint:
         name, _, path = spec.partition('=')
         checkpoint = load_checkpoint(Path(path))
         arch = checkpoint['config']['arch']
+        model = model_from_checkpoint(checkpoint)
         results[name] = {'checkpoint': path, 'progress': {k: v for k, v in checkpoint['progress'].items() if k != 'history'},
-                         **evaluate_encoder(model_from_checkpoint(checkpoint), dataset.bitmaps, test, triples, queries)}
+                         **evaluate_encoder(model, dataset.bitmaps, test, triples, queries),
+                         **(encoder_concept_measures(model, concepts) if concepts else {})}
         if f'untrained {arch}' not in results:  # one twin per architecture: same seed, same network
             torch.manual_seed(args.seed)
-            results[f'untrained {arch}'] = evaluate_encoder(build(arch), dataset.bitmaps, test, triples, queries)
-    results['TF-IDF'] = TfidfBaseline(corpus_tokens(dataset.rows, corpus), test).evaluate(test, triples, queries)
+            untrained = build(arch)
+            results[f'untrained {arch}'] = {**evaluate_encoder(untrained, dataset.bitmaps, test, triples, queries),
+                                            **(encoder_concept_measures(untrained, concepts) if concepts else {})}
+    results['TF-IDF'] = TfidfBaseline(corpus_tokens(dataset.rows, corpus), test.all_rows()).evaluate(test, triples, queries)
+    if concepts:
+        results['TF-IDF'].update(tfidf_concept_measures(concepts, load_corpus(args.concepts / 'corpus.jsonl')))
     report = {'split': args.on, 'display_only': args.display_only, 'documents': len(test), 'formulas': test.formula_count,
               'triples': len(triples), 'queries': len(queries), 'renderer': dataset.renderer, 'results': results}
     print(f'{args.on} split{" (display formulas)" if args.display_only else ""}: {len(test)} documents, {test.formula_count} formulas; '
           f'{len(triples)} triples, {len(queries)} retrieval queries')
-    print(f'{"model":24} {"ranking loss":>12} {"const margin":>12} {"mAP":>8} {"P@10":>8}')
+    print(f'{"model":24} {"ranking loss":>12} {"const margin":>12} {"mAP":>8} {"P@10":>8}'
+          + (f' {"concept 1-NN":>12} {"concept mAP":>11}' if concepts else ''))
     for name, measures in results.items():
         print(f'{name:24} {measures["ranking_loss"]:12.4f} {measures["constant_margin_loss"]:12.4f} '
-              f'{measures["mAP"]:8.4f} {measures["P@10"]:8.4f}')
+              f'{measures["mAP"]:8.4f} {measures["P@10"]:8.4f}'
+              + (f' {measures["concept_1nn"]:12.4f} {measures["concept_mAP"]:11.4f}' if 'concept_1nn' in measures else ''))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1) + '\n')
 
@@ -271,6 +285,7 @@ def main(argv: list[str]) -> None:
     fit.add_argument('--validation-dataset', type=Path,
                      help='validate on this dataset (e.g. a rendered sample of validation records) instead of --dataset')
     fit.add_argument('--batch', type=int, default=100, help='triples (or InfoNCE pairs) per step')
+    fit.add_argument('--concepts', type=Path, help='a class-labelled set (training/concept_set.py): 1-NN accuracy and mAP at each validation')
     fit.add_argument('--device', choices=['cpu', 'cuda'], default='cpu',
                      help='where the model and the bitmaps live (a run may resume on another device)')
     fit.add_argument('--lr', type=float, default=1e-3)
@@ -306,6 +321,7 @@ def main(argv: list[str]) -> None:
     evaluate.add_argument('--on', choices=SPLITS, default='test')
     evaluate.add_argument('--seed', type=int, default=0, help='initialisation of the untrained twins')
     evaluate.add_argument('--out', type=Path, help='write the measures as JSON')
+    evaluate.add_argument('--concepts', type=Path, help='also 1-NN accuracy and mAP on this class-labelled set (training/concept_set.py)')
     evaluate.add_argument('--display-only', action='store_true', help='only display formulas (inline ones left out of triples and queries)')
 
     export = commands.add_parser('export', help='ONNX export with a parity check')

@@ -272,6 +272,8 @@ test('the GPU script packs, unpacks and trains both encoders; run here on the CP
   await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
   const packed = path.join(dir, 'packed');
   await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, packed]);
+  // The synthetic sources stand in for concept classes.
+  await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, path.join(packed, 'concepts')]);
   const out = path.join(dir, 'device-out');
   mkdirSync(out);
   const env = { ...process.env, PYTHON: python, OUT: out, FL_DEVICE: 'cpu', FL_MINUTES: '0.05', FL_BATCH: '4', FL_BENCH_SECONDS: '0.2', FL_DATA: packed, FL_SPLIT: split };
@@ -282,6 +284,7 @@ test('the GPU script packs, unpacks and trains both encoders; run here on the CP
   for (const arch of ['see', 'bee']) {
     const points = readFileSync(path.join(out, `${arch}-history.jsonl`), 'utf8').trim().split('\n');
     assert.ok(points.length >= 2, `${arch}: a point before training and one at its end`);
+    assert.ok(points.every((line) => typeof JSON.parse(line).validation_concept_1nn === 'number'), `${arch}: the concept set is measured at each point`);
     assert.match(readFileSync(path.join(out, `${arch}-train.log`), 'utf8'), /on cpu;/);
   }
   // What comes back exports as the shipped models do.
@@ -294,4 +297,23 @@ test('a pack over the size that can travel is refused, naming how to export less
   const refused = spawnSync(python, ['-c', `import sys; sys.path.insert(0, 'training'); from device_data import pack; from pathlib import Path; pack(Path(${JSON.stringify(dir)}), Path(${JSON.stringify(path.join(dir, 'too-big'))}), limit=1000)`], { cwd: repoRoot, encoding: 'utf8' });
   assert.notEqual(refused.status, 0);
   assert.match(refused.stderr, /over the .* that can travel; export fewer formulas/);
+});
+
+test('evaluate --concepts adds 1-NN accuracy and mAP on a class-labelled set, TF-IDF included', { skip }, async () => {
+  // The synthetic sources are the classes; each document's formulas share one LaTeX command, so TF-IDF's nearest
+  // neighbour of every formula is in its class.
+  const split = path.join(dir, 'concepts-split.json');
+  await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  const run = path.join(dir, 'concepts-run');
+  await train('fit', '--dataset', dir, '--split', split, '--threads', '1', '--run', run, '--steps', '1', '--batch', '4', '--concepts', dir);
+  const out = path.join(dir, 'concepts.json');
+  const printed = await train('evaluate', '--dataset', dir, '--corpus', path.join(dir, 'corpus.jsonl'), '--split', split, '--threads', '1',
+    '--checkpoint', `trained=${path.join(run, 'best.pt')}`, '--concepts', dir, '--out', out);
+  assert.match(printed, /concept 1-NN +concept mAP/);
+  const { results } = JSON.parse(readFileSync(out, 'utf8'));
+  for (const name of ['trained', 'untrained see', 'TF-IDF']) {
+    assert.ok(results[name].concept_1nn >= 0 && results[name].concept_1nn <= 1, name);
+    assert.ok(results[name].concept_mAP > 0 && results[name].concept_mAP <= 1, name);
+  }
+  assert.equal(results['TF-IDF'].concept_1nn, 1);
 });
