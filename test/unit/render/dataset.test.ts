@@ -107,3 +107,16 @@ test('a real corpus record exports faithfully', { skip: corpusPath() ? false : n
   assert.equal(meta.count, 43);
   assert.ok(lines.filter((line) => !line.degraded).length >= 40, JSON.stringify(lines.filter((line) => line.degraded)));
 });
+
+test('--display-only leaves inline formulas out, and --limit counts only what is exported', () => {
+  const out = path.join(dir, 'display');
+  const result = datasetProcess('--corpus', corpus, '--out', out, '--workers', '1', '--display-only', '--limit', '3', '--budget-ms', '20000');
+  assert.equal(result.status, 0, result.stderr);
+  const { meta, lines } = readDataset(out);
+  assert.equal(meta.count, 3);
+  assert.deepEqual(lines.map((line) => [line.record, line.formula, line.inline]), [
+    ['gh:example/paper', 0, false],
+    ['gh:example/paper', 1, false],
+    ['hep-th/0000001', 0, false],
+  ]);
+});
