@@ -54,7 +54,7 @@ function readDataset(out: string) {
 
 test('exports bitmaps, index, meta and report, with the serving pixels, degraded flags and group rates', async () => {
   const out = path.join(dir, 'all');
-  const result = datasetProcess('--corpus', corpus, '--out', out, '--workers', '2');
+  const result = datasetProcess('--corpus', corpus, '--out', out, '--workers', '2', '--budget-ms', '20000'); // a loaded machine must not turn an error into a timeout
   assert.equal(result.status, 0, result.stderr);
   const { meta, lines, bitmaps, report } = readDataset(out);
   assert.deepEqual(meta, { count: 5, height: CROP_HEIGHT, width: CROP_WIDTH, renderer: RENDERER_VERSION });
