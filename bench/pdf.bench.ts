@@ -1,0 +1,129 @@
+// PDF papers (issue #22, first part): display-formula detection recall and precision on corpus papers
+// typeset by pdflatex, and pages per second for detection + crops (goal ≥ 5 pages/s on 2 cores).
+// The retrieval half (a source formula's LaTeX as the query, its PDF paper the target: hit@10, MRR)
+// waits for the index integration. Needs the corpus and TeX Live (see TEX_INSTALL_HINT); the product never does.
+//
+// Matching rule: pdflatex records where each source display's first row starts and its last row ends
+// (\pdfsavepos). A detection on the same page *covers* a point when the point lies inside its box widened
+// by 0.5 em sideways and 0.3 em up and down. A source display is found when some detection covers its
+// start or its end; a detection is correct when it covers a point of some source display. It is exact
+// when it covers both points of exactly one display and no point of another (no merge, no split).
+import { availableParallelism } from 'node:os';
+import { readPdf } from '../src/core/pdf';
+import type { PdfFormula } from '../src/core/pdf';
+import { readCorpus } from '../src/core/render/corpus';
+import { corpusPath } from '../test/helpers/paths';
+import { benchCacheDir, compilePaper, type CompiledPaper, hasPdflatex, type MarkedFormula, TEX_INSTALL_HINT } from './pdf-papers';
+import type { Bench } from './run';
+
+const PAPERS = 40;
+/** Displays per paper at most (papers of a few pages, as in a library), inline formulas at most. */
+const MAX_DISPLAYS = 40;
+const MAX_INLINE = 30;
+
+function covers(formula: PdfFormula, point: { x: number; y: number }): boolean {
+  const em = formula.emSize;
+  const box = formula.box;
+  return point.x >= box.left - 0.5 * em && point.x <= box.right + 0.5 * em && point.y >= box.bottom - 0.3 * em && point.y <= box.top + 0.3 * em;
+}
+
+interface Score {
+  sources: number;
+  found: number;
+  detections: number;
+  correct: number;
+  exact: number;
+}
+
+function score(displays: MarkedFormula[], detections: PdfFormula[]): Score & { missed: MarkedFormula[]; spurious: PdfFormula[] } {
+  const onPage = (page: number) => detections.filter((formula) => formula.page === page);
+  const missed = displays.filter((display) => !onPage(display.page).some((formula) => covers(formula, display.start) || covers(formula, display.end)));
+  let correct = 0;
+  let exact = 0;
+  const spurious: PdfFormula[] = [];
+  for (const formula of detections) {
+    const touched = displays.filter((display) => display.page === formula.page && (covers(formula, display.start) || covers(formula, display.end)));
+    if (touched.length > 0) correct++;
+    else spurious.push(formula);
+    if (touched.length === 1 && covers(formula, touched[0]!.start) && covers(formula, touched[0]!.end)) exact++;
+  }
+  return { sources: displays.length, found: displays.length - missed.length, detections: detections.length, correct, exact, missed, spurious };
+}
+
+/** Every k-th record with enough display formulas, thinned to at most MAX_DISPLAYS displays (evenly) and MAX_INLINE inline. */
+async function pickRecords(file: string): Promise<Awaited<ReturnType<typeof readCorpus>>> {
+  const records = (await readCorpus(file)).filter((record) => record.formulas.filter((formula) => !formula.inline).length >= 8);
+  const step = Math.max(1, Math.floor(records.length / PAPERS));
+  return records
+    .filter((_, i) => i % step === 0)
+    .slice(0, PAPERS)
+    .map((record) => {
+      const displays = record.formulas.filter((formula) => !formula.inline);
+      const every = Math.max(1, Math.ceil(displays.length / MAX_DISPLAYS));
+      const keptDisplays = new Set(displays.filter((_, i) => i % every === 0).slice(0, MAX_DISPLAYS));
+      const inline = record.formulas.filter((formula) => formula.inline).slice(0, MAX_INLINE);
+      return { ...record, formulas: record.formulas.filter((formula) => keptDisplays.has(formula) || inline.includes(formula)) };
+    });
+}
+
+const percent = (part: number, whole: number): string => (whole === 0 ? 'n/a' : `${((100 * part) / whole).toFixed(1)}%`);
+
+export const bench: Bench = {
+  title: 'PDF papers: display-formula detection and crops (issue #22, part 1)',
+  async run() {
+    const corpus = corpusPath();
+    if (!corpus) return console.log('skipped: needs ../shared/corpus/papers.jsonl (or FORMULA_LENS_CORPUS)');
+    if (!hasPdflatex()) return console.log(`skipped: needs pdflatex to typeset the corpus papers (${TEX_INSTALL_HINT})`);
+    const cache = benchCacheDir();
+    console.log(`PDFs cached in ${cache}`);
+    const papers: CompiledPaper[] = [];
+    const records = await pickRecords(corpus);
+    records.forEach((record, i) => {
+      const compiled = compilePaper(record, i, cache);
+      if (typeof compiled === 'string') console.log(`  ${record.id}: not compiled (${compiled})`);
+      else if (compiled.displays.length > 0) papers.push(compiled);
+    });
+    const droppedFormulas = papers.reduce((sum, paper) => sum + paper.dropped, 0);
+    console.log(`${papers.length} of ${records.length} papers compiled (${droppedFormulas} formulas pdflatex rejected were left out)`);
+
+    const total: Score = { sources: 0, found: 0, detections: 0, correct: 0, exact: 0 };
+    const byLayout = new Map<number, Score>();
+    let pages = 0;
+    let seconds = 0;
+    const misses: string[] = [];
+    const spurious: string[] = [];
+    for (const [i, paper] of papers.entries()) {
+      // Detection with crops, timed: what indexing a PDF costs before the encoder.
+      const started = performance.now();
+      const read = await readPdf(paper.pdf);
+      seconds += (performance.now() - started) / 1000;
+      if (!read.ok) {
+        console.log(`  ${paper.id}: ${read.reason.kind}: ${read.reason.message}`);
+        continue;
+      }
+      pages += read.value.pagesRead;
+      const result = score(paper.displays, read.value.formulas);
+      const layout = byLayout.get(i % 4) ?? { sources: 0, found: 0, detections: 0, correct: 0, exact: 0 };
+      for (const key of Object.keys(total) as (keyof Score)[]) {
+        total[key] += result[key];
+        layout[key] += result[key];
+      }
+      byLayout.set(i % 4, layout);
+      misses.push(...result.missed.slice(0, 1).map((display) => `${paper.id} p${display.page} ${display.env}: ${display.latex.slice(0, 70).replace(/\s+/g, ' ')}`));
+      spurious.push(...result.spurious.slice(0, 1).map((formula) => `${paper.id} p${formula.page}: ${formula.text.slice(0, 70).replace(/\s+/g, ' ')}`));
+    }
+    const layouts = ['article 10pt', 'article 10pt two-column', 'article 11pt lmodern', 'revtex4-2 two-column'];
+    console.log('| papers | source displays | detections | recall | precision | exact (no merge/split) |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const [index, layout] of [...byLayout.entries()].sort((a, b) => a[0] - b[0])) {
+      console.log(`| ${layouts[index]} | ${layout.sources} | ${layout.detections} | ${percent(layout.found, layout.sources)} | ${percent(layout.correct, layout.detections)} | ${percent(layout.exact, layout.detections)} |`);
+    }
+    console.log(`| **all** | ${total.sources} | ${total.detections} | **${percent(total.found, total.sources)}** | **${percent(total.correct, total.detections)}** | ${percent(total.exact, total.detections)} |`);
+    console.log(`speed, detection + crops, one thread: ${pages} pages in ${seconds.toFixed(1)} s = ${(pages / seconds).toFixed(1)} pages/s (${availableParallelism()} cores here; pdf.js runs in the calling thread)`);
+    console.log('a missed display per paper (first):');
+    for (const line of misses.slice(0, 15)) console.log(`  ${line}`);
+    console.log('a spurious detection per paper (first):');
+    for (const line of spurious.slice(0, 15)) console.log(`  ${line}`);
+    console.log('retrieval (paper hit@10, MRR from PDF against LaTeX): not measured yet, it needs the index integration of #22.');
+  },
+};
