@@ -88,7 +88,8 @@ function splitColumns(glyphs: Glyph[], em: number): Glyph[][] {
   }
   if (!best || best.to - best.from < 0.5 * em) return [glyphs];
   const gutter = left + (best.from + best.to) / 2;
-  return [glyphs.filter((glyph) => glyph.box.right <= gutter + em), glyphs.filter((glyph) => glyph.box.right > gutter + em)];
+  const leftOfGutter = (glyph: Glyph): boolean => glyph.box.left + glyph.box.right <= 2 * gutter;
+  return [glyphs.filter(leftOfGutter), glyphs.filter((glyph) => !leftOfGutter(glyph))];
 }
 
 /** Rows of a column, top to bottom: glyphs joined while their ink overlaps the row's vertically. */
@@ -115,8 +116,9 @@ function buildRows(glyphs: Glyph[], em: number): Row[] {
 
 /** The column's text block: where its wide rows (text lines) start and end. */
 function columnBounds(rows: Row[]): { left: number; right: number } {
-  const left = Math.min(...rows.map((row) => row.left));
-  const right = Math.max(...rows.map((row) => row.right));
+  // Percentiles, not extremes: an overfull display may run far into the margin.
+  const left = percentile(rows.map((row) => row.left), 0.05);
+  const right = percentile(rows.map((row) => row.right), 0.95);
   const wide = rows.filter((row) => row.right - row.left >= 0.7 * (right - left));
   if (wide.length === 0) return { left, right };
   return { left: percentile(wide.map((row) => row.left), 0.5), right: percentile(wide.map((row) => row.right), 0.5) };
@@ -127,6 +129,12 @@ const joined = (glyphs: Glyph[]): string => glyphs.map((glyph) => glyph.text).jo
 /** Cuts an equation number off the row's end (or start, for leqno) when one stands apart at the margin. */
 function cutNumber(row: Row, column: { left: number; right: number }, em: number): void {
   const glyphs = row.glyphs;
+  // A number pushed below an overfull display stands alone on its row at the right margin.
+  if (row.right >= column.right - em && row.left > column.left + em && EQUATION_NUMBER.test(joined(glyphs).replace(/\s+/g, ''))) {
+    row.number = glyphs;
+    row.glyphs = [];
+    return;
+  }
   for (const side of ['right', 'left'] as const) {
     // The segment after the last wide gap (before the first, for the left side).
     let split = -1;
@@ -221,7 +229,7 @@ export function findDisplays(marks: PageMarks, page: number): PdfFormula[] {
     let block: Row[] = [];
     for (const row of rows) {
       const previous = block[block.length - 1];
-      const like = row.glyphs.length > 0 && displayLike(row, column, em);
+      const like = row.number !== undefined || (row.glyphs.length > 0 && displayLike(row, column, em));
       if (like && previous && previous.bottom - row.top <= SAME_DISPLAY_GAP_EM * em) {
         block.push(row);
         continue;

@@ -72,6 +72,14 @@ export function pathBox(path: ArrayLike<number>, m: Matrix): Box | undefined {
   return left <= right ? { left, bottom, right, top } : undefined;
 }
 
+/** The box around a box's corners under `m` (exact for the scalings and translations of text). */
+function transformBox(box: Box, m: Matrix): Box {
+  const corners = [apply(m, box.left, box.bottom), apply(m, box.right, box.bottom), apply(m, box.left, box.top), apply(m, box.right, box.top)];
+  const xs = corners.map(([x]) => x);
+  const ys = corners.map(([, y]) => y);
+  return { left: Math.min(...xs), bottom: Math.min(...ys), right: Math.max(...xs), top: Math.max(...ys) };
+}
+
 function forEachPoint(path: ArrayLike<number>, visit: (x: number, y: number) => void): void {
   for (let i = 0; i < path.length; ) {
     const op = path[i++];
@@ -180,15 +188,26 @@ export function collectMarks(fnArray: ArrayLike<number>, argsArray: unknown[], f
     text.x += x * hScale;
   };
 
+  // Outlines and their boxes in glyph space, once per glyph of a font (a page repeats its glyphs).
+  const outlines = new Map<string, { path: ArrayLike<number>; box: Box } | undefined>();
+  const outlineOf = (font: PdfJsFont, fontChar: string) => {
+    const pathId = `${font.loadedName ?? ''}_path_${fontChar}`;
+    if (!outlines.has(pathId)) {
+      const path = !font.isType3Font && fonts.has(pathId) ? (fonts.get(pathId) as { path?: ArrayLike<number> }).path : undefined;
+      const box = path && path.length > 0 ? pathBox(path, IDENTITY) : undefined;
+      outlines.set(pathId, path && box ? { path, box } : undefined);
+    }
+    return outlines.get(pathId);
+  };
+
   const addGlyph = (item: PdfJsGlyph, font: PdfJsFont, text: TextState, matrix: Matrix): void => {
-    const pathId = `${font.loadedName ?? ''}_path_${item.fontChar}`;
-    const outline = !font.isType3Font && fonts.has(pathId) ? (fonts.get(pathId) as { path?: ArrayLike<number> }).path : undefined;
-    const ink = outline && outline.length > 0 ? outline : undefined;
+    const outline = outlineOf(font, item.fontChar);
+    const ink = outline?.path;
     const size = Math.hypot(matrix[2], matrix[3]);
     const [originX, baseline] = apply(matrix, 0, 0);
     // Without an outline (Type 3 bitmaps, missing fonts) the font's metrics stand in for the ink.
     const box =
-      (ink && pathBox(ink, matrix)) ??
+      (outline && transformBox(outline.box, matrix)) ??
       (() => {
         const [right] = apply(matrix, item.width * (font.fontMatrix?.[0] ?? 0.001), 0);
         const ascent = font.ascent ?? 0.7;

@@ -20,11 +20,12 @@ export interface ReadPdfOptions {
 }
 
 const DEFAULTS = { budgetMs: 60_000, maxBytes: 200 * 1024 * 1024, maxPages: 500, crops: true };
+/** Leading pages of images only after which a file counts as scanned and is not read further. */
+const SCANNED_PAGES_TO_GIVE_UP = 5;
 
 /** The slice of pdf.js's API used here (its own types are an ES module's, loaded lazily). */
 interface PdfJsPage {
   getOperatorList(): Promise<{ fnArray: ArrayLike<number>; argsArray: unknown[] }>;
-  getTextContent(): Promise<{ items: unknown[] }>;
   commonObjs: FontStore;
   cleanup(): boolean;
 }
@@ -124,33 +125,31 @@ export async function readPdf(source: string | Uint8Array, options: ReadPdfOptio
       }
       try {
         const page = await within(document.getPage(number));
-        // A scan's page is an image: checking its text first spares decoding the image.
-        if ((await within(page.getTextContent())).items.length === 0) {
-          scanned.push(number);
-        } else {
-          const operators = await within(page.getOperatorList());
-          const marks = collectMarks(operators.fnArray, operators.argsArray, page.commonObjs, module.OPS);
-          if (marks.glyphs.length > 0) withText++;
-          for (const formula of findDisplays(marks, number)) {
-            let crop: Uint8Array | undefined;
-            if (settings.crops) {
-              try {
-                crop = await drawFormula(formula);
-              } catch (error) {
-                issues.push(`page ${number}: a formula's crop could not be drawn (${errorMessage(error)})`);
-              }
-            }
-            formulas.push({ ...formula, crop });
-          }
-        }
+        const operators = await within(page.getOperatorList());
+        const marks = collectMarks(operators.fnArray, operators.argsArray, page.commonObjs, module.OPS);
         page.cleanup();
+        if (marks.glyphs.length > 0) withText++;
+        else if (marks.images > 0) scanned.push(number);
+        for (const formula of findDisplays(marks, number)) {
+          let crop: Uint8Array | undefined;
+          if (settings.crops) {
+            try {
+              crop = await drawFormula(formula);
+            } catch (error) {
+              issues.push(`page ${number}: a formula's crop could not be drawn (${errorMessage(error)})`);
+            }
+          }
+          formulas.push({ ...formula, crop });
+        }
       } catch (error) {
         if (error instanceof BudgetExceeded) throw error;
         issues.push(`page ${number} not read (${errorMessage(error)})`);
       }
       pagesRead = number;
+      // Decoding a scan's page images is the slow part of reading it: a file that opens with only images is a scan.
+      if (withText === 0 && scanned.length >= SCANNED_PAGES_TO_GIVE_UP) break;
     }
-    if (last < pages) issues.push(`pages ${last + 1}–${pages} not read: over the ${settings.maxPages}-page limit`);
+    if (last < pages && pagesRead === last) issues.push(`pages ${last + 1}–${pages} not read: over the ${settings.maxPages}-page limit`);
     if (withText === 0 && scanned.length > 0) return failure('no-text-layer', `no text layer (scanned?): ${scanned.length} of ${pagesRead} pages read are images only`);
     if (scanned.length > 0) issues.push(`no text layer on ${scanned.length} pages (scanned?): ${scanned.slice(0, 10).join(', ')}${scanned.length > 10 ? ', …' : ''}`);
     return ok({ pages, pagesRead, formulas, issues });
