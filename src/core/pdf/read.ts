@@ -2,6 +2,8 @@
 // its display formulas with their crops. Bad input is a typed failure, never an exception: not a PDF,
 // damaged, encrypted, too large, over the time budget, or scanned (no text layer).
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import { errorMessage, fail, ok, type Result } from '../result';
 import { drawFormula } from './crop';
 import { findDisplays } from './detect';
@@ -52,14 +54,18 @@ function loadPdfJs(): Promise<PdfJsModule> {
       if (!(typeof args[0] === 'string' && args[0].startsWith('Warning: Cannot'))) log(...args);
     };
     try {
-      const worker = (await import('pdfjs-dist/legacy/build/pdf.worker.mjs')) as unknown;
+      const worker = (await import('pdfjs-dist/legacy/build/pdf.worker.min.mjs')) as unknown;
       (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
-      return (await import('pdfjs-dist/legacy/build/pdf.mjs')) as unknown as PdfJsModule;
+      return (await import('pdfjs-dist/legacy/build/pdf.min.mjs')) as PdfJsModule;
     } finally {
       console.log = log;
     }
   })();
   return pdfjs;
+}
+
+function standardFonts(): string {
+  return path.join(path.dirname(createRequire(__filename).resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
 }
 
 class BudgetExceeded extends Error {}
@@ -102,7 +108,16 @@ export async function readPdf(source: string | Uint8Array, options: ReadPdfOptio
   if (!header.includes('%PDF-')) return failure('not-pdf', 'not a PDF (no %PDF- header)');
 
   const module = await loadPdfJs();
-  const task = module.getDocument({ data, isEvalSupported: false, disableFontFace: true, fontExtraProperties: true, stopAtErrors: false, verbosity: 0 });
+  const task = module.getDocument({
+    data,
+    isEvalSupported: false,
+    disableFontFace: true,
+    fontExtraProperties: true,
+    // The outlines of the 14 standard fonts, for PDFs that use them without embedding them (Times, Symbol).
+    standardFontDataUrl: standardFonts(),
+    stopAtErrors: false,
+    verbosity: 0,
+  });
   let timer: NodeJS.Timeout | undefined;
   // pdf.js parses in slices between awaits, so a race against the clock ends even a hostile file's reading.
   const budget = new Promise<never>((_, reject) => {
