@@ -135,6 +135,7 @@ export async function readPdf(source: string | Uint8Array, options: ReadPdfOptio
     let pagesRead = 0;
     for (let number = 1; number <= last; number++) {
       if (Date.now() >= deadline) {
+        if (pagesRead === 0) throw new BudgetExceeded();
         issues.push(`pages ${number}–${pages} not read: time budget (${settings.budgetMs / 1000} s) spent`);
         break;
       }
