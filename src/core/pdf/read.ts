@@ -44,21 +44,24 @@ let pdfjs: Promise<PdfJsModule> | undefined;
 
 /**
  * pdf.js, loaded on first use with its worker code in this thread (Node has no web workers). Its import
- * looks for @napi-rs/canvas to draw pages, which we never ask of it and do not ship; the warnings it
- * prints about that are dropped.
+ * looks for @napi-rs/canvas to draw pages, which we never ask of it and do not ship: the warnings it
+ * prints about that are dropped, and the one DOMMatrix its canvas code builds at load time gets a stand-in.
  */
 function loadPdfJs(): Promise<PdfJsModule> {
   pdfjs ??= (async () => {
-    const log = console.log;
-    console.log = (...args: unknown[]) => {
-      if (!(typeof args[0] === 'string' && args[0].startsWith('Warning: Cannot'))) log(...args);
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!(typeof args[0] === 'string' && args[0].startsWith('Warning: Cannot'))) warn(...args);
     };
+    const global = globalThis as { DOMMatrix?: unknown; pdfjsWorker?: unknown };
+    const standIn = global.DOMMatrix === undefined;
+    if (standIn) global.DOMMatrix = class DOMMatrixStandIn {};
     try {
-      const worker = (await import('pdfjs-dist/legacy/build/pdf.worker.min.mjs')) as unknown;
-      (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = worker;
+      global.pdfjsWorker = (await import('pdfjs-dist/legacy/build/pdf.worker.min.mjs')) as unknown;
       return (await import('pdfjs-dist/legacy/build/pdf.min.mjs')) as PdfJsModule;
     } finally {
-      console.log = log;
+      console.warn = warn;
+      if (standIn) delete global.DOMMatrix;
     }
   })();
   return pdfjs;
