@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CorpusFormula, CorpusRecord } from '../src/core/render/corpus';
+import { seededRandom } from '../src/core/seeded-random';
 
 export interface MarkedFormula {
   index: number;
@@ -22,6 +23,8 @@ export interface MarkedFormula {
 
 export interface CompiledPaper {
   id: string;
+  /** The name of its layout (LAYOUTS). */
+  layout: string;
   pdf: string;
   /** The display formulas that typeset without error, where pdflatex put them. */
   displays: MarkedFormula[];
@@ -29,14 +32,14 @@ export interface CompiledPaper {
   dropped: number;
 }
 
-export const TEX_INSTALL_HINT = 'apt-get install -y texlive-latex-extra texlive-science texlive-publishers';
+export const TEX_INSTALL_HINT = 'apt-get install -y texlive-latex-extra texlive-science texlive-publishers lmodern';
 
 /** Layouts the papers rotate through: one and two columns, Computer Modern and Latin Modern, 10 and 11 pt. */
-const LAYOUTS = [
-  '\\documentclass[10pt]{article}',
-  '\\documentclass[10pt,twocolumn]{article}',
-  '\\documentclass[11pt]{article}\n\\usepackage{lmodern}',
-  '\\documentclass[twocolumn,aps,prl]{revtex4-2}',
+export const LAYOUTS = [
+  { name: 'article 10pt', preamble: '\\documentclass[10pt]{article}' },
+  { name: 'article 10pt two-column', preamble: '\\documentclass[10pt,twocolumn]{article}' },
+  { name: 'article 11pt Latin Modern', preamble: '\\documentclass[11pt]{article}\n\\usepackage{lmodern}' },
+  { name: 'revtex4-2 (PRL) two-column', preamble: '\\documentclass[twocolumn,aps,prl]{revtex4-2}' },
 ];
 
 const WORDS = (
@@ -44,18 +47,6 @@ const WORDS = (
   'method result show given data loss function parameter space estimate bound proof follows term order step update ' +
   'sample distribution value error case define consider note see hence thus then assume section below above'
 ).split(/\s+/);
-
-/** A deterministic stream of numbers in [0, 1) (mulberry32), so the same record always gives the same paper. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function prose(next: () => number, words: number, inline: string[]): string {
   const out: string[] = [];
@@ -87,7 +78,7 @@ interface Source {
 }
 
 function paperSource(record: CorpusRecord & { sections?: string[] }, keep: (index: number) => boolean, layout: string): Source {
-  const next = random(Number.parseInt(createHash('sha1').update(record.id).digest('hex').slice(0, 8), 16));
+  const next = seededRandom(Number.parseInt(createHash('sha1').update(record.id).digest('hex').slice(0, 8), 16));
   const lines: string[] = [
     layout,
     '\\usepackage{amsmath,amssymb,amsfonts,mathrsfs,bm}',
@@ -155,12 +146,15 @@ function readMarks(posFile: string, record: CorpusRecord, kept: (index: number) 
  * Compiles the record into a PDF (cached) and returns where its displays landed, or why it could not be.
  * pdflatex runs niced, each run bounded by `timeoutMs`.
  */
+/** Compilations at most: each drops the formulas the previous one's log blamed. */
+const COMPILE_ROUNDS = 4;
+
 export function compilePaper(record: CorpusRecord, layoutIndex: number, cacheDir: string, timeoutMs = 60_000): CompiledPaper | string {
   const layout = LAYOUTS[layoutIndex % LAYOUTS.length]!;
   const dropped = new Set<number>();
-  for (let round = 0; round < 4; round++) {
+  for (let round = 1; ; round++) {
     const kept = (index: number): boolean => !dropped.has(index);
-    const source = paperSource(record, kept, layout);
+    const source = paperSource(record, kept, layout.preamble);
     const hash = createHash('sha1').update(source.tex).digest('hex').slice(0, 16);
     const dir = path.join(cacheDir, hash);
     const pdf = path.join(dir, 'paper.pdf');
@@ -178,14 +172,13 @@ export function compilePaper(record: CorpusRecord, layoutIndex: number, cacheDir
     if (!existsSync(log)) return 'pdflatex wrote no log';
     const failed = failedFormulas(readFileSync(log, 'latin1'), source.lines);
     const fresh = [...failed].filter((index) => !dropped.has(index));
-    if (fresh.length === 0 || round === 3) {
+    if (fresh.length === 0 || round === COMPILE_ROUNDS) {
       if (!existsSync(pdf) || !existsSync(pos)) return 'pdflatex made no PDF';
       const displays = readMarks(pos, record, (index) => kept(index) && !failed.has(index));
-      return { id: record.id, pdf, displays, dropped: dropped.size + fresh.length };
+      return { id: record.id, layout: layout.name, pdf, displays, dropped: dropped.size + fresh.length };
     }
     for (const index of fresh) dropped.add(index);
   }
-  return 'unreachable';
 }
 
 export function benchCacheDir(): string {

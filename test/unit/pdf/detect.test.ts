@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { readPdf, type PdfReport } from '../../../src/core/pdf';
 import { CROP_HEIGHT, CROP_WIDTH, renderInThisThread } from '../../../src/core/render';
+import { inkColumns } from '../../helpers/ink';
 import { repoRoot } from '../../helpers/paths';
 
 const fixture = (name: string) => path.join(repoRoot, 'test', 'fixtures', 'pdf', name);
@@ -15,18 +16,6 @@ async function read(name: string): Promise<PdfReport> {
   return result.value;
 }
 
-/** The columns that hold any ink, as [first, last]. */
-function inkColumns(pixels: Uint8Array): [number, number] {
-  let first = CROP_WIDTH;
-  let last = -1;
-  pixels.forEach((value, i) => {
-    if (value > 0) {
-      first = Math.min(first, i % CROP_WIDTH);
-      last = Math.max(last, i % CROP_WIDTH);
-    }
-  });
-  return [first, last];
-}
 
 let single: PdfReport;
 let twoColumns: PdfReport;
@@ -86,7 +75,7 @@ test('every crop is the encoder’s 333×32, with ink, centred like a rendered f
   for (const formula of [...single.formulas, ...twoColumns.formulas]) {
     const crop = formula.crop!;
     assert.equal(crop.length, CROP_WIDTH * CROP_HEIGHT);
-    const [first, last] = inkColumns(crop);
+    const [first, last] = inkColumns(crop, CROP_WIDTH);
     assert.ok(last > first, `${formula.text}: no ink`);
     // Wider formulas are cut at both ends alike; narrower ones are centred to a pixel or two.
     assert.ok(Math.abs(first + last - (CROP_WIDTH - 1)) <= 4, `${formula.text}: ink spans columns ${first}..${last}`);
@@ -96,8 +85,8 @@ test('every crop is the encoder’s 333×32, with ink, centred like a rendered f
 test('a PDF formula is as wide in its crop as the same formula typeset for the encoder', async () => {
   const fromPdf = single.formulas[0]!.crop!;
   const rendered = (await renderInThisThread({ latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true })).pixels;
-  const [pdfFirst, pdfLast] = inkColumns(fromPdf);
-  const [first, last] = inkColumns(rendered);
+  const [pdfFirst, pdfLast] = inkColumns(fromPdf, CROP_WIDTH);
+  const [first, last] = inkColumns(rendered, CROP_WIDTH);
   const ratio = (pdfLast - pdfFirst) / (last - first);
   assert.ok(ratio > 0.9 && ratio < 1.1, `PDF ink ${pdfLast - pdfFirst} px wide, rendered ${last - first} px`);
 });
