@@ -16,6 +16,8 @@ const SAME_DISPLAY_GAP_EM = 1.0;
 const NUMBER_GAP_EM = 1.0;
 /** A display's glyphs: at least this share of math among the math glyphs and text letters. */
 const MATH_SHARE = 0.4;
+/** A numbered display may be mostly words (`\\text{…}`): an equation number is evidence enough of a display. */
+const NUMBERED_MATH_SHARE = 0.15;
 /** A row as wide as the column is a display's only when it is nearly all math (prose with inline math is not). */
 const FULL_WIDTH_MATH_SHARE = 0.75;
 /** Text lines' ink is about 0.25 em apart; a display keeps at least this from the text around it. */
@@ -254,7 +256,8 @@ export function findDisplays(marks: PageMarks, page: number): PdfFormula[] {
 
 function toFormula(rows: Row[], pageRules: Rule[], page: number, pageEm: number): PdfFormula | undefined {
   const glyphs = rows.flatMap((row) => row.glyphs);
-  if (mathShare(glyphs) < MATH_SHARE) return undefined;
+  const numbered = rows.some((row) => row.number !== undefined);
+  if (mathShare(glyphs) < (numbered ? NUMBERED_MATH_SHARE : MATH_SHARE)) return undefined;
   const rowOf = new Map<Glyph, number>();
   rows.forEach((row, index) => row.glyphs.forEach((glyph) => rowOf.set(glyph, index)));
   const emSize = dominantSize(glyphs) || pageEm;
