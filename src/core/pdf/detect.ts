@@ -16,6 +16,8 @@ const SAME_DISPLAY_GAP_EM = 1.0;
 const NUMBER_GAP_EM = 1.0;
 /** A display's glyphs: at least this share of math among the math glyphs and text letters. */
 const MATH_SHARE = 0.4;
+/** A centred block with display skips around it needs less (`\\mathrm`, `\\text` and `\\operatorname` letters are text). */
+const CENTRED_MATH_SHARE = 0.25;
 /** A numbered display may be mostly words (`\\text{…}`): an equation number is evidence enough of a display. */
 const NUMBERED_MATH_SHARE = 0.15;
 /** A row as wide as the column is a display's only when it is nearly all math (prose with inline math is not). */
@@ -246,18 +248,20 @@ export function findDisplays(marks: PageMarks, page: number): PdfFormula[] {
       const after = rows[index + rowsOfBlock.length];
       const below = after ? rowsOfBlock[rowsOfBlock.length - 1]!.bottom - after.top : Infinity;
       const isolated = above >= ISOLATED_EM * em && below >= ISOLATED_EM * em;
-      const setApart = isolated || rowsOfBlock.some((row) => row.number !== undefined || isApart(row, column, em));
-      const formula = setApart ? toFormula(rowsOfBlock, marks.rules, page, em) : undefined;
+      const numbered = rowsOfBlock.some((row) => row.number !== undefined);
+      const indented = rowsOfBlock.some((row) => isApart(row, column, em));
+      // The more layout says "display", the less math its glyphs need to show.
+      const share = numbered ? NUMBERED_MATH_SHARE : indented && isolated ? CENTRED_MATH_SHARE : MATH_SHARE;
+      const formula = isolated || numbered || indented ? toFormula(rowsOfBlock, marks.rules, page, em, share) : undefined;
       if (formula) formulas.push(formula);
     }
   }
   return formulas;
 }
 
-function toFormula(rows: Row[], pageRules: Rule[], page: number, pageEm: number): PdfFormula | undefined {
+function toFormula(rows: Row[], pageRules: Rule[], page: number, pageEm: number, minMathShare: number): PdfFormula | undefined {
   const glyphs = rows.flatMap((row) => row.glyphs);
-  const numbered = rows.some((row) => row.number !== undefined);
-  if (mathShare(glyphs) < (numbered ? NUMBERED_MATH_SHARE : MATH_SHARE)) return undefined;
+  if (mathShare(glyphs) < minMathShare) return undefined;
   const rowOf = new Map<Glyph, number>();
   rows.forEach((row, index) => row.glyphs.forEach((glyph) => rowOf.set(glyph, index)));
   const emSize = dominantSize(glyphs) || pageEm;
