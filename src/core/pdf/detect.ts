@@ -12,6 +12,8 @@ const ROW_OVERLAP_EM = 0.1;
 const APART_EM = 0.8;
 /** Rows of one display (align, gather, a split fraction) are closer than this; displays and text are further. */
 const SAME_DISPLAY_GAP_EM = 1.0;
+/** Limits and fraction parts sit this close to their display's main row; text keeps further from a display. */
+const HUGGING_EM = 0.35;
 /** An equation number is at least this far from the formula. */
 const NUMBER_GAP_EM = 1.0;
 /** A display's glyphs: at least this share of math among the math glyphs and text letters. */
@@ -229,17 +231,25 @@ export function findDisplays(marks: PageMarks, page: number): PdfFormula[] {
     const rows = buildRows(columnGlyphs, em);
     const column = columnBounds(rows);
     for (const row of rows) cutNumber(row, column, em);
+    const likeAlone = rows.map((row) => row.number !== undefined || (row.glyphs.length > 0 && displayLike(row, column, em)));
+    const gap = (upper: number, lower: number): number => rows[upper]!.bottom - rows[lower]!.top;
+    // The main row of a display too wide to be set apart still belongs to the limits or fraction rows hugging it.
+    const like = likeAlone.map(
+      (alone, i) =>
+        alone ||
+        (mathShare(rows[i]!.glyphs) >= MATH_SHARE &&
+          ((i > 0 && likeAlone[i - 1]! && gap(i - 1, i) <= HUGGING_EM * em) || (i + 1 < rows.length && likeAlone[i + 1]! && gap(i, i + 1) <= HUGGING_EM * em))),
+    );
     const blocks: Row[][] = [];
     let block: Row[] = [];
-    for (const row of rows) {
+    for (const [i, row] of rows.entries()) {
       const previous = block[block.length - 1];
-      const like = row.number !== undefined || (row.glyphs.length > 0 && displayLike(row, column, em));
-      if (like && previous && previous.bottom - row.top <= SAME_DISPLAY_GAP_EM * em) {
+      if (like[i] && previous && previous.bottom - row.top <= SAME_DISPLAY_GAP_EM * em) {
         block.push(row);
         continue;
       }
       if (block.length > 0) blocks.push(block);
-      block = like ? [row] : [];
+      block = like[i] ? [row] : [];
     }
     if (block.length > 0) blocks.push(block);
     for (const rowsOfBlock of blocks) {
