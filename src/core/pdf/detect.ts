@@ -274,7 +274,8 @@ function toFormula(rows: Row[], pageRules: Rule[], page: number, pageEm: number,
   if (mathShare(glyphs) < minMathShare) return undefined;
   const rowOf = new Map<Glyph, number>();
   rows.forEach((row, index) => row.glyphs.forEach((glyph) => rowOf.set(glyph, index)));
-  const emSize = dominantSize(glyphs) || pageEm;
+  // Displays are set in the body's size; a formula's own most frequent size may be its scripts' (fractions in exponents).
+  const emSize = pageEm;
   const ink = union(glyphs.map((glyph) => glyph.box));
   // Fraction bars and radical rules lie inside the glyphs' box or just above it; frames and table rules are larger.
   const frame = { left: ink.left - 0.5 * emSize, right: ink.right + 0.5 * emSize, bottom: ink.bottom - 0.3 * emSize, top: ink.top + 0.5 * emSize };

@@ -58,7 +58,7 @@ export interface PdfFormula {
   text: string;
   /** The equation number at the margin, as printed ("(3)", "(2.1a)"), when there is one. */
   number?: string;
-  /** The formula's font size in points: the em the crop is scaled by. */
+  /** The page's body font size in points, which displays are set in: the em the crop is scaled by. */
   emSize: number;
   /** Its glyphs and rules, for the crop and for token signals. */
   glyphs: Glyph[];
