@@ -23,18 +23,20 @@ async function failureOf(source: string | Uint8Array): Promise<{ kind: PdfFailur
   return result.ok ? { kind: 'ok', message: `${result.value.formulas.length} formulas, issues: ${result.value.issues.join('; ')}` } : result.reason;
 }
 
-/** A PDF whose pages are each one grey 8×8 image and nothing else: a scan without a text layer. */
-function imageOnlyPdf(pages: number): Uint8Array {
+/**
+ * A PDF of `pages` pages with the same content stream. `shared` objects come after the pages; the page
+ * resources (`resources(first)`) refer to them from object number `first` on.
+ */
+function handMadePdf(pages: number, content: string, shared: string[], resources: (first: number) => string): Uint8Array {
   const objects: string[] = [];
   const kids = Array.from({ length: pages }, (_, i) => `${3 + 2 * i} 0 R`).join(' ');
   objects.push('<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`);
-  const image = 3 + 2 * pages;
-  const content = 'q 100 0 0 100 50 50 cm /Im0 Do Q';
+  const first = 3 + 2 * pages;
   for (let i = 0; i < pages; i++) {
-    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /XObject << /Im0 ${image} 0 R >> >> /Contents ${4 + 2 * i} 0 R >>`);
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 400] /Resources << ${resources(first)} >> /Contents ${4 + 2 * i} 0 R >>`);
     objects.push(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`);
   }
-  objects.push(`<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 64 >>\nstream\n${'\x80'.repeat(64)}\nendstream`);
+  objects.push(...shared);
   let pdf = '%PDF-1.4\n';
   const offsets = objects.map((body, i) => {
     const offset = pdf.length;
@@ -45,6 +47,30 @@ function imageOnlyPdf(pages: number): Uint8Array {
   pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((offset) => `${String(offset).padStart(10, '0')} 00000 n \n`).join('')}`;
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return new Uint8Array(Buffer.from(pdf, 'latin1'));
+}
+
+/** Pages that are each one grey 8×8 image and nothing else: a scan without a text layer. */
+const imageOnlyPdf = (pages: number): Uint8Array =>
+  handMadePdf(
+    pages,
+    'q 100 0 0 100 50 50 cm /Im0 Do Q',
+    [`<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 64 >>\nstream\n${'\x80'.repeat(64)}\nendstream`],
+    (first) => `/XObject << /Im0 ${first} 0 R >>`,
+  );
+
+/**
+ * Pages of lines of prose around a display, in two of the 14 standard fonts, not embedded: Times for the
+ * text, Symbol for the display ("a + b = g" in Symbol is α + β = γ).
+ */
+function standardFontsPdf(pages: number): Uint8Array {
+  const line = (y: number) => `BT /F0 10 Tf 40 ${y} Td (Lines of prose set in Times run from margin to margin here.) Tj ET`;
+  const content = [...[360, 348, 336, 324].map(line), 'BT /F1 10 Tf 170 300 Td (a + b = g) Tj ET', ...[276, 264].map(line)].join('\n');
+  return handMadePdf(
+    pages,
+    content,
+    ['<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>', '<< /Type /Font /Subtype /Type1 /BaseFont /Symbol >>'],
+    (first) => `/Font << /F0 ${first} 0 R /F1 ${first + 1} 0 R >>`,
+  );
 }
 
 test('random bytes are not a PDF', async () => {
@@ -92,4 +118,15 @@ test('a missing file is unreadable, with the reason', async () => {
   const result = await readPdf(path.join(repoRoot, 'test', 'fixtures', 'pdf', 'missing.pdf'));
   assert.equal(!result.ok && result.reason.kind, 'unreadable');
   assert.match(!result.ok ? result.reason.message : '', /ENOENT/);
+});
+
+test('fonts the PDF does not embed are drawn from pdf.js’s standard fonts; pages over the limit are an issue', async () => {
+  const result = await readPdf(standardFontsPdf(3), { maxPages: 2 });
+  assert.ok(result.ok, result.ok ? '' : result.reason.message);
+  const { pages, pagesRead, formulas, issues } = result.value;
+  assert.equal(pages, 3);
+  assert.equal(pagesRead, 2);
+  assert.deepEqual(issues, ['pages 3–3 not read: over the 2-page limit']);
+  assert.deepEqual(formulas.map((formula) => formula.text), ['α + β = γ', 'α + β = γ']);
+  assert.ok(formulas[0]!.crop!.some((value) => value > 0), 'the Symbol glyphs have ink');
 });
