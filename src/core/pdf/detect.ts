@@ -141,25 +141,11 @@ function cutNumber(row: Row, column: { left: number; right: number }, em: number
     row.glyphs = [];
     return;
   }
+  const gaps = glyphs.flatMap((glyph, i) => (i > 0 && glyph.box.left - glyphs[i - 1]!.box.right >= NUMBER_GAP_EM * em ? [i] : []));
   for (const side of ['right', 'left'] as const) {
     // The segment after the last wide gap (before the first, for the left side).
-    let split = -1;
-    if (side === 'right') {
-      for (let i = glyphs.length - 1; i > 0; i--) {
-        if (glyphs[i]!.box.left - glyphs[i - 1]!.box.right >= NUMBER_GAP_EM * em) {
-          split = i;
-          break;
-        }
-      }
-    } else {
-      for (let i = 1; i < glyphs.length; i++) {
-        if (glyphs[i]!.box.left - glyphs[i - 1]!.box.right >= NUMBER_GAP_EM * em) {
-          split = i;
-          break;
-        }
-      }
-    }
-    if (split < 0) continue;
+    const split = side === 'right' ? gaps[gaps.length - 1] : gaps[0];
+    if (split === undefined) continue;
     const number = side === 'right' ? glyphs.slice(split) : glyphs.slice(0, split);
     const rest = side === 'right' ? glyphs.slice(0, split) : glyphs.slice(split);
     const atMargin =
