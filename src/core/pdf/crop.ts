@@ -34,7 +34,7 @@ function pathData(path: ArrayLike<number>, m: Matrix): string {
 }
 
 /** The SVG of the region (the encoder's crop, or the whole canvas) with the formula placed as the renderer places one. */
-export function formulaSvg(formula: Pick<PdfFormula, 'box' | 'emSize' | 'glyphs' | 'rules'>, region: RenderRegion): string {
+function formulaSvg(formula: Pick<PdfFormula, 'box' | 'emSize' | 'glyphs' | 'rules'>, region: RenderRegion): string {
   const scale = PX_PER_EM / formula.emSize;
   const { box } = formula;
   // placement() takes MathJax units (1000 per em).

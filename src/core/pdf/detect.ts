@@ -53,8 +53,8 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((sorted.length - 1) * p)))]!;
 }
 
-/** The most frequent glyph size (to 0.1 pt), the larger on a tie: the page's body text, or a formula's main size. */
-export function dominantSize(glyphs: Glyph[]): number {
+/** The most frequent glyph size (to 0.1 pt), the larger on a tie: the page's body text. */
+function dominantSize(glyphs: Glyph[]): number {
   const counts = new Map<number, number>();
   for (const glyph of glyphs) {
     const size = Math.round(glyph.size * 10) / 10;
@@ -175,7 +175,7 @@ function displayLike(row: Row, column: { left: number; right: number }, em: numb
  * The share of math among math-font glyphs, math symbols and letters set in text fonts (digits and
  * punctuation count for neither); 0 below two math glyphs.
  */
-export function mathShare(glyphs: Glyph[]): number {
+function mathShare(glyphs: Glyph[]): number {
   let math = 0;
   let text = 0;
   for (const glyph of glyphs) {

@@ -57,7 +57,7 @@ export function apply(m: Matrix, x: number, y: number): [number, number] {
 }
 
 /** The bounding box of a pdf.js draw-ops path (control points included: a safe, slightly loose box). */
-export function pathBox(path: ArrayLike<number>, m: Matrix): Box | undefined {
+function pathBox(path: ArrayLike<number>, m: Matrix): Box | undefined {
   let left = Infinity;
   let bottom = Infinity;
   let right = -Infinity;
@@ -219,7 +219,6 @@ export function collectMarks(fnArray: ArrayLike<number>, argsArray: unknown[], f
       text: glyphText(text.fontName, item.unicode, item.originalCharCode),
       font: text.fontName,
       size,
-      originX,
       baseline,
       box,
       outline: ink,

@@ -18,7 +18,6 @@ export interface Glyph {
   font: string;
   /** Its size on the page in points (font size times the text and graphics scales). */
   size: number;
-  originX: number;
   baseline: number;
   /** The outline's box, or the font's metrics where there is no outline. */
   box: Box;
