@@ -6,7 +6,8 @@ import { cpSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
-const nativeExternals = ['onnxruntime-node', 'sharp', 'hnswlib-node', 'node-sqlite3-wasm'];
+// pdf.js stays external too: an ES module that loads its worker and font files at run time (src/core/pdf/read.ts).
+const nativeExternals = ['onnxruntime-node', 'sharp', 'hnswlib-node', 'node-sqlite3-wasm', 'pdfjs-dist'];
 
 const node = {
   bundle: true,

@@ -103,6 +103,14 @@ function cropOfCanvas(canvas: Uint8Array): Uint8Array {
   return crop;
 }
 
+/**
+ * Rasterizes an SVG already laid out at the region's size (formulas cropped from PDF pages, src/core/pdf):
+ * the same rasterizer and polarity as typeset formulas. Throws when resvg fails.
+ */
+export async function rasterizeSvg(svg: string, region: RenderRegion = 'crop'): Promise<Uint8Array> {
+  return draw(svg, region, await resvgReady());
+}
+
 /** Rasterizes the formula into the region: `height × width` bytes, row-major, 0 = paper, 255 = full ink. */
 export async function rasterize(formula: TypesetFormula, region: RenderRegion = 'crop'): Promise<Uint8Array> {
   const options = await resvgReady();

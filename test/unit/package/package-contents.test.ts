@@ -29,6 +29,8 @@ const shipped = [
   'node_modules/file-uri-to-path/package.json', 'node_modules/file-uri-to-path/LICENSE', 'node_modules/file-uri-to-path/index.js',
   'node_modules/node-sqlite3-wasm/package.json', 'node_modules/node-sqlite3-wasm/LICENSE',
   'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.js', 'node_modules/node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm',
+  'node_modules/pdfjs-dist/package.json', 'node_modules/pdfjs-dist/LICENSE', 'node_modules/pdfjs-dist/legacy/build/pdf.min.mjs',
+  'node_modules/pdfjs-dist/legacy/build/pdf.worker.min.mjs', 'node_modules/pdfjs-dist/standard_fonts/FoxitSymbol.pfb',
 ];
 
 /** What no package ships: other platforms' binaries, tests, sources, build leftovers, headers. */
@@ -44,9 +46,15 @@ const leftOut = [
   'node_modules/hnswlib-node/build/Release/.deps/Release/addon.node.d', 'node_modules/hnswlib-node/build/Makefile',
   'node_modules/hnswlib-node/build/config.gypi', 'node_modules/hnswlib-node/binding.gyp', 'node_modules/hnswlib-node/src/addon.cc',
   'node_modules/hnswlib-node/src/hnswlib/hnswalg.h', 'node_modules/node-addon-api/napi.h', 'node_modules/file-uri-to-path/test/test.js',
+  'node_modules/pdfjs-dist/legacy/build/pdf.mjs', 'node_modules/pdfjs-dist/legacy/build/pdf.worker.mjs.map', 'node_modules/pdfjs-dist/build/pdf.mjs',
+  'node_modules/pdfjs-dist/cmaps/UniJIS-UCS2-H.bcmap', 'node_modules/@napi-rs/canvas/index.js',
+  'node_modules/@napi-rs/canvas-linux-x64-gnu/skia.linux-x64-gnu.node',
 ];
 
-const runtimeModules = ['onnxruntime-node', 'onnxruntime-common', 'hnswlib-node', 'bindings', 'file-uri-to-path', 'node-sqlite3-wasm', 'node-addon-api'];
+const runtimeModules = [
+  'onnxruntime-node', 'onnxruntime-common', 'hnswlib-node', 'bindings', 'file-uri-to-path', 'node-sqlite3-wasm', 'node-addon-api',
+  'pdfjs-dist', '@napi-rs/canvas', '@napi-rs/canvas-linux-x64-gnu',
+];
 
 /** README's relative links and images, without their #anchors. */
 function readmeTargets(readme: string): string[] {

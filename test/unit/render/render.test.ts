@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CROP_HEIGHT, CROP_WIDTH, CANVAS_HEIGHT, CANVAS_WIDTH, renderInThisThread } from '../../../src/core/render';
+import { inkColumns } from '../../helpers/ink';
 
 const ink = (pixels: Uint8Array) => pixels.reduce((sum, value) => sum + value, 0);
 
-/** The columns that hold any ink, as [first, last]. */
-function inkColumns(pixels: Uint8Array, width: number): [number, number] {
-  let first = width;
-  let last = -1;
-  pixels.forEach((value, i) => {
-    if (value > 0) {
-      first = Math.min(first, i % width);
-      last = Math.max(last, i % width);
-    }
-  });
-  return [first, last];
-}
 
 test('a formula renders to the 333×32 crop with ink, faithfully', async () => {
   const result = await renderInThisThread({ latex: 'E = mc^2', display: true });
