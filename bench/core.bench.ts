@@ -122,7 +122,7 @@ async function throughput(directory: string, papers: PaperToAdd[], readers: numb
   const searches = outputs.reduce((sum, output) => sum + Number(/searches (\d+)/.exec(output.text)?.[1] ?? Number.NaN), 0);
   console.log(
     `${readers} reader process${readers > 1 ? 'es' : ''} + 1 writer: ${(searches / seconds).toFixed(1)} reads/s (each opens the index), ` +
-      `writer ${(commits / seconds).toFixed(1)} commits/s, no search failed`,
+      `writer ${(commits / seconds).toFixed(1)} commits/s, no read failed`,
   );
 }
 

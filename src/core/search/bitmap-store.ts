@@ -159,8 +159,9 @@ export class BitmapSidecar {
       const scratch = path.join(directory, `${prefix}${process.pid}.hnsw.tmp`);
       const sha256 = graph.save(scratch);
       renameSync(scratch, path.join(directory, `${prefix}${sha256}.hnsw`));
-      const others = (name: string) => name.startsWith(`bitmap-${model}-`) && !name.startsWith(prefix);
-      for (const name of readdirSync(directory)) if (others(name) || (name.startsWith(prefix) && !name.endsWith(`${sha256}.hnsw`))) rmSync(path.join(directory, name), { force: true });
+      // Only committed graph files: another process's scratch file is left to it.
+      const superseded = (name: string) => name.startsWith(`bitmap-${model}-`) && sidecarPattern.test(name) && !name.endsWith(`-${sha256}.hnsw`);
+      for (const name of readdirSync(directory)) if (superseded(name)) rmSync(path.join(directory, name), { force: true });
     } catch (error) {
       this.onNotice?.(`The bitmap graph of ${directory} could not be stored (${errorMessage(error)}); it is built again next time.`);
     }
