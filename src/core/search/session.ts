@@ -3,9 +3,9 @@
 // bitmap encoder (an ONNX session and render workers) and the index's bitmap sidecar for the bitmap signal, the
 // symbolic encoder for the symbolic one; lexical and structure need neither. It keeps indexes open for reading (no
 // lock; reopened when a writer has committed a newer generation) with their hybrid views and sidecars, prepares the
-// bundled default index (its catalogue built on first use, in the background or waited for), and merges the results of several indexes into one ranking:
-// every index ranks with the same mode and weights, so their scores are on one scale, and a paper found in two
-// indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
+// bundled default index (its catalogue built on first use, in the background or waited for), and merges the results
+// of several indexes into one ranking: every index ranks with the same mode and weights, so their scores are on one
+// scale, and a paper found in two indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
 import { SymbolicEncoder } from '../encode/symbolic';
 import { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
@@ -88,7 +88,7 @@ interface HeldIndex {
   index: FormulaIndex;
   /** Hybrid views by the bitmap and symbolic models they carry vectors of. */
   views: Map<string, Promise<HybridIndex>>;
-  /** Bitmap sidecars by model fingerprint (undefined: its build failed, told in the log). */
+  /** Bitmap sidecars by model fingerprint, or why one could not be built. */
   bitmap: Map<string, Promise<Result<BitmapSidecar, string>>>;
 }
 
