@@ -12,6 +12,7 @@ import { formulaKey, readKnownConcepts, type ConceptQuery, type Grade } from './
 import { SymbolicEncoder } from '../src/core/encode/symbolic';
 import type { FormulaIndex } from '../src/core/index/store';
 import type { StoredFormula } from '../src/core/index/types';
+import { BitmapSidecar } from '../src/core/search/bitmap-store';
 import { openDefaultIndex } from '../src/core/search/default-library';
 import { openEmbedder, type FormulaEmbedder } from '../src/core/search/embedder';
 import { SEARCH_MODES, type HybridIndex, type SearchMode, type SignalScores } from '../src/core/search/hybrid';
@@ -38,7 +39,7 @@ export interface QueryMeasures {
 
 interface Searcher {
   index: FormulaIndex;
-  bitmap: FormulaEmbedder;
+  bitmap: BitmapSidecar;
   symbolic: SymbolicEncoder;
   view: HybridIndex;
   fusion: SignalScores;
@@ -54,7 +55,7 @@ async function rankFormulas(searcher: Searcher, mode: SearchMode, query: SearchQ
   const result =
     mode === 'bitmap'
       ? await searchSimilar(searcher.index, searcher.bitmap, query, options)
-      : await searchHybrid(searcher.index, searcher.view, { bitmap: searcher.bitmap, symbolic: searcher.symbolic }, query, { ...options, mode, fusion: searcher.fusion });
+      : await searchHybrid(searcher.index, searcher.view, { bitmap: searcher.bitmap.embedder, symbolic: searcher.symbolic }, query, { ...options, mode, fusion: searcher.fusion });
   if (!result.ok) throw new Error(`${mode}: ${result.reason.message}`);
   return result.value.papers
     .flatMap((paper) => paper.formulas)
@@ -120,13 +121,13 @@ function clip(text: string, width: number): string {
 async function run(): Promise<void> {
   const chosen = chooseSearchMode(undefined);
   if (!chosen.ok) throw new Error(chosen.reason);
-  // A render worker per core, as the CLI starts them: the default index may still have to be built; queries use one.
+  // A render worker per core: the default index's bitmap sidecar may still have to be built; queries use one.
   const embedder = await openEmbedder({ encoder: { model: 'see' }, renderWorkers: availableParallelism() });
   if (!embedder.ok) throw new Error(embedder.reason.message);
   const symbolic = await SymbolicEncoder.open({});
   try {
     if (!symbolic.ok) throw new Error(symbolic.reason.message);
-    const opened = await openDefaultIndex(embedder.value, { lockWaitMs });
+    const opened = await openDefaultIndex({ lockWaitMs });
     if (!opened.ok) throw new Error(opened.reason.message);
     const { index } = opened.value;
     try {
@@ -146,12 +147,14 @@ async function report(index: FormulaIndex, bitmap: FormulaEmbedder, symbolic: Sy
   const modes = [defaultMode, ...SEARCH_MODES.filter((mode) => mode !== defaultMode)];
   const viewStarted = performance.now();
   const numeric = modes.some((mode) => usesNumeric({ mode, fusion }));
-  const view = await openHybridIndex(index, symbolic, { directory: index.directory, numeric, onNotice: (notice) => console.log(notice) });
-  console.log(`default index: ${index.formulaCount} formulas; hybrid view opened once in ${((performance.now() - viewStarted) / 1000).toFixed(1)} s`);
-  const searcher: Searcher = { index, bitmap, symbolic, view, fusion };
+  const onNotice = (notice: string) => console.log(notice);
+  const sidecar = (await BitmapSidecar.open(index, bitmap, { onNotice }))!;
+  const view = await openHybridIndex(index, symbolic, { directory: index.directory, numeric, bitmap: sidecar.vectors, onNotice });
+  console.log(`default index: ${index.formulaCount} formulas; bitmap sidecar and hybrid view opened once in ${((performance.now() - viewStarted) / 1000).toFixed(1)} s`);
+  const searcher: Searcher = { index, bitmap: sidecar, symbolic, view, fusion };
 
   const indexed = new Set<string>();
-  for (const { formula } of index.allFormulas()) indexed.add(formulaKey(formula.paperId, formula.latex));
+  for (const formula of index.allFormulas()) indexed.add(formulaKey(formula.paperId, formula.latex));
   const judgments = set.queries.flatMap((query) => query.relevant);
   const missing = judgments.filter((judgment) => !indexed.has(formulaKey(judgment.paper, judgment.latex)));
   const grade2 = judgments.filter((judgment) => judgment.grade === 2).length;
@@ -165,7 +168,7 @@ async function report(index: FormulaIndex, bitmap: FormulaEmbedder, symbolic: Sy
     byMode.set(mode, perQuery);
   }
 
-  const formulas = [...index.allFormulas()].map(({ formula }) => formula);
+  const formulas = [...index.allFormulas()];
   const macros = new Map(index.papers().map((paper) => [paper.id, paper.macros ?? '']));
   const baseline = tfidfBaseline(formulas.map((formula) => ({ latex: formula.latex, macros: macros.get(formula.paperId) })));
   const baselineMeasures = set.queries.map((query) => measure(baseline(query.query, '', depth).map((position) => formulas[position]!), judgedGrades(query)));

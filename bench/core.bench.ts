@@ -1,34 +1,31 @@
-// The index's many-readers-one-writer promise, measured on a synthetic index the size of the default one
-// (12,304 formulas, 64 dimensions): what a commit costs now that it copies the database to a new generation,
-// what a reader pays to open, and the search throughput of 1, 4 and 8 reader processes (each opening, searching
-// and closing the index per search, as CLI searches do) while one writer commits a paper after another; and a
-// cold process's first search in the default mode beside one that opens every signal, as searches did before
-// the search session.
+// The index's many-readers-one-writer promise, measured on a synthetic catalogue the size of the default one
+// (12,304 formulas): what a commit costs now that it copies the database to a new generation, what a reader pays
+// to open, and the read throughput of 1, 4 and 8 reader processes (each opening, reading and closing the index per
+// search, as CLI searches do) while one writer commits a paper after another; and the bundled default index built
+// from a cold cache with its first default-mode search, with every sidecar forced at build time (the bitmap
+// vectors and graph, as the first build made them before the catalogue) beside this version's default path.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Bench } from './run';
-import { modelFingerprint, modelPath } from '../src/core/encode/models';
+import { modelPath } from '../src/core/encode/models';
 import { FormulaIndex } from '../src/core/index/store';
+import { BitmapSidecar } from '../src/core/search/bitmap-store';
+import { openDefaultIndex } from '../src/core/search/default-library';
+import { openEmbedder } from '../src/core/search/embedder';
 import { SearchSession } from '../src/core/search/session';
 import type { PaperToAdd } from '../src/core/index/types';
-import { seededRandom } from '../src/core/seeded-random';
 import { tsxArgs } from '../test/helpers/paths';
-import { randomUnitVector } from '../test/helpers/unit-vectors';
 
-const dimensions = 64;
 const formulaCount = 12_304;
 const formulasPerPaper = 30;
 /** As the default index builds: commits of at most 1,000 formulas. */
 const batchFormulas = 1000;
 const windowMs = 5000;
-/** The shipped bitmap model's identity when it is installed (so the every-signal search below can open it), else a stand-in. */
 const seeFile = modelPath('see');
-const model = { modelFingerprint: seeFile && existsSync(seeFile) ? modelFingerprint(seeFile) : 'b'.repeat(64), dimensions };
 
 function syntheticPapers(): PaperToAdd[] {
-  const random = seededRandom(18);
   return Array.from({ length: Math.ceil(formulaCount / formulasPerPaper) }, (_, p) => ({
     paper: { id: `p${p}`, title: `Paper ${p}`, authors: ['A. Author'], library: 'bench', macros: '\\newcommand{\\R}{\\mathbb{R}}' },
     formulas: Array.from({ length: Math.min(formulasPerPaper, formulaCount - p * formulasPerPaper) }, (_, i) => ({
@@ -37,7 +34,6 @@ function syntheticPapers(): PaperToAdd[] {
       line: i + 1,
       env: 'equation',
       inline: false,
-      embedding: randomUnitVector(random, dimensions),
     })),
   }));
 }
@@ -45,7 +41,7 @@ function syntheticPapers(): PaperToAdd[] {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function build(directory: string, papers: PaperToAdd[]): void {
-  const opened = FormulaIndex.open(directory, model);
+  const opened = FormulaIndex.open(directory);
   if (!opened.ok) throw new Error(opened.reason.message);
   const commits: number[] = [];
   const started = performance.now();
@@ -69,7 +65,7 @@ function build(directory: string, papers: PaperToAdd[]): void {
   }
   opened.value.index.close();
   const sizes = readdirSync(directory)
-    .filter((name) => /\.(sqlite|hnsw)$/.test(name))
+    .filter((name) => name.endsWith('.sqlite'))
     .map((name) => `${name} ${(statSync(path.join(directory, name)).size / 1e6).toFixed(1)} MB`);
   console.log(
     `build: ${formulaCount} formulas in ${commits.length} commits: ${buildSeconds.toFixed(2)} s (last commit ${commits.at(-2)!.toFixed(0)} ms); ` +
@@ -78,24 +74,23 @@ function build(directory: string, papers: PaperToAdd[]): void {
 }
 
 function readerCosts(directory: string): void {
-  const query = randomUnitVector(seededRandom(5), dimensions);
   const opens: number[] = [];
   for (let i = 0; i < 15; i++) {
     const started = performance.now();
-    const opened = FormulaIndex.openForReading(directory, model);
+    const opened = FormulaIndex.openForReading(directory);
     if (!opened.ok) throw new Error(opened.reason.message);
-    opened.value.index.nearest(query, 10, 128);
+    opened.value.index.formulas(Array.from({ length: 10 }, (_, id) => 1 + id * 1000)); // a search's hits, read back
     opened.value.index.close();
     opens.push(performance.now() - started);
   }
-  const opened = FormulaIndex.openForReading(directory, model);
+  const opened = FormulaIndex.openForReading(directory);
   if (!opened.ok) throw new Error(opened.reason.message);
   const checks = 2000;
   const started = performance.now();
   for (let i = 0; i < checks; i++) opened.value.index.isCurrent();
   const checkMicroseconds = ((performance.now() - started) * 1000) / checks;
   opened.value.index.close();
-  console.log(`reader: open + search (k 10) + close median ${median(opens).toFixed(0)} ms; an engine's check for a newer generation ${checkMicroseconds.toFixed(0)} µs`);
+  console.log(`reader: open + read 10 formulas + close median ${median(opens).toFixed(0)} ms; an engine's check for a newer generation ${checkMicroseconds.toFixed(0)} µs`);
 }
 
 /** Searches per second of `readers` processes while this process commits one paper after another for `windowMs`. */
@@ -110,7 +105,7 @@ async function throughput(directory: string, papers: PaperToAdd[], readers: numb
   const exits = Promise.all(children.map((child) => new Promise<number | null>((resolve) => child.on('exit', resolve))));
   while (!outputs.every((output) => output.text.includes('ready'))) await new Promise((resolve) => setTimeout(resolve, 50));
 
-  const writer = FormulaIndex.open(directory, model);
+  const writer = FormulaIndex.open(directory);
   if (!writer.ok) throw new Error(writer.reason.message);
   const started = performance.now();
   let commits = 0;
@@ -126,39 +121,53 @@ async function throughput(directory: string, papers: PaperToAdd[], readers: numb
   if ((await exits).some((code) => code !== 0)) throw new Error(`a reader failed: ${outputs.map((output) => output.text).join('')}`);
   const searches = outputs.reduce((sum, output) => sum + Number(/searches (\d+)/.exec(output.text)?.[1] ?? Number.NaN), 0);
   console.log(
-    `${readers} reader process${readers > 1 ? 'es' : ''} + 1 writer: ${(searches / seconds).toFixed(1)} searches/s (each opens the index), ` +
-      `writer ${(commits / seconds).toFixed(1)} commits/s, no search failed`,
+    `${readers} reader process${readers > 1 ? 'es' : ''} + 1 writer: ${(searches / seconds).toFixed(1)} reads/s (each opens the index), ` +
+      `writer ${(commits / seconds).toFixed(1)} commits/s, no read failed`,
   );
 }
 
 /**
- * A CLI search's first result from a cold process: the shipped fusion's default mode (nothing rendered, no encoder
- * session; the structure postings built, then read from their sidecar by the next process) against the way the
- * default search went before the search session: the bitmap encoder and its render workers opened whatever the
- * weights, the symbolic encoder embedding every formula, and the lexical and canonical postings built (the fusion
- * then: symbolic 0.1, lexical 0.8, canonical 0.1).
+ * The bundled default index from a cold cache, then the first default-mode search (models/fusion.json) in a fresh
+ * session, twice: `before` forces every sidecar at build time (the bitmap vectors of models/see.onnx, rendering
+ * every formula with all cores, and their HNSW graph: the work of the first build before the catalogue), `after`
+ * builds the catalogue only, as this version does. Both first searches build the structure postings.
  */
-async function coldFirstSearch(directory: string, scratch: string): Promise<void> {
-  const query = { latex: '\\sum_{j=0}^{n} \\frac{b^{j}}{j!}', display: true };
-  const before = path.join(scratch, 'before.json');
-  // a tiny bitmap weight stands for the old code path, which opened the bitmap encoder for every search
-  writeFileSync(before, JSON.stringify({ weights: { bitmap: 0.001, symbolic: 0.1, lexical: 0.8, canonical: 0.1, numeric: 0, structure: 0 }, defaultMode: 'hybrid' }));
-  const timed = async (label: string, fusionFile?: string) => {
-    const session = new SearchSession({ fusionFile });
+async function coldDefaultIndex(scratch: string): Promise<void> {
+  const query = { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true };
+  const run = async (label: string, forceSidecars: boolean) => {
+    const cacheRoot = path.join(scratch, `cache-${label}`);
     const started = performance.now();
-    const found = await session.search({ query, indexes: [directory], model: seeFile ?? 'see' });
-    const ms = performance.now() - started;
+    const built = await openDefaultIndex({ cacheRoot });
+    if (!built.ok) throw new Error(built.reason.message);
+    const { index } = built.value;
+    const catalogueSeconds = (performance.now() - started) / 1000;
+    if (forceSidecars) {
+      const embedder = await openEmbedder({ encoder: { model: seeFile! }, renderWorkers: availableParallelism() });
+      if (!embedder.ok) throw new Error(embedder.reason.message);
+      (await BitmapSidecar.open(index, embedder.value))!.prepareGraph();
+      await embedder.value.close();
+    }
+    index.close();
+    const buildSeconds = (performance.now() - started) / 1000;
+    const session = new SearchSession();
+    const searchStarted = performance.now();
+    const found = await session.search({ query, indexes: [], defaultIndex: { cacheRoot, prepare: 'wait' }, model: 'see' });
+    const searchMs = performance.now() - searchStarted;
+    const encoders = session.openedEncoders.bitmap.length;
     await session.dispose();
-    console.log(`cold first search, ${label}: ${found.ok ? `${ms.toFixed(0)} ms` : `failed (${found.reason.message})`}`);
+    if (!found.ok || found.value.papers.length === 0) throw new Error(`${label}: the first search found nothing`);
+    console.log(
+      `default index (${index.formulaCount.toLocaleString('en')} formulas), ${label}: cold build ${buildSeconds.toFixed(1)} s ` +
+        `(catalogue ${catalogueSeconds.toFixed(1)} s), cold first search ${searchMs.toFixed(0)} ms (${encoders} bitmap encoders opened)`,
+    );
   };
-  if (seeFile && existsSync(seeFile)) await timed('before the search session (bitmap encoder, render workers, symbolic vectors, lexical, canonical)', before);
-  else console.log('the search before the session is skipped: models/see.onnx is not installed');
-  await timed('default mode now (models/fusion.json), structure postings built');
-  await timed('default mode now, structure postings from the sidecar');
+  if (seeFile && existsSync(seeFile)) await run('before: every sidecar forced', true);
+  else console.log('before (every sidecar forced) is skipped: models/see.onnx is not installed');
+  await run('after: catalogue only', false);
 }
 
 export const bench: Bench = {
-  title: `Index concurrency: many readers, one writer on ${formulaCount.toLocaleString('en')} synthetic formulas`,
+  title: `The index: cold default index build and first search; many readers, one writer on ${formulaCount.toLocaleString('en')} synthetic formulas`,
   async run() {
     const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-core-bench-'));
     try {
@@ -166,7 +175,7 @@ export const bench: Bench = {
       const papers = syntheticPapers();
       build(directory, papers);
       readerCosts(directory);
-      await coldFirstSearch(directory, scratch);
+      await coldDefaultIndex(scratch);
       for (const readers of [1, 4, 8]) await throughput(directory, papers, readers);
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -35,7 +35,7 @@ export const bench: Bench = {
       writeLibrary(library, sampleRecords(corpus, paperCount));
       const embedder = await openEmbedder({ encoder: { model }, renderWorkers: workers });
       if (!embedder.ok) throw new Error(embedder.reason.message);
-      const opened = FormulaIndex.open(path.join(scratch, 'index'), { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+      const opened = FormulaIndex.open(path.join(scratch, 'index'));
       if (!opened.ok) throw new Error(opened.reason.message);
       const phases: Record<string, number> = {}; // seconds per phase
       let phaseStarted = performance.now();

@@ -15,10 +15,15 @@ export function libraryName(folders: readonly string[]): string {
   return names.length ? names.join('+') : 'library';
 }
 
-/** Reading papers is the first fifth of a build, embedding the rest. */
+/**
+ * Reading papers is the first fifth of a build, adding them to the catalogue the next three tenths, and rendering
+ * the bitmap sidecar (when the build makes one) the last half.
+ */
 export function buildFraction({ phase, papersDone, papersTotal, formulasDone, formulasTotal }: LibraryProgress): number {
+  const share = (done: number, total: number) => (total ? done / total : 1);
   if (phase === 'done') return 1;
-  if (phase === 'embedding') return 0.2 + 0.8 * (formulasTotal ? formulasDone / formulasTotal : 1);
-  if (phase === 'reading') return 0.2 * (papersTotal ? papersDone / papersTotal : 1);
+  if (phase === 'embedding') return 0.5 + 0.5 * share(formulasDone, formulasTotal);
+  if (phase === 'indexing') return 0.2 + 0.3 * share(formulasDone, formulasTotal);
+  if (phase === 'reading') return 0.2 * share(papersDone, papersTotal);
   return 0;
 }

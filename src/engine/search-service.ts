@@ -69,7 +69,7 @@ export class SearchService {
     for (const directory of searched) this.keepOpen(directory);
     if (searched.length === 0) {
       if (preparing !== undefined) {
-        return { kind: 'noIndex', reason: 'The default index is being prepared for this model (once); results appear when it is ready.', preparing: { progress: preparing } };
+        return { kind: 'noIndex', reason: 'The default index is being prepared (once, a few seconds); results appear when it is ready.', preparing: { progress: preparing } };
       }
       return { kind: 'noIndex', reason: problems.join(' ') || noIndexReason(params.indexes) };
     }
@@ -80,20 +80,17 @@ export class SearchService {
 
   /** Indexes library folders into `indexDir` with the library stage, reporting progress in [0, 1]. */
   async build(params: BuildIndexParams, token: CancellationToken): Promise<BuildIndexResult> {
-    const embedder = await this.session.bitmapEncoder(bitmapModel(params));
-    if (!embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
-    const opened = FormulaIndex.open(params.indexDir, {
-      modelFingerprint: embedder.value.model.fingerprint,
-      dimensions: embedder.value.dimensions,
-      onMismatch: params.rebuild ? 'rebuild' : 'refuse',
-    });
+    // The bitmap sidecar is built with the catalogue only when the default mode weighs it; else on first use.
+    const embedder = this.session.weighsBitmap() ? await this.session.bitmapEncoder(bitmapModel(params)) : undefined;
+    if (embedder && !embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
+    const opened = FormulaIndex.open(params.indexDir, { onMismatch: params.rebuild ? 'rebuild' : 'refuse' });
     if (!opened.ok) return { kind: 'failed', reason: opened.reason.message };
     for (const notice of opened.value.notices) this.log(notice);
     const abort = new AbortController();
     const cancellation = token.onCancellationRequested(() => abort.abort());
     const library = libraryName(params.folders);
     try {
-      const built = await indexLibrary(params.folders, opened.value.index, embedder.value, {
+      const built = await indexLibrary(params.folders, opened.value.index, embedder?.value, {
         library,
         cacheDir: params.cacheDir,
         signal: abort.signal,

@@ -159,10 +159,11 @@ describe('library and default index', () => {
       assert.ok(readdirSync(storage).some((name) => name.startsWith('default-index-')), `built in ${storage}`);
     });
 
-    it('shows a missing model as a message in the view', async function () {
+    it('shows a missing model as a message in the view (in bitmap mode: the default mode needs no model)', async function () {
       this.timeout(60_000);
       const absent = path.join(scratch, 'not-trained-yet.onnx');
       await settings().update('customModelPath', absent, global);
+      await settings().update('search.mode', 'bitmap', global);
       try {
         await vscode.commands.executeCommand('formulaLens.searchAtCursor');
         const state = api.ctx.results.current;
@@ -171,6 +172,7 @@ describe('library and default index', () => {
         assert.equal(api.ctx.engine.state, 'running', 'the engine is still up');
       } finally {
         await settings().update('customModelPath', tinyEncoder, global);
+        await settings().update('search.mode', undefined, global);
       }
     });
   });

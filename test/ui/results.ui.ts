@@ -30,7 +30,7 @@ async function buildTestIndex(): Promise<void> {
   const embedder = await openEmbedder({ encoder: { model: tinyEncoder } });
   if (!embedder.ok) throw new Error(embedder.reason.message);
   try {
-    const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+    const opened = FormulaIndex.open(indexDir);
     if (!opened.ok) throw new Error(opened.reason.message);
     try {
       const built = await indexLibrary([library], opened.value.index, embedder.value, { library: 'ui-test', cacheDir: path.join(scratch, 'cache') });

@@ -1,20 +1,28 @@
-// `formula-lens export --index DIR`: every indexed formula as a JSON line, with its embedding,
-// for analysis outside Formula Lens (e.g. numpy, pandas).
+// `formula-lens export --index DIR`: every indexed formula as a JSON line, with its bitmap embedding from the
+// model's sidecar (built first where it lacks formulas), for analysis outside Formula Lens (e.g. numpy, pandas).
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
+import { BitmapSidecar } from '../../core/search/bitmap-store';
+import { openEmbedder } from '../../core/search/embedder';
+import { errorMessage } from '../../core/result';
 import { parseCommandLine } from './command-line';
 
-const help = `Usage: formula-lens export --index DIR [--out FILE]
+const help = `Usage: formula-lens export --index DIR [--model M | --no-embeddings] [--out FILE]
 
 Writes one JSON line per indexed formula, in index order:
   {"paper": id, "title": ..., "latex": ..., "file": ..., "line": ..., "section": ..., "embedding": [numbers]}
 ("file", "line" and "section" are null when unknown).
 
 Options:
-  --out FILE   write to FILE instead of stdout
+  --model M          the bitmap encoder whose embeddings are written: see (default), bee, or the path of an
+                     encoder .onnx. They come from the index's sidecar for that model; formulas it lacks are
+                     rendered and stored there first (progress on stderr)
+  --no-embeddings    write the formulas without embeddings (nothing is rendered)
+  --out FILE         write to FILE instead of stdout
 
 Exit codes: 0 written, 1 no index there or it is damaged or in use, 2 bad usage.`;
 
@@ -35,21 +43,38 @@ export const exportCommand: CliCommand = {
   summary: 'write the formulas of an index, with embeddings, as JSON lines',
   help,
   async run(args) {
-    const { values, positionals } = parseCommandLine(args, { index: { type: 'string' }, out: { type: 'string' } });
+    const { values, positionals } = parseCommandLine(args, {
+      index: { type: 'string' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      'no-embeddings': { type: 'boolean' },
+    });
     if (!values.index) throw new UsageError('needs --index DIR');
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
+    if (values.model && values['no-embeddings']) throw new UsageError('--model and --no-embeddings exclude each other');
     const opened = FormulaIndex.openForReading(values.index);
     if (!opened.ok) {
       process.stderr.write(`formula-lens export: ${opened.reason.message}\n`);
       return ExitCode.failure;
     }
     const { index } = opened.value;
+    let vectors: ReadonlyMap<number, Float32Array> | undefined;
+    if (!values['no-embeddings']) {
+      const embedded = await sidecarVectors(index, values.model ?? 'see');
+      if (typeof embedded === 'string') {
+        index.close();
+        process.stderr.write(`formula-lens export: ${embedded}\n`);
+        return ExitCode.failure;
+      }
+      vectors = embedded;
+    }
     const out = values.out ? createWriteStream(values.out) : process.stdout;
     // A closed pipe (`export | head`) ends the export quietly; any other write error fails it.
     let writeError: NodeJS.ErrnoException | undefined;
     out.on('error', (error: NodeJS.ErrnoException) => (writeError ??= error));
     try {
-      for (const { formula, embedding } of index.allFormulas()) {
+      for (const formula of index.allFormulas()) {
+        const embedding = vectors?.get(formula.id);
         const line = {
           paper: formula.paperId,
           title: index.paper(formula.paperId)?.title ?? '',
@@ -57,7 +82,7 @@ export const exportCommand: CliCommand = {
           file: formula.file ?? null,
           line: formula.line ?? null,
           section: formula.section ?? null,
-          embedding: Array.from(embedding, (value) => Number(value.toFixed(6))),
+          ...(embedding ? { embedding: Array.from(embedding, (value) => Number(value.toFixed(6))) } : {}),
         };
         if (!(await write(out, `${JSON.stringify(line)}\n`))) break;
       }
@@ -75,3 +100,20 @@ export const exportCommand: CliCommand = {
     return ExitCode.ok;
   },
 };
+
+/** The model's bitmap vectors of the index's formulas, by formula id (from its sidecar, completed first); or why not. */
+async function sidecarVectors(index: FormulaIndex, model: string): Promise<ReadonlyMap<number, Float32Array> | string> {
+  const embedder = await openEmbedder({ encoder: { model }, renderWorkers: availableParallelism() });
+  if (!embedder.ok) return embedder.reason.message;
+  try {
+    const sidecar = await BitmapSidecar.open(index, embedder.value, {
+      onNotice: (notice) => process.stderr.write(`${notice}\n`),
+      onProgress: (done, total) => total > 0 && process.stderr.write(`bitmap vectors: ${done}/${total} formulas rendered\n`),
+    });
+    return sidecar!.vectors;
+  } catch (error) {
+    return `the bitmap vectors of ${index.directory} could not be built (${errorMessage(error)})`;
+  } finally {
+    await embedder.value.close();
+  }
+}

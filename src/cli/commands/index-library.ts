@@ -8,6 +8,7 @@ import { FormulaIndex } from '../../core/index/store';
 import { indexLibrary, type LibraryProgress } from '../../core/library/index-library';
 import type { ReportEntry } from '../../core/library/types';
 import { openEmbedder } from '../../core/search/embedder';
+import { fusionWeighs } from '../../core/search/hybrid';
 import { progressBar } from '../progress-bar';
 import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
 import { libraryHome, libraryHomeName } from '../../core/library/home';
@@ -16,8 +17,11 @@ const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [op
 
 Finds the papers in the library folders (.bib entries matched to LaTeX folders, arXiv e-prints
 (.tar.gz/.tgz/.gz) named after the cite key or arXiv id or given in the entry's file/source field,
-and loose .tex files), reads every formula, renders and embeds them, and adds them to the index.
-Unchanged papers are skipped; papers gone from the library leave the index.
+and loose .tex files), reads every formula and adds it to the index's catalogue; nothing is rendered
+unless the bitmap signal is wanted (--bitmap, or models/fusion.json weighs it): then the formulas are
+also rendered and embedded into the index's bitmap sidecar for --model. Otherwise a search that weighs
+the bitmap signal builds that sidecar on first use. Unchanged papers are skipped; papers gone from the
+library leave the index.
 
 Options:
   --index DIR        the index folder (default <first folder>/${libraryHomeName}/index)
@@ -26,10 +30,11 @@ Options:
   --report           print the per-entry report: indexed / unchanged / no source / pdf only / failed + reason
   --allow-network    download missing arXiv e-prints (one request per 3 s)
   --arxiv-url URL    where e-prints are downloaded from (default https://arxiv.org/e-print/)
-  --model M          see (default), bee, or the path of an encoder .onnx
+  --bitmap           also build the bitmap sidecar of --model now
+  --model M          see (default), bee, or the path of an encoder .onnx (for the bitmap sidecar)
   --workers N        render worker threads (default: the number of cores)
   --batch N          formulas per atomic index update (default 1000)
-  --rebuild          start the index afresh when it was built by another model or format`;
+  --rebuild          start the index afresh when it was written by another format or is damaged`;
 
 interface Options {
   folders: string[];
@@ -39,6 +44,7 @@ interface Options {
   report: boolean;
   allowNetwork: boolean;
   arxivUrl?: string;
+  bitmap: boolean;
   model: string;
   workers: number;
   batch: number;
@@ -53,6 +59,7 @@ function parse(args: string[]): Options {
     report: { type: 'boolean', default: false },
     'allow-network': { type: 'boolean', default: false },
     'arxiv-url': { type: 'string' },
+    bitmap: { type: 'boolean', default: false },
     model: { type: 'string', default: 'see' },
     workers: { type: 'string' },
     batch: { type: 'string' },
@@ -67,6 +74,7 @@ function parse(args: string[]): Options {
     report: values.report,
     allowNetwork: values['allow-network'],
     arxivUrl: values['arxiv-url'],
+    bitmap: values.bitmap || fusionWeighs('bitmap'),
     model: values.model,
     workers: positiveInteger('--workers', values.workers) ?? availableParallelism(),
     batch: positiveInteger('--batch', values.batch) ?? 1000,
@@ -86,7 +94,9 @@ function progressPrinter(tty: boolean): (progress: LibraryProgress) => void {
   return (progress) => {
     if (progress.phase !== 'embedding') {
       if (tty && progress.phase === 'done') process.stderr.write('\n');
-      else if (progress.phase !== 'done') process.stderr.write(`${progress.phase === 'planning' ? 'planning the library' : `reading ${progress.papersTotal} new or changed papers`}…\n`);
+      else if (progress.phase === 'planning') process.stderr.write('planning the library…\n');
+      else if (progress.phase === 'reading') process.stderr.write(`reading ${progress.papersTotal} new or changed papers…\n`);
+      else if (progress.phase === 'indexing' && progress.papersDone === 0) process.stderr.write(`adding ${progress.formulasTotal} formulas to the index…\n`);
       return;
     }
     const now = performance.now();
@@ -94,7 +104,7 @@ function progressPrinter(tty: boolean): (progress: LibraryProgress) => void {
     const share = progress.formulasTotal ? progress.formulasDone / progress.formulasTotal : 1;
     const rate = progress.formulasDone / Math.max((now - embeddingStarted) / 1000, 1e-3);
     const eta = progress.formulasDone > 0 ? ` ETA ${duration((progress.formulasTotal - progress.formulasDone) / rate)}` : '';
-    const counts = `${progress.papersDone}/${progress.papersTotal} papers, ${progress.formulasDone}/${progress.formulasTotal} formulas`;
+    const counts = `${progress.formulasDone}/${progress.formulasTotal} formulas rendered for the bitmap sidecar`;
     if (tty) {
       process.stderr.write(`\r${progressBar(share)} ${counts}${eta}   `);
     } else if (Math.floor(share * 10) > lastTenth) {
@@ -127,20 +137,18 @@ export const indexLibraryCommand: CliCommand = {
     const options = parse(args);
     const home = libraryHome(options.folders[0]!);
     const indexDir = path.resolve(options.index ?? home.index);
-    const embedder = await openEmbedder({ encoder: { model: options.model }, renderWorkers: options.workers });
-    if (!embedder.ok) {
+    const embedder = options.bitmap ? await openEmbedder({ encoder: { model: options.model }, renderWorkers: options.workers }) : undefined;
+    if (embedder && !embedder.ok) {
       process.stderr.write(`formula-lens index: ${embedder.reason.message}\n`);
       return ExitCode.failure;
     }
     const opened = FormulaIndex.open(indexDir, {
-      modelFingerprint: embedder.value.model.fingerprint,
-      dimensions: embedder.value.dimensions,
       onMismatch: options.rebuild ? 'rebuild' : 'refuse',
       lockWaitMs,
       onLockWait: (writerPid) => process.stderr.write(`Waiting up to ${lockWaitMs / 1000} s for process ${writerPid}, which is writing ${indexDir}…\n`),
     });
     if (!opened.ok) {
-      await embedder.value.close();
+      await embedder?.value.close();
       process.stderr.write(`formula-lens index: ${opened.reason.message}\n`);
       return ExitCode.failure;
     }
@@ -153,7 +161,7 @@ export const indexLibraryCommand: CliCommand = {
     process.once('SIGINT', onInterrupt);
     const started = performance.now();
     try {
-      const result = await indexLibrary(options.folders, opened.value.index, embedder.value, {
+      const result = await indexLibrary(options.folders, opened.value.index, embedder?.value, {
         library: options.library ?? path.basename(options.folders[0]!),
         cacheDir: path.resolve(options.cache ?? home.cache),
         allowNetwork: options.allowNetwork,
@@ -171,14 +179,15 @@ export const indexLibraryCommand: CliCommand = {
       if (options.report) process.stdout.write(summary.report.map((entry) => reportLine(entry) + '\n').join(''));
       const seconds = (performance.now() - started) / 1000;
       process.stderr.write(
-        `${summary.cancelled ? 'cancelled: ' : ''}${summary.indexed} papers indexed (${summary.formulas} formulas, ${summary.degraded} degraded), ` +
+        `${summary.cancelled ? 'cancelled: ' : ''}${summary.indexed} papers indexed (${summary.formulas} formulas` +
+          `${embedder ? `; ${summary.rendered} rendered for the bitmap sidecar, ${summary.degraded} degraded` : ''}), ` +
           `${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed in ${duration(seconds)}; index ${indexDir}\n`,
       );
       return summary.cancelled ? 130 : ExitCode.ok;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
       opened.value.index.close();
-      await embedder.value.close();
+      await embedder?.value.close();
     }
   },
 };

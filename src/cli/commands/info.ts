@@ -1,13 +1,15 @@
-// `formula-lens info --index DIR`: what an index holds and which model built it.
+// `formula-lens info --index DIR`: what an index holds and which sidecars (bitmap models) are built beside it.
 import { ExitCode, UsageError, type CliCommand } from '../command';
 import { FormulaIndex } from '../../core/index/store';
 import type { IndexStats } from '../../core/index/types';
+import { listBitmapSidecars } from '../../core/search/bitmap-store';
 import { parseCommandLine } from './command-line';
 
 const help = `Usage: formula-lens info --index DIR [--json]
 
-Prints the index's format version, the fingerprint of the encoder model that built it, its papers
-and formulas per library, points awaiting compaction and its size on disk.
+Prints the index's format version, its papers and formulas per library, its size on disk and the
+bitmap sidecars built beside it: per encoder model (the first 16 digits of its fingerprint), whether its
+vectors file is there and how many HNSW graph files.
 
 Exit codes: 0 printed, 1 no index there or it is damaged or in use, 2 bad usage.`;
 
@@ -15,17 +17,19 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export function formatInfo(directory: string, stats: IndexStats): string {
+type Sidecars = ReturnType<typeof listBitmapSidecars>;
+
+export function formatInfo(directory: string, stats: IndexStats, sidecars: Sidecars): string {
   const lines = [
     `index:        ${directory}`,
     `format:       ${stats.formatVersion}`,
-    `model:        ${stats.modelFingerprint} (${stats.dimensions} dimensions)`,
     `papers:       ${stats.papers}`,
     `formulas:     ${stats.formulas}`,
-    `deleted:      ${stats.deletedPoints} points awaiting compaction`,
     `generation:   ${stats.generation}`,
     `size:         ${megabytes(stats.bytesOnDisk)}`,
   ];
+  lines.push(sidecars.length ? 'bitmap sidecars:' : 'bitmap sidecars: none (built when a search weighs the bitmap signal)');
+  for (const { model, vectors, graphs } of sidecars) lines.push(`  model ${model}: ${vectors ? 'vectors' : 'no vectors'}, ${graphs} graph file${graphs === 1 ? '' : 's'}`);
   if (stats.libraries.length) {
     lines.push('libraries:');
     for (const library of stats.libraries) lines.push(`  ${library.name}: ${library.papers} papers, ${library.formulas} formulas`);
@@ -50,7 +54,8 @@ export const infoCommand: CliCommand = {
     try {
       for (const notice of notices) process.stderr.write(`${notice}\n`);
       const stats = index.stats();
-      process.stdout.write(`${values.json ? JSON.stringify(stats, null, 2) : formatInfo(index.directory, stats)}\n`);
+      const bitmapSidecars = listBitmapSidecars(index.directory);
+      process.stdout.write(`${values.json ? JSON.stringify({ ...stats, bitmapSidecars }, null, 2) : formatInfo(index.directory, stats, bitmapSidecars)}\n`);
       return ExitCode.ok;
     } finally {
       index.close();

@@ -21,7 +21,8 @@ Fine-tunes the default SEE and the symbolic encoder on the papers of the library
 of one paper are similar, of different papers not), holding out about 20% of the papers (at least 2)
 to compare the default and the new models (same-paper mAP, triple ranking loss). Writes the new
 models and, for each one that is better (or with --use), re-embeds the index with it: the SEE's
-vectors in the index, the symbolic ones beside it (search with --symbolic-model to use them).
+vectors into its bitmap sidecar (search with --model to use them), the symbolic ones beside it (search
+with --symbolic-model); the index's catalogue is only brought up to date with the library.
 
 Options:
   --library DIR      a library folder (same as a positional folder; repeatable)
@@ -168,7 +169,8 @@ async function reembed(options: Options, indexDir: string, model: string, signal
     process.stderr.write(`formula-lens train: ${embedder.reason.message}\n`);
     return false;
   }
-  const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions, onMismatch: 'rebuild' });
+  // The catalogue does not depend on the model: only the new model's bitmap sidecar is built.
+  const opened = FormulaIndex.open(indexDir, { onMismatch: 'rebuild' });
   if (!opened.ok) {
     await embedder.value.close();
     process.stderr.write(`formula-lens train: ${opened.reason.message}\n`);
@@ -184,7 +186,8 @@ async function reembed(options: Options, indexDir: string, model: string, signal
       process.stderr.write(`formula-lens train: ${result.reason.message}\n`);
       return false;
     }
-    process.stdout.write(`re-embedded ${result.value.formulas} formulas of ${result.value.indexed} papers into ${indexDir}\n`);
+    const { index } = opened.value;
+    process.stdout.write(`re-embedded ${index.formulaCount} formulas of ${index.papers().length} papers into ${indexDir} (the new model's bitmap sidecar)\n`);
     return !result.value.cancelled;
   } finally {
     opened.value.index.close();

@@ -3,10 +3,9 @@
 // included):
 //
 //   CURRENT                  {"generation": g}: the committed generation, replaced by rename (the commit point)
-//   metadata-<g>.sqlite      the SQLite database of generation g, never modified once CURRENT names it
-//   vectors-<g>.hnsw         its HNSW graph
+//   metadata-<g>.sqlite      the SQLite database of generation g (the catalogue), never modified once CURRENT names it
 //   writer.lock              the pid of the one writer (writer-lock.ts)
-//   readers/<pid>-<n>.sqlite a reader's hard link to the database it reads (and, while it loads, to the graph)
+//   readers/<pid>-<n>.sqlite a reader's hard link to the database it reads
 //
 // SQLite locks a database by `mkdir <path it was opened by>.lock`, so each reader opens its own link: readers
 // never contend, and the link keeps the generation's bytes alive after the writer deletes the name.
@@ -20,9 +19,11 @@ export const legacyMetadataFileName = 'metadata.sqlite';
 const readersFolderName = 'readers';
 
 export const metadataFileName = (generation: number) => `metadata-${generation}.sqlite`;
-export const vectorsFileName = (generation: number) => `vectors-${generation}.hnsw`;
 
-/** Files of a generation, committed (`metadata-3.sqlite`) or being written (`…sqlite.tmp`, its journal and lock). */
+/**
+ * Files of a generation, committed (`metadata-3.sqlite`) or being written (`…sqlite.tmp`, its journal and lock); and
+ * the graph files (`vectors-3.hnsw`) of format 1, which kept the embeddings in the generation.
+ */
 const generationFilePattern = /^(metadata|vectors)-(\d+)\.(sqlite|hnsw)(\.tmp)?(-journal|\.lock)?$/;
 
 /** Whether `directory` holds an index (committed, or in the layout before generations). */
@@ -63,7 +64,7 @@ let pins = 0;
 
 /**
  * A private name for a committed file (a hard link in readers/): the database for one connection to open and lock
- * alone, the graph file while it loads. Throws ENOENT when the file was removed meanwhile (a writer committed).
+ * alone. Throws ENOENT when the file was removed meanwhile (a writer committed).
  */
 export function pin(directory: string, file: string): string {
   const folder = path.join(directory, readersFolderName);

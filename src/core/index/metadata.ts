@@ -1,6 +1,7 @@
-// The metadata store: papers, formulas and their embeddings in SQLite (node-sqlite3-wasm: WebAssembly,
-// so it loads unchanged in Electron's Node, with real file I/O and SQLite's rollback journal).
-// It is the index's source of truth: the HNSW graph file is derived from it and can always be rebuilt.
+// The catalogue: papers and formulas (LaTeX, location, the paper's macros) in SQLite (node-sqlite3-wasm: WebAssembly,
+// so it loads unchanged in Electron's Node, with real file I/O and SQLite's rollback journal). It holds no
+// embeddings and no model identity: every signal's data is a sidecar derived from it (search/bitmap-store.ts,
+// search/hybrid-store.ts, search/numeric-store.ts), so switching a model never touches it.
 import type { Database as SqliteDatabase, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import { requireNative } from '../native';
 import type { FormulaLocation, IndexedPaper, PaperToAdd, StoredFormula } from './types';
@@ -32,24 +33,16 @@ CREATE TABLE IF NOT EXISTS formulas (
   line INTEGER,
   section TEXT,
   env TEXT,
-  inline INTEGER NOT NULL,
-  embedding BLOB NOT NULL
+  inline INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS formulas_paper ON formulas(paper);
 `;
 
-/** The manifest keys: format, model and the committed vectors file. */
+/** The manifest keys. */
 export interface Manifest {
   formatVersion: number;
-  modelFingerprint: string;
-  dimensions: number;
-  /** Increases with every committed update; names the vectors file. */
+  /** Increases with every committed update; names the database file. */
   generation: number;
-  vectorsFile: string;
-  vectorsSha256: string;
-  /** Points in the committed graph, deleted ones included. */
-  vectorsPoints: number;
-  deletedPoints: number;
 }
 
 /** A paper as kept in memory for filtering and grouping. */
@@ -110,12 +103,6 @@ function formulaFromRow(row: Record<string, SQLiteValue>, paperId: string): Stor
   return formula;
 }
 
-export function embeddingFromBlob(blob: SQLiteValue): Float32Array {
-  const bytes = blob as Uint8Array;
-  // Copy: the blob's buffer may be shared or unaligned.
-  return new Float32Array(bytes.slice().buffer);
-}
-
 export class MetadataStore {
   private formulasById: Statement | undefined;
 
@@ -159,16 +146,7 @@ export class MetadataStore {
     const rows = this.db.all('SELECT key, value FROM manifest') as { key: string; value: string }[];
     if (rows.length === 0) return undefined;
     const values = Object.fromEntries(rows.map((row) => [row.key, row.value]));
-    return {
-      formatVersion: Number(values.formatVersion),
-      modelFingerprint: values.modelFingerprint ?? '',
-      dimensions: Number(values.dimensions),
-      generation: Number(values.generation ?? 0),
-      vectorsFile: values.vectorsFile ?? '',
-      vectorsSha256: values.vectorsSha256 ?? '',
-      vectorsPoints: Number(values.vectorsPoints ?? 0),
-      deletedPoints: Number(values.deletedPoints ?? 0),
-    };
+    return { formatVersion: Number(values.formatVersion), generation: Number(values.generation ?? 0) };
   }
 
   writeManifest(manifest: Manifest): void {
@@ -240,7 +218,7 @@ export class MetadataStore {
     );
     const row = Number(inserted.lastInsertRowid);
     const statement = this.db.prepare(
-      'INSERT INTO formulas (paper, latex, file, line, section, env, inline, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO formulas (paper, latex, file, line, section, env, inline) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     try {
       const formulaIds = formulas.map((formula) => {
@@ -252,7 +230,6 @@ export class MetadataStore {
           formula.section ?? null,
           formula.env ?? null,
           formula.inline ? 1 : 0,
-          new Uint8Array(formula.embedding.buffer, formula.embedding.byteOffset, formula.embedding.byteLength),
         ]);
         return Number(result.lastInsertRowid);
       });
@@ -273,32 +250,13 @@ export class MetadataStore {
     return rows.map((row) => formulaFromRow(row, paperIdOfRow(Number(row.paper))));
   }
 
-
-  /** Visits every formula with its embedding, in id order, without holding them all in memory. */
-  *allFormulas(paperIdOfRow: (row: number) => string): Generator<{ formula: StoredFormula; embedding: Float32Array }> {
-    const statement = this.db.prepare('SELECT * FROM formulas ORDER BY id');
+  /** Visits every formula, in id order, without holding them all in memory. */
+  *allFormulas(paperIdOfRow: (row: number) => string): Generator<StoredFormula> {
+    const statement = this.db.prepare('SELECT id, paper, latex, file, line, section, env, inline FROM formulas ORDER BY id');
     try {
-      for (const row of statement.iterate() as Iterable<Record<string, SQLiteValue>>) {
-        yield { formula: formulaFromRow(row, paperIdOfRow(Number(row.paper))), embedding: embeddingFromBlob(row.embedding) };
-      }
+      for (const row of statement.iterate() as Iterable<Record<string, SQLiteValue>>) yield formulaFromRow(row, paperIdOfRow(Number(row.paper)));
     } finally {
       statement.finalize();
     }
-  }
-
-  /** Every formula id with its embedding, for rebuilding the graph. */
-  *embeddings(): Generator<{ id: number; embedding: Float32Array }> {
-    const statement = this.db.prepare('SELECT id, embedding FROM formulas ORDER BY id');
-    try {
-      for (const row of statement.iterate() as Iterable<Record<string, SQLiteValue>>) {
-        yield { id: Number(row.id), embedding: embeddingFromBlob(row.embedding) };
-      }
-    } finally {
-      statement.finalize();
-    }
-  }
-
-  formulaCount(): number {
-    return Number((this.db.get('SELECT count(*) AS n FROM formulas') as { n: number }).n);
   }
 }

@@ -1,12 +1,11 @@
-// The persistent formula index: a folder of immutable generations behind the CURRENT pointer (generations.ts),
-// each a SQLite database (papers, formulas, embeddings, manifest) and the HNSW graph file it names.
+// The persistent formula catalogue: a folder of immutable generations behind the CURRENT pointer (generations.ts),
+// each a SQLite database of papers and formulas (no embeddings, no model: signals keep their data in sidecars).
 //
 // Readers (`openForReading`) take no lock: they open the generation CURRENT names through a private link and keep
 // it, whatever is committed after (`isCurrent` tells them to reopen). One writer (`open`, holding writer.lock)
-// commits an update by copying the database to the next generation's scratch file, applying the update to it and
-// saving the next graph file, syncing both, then replacing CURRENT. A crash before that rename leaves the previous
-// generation committed and the scratch files as leftovers, which the next writer removes with the superseded ones.
-// A damaged graph file is rebuilt from the embeddings in SQLite.
+// commits an update by copying the database to the next generation's scratch file, applying the update to it,
+// syncing it, then replacing CURRENT. A crash before that rename leaves the previous generation committed and the
+// scratch file as a leftover, which the next writer removes with the superseded ones.
 import { constants, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { errorMessage, fail, ok, type Result } from '../result';
@@ -22,15 +21,12 @@ import {
   syncDirectory,
   syncFile,
   unpin,
-  vectorsFileName,
   writeCurrent,
 } from './generations';
 import { MetadataStore, paperRow, type Manifest, type PaperRow } from './metadata';
-import { VectorGraph, type GraphParameters } from './vectors';
 import { isAlive, WriterLock } from './writer-lock';
 import {
   INDEX_FORMAT_VERSION,
-  type FormulaHit,
   type HitFilter,
   type IndexError,
   type IndexedPaper,
@@ -42,8 +38,6 @@ import {
 
 export { holdsIndex } from './generations';
 
-/** Compact (rebuild the graph without deleted points) once they are this share of all points. */
-const compactionThreshold = 0.25;
 /** Times a reader starts again when the generation it found was superseded before it could open it. */
 const readAttempts = 5;
 /** How long opening an index of the earlier layout waits for another process moving it to generations. */
@@ -62,9 +56,6 @@ export interface IndexUpdate {
   remove?: string[];
 }
 
-/** The encoder an index must have been built by. */
-type ExpectedModel = Pick<IndexOptions, 'modelFingerprint' | 'dimensions'>;
-
 /** Why a generation could not be opened, before the way out is added to it. */
 type Refusal = { kind: IndexError['kind']; problem: string };
 
@@ -73,7 +64,7 @@ const rebuildHint = (directory: string) =>
 
 /** The refusal as the user reads it: with the way out where rebuilding is it. */
 function refused(directory: string, { kind, problem }: Refusal): IndexError {
-  const rebuildable = kind === 'corrupt' || kind === 'model-mismatch' || kind === 'format-mismatch';
+  const rebuildable = kind === 'corrupt' || kind === 'format-mismatch';
   return { kind, message: rebuildable ? `${problem}. ${rebuildHint(directory)}` : `${problem}.` };
 }
 
@@ -89,7 +80,7 @@ function committedGeneration(directory: string): number | undefined {
 export class FormulaIndex {
   private papersByRow = new Map<number, PaperRow>();
   private rowByPaperId = new Map<string, number>();
-  /** Formula id (= HNSW label) → paper row, for filtering and grouping without SQLite round trips. */
+  /** Formula id → paper row, for filtering and grouping without SQLite round trips. */
   private paperRowOfFormula = new Map<number, number>();
 
   private constructor(
@@ -99,19 +90,16 @@ export class FormulaIndex {
     /** The opened generation's database, through its private link `pinned`. */
     private metadata: MetadataStore,
     private pinned: string,
-    private graph: VectorGraph,
     private manifestState: Manifest,
-    private readonly parameters: GraphParameters,
   ) {
     this.reloadMaps();
   }
 
   /**
    * Opens the committed generation of the index in `directory` for reading, without a lock and without waiting
-   * for a writer. With `model`, an index built by another model or format is refused; without, it opens with the
-   * model it was built with (info, export). A damaged graph file is rebuilt in memory (the next writer saves it).
+   * for a writer. An index of another format is refused.
    */
-  static openForReading(directory: string, model?: ExpectedModel): Result<OpenedIndex, IndexError> {
+  static openForReading(directory: string): Result<OpenedIndex, IndexError> {
     if (holdsEarlierLayout(directory)) {
       const migrated = withWriterLock(directory, migrationWaitMs, undefined, (lock) => {
         const moved = migrateEarlierLayout(directory);
@@ -128,7 +116,7 @@ export class FormulaIndex {
         return fail({ kind: 'corrupt', message: `The index in ${directory} is damaged (${errorMessage(error)}). ${rebuildHint(directory)}` });
       }
       if (generation === undefined) return fail({ kind: 'missing', message: `No index in ${directory}.` });
-      const opened = FormulaIndex.openGeneration(directory, generation, undefined, model ?? {});
+      const opened = FormulaIndex.openGeneration(directory, generation, undefined);
       if (opened === 'superseded') {
         if (attempt < readAttempts) continue;
         return fail({ kind: 'io', message: `The index in ${directory} changed ${readAttempts} times while opening it; try again.` });
@@ -140,10 +128,10 @@ export class FormulaIndex {
 
   /**
    * Opens the index in `directory` for writing, creating it when absent: takes the writer lock, waiting up to
-   * `lockWaitMs` for another writer. Another model's or format's index, or a damaged one, is refused, or started
-   * afresh with `onMismatch: 'rebuild'`. A damaged graph file is rebuilt from the metadata.
+   * `lockWaitMs` for another writer. Another format's index, or a damaged one, is refused, or started afresh with
+   * `onMismatch: 'rebuild'`.
    */
-  static open(directory: string, options: IndexOptions): Result<OpenedIndex, IndexError> {
+  static open(directory: string, options: IndexOptions = {}): Result<OpenedIndex, IndexError> {
     return withWriterLock(directory, options.lockWaitMs ?? 0, options.onLockWait, (lock) => FormulaIndex.openOwned(directory, lock, options));
   }
 
@@ -164,60 +152,33 @@ export class FormulaIndex {
       const problem = `The index in ${directory} is damaged (${errorMessage(error)})`;
       return options.onMismatch === 'rebuild' ? startAfresh(problem) : fail(refused(directory, { kind: 'corrupt', problem }));
     }
-    const parameters = graphParameters(options);
     try {
-      generation ??= initialise(directory, options, parameters, firstGeneration);
+      generation ??= initialise(directory, firstGeneration);
       removeOtherGenerations(directory, generation);
     } catch (error) {
       return fail({ kind: 'io', message: `Cannot write the index in ${directory}: ${errorMessage(error)}` });
     }
-    const opened = FormulaIndex.openGeneration(directory, generation, lock, options);
+    const opened = FormulaIndex.openGeneration(directory, generation, lock);
     if (opened === 'superseded') throw new Error('a generation vanished under its writer');
     if (!opened.ok) return options.onMismatch === 'rebuild' ? startAfresh(opened.reason.problem) : fail(refused(directory, opened.reason));
-    const { index, notices, graphRebuilt } = opened.value;
-    if (graphRebuilt) {
-      try {
-        index.commit(() => 0);
-      } catch (error) {
-        index.close();
-        return fail({ kind: 'io', message: `Saving the repaired vectors of ${directory} failed (${errorMessage(error)}).` });
-      }
-    }
-    return ok({ index, notices });
+    return opened;
   }
 
   /**
    * Opens generation `generation` through a private link; 'superseded' when its files were removed meanwhile
    * (a writer committed a newer one: read CURRENT again).
    */
-  private static openGeneration(
-    directory: string,
-    generation: number,
-    writer: WriterLock | undefined,
-    expected: Partial<IndexOptions>,
-  ): 'superseded' | Result<OpenedIndex & { graphRebuilt: boolean }, Refusal> {
+  private static openGeneration(directory: string, generation: number, writer: WriterLock | undefined): 'superseded' | Result<OpenedIndex, Refusal> {
     removeDeadReaders(directory);
     const file = metadataFileName(generation);
-    const isSuperseded = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT' && committedGeneration(directory) !== generation;
-    // Both files are pinned first, before anything is read: a commit meanwhile can no longer take them away.
+    // Pinned before anything is read: a commit meanwhile can no longer take it away.
     let pinned: string;
     try {
       pinned = pin(directory, file);
     } catch (error) {
-      if (isSuperseded(error)) return 'superseded';
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && committedGeneration(directory) !== generation) return 'superseded';
       return fail({ kind: 'io', problem: `Cannot open the index in ${directory} (${errorMessage(error)})` });
     }
-    let pinnedVectors: string | Error;
-    try {
-      pinnedVectors = pin(directory, vectorsFileName(generation));
-    } catch (error) {
-      if (isSuperseded(error)) {
-        unpin(pinned);
-        return 'superseded';
-      }
-      pinnedVectors = error as Error; // missing: the graph is rebuilt from the metadata below
-    }
-    const unpinVectors = () => typeof pinnedVectors === 'string' && unpin(pinnedVectors);
     let metadata: MetadataStore;
     let manifest: Manifest | undefined;
     try {
@@ -225,33 +186,19 @@ export class FormulaIndex {
       manifest = metadata.manifest();
     } catch (error) {
       unpin(pinned);
-      unpinVectors();
       return fail({ kind: 'corrupt', problem: `The index metadata ${path.join(directory, file)} is damaged (${errorMessage(error)})` });
     }
-    const refuse = (refusal: Refusal) => {
+    const problem = !manifest
+      ? `The index metadata ${path.join(directory, file)} has no manifest`
+      : manifest.formatVersion !== INDEX_FORMAT_VERSION
+        ? `Index format ${manifest.formatVersion} (this version reads ${INDEX_FORMAT_VERSION}) in ${directory}`
+        : undefined;
+    if (problem) {
       metadata.close();
       unpin(pinned);
-      unpinVectors();
-      return fail(refusal);
-    };
-    if (!manifest) return refuse({ kind: 'corrupt', problem: `The index metadata ${path.join(directory, file)} has no manifest` });
-    const mismatch = describeMismatch(manifest, expected);
-    if (mismatch) return refuse({ kind: mismatch.kind, problem: `${mismatch.problem} in ${directory}` });
-    const parameters = graphParameters({ ...expected, modelFingerprint: manifest.modelFingerprint, dimensions: manifest.dimensions });
-    const notices: string[] = [];
-    let graph: VectorGraph;
-    try {
-      if (typeof pinnedVectors !== 'string') throw pinnedVectors;
-      // The sha256 the manifest records tells that the pinned file is the one it names.
-      graph = VectorGraph.load(parameters, pinnedVectors, manifest.vectorsSha256);
-    } catch (error) {
-      notices.push(`The vectors file ${manifest.vectorsFile} of ${directory} was unusable (${errorMessage(error)}); rebuilt it from the metadata.`);
-      graph = rebuildGraph(metadata, parameters);
-    } finally {
-      unpinVectors(); // loaded into memory
+      return fail({ kind: manifest ? 'format-mismatch' : 'corrupt', problem });
     }
-    const index = new FormulaIndex(directory, writer, metadata, pinned, graph, manifest, parameters);
-    return ok({ index, notices, graphRebuilt: notices.length > 0 });
+    return ok({ index: new FormulaIndex(directory, writer, metadata, pinned, manifest!), notices: [] });
   }
 
   /** Closes the database and, for a writer, gives the writer lock back. */
@@ -277,15 +224,9 @@ export class FormulaIndex {
     const removedFormulas: number[] = [];
     const inserted: { row: number; paper: IndexedPaper; formulaIds: number[] }[] = [];
     try {
-      this.commit((store, graph) => {
+      this.commit((store) => {
         removedFormulas.push(...store.removePapers(removing));
-        for (const label of removedFormulas) graph.markDeleted(label);
-        for (const entry of add) {
-          const { row, formulaIds } = store.insertPaper(entry);
-          formulaIds.forEach((label, index) => graph.add(label, entry.formulas[index].embedding));
-          inserted.push({ row, paper: entry.paper, formulaIds });
-        }
-        return removedFormulas.length;
+        for (const entry of add) inserted.push({ ...store.insertPaper(entry), paper: entry.paper });
       });
     } catch (error) {
       return fail({ kind: 'io', message: `Updating the index in ${this.directory} failed (${errorMessage(error)}); it is unchanged.` });
@@ -295,52 +236,42 @@ export class FormulaIndex {
       this.papersByRow.delete(this.rowByPaperId.get(id)!);
       this.rowByPaperId.delete(id);
     }
-    for (const label of removedFormulas) this.paperRowOfFormula.delete(label);
+    for (const id of removedFormulas) this.paperRowOfFormula.delete(id);
     for (const { row, paper, formulaIds } of inserted) {
       this.papersByRow.set(row, paperRow(row, { ...paper }));
       this.rowByPaperId.set(paper.id, row);
-      for (const label of formulaIds) this.paperRowOfFormula.set(label, row);
+      for (const id of formulaIds) this.paperRowOfFormula.set(id, row);
     }
     return ok({ added: add.length, removed: removed.length });
   }
 
   /**
-   * Commits the next generation: copies the database to its scratch file, runs `change` on it and on the graph,
-   * saves the graph, syncs both and points CURRENT at them. `change` returns how many points it marked deleted; with
-   * many deletions the graph is rebuilt from the stored embeddings instead. On failure the previous generation is
-   * reloaded and the next one's files removed.
+   * Commits the next generation: copies the database to its scratch file, runs `change` on it, syncs it and points
+   * CURRENT at it. On failure the next generation's files are removed and this one stays.
    */
-  private commit(change: (store: MetadataStore, graph: VectorGraph) => number): void {
+  private commit(change: (store: MetadataStore) => void): void {
     const previous = this.manifestState;
     const generation = previous.generation + 1;
     const scratchFile = path.join(this.directory, `${metadataFileName(generation)}.tmp`);
-    const vectorsFile = vectorsFileName(generation);
     let scratch: MetadataStore | undefined;
     try {
       // A reflink where the file system has them (btrfs, XFS, APFS): then the copy shares the unchanged pages.
       copyFileSync(path.join(this.directory, metadataFileName(previous.generation)), scratchFile, constants.COPYFILE_FICLONE);
       const store = (scratch = MetadataStore.open(scratchFile, 'scratch'));
       store.transaction(() => {
-        let deletedPoints = previous.deletedPoints + change(store, this.graph);
-        if (deletedPoints > compactionThreshold * this.graph.points) {
-          this.graph = rebuildGraph(store, this.parameters);
-          deletedPoints = 0;
-        }
-        const sha256 = this.graph.save(path.join(this.directory, vectorsFile));
-        this.manifestState = { ...previous, generation, vectorsFile, vectorsSha256: sha256, vectorsPoints: this.graph.points, deletedPoints };
-        store.writeManifest(this.manifestState);
+        change(store);
+        store.writeManifest({ ...previous, generation });
       });
       scratch.close();
       scratch = undefined;
       publish(this.directory, scratchFile, generation);
     } catch (error) {
       scratch?.close();
-      this.manifestState = previous;
-      this.graph = VectorGraph.load(this.parameters, path.join(this.directory, previous.vectorsFile), previous.vectorsSha256);
       removeOtherGenerations(this.directory, previous.generation);
       this.reloadMaps();
       throw error;
     }
+    this.manifestState = { ...previous, generation };
     const pinned = pin(this.directory, metadataFileName(generation));
     this.metadata.close();
     unpin(this.pinned);
@@ -358,34 +289,22 @@ export class FormulaIndex {
 
   private validate(add: PaperToAdd[]): string | undefined {
     const ids = new Set<string>();
-    for (const { paper, formulas } of add) {
+    for (const { paper } of add) {
       if (!paper.id) return 'A paper has an empty id.';
       if (ids.has(paper.id)) return `Paper ${paper.id} is listed twice in one update.`;
       ids.add(paper.id);
-      for (const formula of formulas) {
-        if (formula.embedding.length !== this.parameters.dimensions) {
-          return `A formula of ${paper.id} has an embedding of ${formula.embedding.length} numbers; the index holds ${this.parameters.dimensions}.`;
-        }
-        if (!formula.embedding.every(Number.isFinite)) return `A formula of ${paper.id} has a non-finite embedding.`;
-      }
     }
     return undefined;
   }
 
-  /**
-   * The `count` formulas nearest to `query` (unit norm) that pass `filter`, best first.
-   * `ef` is HNSW's search breadth (≥ count): higher is slower and closer to exact.
-   */
-  nearest(query: Float32Array, count: number, ef: number, filter: HitFilter = {}): FormulaHit[] {
-    const accept = this.acceptor(filter);
-    return this.graph.search(query, count, ef, accept).flatMap(({ label, score }) => {
-      const row = this.paperRowOfFormula.get(label);
-      const paper = row === undefined ? undefined : this.papersByRow.get(row);
-      return paper ? [{ formulaId: label, paperId: paper.paper.id, score }] : [];
-    });
+  /** The paper a live formula belongs to (undefined for an unknown id). */
+  paperIdOf(formulaId: number): string | undefined {
+    const row = this.paperRowOfFormula.get(formulaId);
+    return row === undefined ? undefined : this.papersByRow.get(row)?.paper.id;
   }
 
-  private acceptor(filter: HitFilter): ((label: number) => boolean) | undefined {
+  /** Which formula ids a filter lets through (years, libraries, excluded papers); undefined when it restricts nothing. */
+  acceptor(filter: HitFilter): ((formulaId: number) => boolean) | undefined {
     const { yearFrom, yearTo, libraries, excludePapers } = filter;
     const restricted = yearFrom !== undefined || yearTo !== undefined || libraries?.length || excludePapers?.length;
     if (!restricted) return undefined;
@@ -398,7 +317,7 @@ export class FormulaIndex {
       if (yearTo !== undefined && (yearNumber === undefined || yearNumber > yearTo)) continue;
       allowedRows.add(row);
     }
-    return (label) => allowedRows.has(this.paperRowOfFormula.get(label) ?? -1);
+    return (formulaId) => allowedRows.has(this.paperRowOfFormula.get(formulaId) ?? -1);
   }
 
   /** Stored formulas by id (unknown ids are left out). */
@@ -421,8 +340,8 @@ export class FormulaIndex {
     return [...this.papersByRow.values()].map((row) => row.paper);
   }
 
-  /** Every formula with its embedding, in id order (streamed from disk). */
-  allFormulas(): Iterable<{ formula: StoredFormula; embedding: Float32Array }> {
+  /** Every formula, in id order (streamed from disk). */
+  allFormulas(): Iterable<StoredFormula> {
     return this.metadata.allFormulas((row) => this.papersByRow.get(row)?.paper.id ?? '');
   }
 
@@ -437,44 +356,16 @@ export class FormulaIndex {
       const library = this.papersByRow.get(row)?.paper.library;
       if (library !== undefined) libraries.get(library)!.formulas += 1;
     }
-    const size = (name: string) => (existsSync(path.join(this.directory, name)) ? statSync(path.join(this.directory, name)).size : 0);
+    const database = path.join(this.directory, metadataFileName(this.manifestState.generation));
     return {
       formatVersion: this.manifestState.formatVersion,
-      modelFingerprint: this.manifestState.modelFingerprint,
-      dimensions: this.manifestState.dimensions,
       papers: this.papersByRow.size,
       formulas: this.paperRowOfFormula.size,
-      deletedPoints: this.manifestState.deletedPoints,
       libraries: [...libraries.values()].sort((a, b) => a.name.localeCompare(b.name)),
-      bytesOnDisk: size(metadataFileName(this.manifestState.generation)) + size(this.manifestState.vectorsFile),
+      bytesOnDisk: existsSync(database) ? statSync(database).size : 0,
       generation: this.manifestState.generation,
     };
   }
-}
-
-function graphParameters(options: Partial<IndexOptions> & ExpectedModel): GraphParameters {
-  return { dimensions: options.dimensions, m: options.m ?? 16, efConstruction: options.efConstruction ?? 200 };
-}
-
-/** A fresh graph of the live embeddings (compaction, or repair of a damaged file). */
-function rebuildGraph(store: MetadataStore, parameters: GraphParameters): VectorGraph {
-  const graph = VectorGraph.create(parameters, Math.ceil(store.formulaCount() * 1.1));
-  for (const { id, embedding } of store.embeddings()) graph.add(id, embedding);
-  return graph;
-}
-
-function describeMismatch(found: Manifest, expected: Partial<ExpectedModel>): Pick<Refusal, 'kind' | 'problem'> | undefined {
-  if (found.formatVersion !== INDEX_FORMAT_VERSION) {
-    return { kind: 'format-mismatch', problem: `Index format ${found.formatVersion} (this version reads ${INDEX_FORMAT_VERSION})` };
-  }
-  const { modelFingerprint, dimensions } = expected;
-  if (modelFingerprint !== undefined && (found.modelFingerprint !== modelFingerprint || found.dimensions !== dimensions)) {
-    return {
-      kind: 'model-mismatch',
-      problem: `Index built by model ${found.modelFingerprint.slice(0, 12)} (current model ${modelFingerprint.slice(0, 12)})`,
-    };
-  }
-  return undefined;
 }
 
 function withNotices(result: Result<OpenedIndex, IndexError>, notices: string[]): Result<OpenedIndex, IndexError> {
@@ -506,25 +397,13 @@ function withWriterLock<T>(
   return result;
 }
 
-/** Writes the first generation of a new index (an empty database and graph) and commits it. */
-function initialise(directory: string, options: IndexOptions, parameters: GraphParameters, generation: number): number {
+/** Writes the first generation of a new index (an empty database) and commits it. */
+function initialise(directory: string, generation: number): number {
   removeOtherGenerations(directory, -1); // the files of a first commit a crash interrupted
   const scratchFile = path.join(directory, `${metadataFileName(generation)}.tmp`);
   const store = MetadataStore.open(scratchFile, 'scratch');
   try {
-    const vectorsFile = vectorsFileName(generation);
-    const sha256 = VectorGraph.create(parameters, 16).save(path.join(directory, vectorsFile));
-    const manifest: Manifest = {
-      formatVersion: INDEX_FORMAT_VERSION,
-      modelFingerprint: options.modelFingerprint,
-      dimensions: options.dimensions,
-      generation,
-      vectorsFile,
-      vectorsSha256: sha256,
-      vectorsPoints: 0,
-      deletedPoints: 0,
-    };
-    store.transaction(() => store.writeManifest(manifest));
+    store.transaction(() => store.writeManifest({ formatVersion: INDEX_FORMAT_VERSION, generation }));
   } finally {
     store.close();
   }
@@ -532,7 +411,7 @@ function initialise(directory: string, options: IndexOptions, parameters: GraphP
   return generation;
 }
 
-/** Makes a written scratch database the committed generation `generation` (its graph file is saved already). */
+/** Makes a written scratch database the committed generation `generation`. */
 function publish(directory: string, scratchFile: string, generation: number): void {
   syncFile(scratchFile);
   renameSync(scratchFile, path.join(directory, metadataFileName(generation)));
@@ -541,7 +420,7 @@ function publish(directory: string, scratchFile: string, generation: number): vo
 }
 
 /**
- * Moves an index of the layout before generations (`metadata.sqlite`, whose manifest names `vectors-<g>.hnsw`) to
+ * Moves an index of the layout before generations (`metadata.sqlite`, beside its graph file `vectors-<g>.hnsw`) to
  * generation g, once; the caller holds the writer lock. An earlier version's process still using it is waited for.
  */
 function migrateEarlierLayout(directory: string): Result<void, Refusal> {

@@ -2,8 +2,11 @@
 // where they come from, and nearest-neighbour hits. Shared by the store, search and the CLI.
 import type { PaperMetadata } from '../library/types';
 
-/** Bumped whenever the on-disk layout changes; an index of another version is refused (rebuild it). */
-export const INDEX_FORMAT_VERSION = 1;
+/**
+ * Bumped whenever the on-disk layout changes; an index of another version is refused (rebuild it). 2: the catalogue
+ * holds no embeddings and no model; the bitmap vectors live in per-model sidecars (search/bitmap-store.ts).
+ */
+export const INDEX_FORMAT_VERSION = 2;
 
 /** A paper as the index stores it. */
 export interface IndexedPaper extends PaperMetadata {
@@ -35,17 +38,12 @@ export interface FormulaLocation {
   inline: boolean;
 }
 
-/** One formula to add: its location and its embedding (unit norm, the index's dimensions). */
-export interface FormulaToAdd extends FormulaLocation {
-  embedding: Float32Array;
-}
-
 export interface PaperToAdd {
   paper: IndexedPaper;
-  formulas: FormulaToAdd[];
+  formulas: FormulaLocation[];
 }
 
-/** A stored formula; `id` is also its HNSW label. */
+/** A stored formula; `id` is stable while its paper stays indexed (also its label in a bitmap sidecar's graph). */
 export interface StoredFormula extends FormulaLocation {
   id: number;
   paperId: string;
@@ -70,37 +68,25 @@ export interface HitFilter {
 }
 
 export interface IndexOptions {
-  /** sha256 of the encoder's .onnx bytes; an index built by another model is never mixed in. */
-  modelFingerprint: string;
-  dimensions: number;
-  /** When the index on disk was built by another model or format, or is damaged: refuse (default) or start empty. */
+  /** When the index on disk was written by another format, or is damaged: refuse (default) or start empty. */
   onMismatch?: 'refuse' | 'rebuild';
   /** For writing: how long to wait for another writer to finish before failing as busy (default 0). */
   lockWaitMs?: number;
   /** For writing: told the other writer's pid once, when the wait for it starts. */
   onLockWait?(writerPid: number): void;
-  /** HNSW build parameters (defaults: M 16, efConstruction 200). */
-  m?: number;
-  efConstruction?: number;
 }
 
 export interface IndexStats {
   formatVersion: number;
-  modelFingerprint: string;
-  dimensions: number;
   papers: number;
   formulas: number;
-  /** Points marked deleted in the HNSW graph, awaiting compaction. */
-  deletedPoints: number;
   libraries: { name: string; papers: number; formulas: number }[];
-  /** Bytes on disk: the committed generation's metadata database plus vectors file. */
+  /** Bytes on disk: the committed generation's database (the sidecars not counted). */
   bytesOnDisk: number;
   generation: number;
 }
 
 export type IndexErrorKind =
-  /** Built by another encoder model: its vectors are not comparable with ours. */
-  | 'model-mismatch'
   /** Written by another version of Formula Lens. */
   | 'format-mismatch'
   /** A file is damaged beyond automatic repair. */
@@ -109,7 +95,7 @@ export type IndexErrorKind =
   | 'missing'
   /** Another live process is writing the index (one writer at a time; readers never wait). */
   | 'busy'
-  /** Bad arguments: wrong embedding size, duplicate paper ids, non-finite numbers. */
+  /** Bad arguments: empty or duplicate paper ids. */
   | 'invalid-input'
   /** The file system refused (permissions, disk full). */
   | 'io';

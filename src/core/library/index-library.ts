@@ -1,7 +1,8 @@
-// The library's indexing pipeline: plan the folders, drop what the library no longer has, read
-// every new or changed paper with the LaTeX reader, then render, embed and add them in batches.
-// Each batch is one atomic index update, so cancelling (or a kill) between or during batches leaves
-// a consistent index, and the next run skips what was finished by its content hash.
+// The library's indexing pipeline: plan the folders, drop what the library no longer has, read every new or
+// changed paper with the LaTeX reader, then add them to the catalogue in batches (nothing rendered), and build the
+// bitmap sidecar when a bitmap pipeline is given. Each batch is one atomic index update, so cancelling (or a kill)
+// between or during batches leaves a consistent index, and the next run skips what was finished by its content hash;
+// the sidecar keeps what it rendered the same way (bitmap-store.ts).
 import type { FormulaIndex } from '../index/store';
 import type { IndexedPaper, IndexError } from '../index/types';
 import { extractProject, type ExtractOptions } from '../latex';
@@ -23,7 +24,8 @@ export interface LibraryIndexOptions extends PlanOptions {
 }
 
 export interface LibraryProgress {
-  phase: 'planning' | 'reading' | 'embedding' | 'done';
+  /** `indexing`: adding to the catalogue; `embedding`: rendering the bitmap sidecar (only when asked for). */
+  phase: 'planning' | 'reading' | 'indexing' | 'embedding' | 'done';
   papersDone: number;
   papersTotal: number;
   formulasDone: number;
@@ -38,7 +40,8 @@ export interface LibraryIndexSummary {
   removed: number;
   failed: number;
   formulas: number;
-  /** Formulas whose rendering was degraded (still indexed). */
+  /** Formulas the bitmap sidecar's build rendered, and those whose rendering was degraded (still indexed). */
+  rendered: number;
   degraded: number;
   cancelled: boolean;
 }
@@ -58,10 +61,11 @@ function indexedPaper(paper: LibraryPaper, library: string, macros: string, info
   };
 }
 
+/** Indexes the library into the catalogue; with `bitmap`, also that model's bitmap sidecar (the fusion weighs it, or asked). */
 export async function indexLibrary(
   folders: string[],
   index: FormulaIndex,
-  embedder: FormulaEmbedder,
+  bitmap: FormulaEmbedder | undefined,
   options: LibraryIndexOptions,
 ): Promise<Result<LibraryIndexSummary, IndexError>> {
   const progress: LibraryProgress = { phase: 'planning', papersDone: 0, papersTotal: 0, formulasDone: 0, formulasTotal: 0 };
@@ -81,7 +85,7 @@ export async function indexLibrary(
     if (entry) Object.assign(entry, update);
     else report.set(id, { id, status: 'failed', detail: '', ...update });
   };
-  const summary: LibraryIndexSummary = { report: [], indexed: 0, unchanged: 0, removed: 0, failed: 0, formulas: 0, degraded: 0, cancelled: false };
+  const summary: LibraryIndexSummary = { report: [], indexed: 0, unchanged: 0, removed: 0, failed: 0, formulas: 0, rendered: 0, degraded: 0, cancelled: false };
 
   for (const paper of changes.unchanged) setStatus(paper.id, { status: 'unchanged', detail: 'content unchanged since the last run' });
   summary.unchanged = changes.unchanged.length;
@@ -118,40 +122,24 @@ export async function indexLibrary(
     progress.formulasTotal += formulas.length;
   }
 
-  progress.phase = 'embedding';
-  emit();
-  const batchFormulas = options.batchFormulas ?? 1000;
-  const record = (batch: PaperFormulas[], size: number, degraded: number) => {
-    summary.degraded += degraded;
-    summary.formulas += size;
-    for (const { paper, formulas } of batch) setStatus(paper.id, { status: 'indexed', formulas: formulas.length });
-    summary.indexed += batch.length;
-    progress.papersDone += batch.length;
-    progress.formulasDone += size;
-    emit();
-  };
-  // Two batches in flight: the next one renders in the worker threads while the main thread runs
-  // inference on this one and writes it to the index.
-  let previous: Promise<IndexError | undefined> = Promise.resolve(undefined);
-  let failure: IndexError | undefined;
-  for (let start = 0; start < prepared.length && !options.signal?.aborted && !failure; ) {
-    const batch: PaperFormulas[] = [];
-    let size = 0;
-    while (start < prepared.length && (batch.length === 0 || size + prepared[start]!.formulas.length <= batchFormulas)) {
-      size += prepared[start]!.formulas.length;
-      batch.push(prepared[start++]!);
-    }
-    const current = indexPapers(index, embedder, batch, { batchFormulas: Math.max(batchFormulas, size) }).then((built) => {
-      if (!built.ok) return built.reason;
-      record(batch, size, built.value.degraded);
-      return undefined;
-    });
-    failure = await previous;
-    previous = current;
-  }
-  const last = await previous;
-  failure ??= last;
-  if (failure) return fail(failure);
+  progress.phase = 'indexing'; // emitted by indexPapers' first progress
+  const built = await indexPapers(index, prepared, {
+    batchFormulas: options.batchFormulas ?? 1000,
+    bitmap,
+    signal: options.signal,
+    onProgress: ({ papersDone, formulasDone }) => {
+      // The papers of each committed batch are the next ones in `prepared`.
+      for (const { paper, formulas } of prepared.slice(progress.papersDone, papersDone)) setStatus(paper.id, { status: 'indexed', formulas: formulas.length });
+      Object.assign(progress, { papersDone, formulasDone });
+      emit();
+    },
+    onBitmapProgress: (done, total) => {
+      Object.assign(progress, { phase: 'embedding', formulasDone: done, formulasTotal: total });
+      emit();
+    },
+  });
+  if (!built.ok) return fail(built.reason);
+  Object.assign(summary, { indexed: built.value.indexed, formulas: built.value.formulas, rendered: built.value.rendered, degraded: built.value.degraded });
 
   summary.cancelled = options.signal?.aborted ?? false;
   if (summary.cancelled) {

@@ -1,12 +1,14 @@
-// Indexing: papers with their extracted formulas → rendered, embedded → added to the index in
-// durable batches, so an interrupted build keeps what it finished and a re-run skips unchanged papers.
-// When the fusion weighs the numeric signal, each batch's numeric signatures are computed while it renders and
-// stored beside the index (numeric-store.ts); otherwise nothing pays for them until a search needs them.
+// Indexing: papers with their extracted formulas → the catalogue, in durable batches, so an interrupted build keeps
+// what it finished and a re-run skips unchanged papers. Nothing is rendered for the catalogue. The sidecars the
+// active fusion weighs are built with it: the numeric signatures (numeric-store.ts) batch by batch, and the bitmap
+// model's vectors and graph (bitmap-store.ts) at the end when a bitmap pipeline is given (the fusion weighs the
+// bitmap signal, or the user asked); otherwise a search builds them when it first needs them.
 import type { FormulaIndex } from '../index/store';
 import type { FormulaLocation, IndexedPaper, IndexError } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
+import { BitmapSidecar } from './bitmap-store';
 import type { FormulaEmbedder } from './embedder';
-import { fusionWeighsNumeric } from './hybrid';
+import { fusionWeighs } from './hybrid';
 import { recordNumericSignatures } from './numeric-store';
 
 export interface PaperFormulas {
@@ -27,6 +29,12 @@ export interface BuildOptions {
   onProgress?(progress: BuildProgress): void;
   /** Store the formulas' numeric signatures (default: when models/fusion.json weighs the numeric signal). */
   numericSignatures?: boolean;
+  /** Also build this bitmap model's sidecar (its vectors and graph), rendering what it lacks. */
+  bitmap?: FormulaEmbedder;
+  /** Formulas rendered for the bitmap sidecar so far. */
+  onBitmapProgress?(done: number, total: number): void;
+  /** Stops between batches; what was committed stays. */
+  signal?: AbortSignal;
 }
 
 export interface BuildSummary {
@@ -34,24 +42,20 @@ export interface BuildSummary {
   /** Papers whose content hash equals the indexed one. */
   unchanged: number;
   formulas: number;
-  /** Formulas whose rendering was degraded (still indexed, with the best bitmap we could make). */
+  /** Formulas the bitmap sidecar's build rendered (0 without `bitmap`), and those whose rendering was degraded. */
+  rendered: number;
   degraded: number;
 }
 
 /** Adds (or replaces) the papers in the index; papers already indexed with the same content hash are skipped. */
-export async function indexPapers(
-  index: FormulaIndex,
-  embedder: FormulaEmbedder,
-  papers: PaperFormulas[],
-  options: BuildOptions = {},
-): Promise<Result<BuildSummary, IndexError>> {
+export async function indexPapers(index: FormulaIndex, papers: PaperFormulas[], options: BuildOptions = {}): Promise<Result<BuildSummary, IndexError>> {
   const batchFormulas = options.batchFormulas ?? 2000;
-  const storeSignatures = options.numericSignatures ?? fusionWeighsNumeric();
+  const storeSignatures = options.numericSignatures ?? fusionWeighs('numeric');
   const pending = papers.filter(({ paper }) => {
     const indexed = index.paper(paper.id);
     return !(indexed && paper.contentHash !== undefined && indexed.contentHash === paper.contentHash);
   });
-  const summary: BuildSummary = { indexed: 0, unchanged: papers.length - pending.length, formulas: 0, degraded: 0 };
+  const summary: BuildSummary = { indexed: 0, unchanged: papers.length - pending.length, formulas: 0, rendered: 0, degraded: 0 };
   const progress: BuildProgress = {
     papersDone: 0,
     papersTotal: pending.length,
@@ -59,39 +63,38 @@ export async function indexPapers(
     formulasTotal: pending.reduce((sum, { formulas }) => sum + formulas.length, 0),
   };
   options.onProgress?.({ ...progress });
-  for (let start = 0; start < pending.length; ) {
+  for (let start = 0; start < pending.length && !options.signal?.aborted; ) {
     const batch: PaperFormulas[] = [];
     let size = 0;
-    while (start < pending.length && (batch.length === 0 || size + pending[start].formulas.length <= batchFormulas)) {
-      size += pending[start].formulas.length;
-      batch.push(pending[start++]);
+    while (start < pending.length && (batch.length === 0 || size + pending[start]!.formulas.length <= batchFormulas)) {
+      size += pending[start]!.formulas.length;
+      batch.push(pending[start++]!);
     }
-    const inputs = batch.flatMap(({ paper, formulas }) =>
-      formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros, display: !formula.inline, env: formula.env })),
-    );
-    // The signatures are computed on this thread while the render workers draw the batch.
-    const signatures = (storeSignatures ? recordNumericSignatures(index.directory, inputs) : Promise.resolve()).then(
-      () => undefined,
-      (error: unknown) => `Storing the numeric signatures in ${index.directory} failed (${errorMessage(error)}).`,
-    );
-    const [embedded, signatureFailure] = await Promise.all([embedder.embed(inputs, 'batch'), signatures]);
-    if (signatureFailure) return fail({ kind: 'io', message: signatureFailure });
-    let next = 0;
-    const add = batch.map(({ paper, formulas }) => ({
-      paper,
-      formulas: formulas.map((formula) => {
-        const result = embedded[next++];
-        if (result.degraded) summary.degraded += 1;
-        return { ...formula, embedding: result.embedding };
-      }),
-    }));
-    const updated = index.update({ add });
+    if (storeSignatures) {
+      const inputs = batch.flatMap(({ paper, formulas }) => formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros })));
+      try {
+        await recordNumericSignatures(index.directory, inputs);
+      } catch (error) {
+        return fail({ kind: 'io', message: `Storing the numeric signatures in ${index.directory} failed (${errorMessage(error)}).` });
+      }
+    }
+    const updated = index.update({ add: batch });
     if (!updated.ok) return fail(updated.reason);
     summary.indexed += batch.length;
     summary.formulas += size;
     progress.papersDone += batch.length;
     progress.formulasDone += size;
     options.onProgress?.({ ...progress });
+  }
+  if (options.bitmap && !options.signal?.aborted) {
+    try {
+      const sidecar = await BitmapSidecar.open(index, options.bitmap, { batchFormulas, onProgress: options.onBitmapProgress, signal: options.signal });
+      sidecar?.prepareGraph();
+      summary.rendered = sidecar?.rendered.formulas ?? 0;
+      summary.degraded = sidecar?.rendered.degraded ?? 0;
+    } catch (error) {
+      return fail({ kind: 'io', message: `Building the bitmap vectors of ${index.directory} failed (${errorMessage(error)}); the catalogue is indexed, a bitmap search builds them again.` });
+    }
   }
   return ok(summary);
 }

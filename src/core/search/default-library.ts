@@ -1,6 +1,7 @@
 // The bundled default library: formulas and metadata of openly licensed documents shipped in
-// data/default-library/papers.jsonl.gz (see its ATTRIBUTION.md). Their vectors depend on the encoder
-// model, so they are built on first use into a per-model cache folder, with progress, and reused after.
+// data/default-library/papers.jsonl.gz (see its ATTRIBUTION.md). Its catalogue is built on first use (seconds:
+// nothing is rendered) into a cache folder named by the bundled file's hash, and reused after; a signal's sidecar
+// (the bitmap vectors of a model, …) is built there when a search first weighs it.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -10,7 +11,6 @@ import { FormulaIndex, type OpenedIndex } from '../index/store';
 import type { IndexError } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
 import { indexPapers, type BuildOptions, type PaperFormulas } from './build';
-import type { FormulaEmbedder } from './embedder';
 
 /** One line of papers.jsonl.gz. */
 export interface BundledRecord {
@@ -48,9 +48,9 @@ export function defaultCacheRoot(): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'formula-lens');
 }
 
-/** The cache folder of the default index for one encoder model. */
-export function defaultIndexDirectory(modelFingerprint: string, cacheRoot = defaultCacheRoot()): string {
-  return path.join(cacheRoot, `default-index-${modelFingerprint.slice(0, 16)}`);
+/** The cache folder of the default index of one bundled library file (by its sha256). */
+export function defaultIndexDirectory(librarySha: string, cacheRoot = defaultCacheRoot()): string {
+  return path.join(cacheRoot, `default-index-${librarySha.slice(0, 16)}`);
 }
 
 /** Parses the bundled file into papers ready for indexing; a damaged file is a typed error. */
@@ -90,7 +90,7 @@ export function readDefaultLibrary(file: string): Result<PaperFormulas[], string
   return ok(papers);
 }
 
-function librarySha256(file: string): string {
+export function librarySha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
@@ -109,28 +109,23 @@ export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
 }
 
 /**
- * Opens the default index for the embedder's model, building (or finishing) it first when the cache
- * does not hold a complete one for the current bundled file. An interrupted build resumes where it stopped.
+ * Opens the default index (its catalogue), building (or finishing) it first when the cache does not hold a complete
+ * one for the current bundled file. An interrupted build resumes where it stopped.
  */
-export async function openDefaultIndex(
-  embedder: FormulaEmbedder,
-  options: DefaultIndexOptions = {},
-): Promise<Result<OpenedIndex & { built: boolean }, IndexError>> {
+export async function openDefaultIndex(options: DefaultIndexOptions = {}): Promise<Result<OpenedIndex & { built: boolean }, IndexError>> {
   const file = options.libraryFile ?? defaultLibraryFile();
   if (!file) return fail({ kind: 'io', message: 'The bundled default library (data/default-library/papers.jsonl.gz) is not installed.' });
-  const directory = defaultIndexDirectory(embedder.model.fingerprint, options.cacheRoot);
-  const model = { modelFingerprint: embedder.model.fingerprint, dimensions: embedder.dimensions };
   const librarySha = librarySha256(file);
+  const directory = defaultIndexDirectory(librarySha, options.cacheRoot);
   const marker = path.join(directory, completeMarker);
-  // A reset or repair on open (notices) means the cached index may not hold the whole library any more.
+  // A reset on open (notices) means the cached index may not hold the whole library any more.
   const complete = (notices: string[]) => notices.length === 0 && defaultIndexMarkerMatches(directory, file, librarySha);
   // Built already (the usual case): read it like any index, without the writer lock.
-  const reader = FormulaIndex.openForReading(directory, model);
+  const reader = FormulaIndex.openForReading(directory);
   if (reader.ok && complete(reader.value.notices)) return ok({ ...reader.value, built: false });
   if (reader.ok) reader.value.index.close();
 
   const opened = FormulaIndex.open(directory, {
-    ...model,
     onMismatch: 'rebuild', // a cache: rebuilding is always right
     lockWaitMs: options.lockWaitMs,
   });
@@ -142,15 +137,10 @@ export async function openDefaultIndex(
     index.close();
     return fail(error);
   };
+  // The folder is named by the file's hash, so what it holds already is of this file: an interrupted build resumes.
   const papers = readDefaultLibrary(file);
   if (!papers.ok) return closeAndFail({ kind: 'corrupt', message: papers.reason });
-  const wanted = new Set(papers.value.map(({ paper }) => paper.id));
-  const stale = index.papers().filter((paper) => !wanted.has(paper.id)).map((paper) => paper.id);
-  if (stale.length) {
-    const removed = index.update({ remove: stale });
-    if (!removed.ok) return closeAndFail(removed.reason);
-  }
-  const built = await indexPapers(index, embedder, papers.value, { batchFormulas: 1000, onProgress: options.onProgress });
+  const built = await indexPapers(index, papers.value, { batchFormulas: 1000, onProgress: options.onProgress });
   if (!built.ok) return closeAndFail(built.reason);
   writeFileSync(marker, librarySha + '\n');
   return ok({ ...opened.value, built: true });

@@ -2,7 +2,8 @@
 // weighs its signal: the symbolic embedding of every indexed formula in symbolic-vectors.bin (tagged with the
 // symbolic model's fingerprint, so that opening an index embeds only the formulas added since), the numeric
 // signatures (numeric-store.ts, computed when the formulas were indexed) and the structure signal's postings
-// (structure-<hash>.bin); the bitmap vectors and the LaTeX come from the index itself.
+// (structure-<hash>.bin); the bitmap vectors come from the bitmap model's sidecar (bitmap-store.ts), the LaTeX from the
+// catalogue.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { HybridIndex, type HybridFormula, type SignalScores } from './hybrid';
 import { STRUCTURE_FORMAT, StructureIndex } from './structural';
 import { errorMessage } from '../result';
 import { computeSignatures, ContentKeys, readNumericSignatures, writeNumericSignatures, type StoredSides } from './numeric-store';
+import { readVectorFile, writeVectorFile } from './vector-file';
 
 export const SYMBOLIC_VECTORS_FILE = 'symbolic-vectors.bin';
 const MAGIC = 'formula-lens symbolic vectors 1\n';
@@ -20,23 +22,10 @@ const MAGIC = 'formula-lens symbolic vectors 1\n';
 /** Symbolic vectors by formula id from the file, or an empty map when it is absent, damaged or from another model. */
 export function readSymbolicVectors(file: string, modelFingerprint: string): Map<number, Float32Array> {
   const vectors = new Map<number, Float32Array>();
-  if (!existsSync(file)) return vectors;
-  try {
-    const bytes = readFileSync(file);
-    if (bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) return vectors;
-    const headerEnd = bytes.indexOf(10, MAGIC.length);
-    const header = JSON.parse(bytes.subarray(MAGIC.length, headerEnd).toString('utf8')) as { model?: string; count?: number };
-    const count = header.count;
-    if (header.model !== modelFingerprint || !Number.isInteger(count) || count! < 0) return vectors;
-    const start = headerEnd + 1;
-    if (bytes.length !== start + count! * 4 * (1 + EMBEDDING_DIMENSIONS)) return vectors;
-    // Copies: the data after a text header is not 4-byte aligned for typed-array views.
-    const ids = new Int32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + count! * 4));
-    const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start + count! * 4, bytes.byteOffset + bytes.length));
-    ids.forEach((id, i) => vectors.set(id, values.subarray(i * EMBEDDING_DIMENSIONS, (i + 1) * EMBEDDING_DIMENSIONS)));
-  } catch {
-    vectors.clear(); // unreadable: rebuilt from the index
-  }
+  const stored = readVectorFile(file, MAGIC, modelFingerprint, 4);
+  if (typeof stored !== 'object' || stored.dimensions !== EMBEDDING_DIMENSIONS) return vectors; // rebuilt from the index
+  const ids = new Int32Array(stored.keys.buffer, stored.keys.byteOffset, stored.count);
+  ids.forEach((id, i) => vectors.set(id, stored.values.subarray(i * EMBEDDING_DIMENSIONS, (i + 1) * EMBEDDING_DIMENSIONS)));
   return vectors;
 }
 
@@ -45,10 +34,7 @@ export function writeSymbolicVectors(file: string, modelFingerprint: string, vec
   const ids = Int32Array.from(vectors.keys());
   const values = new Float32Array(ids.length * EMBEDDING_DIMENSIONS);
   ids.forEach((id, i) => values.set(vectors.get(id)!, i * EMBEDDING_DIMENSIONS));
-  const header = Buffer.from(`${MAGIC}${JSON.stringify({ model: modelFingerprint, count: ids.length, dimensions: EMBEDDING_DIMENSIONS })}\n`, 'utf8');
-  const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, Buffer.concat([header, Buffer.from(ids.buffer), Buffer.from(values.buffer)]));
-  renameSync(temporary, file);
+  writeVectorFile(file, MAGIC, modelFingerprint, { keys: Buffer.from(ids.buffer), values, count: ids.length, dimensions: EMBEDDING_DIMENSIONS });
 }
 
 export interface HybridOpenOptions {
@@ -56,6 +42,8 @@ export interface HybridOpenOptions {
   prepare?: SignalScores;
   /** Where the symbolic vectors and numeric signatures files live: the index's folder. */
   directory: string;
+  /** The bitmap vectors by formula id (a BitmapSidecar's), when a search weighs the bitmap signal. */
+  bitmap?: ReadonlyMap<number, Float32Array>;
   /** Whether the numeric signal is used (its fusion weight is positive): then the signatures are loaded. */
   numeric?: boolean;
   onProgress?(embedded: number, total: number): void;
@@ -66,7 +54,7 @@ export interface HybridOpenOptions {
 }
 
 /**
- * The hybrid view of an index: every formula with its bitmap vector (from the index), its symbolic vector
+ * The hybrid view of an index: every formula with its bitmap vector (from the sidecar, when given), its symbolic vector
  * (from the file, embedding the missing ones; none without a symbolic encoder, when no search weighs it) and
  * its LaTeX with its paper's macros (for the lexical and structure signals).
  */
@@ -75,8 +63,8 @@ export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<Symbol
   const stored = symbolic ? readSymbolicVectors(file, symbolic.model.fingerprint) : new Map<number, Float32Array>();
   const macros = new Map(index.papers().map((paper) => [paper.id, paper.macros]));
   const formulas: HybridFormula[] = [];
-  for (const { formula, embedding } of index.allFormulas()) {
-    formulas.push({ id: formula.id, paperId: formula.paperId, latex: formula.latex, macros: macros.get(formula.paperId), bitmap: embedding, symbolic: stored.get(formula.id) });
+  for (const formula of index.allFormulas()) {
+    formulas.push({ id: formula.id, paperId: formula.paperId, latex: formula.latex, macros: macros.get(formula.paperId), bitmap: options.bitmap?.get(formula.id), symbolic: stored.get(formula.id) });
   }
   if (symbolic) await attachSymbolicVectors(formulas, symbolic, stored, file, options);
   if (options.numeric) await attachNumericSignatures(formulas, options);

@@ -64,10 +64,10 @@ export function readFusionConfig(file?: string): Result<FusionConfig, string> {
   return ok({ weights: Object.fromEntries(SIGNALS.map((s) => [s, (weights[s] as number) / total])) as SignalScores, defaultMode });
 }
 
-/** Whether the fusion file weighs the numeric signal (then index builds store the signatures up front). */
-export function fusionWeighsNumeric(file?: string): boolean {
+/** Whether the fusion file weighs a signal (then index builds make its sidecar up front: numeric signatures, bitmap vectors). */
+export function fusionWeighs(signal: Signal, file?: string): boolean {
   const fusion = readFusionConfig(file);
-  return fusion.ok && fusion.value.weights.numeric > 0;
+  return fusion.ok && fusion.value.weights[signal] > 0;
 }
 
 /** The weights a mode ranks with: the fusion's for `hybrid`, else all on the one signal. */

@@ -21,14 +21,19 @@ export interface SignatureInput {
   macros?: string;
 }
 
-/** Content keys of formulas: a hash of the macros (once per distinct macros string) and the LaTeX. */
+/**
+ * Content keys of formulas: a hash of the macros (once per distinct macros string) and the LaTeX, and of whatever
+ * else the keyed data depends on (`variant`: a rendering also depends on display style and environment).
+ */
 export class ContentKeys {
   private readonly macrosDigests = new Map<string, string>();
 
-  key({ latex, macros = '' }: SignatureInput): string {
+  key({ latex, macros = '' }: SignatureInput, ...variant: string[]): string {
     let digest = this.macrosDigests.get(macros);
     if (digest === undefined) this.macrosDigests.set(macros, (digest = createHash('sha256').update(macros).digest('hex')));
-    return createHash('sha256').update(digest).update('\u0000').update(latex).digest('hex').slice(0, 24);
+    const hash = createHash('sha256').update(digest).update('\u0000').update(latex);
+    for (const part of variant) hash.update('\u0000').update(part);
+    return hash.digest('hex').slice(0, 24);
   }
 }
 

@@ -1,11 +1,11 @@
-// Search: a query formula → candidate formulas from one or more sources (today the HNSW embedding
-// neighbours; lexical/symbolic sources join later) → fused → grouped into one row per paper with its
-// best formulas. The engine and the CLI both call `searchSimilar`.
+// Bitmap-mode search: a query formula → candidate formulas from one or more sources (the HNSW neighbours in the
+// bitmap sidecar) → fused → grouped into one row per paper with its best formulas. The session calls
+// `searchSimilar` for the bitmap mode; the other modes rank through hybrid-search.ts.
 import type { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper, StoredFormula } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
 import type { FormulaInput, RenderIssue } from '../render';
-import type { FormulaEmbedder } from './embedder';
+import type { BitmapSidecar } from './bitmap-store';
 
 export interface SearchQuery extends FormulaInput {
   /** The paper the query comes from, when known: its own formulas are useless hits and are left out. */
@@ -79,11 +79,11 @@ export function queryProblem(latex: string): SearchError | undefined {
   return undefined;
 }
 
-/** Nearest neighbours of the query embedding in the index's HNSW graph. */
-export function embeddingSource(index: FormulaIndex, ef: number): CandidateSource {
+/** Nearest neighbours of the query embedding in the bitmap sidecar's HNSW graph. */
+export function embeddingSource(bitmap: BitmapSidecar, ef: number): CandidateSource {
   return {
     name: 'embedding',
-    candidates: (query, count, filter) => index.nearest(query.embedding, count, Math.max(ef, count), filter),
+    candidates: (query, count, filter) => bitmap.nearest(query.embedding, count, Math.max(ef, count), filter),
   };
 }
 
@@ -123,7 +123,7 @@ export function groupByPaper(candidates: Candidate[], k: number, perPaper: numbe
  */
 export async function searchSimilar(
   index: FormulaIndex,
-  embedder: FormulaEmbedder,
+  bitmap: BitmapSidecar,
   query: SearchQuery,
   options: SearchOptions = {},
   extraSources: CandidateSource[] = [],
@@ -140,14 +140,14 @@ export async function searchSimilar(
   const embedStarted = performance.now();
   let embedded;
   try {
-    [embedded] = await embedder.embed([{ latex: query.latex, macros: query.macros, display: query.display, env: query.env }], 'interactive');
+    [embedded] = await bitmap.embedder.embed([{ latex: query.latex, macros: query.macros, display: query.display, env: query.env }], 'interactive');
   } catch (error) {
     return fail({ kind: 'embedding-failed', message: `Could not embed the query: ${errorMessage(error)}` });
   }
   const searchStarted = performance.now();
 
   const prepared: PreparedQuery = { formula: query, embedding: embedded.embedding };
-  const sources = [embeddingSource(index, options.ef ?? 128), ...extraSources];
+  const sources = [embeddingSource(bitmap, options.ef ?? 128), ...extraSources];
   const available = index.formulaCount;
   let count = Math.min(available, Math.max(k * perPaper * 4, 64));
   let groups: ReturnType<typeof groupByPaper>;

@@ -1,18 +1,17 @@
 // One search session (issue 18): the engine and the CLI search through this and do nothing else with indexes
 // and encoders. It reads models/fusion.json once, chooses the mode, and opens only what the mode weighs: the
-// bitmap encoder (an ONNX session and render workers) for the bitmap signal, the symbolic encoder for the
-// symbolic one; lexical and structure need neither. It keeps indexes open for reading (no lock; reopened when a
-// writer has committed a newer generation) with their hybrid views, prepares the bundled default index (built
-// on first use, in the background or waited for), and merges the results of several indexes into one ranking:
-// every index ranks with the same mode and weights, so their scores are on one scale, and a paper found in two
-// indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
-import { existsSync, statSync } from 'node:fs';
-import { modelFingerprint, modelPath } from '../encode/models';
+// bitmap encoder (an ONNX session and render workers) and the index's bitmap sidecar for the bitmap signal, the
+// symbolic encoder for the symbolic one; lexical and structure need neither. It keeps indexes open for reading (no
+// lock; reopened when a writer has committed a newer generation) with their hybrid views and sidecars, prepares the
+// bundled default index (its catalogue built on first use, in the background or waited for), and merges the results
+// of several indexes into one ranking: every index ranks with the same mode and weights, so their scores are on one
+// scale, and a paper found in two indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
 import { SymbolicEncoder } from '../encode/symbolic';
 import { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
-import { fail, ok, type Result } from '../result';
-import { defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, openDefaultIndex } from './default-library';
+import { errorMessage, fail, ok, type Result } from '../result';
+import { BitmapSidecar } from './bitmap-store';
+import { defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, librarySha256, openDefaultIndex } from './default-library';
 import { openEmbedder, type FormulaEmbedder } from './embedder';
 import { chooseSearchMode, searchHybrid, usesNumeric, type TaggedFormulaResult } from './hybrid-search';
 import { openHybridIndex } from './hybrid-store';
@@ -21,9 +20,9 @@ import { searchSimilar, type FormulaResult, type PaperResult, type SearchError, 
 
 export interface SessionOptions {
   log?(line: string): void;
-  /** Work a search starts or waits for: the default index's first build, symbolic vectors, numeric signatures. */
+  /** Work a search starts or waits for: the default index's first build, bitmap and symbolic vectors, numeric signatures. */
   onProgress?(progress: SessionProgress): void;
-  /** Render workers of the bitmap pipeline (queries need one; the default index's build uses them all). */
+  /** Render workers of the bitmap pipeline (queries need one; building a bitmap sidecar uses them all). */
   renderWorkers?: number;
   /** Another fusion file (tests). */
   fusionFile?: string;
@@ -31,7 +30,7 @@ export interface SessionOptions {
 
 export interface SessionProgress {
   indexDir: string;
-  phase: 'default index' | 'symbolic vectors' | 'numeric signatures';
+  phase: 'default index' | 'bitmap vectors' | 'symbolic vectors' | 'numeric signatures';
   /** In [0, 1]. */
   progress: number;
   formulasDone?: number;
@@ -79,18 +78,18 @@ export interface SessionResponse extends SearchResponse {
   searched: string[];
 }
 
-/** The bundled default index of one model: built on first use. */
+/** The bundled default index (its catalogue): built on first use. */
 type DefaultIndexState =
   | { kind: 'building'; progress: number; done: Promise<void> }
   | { kind: 'ready'; directory: string }
-  | { kind: 'failed'; reason: string }
-  /** The default index is kept per model, so without the model file there is none to search. */
-  | { kind: 'no model'; reason: string };
+  | { kind: 'failed'; reason: string };
 
 interface HeldIndex {
   index: FormulaIndex;
-  /** Hybrid views by the symbolic model they carry vectors of ('' none, else the model's path or `shipped`). */
+  /** Hybrid views by the bitmap and symbolic models they carry vectors of. */
   views: Map<string, Promise<HybridIndex>>;
+  /** Bitmap sidecars by model fingerprint, or why one could not be built. */
+  bitmap: Map<string, Promise<Result<BitmapSidecar, string>>>;
 }
 
 type Opened<T> = Promise<Result<T, { message: string }>>;
@@ -101,7 +100,6 @@ export class SearchSession {
   private readonly symbolicEncoders = new Map<string, Opened<SymbolicEncoder>>();
   private readonly held = new Map<string, HeldIndex>();
   private readonly defaultIndexes = new Map<string, DefaultIndexState>();
-  private readonly fingerprints = new Map<string, { mtimeMs: number; size: number; fingerprint: string }>();
 
   constructor(private readonly options: SessionOptions = {}) {
     this.fusion = chooseSearchMode(undefined, options.fusionFile);
@@ -110,6 +108,12 @@ export class SearchSession {
   /** The mode a request ranks by, with the fusion's weights. */
   mode(requested?: string): Result<{ mode: SearchMode; fusion: SignalScores }, string> {
     return requested === undefined ? this.fusion : chooseSearchMode(requested, this.options.fusionFile);
+  }
+
+  /** Whether searches in this mode (default: the fusion file's) weigh the bitmap signal, and so need its sidecar. */
+  weighsBitmap(requested?: string): boolean {
+    const chosen = this.mode(requested);
+    return chosen.ok && weightsFor(chosen.value.mode, chosen.value.fusion).bitmap > 0;
   }
 
   async search(request: SessionRequest): Promise<Result<SessionResponse, SearchError>> {
@@ -121,10 +125,9 @@ export class SearchSession {
     const directories = [...new Set(request.indexes)];
     let preparing: number | undefined;
     if (request.defaultIndex) {
-      const state = await this.defaultIndex(request, request.defaultIndex);
+      const state = await this.defaultIndex(request.defaultIndex);
       if (state.kind === 'ready') directories.push(state.directory);
       else if (state.kind === 'building') preparing = state.progress;
-      else if (state.kind === 'no model') return fail({ kind: 'embedding-failed', message: state.reason });
       else problems.push(state.reason);
     }
     const bitmap = weights.bitmap > 0 ? await this.bitmapEncoder(request) : undefined;
@@ -136,16 +139,21 @@ export class SearchSession {
     let queryIssues: SearchResponse['queryIssues'] = [];
     const timings = { embedMs: 0, searchMs: 0 };
     for (const directory of directories) {
-      const held = this.open(directory, bitmap?.value);
+      const held = this.open(directory);
       if (!held.ok) {
         problems.push(held.reason);
+        continue;
+      }
+      const sidecar = bitmap && (await this.bitmapSidecar(directory, held.value, bitmap.value!));
+      if (sidecar && !sidecar.ok) {
+        problems.push(sidecar.reason);
         continue;
       }
       const options = { k: request.k, formulasPerPaper: request.formulasPerPaper, ef: request.ef, filter: request.filter };
       const found =
         mode === 'bitmap'
-          ? await searchSimilar(held.value.index, bitmap!.value!, request.query, options)
-          : await this.searchView(directory, held.value, request, { ...options, mode, fusion, weights, bitmap: bitmap?.value });
+          ? await searchSimilar(held.value.index, sidecar!.value!, request.query, options)
+          : await this.searchView(directory, held.value, request, { ...options, mode, fusion, weights, bitmap: sidecar?.value });
       if (!found.ok) {
         if (found.reason.kind === 'empty-query' || found.reason.kind === 'embedding-failed') return found; // the same for every index
         problems.push(`${directory}: ${found.reason.message}`);
@@ -167,18 +175,18 @@ export class SearchSession {
     directory: string,
     held: HeldIndex,
     request: SessionRequest,
-    options: Parameters<typeof searchHybrid>[4] & { weights: SignalScores; bitmap?: FormulaEmbedder },
+    options: Parameters<typeof searchHybrid>[4] & { weights: SignalScores; bitmap?: BitmapSidecar },
   ): ReturnType<typeof searchHybrid> {
     const symbolic = options.weights.symbolic > 0 ? await this.symbolic(request.symbolicModel ?? '') : undefined;
     if (symbolic && !symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} search mode needs the symbolic model: ${symbolic.reason.message}` });
     const encoder = symbolic?.value;
-    const key = encoder ? `symbolic:${request.symbolicModel ?? ''}` : '';
+    const key = `bitmap:${options.bitmap?.embedder.model.fingerprint ?? ''}\nsymbolic:${encoder ? request.symbolicModel ?? '' : ''}`;
     let view = held.views.get(key);
     if (!view) {
-      const progress = (phase: SessionProgress['phase']) => (done: number, total: number) =>
-        this.options.onProgress?.({ indexDir: directory, phase, progress: done / total, formulasDone: done, formulasTotal: total });
+      const progress = this.progress(directory);
       view = openHybridIndex(held.index, encoder, {
         directory,
+        bitmap: options.bitmap?.vectors,
         // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
         numeric: usesNumeric({ mode: 'hybrid', fusion: options.fusion }),
         prepare: options.weights,
@@ -188,19 +196,42 @@ export class SearchSession {
       });
       held.views.set(key, view);
     }
-    return searchHybrid(held.index, await view, { bitmap: options.bitmap, symbolic: encoder }, request.query, options);
+    return searchHybrid(held.index, await view, { bitmap: options.bitmap?.embedder, symbolic: encoder }, request.query, options);
+  }
+
+  /** Reports a phase's progress on the index in `directory`. */
+  private progress(directory: string): (phase: SessionProgress['phase']) => (done: number, total: number) => void {
+    return (phase) => (done, total) =>
+      this.options.onProgress?.({ indexDir: directory, phase, progress: total ? done / total : 1, formulasDone: done, formulasTotal: total });
+  }
+
+  /**
+   * The bitmap sidecar of the held index for the encoder's model, built once per opened generation (rendering only
+   * the formulas its file lacks, with progress).
+   */
+  private bitmapSidecar(directory: string, held: HeldIndex, embedder: FormulaEmbedder): Promise<Result<BitmapSidecar, string>> {
+    const fingerprint = embedder.model.fingerprint;
+    let sidecar = held.bitmap.get(fingerprint);
+    if (!sidecar) {
+      const report = this.progress(directory)('bitmap vectors');
+      sidecar = BitmapSidecar.open(held.index, embedder, { onProgress: report, onNotice: this.options.log }).then(
+        (opened) => ok(opened!),
+        (error: unknown) => fail(`${directory}: its bitmap vectors could not be built (${errorMessage(error)})`),
+      );
+      held.bitmap.set(fingerprint, sidecar);
+    }
+    return sidecar;
   }
 
   /** The index in `directory`, held open for reading; reopened when a writer has committed since. */
-  private open(directory: string, bitmap: FormulaEmbedder | undefined): Result<HeldIndex, string> {
+  private open(directory: string): Result<HeldIndex, string> {
     const held = this.held.get(directory);
     if (held?.index.isCurrent()) return ok(held);
     if (held) this.close(directory);
-    // Only the bitmap signal reads the vectors, so only it needs the index built by the same model.
-    const opened = FormulaIndex.openForReading(directory, bitmap && { modelFingerprint: bitmap.model.fingerprint, dimensions: bitmap.dimensions });
+    const opened = FormulaIndex.openForReading(directory);
     if (!opened.ok) return fail(opened.reason.message);
     for (const notice of opened.value.notices) this.options.log?.(notice);
-    const fresh = { index: opened.value.index, views: new Map() };
+    const fresh: HeldIndex = { index: opened.value.index, views: new Map(), bitmap: new Map() };
     this.held.set(directory, fresh);
     return ok(fresh);
   }
@@ -219,19 +250,19 @@ export class SearchSession {
   }
 
   /**
-   * The default index for the request's model. A complete one opens without the encoder; otherwise the encoder
-   * builds it (all render workers), and the request either waits for it or is answered without it meanwhile.
+   * The default index. A complete one opens at once; otherwise its catalogue is built (nothing rendered), and the
+   * request either waits for it or is answered without it meanwhile.
    */
-  private async defaultIndex(model: BitmapModelChoice, choice: NonNullable<SessionRequest['defaultIndex']>): Promise<DefaultIndexState> {
-    const file = modelPath(model.model) ?? model.model;
-    if (!existsSync(file)) return { kind: 'no model', reason: modelUnavailable(`${file} does not exist`) };
-    const fingerprint = this.fingerprint(file);
-    const key = `${fingerprint}\n${choice.cacheRoot ?? ''}\n${choice.libraryFile ?? ''}`;
+  private async defaultIndex(choice: NonNullable<SessionRequest['defaultIndex']>): Promise<DefaultIndexState> {
+    const key = `${choice.cacheRoot ?? ''}\n${choice.libraryFile ?? ''}`;
     let state = this.defaultIndexes.get(key);
     if (!state) {
-      const directory = defaultIndexDirectory(fingerprint, choice.cacheRoot);
-      // Built already (the usual case): no encoder needed to read it.
-      state = isCompleteDefaultIndex(directory, choice.libraryFile) ? { kind: 'ready', directory } : this.buildDefaultIndex(key, directory, model, choice);
+      const file = choice.libraryFile ?? defaultLibraryFile();
+      if (!file) return { kind: 'failed', reason: 'The bundled default library (data/default-library/papers.jsonl.gz) is not installed.' };
+      const sha = librarySha256(file);
+      const directory = defaultIndexDirectory(sha, choice.cacheRoot);
+      // Built already (the usual case): read it like any index.
+      state = isCompleteDefaultIndex(directory, file, sha) ? { kind: 'ready', directory } : this.buildDefaultIndex(key, directory, choice);
       this.defaultIndexes.set(key, state);
     }
     if (state.kind === 'building' && choice.prepare === 'wait') {
@@ -241,8 +272,8 @@ export class SearchSession {
     return state;
   }
 
-  /** Builds the default index with the model's encoder (every render worker), reporting progress. */
-  private buildDefaultIndex(key: string, directory: string, model: BitmapModelChoice, choice: NonNullable<SessionRequest['defaultIndex']>): DefaultIndexState {
+  /** Builds the default index's catalogue, reporting progress. */
+  private buildDefaultIndex(key: string, directory: string, choice: NonNullable<SessionRequest['defaultIndex']>): DefaultIndexState {
     const report = (progress: number, counts: Pick<SessionProgress, 'formulasDone' | 'formulasTotal'> = {}) =>
       this.options.onProgress?.({ indexDir: directory, phase: 'default index', progress, ...counts });
     const failed = (reason: string) => {
@@ -251,9 +282,7 @@ export class SearchSession {
     };
     const building: DefaultIndexState & { kind: 'building' } = { kind: 'building', progress: 0, done: Promise.resolve() };
     building.done = (async () => {
-      const embedder = await this.bitmapEncoder(model);
-      if (!embedder.ok) return failed(embedder.reason.message);
-      const opened = await openDefaultIndex(embedder.value, {
+      const opened = await openDefaultIndex({
         cacheRoot: choice.cacheRoot,
         libraryFile: choice.libraryFile,
         lockWaitMs: choice.prepare === 'wait' ? 10 * 60_000 : 0,
@@ -271,17 +300,7 @@ export class SearchSession {
     return building;
   }
 
-  /** A model file's fingerprint, hashed again only when the file changes (a search at every cursor rest asks). */
-  private fingerprint(file: string): string {
-    const { mtimeMs, size } = statSync(file);
-    const known = this.fingerprints.get(file);
-    if (known?.mtimeMs === mtimeMs && known.size === size) return known.fingerprint;
-    const fingerprint = modelFingerprint(file);
-    this.fingerprints.set(file, { mtimeMs, size, fingerprint });
-    return fingerprint;
-  }
-
-  /** The bitmap encoder of a model, opened once: for the bitmap signal, the default index's build and Build Index. */
+  /** The bitmap encoder of a model, opened once: for the bitmap signal and its sidecars. */
   bitmapEncoder({ model, executionProvider }: BitmapModelChoice): Opened<FormulaEmbedder> {
     return openOnce(this.embedders, `${model}\n${executionProvider ?? ''}`, () =>
       openEmbedder({ encoder: { model, executionProvider, log: this.options.log }, renderWorkers: this.options.renderWorkers }).then((opened) =>
@@ -315,8 +334,8 @@ export class SearchSession {
 }
 
 /** A complete default index in `directory`: built for the bundled file (the completeness marker) and committed. */
-function isCompleteDefaultIndex(directory: string, libraryFile = defaultLibraryFile()): boolean {
-  if (!libraryFile || !defaultIndexMarkerMatches(directory, libraryFile)) return false;
+function isCompleteDefaultIndex(directory: string, libraryFile: string, sha: string): boolean {
+  if (!defaultIndexMarkerMatches(directory, libraryFile, sha)) return false;
   const reader = FormulaIndex.openForReading(directory);
   if (!reader.ok) return false;
   reader.value.index.close();

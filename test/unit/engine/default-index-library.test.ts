@@ -83,7 +83,7 @@ test('the default index is prepared in the given cache on first use, with progre
   assert.ok(done.indexDir.startsWith(cacheRoot + path.sep), `built under the client's cache folder, not ${done.indexDir}`);
   assert.ok(existsSync(path.join(done.indexDir, 'CURRENT')));
   const counted = progress.filter((update) => update.defaultIndex && update.formulasTotal);
-  assert.equal(counted.at(-1)?.formulasDone, 3, 'progress counts the formulas embedded');
+  assert.equal(counted.at(-1)?.formulasDone, 3, 'progress counts the formulas indexed');
   assert.ok(counted.every((update) => update.progress < 1), '1 is reported only once the index is open');
 
   // Pinned to bitmap: the default mode follows models/fusion.json, and only bitmap results come untagged.
@@ -98,11 +98,13 @@ test('the default index is prepared in the given cache on first use, with progre
   assert.equal(hidden.kind, 'noIndex', 'the default index is left out when the setting hides it');
 });
 
-test('a missing model file is a failure naming the file, with or without the default index', async () => {
-  const absent = path.join(scratch, 'see.onnx');
-  const result = await search('x', defaultOnly({ model: { kind: 'custom', path: absent } }));
+test('a missing model file is a failure naming the file in the modes that weigh the bitmap signal; the others need no model', async () => {
+  const absent = { kind: 'custom', path: path.join(scratch, 'see.onnx') } as const;
+  const result = await search('x', defaultOnly({ model: absent, searchMode: 'bitmap' }));
   assert.equal(result.kind, 'failed');
   assert.match(result.kind === 'failed' ? result.reason : '', /see\.onnx/);
+  const lexical = await search('e^{i\\pi} + 1 = 0', defaultOnly({ model: absent, searchMode: 'lexical' }));
+  assert.ok(lexical.kind === 'results' && lexical.papers[0]?.paper.id === 'euler', JSON.stringify(lexical));
 });
 
 test('a search mode other than bitmap reaches the core: tagged with the signals that found each formula, or failing for want of the symbolic model', async () => {

@@ -12,7 +12,6 @@ import { repoRoot } from '../../helpers/paths';
 import { symbolicModelPath } from '../../../src/core/encode/symbolic';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
-import { openEmbedder } from '../../../src/core/search/embedder';
 
 const library = path.join(repoRoot, 'test', 'fixtures', 'editor', 'library');
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
@@ -89,14 +88,11 @@ test('an index built from a library folder is searched, and answers grouped by p
 });
 
 test('between searches the engine holds no lock: another process writes the index, and the next search sees its commit', async () => {
-  const embedder = await openEmbedder({ encoder: { model: tinyEncoder } });
-  assert.ok(embedder.ok, embedder.ok ? '' : embedder.reason.message);
-  const writer = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+  const writer = FormulaIndex.open(indexDir);
   assert.ok(writer.ok, writer.ok ? '' : writer.reason.message); // the engine searched this index in the test before
   const formula = { latex: '\\oint_{\\partial S} \\omega = \\int_S d\\omega', inline: false, env: 'equation' };
-  const added = await indexPapers(writer.value.index, embedder.value, [{ paper: { id: 'stokes', title: 'Stokes', authors: [], library: 'other' }, formulas: [formula] }]);
+  const added = await indexPapers(writer.value.index, [{ paper: { id: 'stokes', title: 'Stokes', authors: [], library: 'other' }, formulas: [formula] }]);
   writer.value.index.close();
-  await embedder.value.close();
   assert.ok(added.ok);
   const indexes: IndexSelection = { locations: [indexDir], includeDefault: false, model, executionProvider: 'cpu', searchMode: 'bitmap' };
   const result = await connection.sendRequest(searchRequest, { formula: { latex: formula.latex, display: true }, k: 5, indexes });

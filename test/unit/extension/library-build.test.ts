@@ -82,10 +82,11 @@ test('each folder set has its own library name, whatever the order; one folder i
   assert.equal(libraryName([]), 'library');
 });
 
-test('build progress: reading is the first fifth, embedding the rest, and done is 1', () => {
-  const at = (phase: 'planning' | 'reading' | 'embedding' | 'done', formulasDone = 0) => buildFraction({ phase, papersDone: 0, papersTotal: 4, formulasDone, formulasTotal: 10 });
+test('build progress: reading is the first fifth, the catalogue up to a half, the bitmap sidecar the rest, and done is 1', () => {
+  const at = (phase: 'planning' | 'reading' | 'indexing' | 'embedding' | 'done', formulasDone = 0) => buildFraction({ phase, papersDone: 0, papersTotal: 4, formulasDone, formulasTotal: 10 });
   assert.equal(at('planning'), 0);
   assert.equal(at('reading'), 0);
-  assert.ok(Math.abs(at('embedding', 5) - 0.6) < 1e-12);
+  assert.ok(Math.abs(at('indexing', 5) - 0.35) < 1e-12);
+  assert.ok(Math.abs(at('embedding', 5) - 0.75) < 1e-12);
   assert.equal(at('done'), 1);
 });

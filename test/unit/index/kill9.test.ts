@@ -31,27 +31,23 @@ function runAndKill(directory: string, steps: number, delayMs: number): Promise<
 }
 
 test('kill -9 in the middle of updates leaves the last committed index loadable', { timeout: 60_000 }, async () => {
-  // Several kills at different moments of the update cycle (copy of the database, graph file, CURRENT, cleanup).
+  // Several kills at different moments of the update cycle (copy of the database, its update and sync, CURRENT, cleanup).
   for (const delayMs of [0, 29, 71]) {
     const directory = path.join(scratch, `delay-${delayMs}`);
     const lastPrinted = await runAndKill(directory, 3, delayMs);
     const opened = FormulaIndex.open(directory, crashTestOptions);
     assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
     const { index, notices } = opened.value;
-    assert.deepEqual(notices, [], 'the committed graph file is intact');
+    assert.deepEqual(notices, []);
     // The kill may land after a commit but before its line was printed: the index holds step n or n+1.
     const ids = index.papers().map((paper) => paper.id).sort();
     const stateAfter = (step: number) => [step - 2, step - 1, step].filter((n) => n >= 1).map((n) => `p${n}`).sort();
     const committed = [lastPrinted, lastPrinted + 1].find((step) => JSON.stringify(stateAfter(step)) === JSON.stringify(ids));
     assert.ok(committed !== undefined, `after printing step ${lastPrinted} the index holds ${ids.join(', ')}`);
     assert.equal(index.stats().formulas, ids.length * formulasPerPaper);
-    for (const id of ids) {
-      const probe = crashTestPaper(Number(id.slice(1))).formulas[11].embedding;
-      const [best] = index.nearest(probe, 1, 64);
-      assert.equal(best.paperId, id);
-      assert.ok(best.score > 0.999);
-    }
-    assert.equal(readdirSync(directory).filter((name) => name.startsWith('vectors-')).length, 1, 'leftovers cleaned');
+    const stored = new Map([...index.allFormulas()].map((formula) => [formula.latex, formula.paperId]));
+    for (const id of ids) assert.equal(stored.get(crashTestPaper(Number(id.slice(1))).formulas[11]!.latex), id);
+    assert.equal(readdirSync(directory).filter((name) => name.startsWith('metadata-')).length, 1, 'leftovers cleaned');
     index.close();
   }
 });

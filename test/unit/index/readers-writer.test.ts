@@ -10,7 +10,7 @@ import { indexLibrary } from '../../../src/core/library/index-library';
 import { seededRandom } from '../../../src/core/seeded-random';
 import { tsxArgs } from '../../helpers/paths';
 import { makeFixtureLibrary } from '../library/fixture-library';
-import { hashEmbedding, HashingEmbedder, hashingDimensions } from '../search/hashing-embedder';
+import { HashingEmbedder } from '../search/hashing-embedder';
 
 const library = makeFixtureLibrary({ archives: true });
 const children: ChildProcess[] = [];
@@ -18,13 +18,12 @@ after(() => {
   for (const child of children) child.kill('SIGKILL'); // those a failed test left running
   library.remove();
 });
-const model = { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions };
 let folders = 0;
 const freshIndex = () => path.join(library.cacheDir, '..', `index-${++folders}`);
 
 /** Indexes the fixture library into `directory` in this process; returns what the index then holds. */
 async function indexInProcess(directory: string) {
-  const opened = FormulaIndex.open(directory, model);
+  const opened = FormulaIndex.open(directory);
   assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
   const { index } = opened.value;
   try {
@@ -39,10 +38,12 @@ async function indexInProcess(directory: string) {
 const contents = (index: FormulaIndex) => ({ papers: index.papers().map((paper) => paper.id).sort(), formulas: index.stats().formulas });
 
 function readCommitted(directory: string) {
-  const opened = FormulaIndex.openForReading(directory, model);
+  const opened = FormulaIndex.openForReading(directory);
   assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
   try {
-    return { ...contents(opened.value.index), hits: opened.value.index.nearest(hashEmbedding('E = mc^2'), 3, 32) };
+    const { index } = opened.value;
+    const ids = [...index.allFormulas()].slice(0, 3).map((formula) => formula.id);
+    return { ...contents(index), hits: [...index.formulas(ids).values()] };
   } finally {
     opened.value.index.close();
   }
@@ -80,9 +81,9 @@ test('8 searching processes and 1 indexing process at once: every search finds f
   const clean = await indexInProcess(freshIndex());
   const directory = freshIndex();
   // An earlier version of one of the library's papers, so that searches find formulas before the run commits.
-  const seeded = FormulaIndex.open(directory, model);
+  const seeded = FormulaIndex.open(directory);
   assert.ok(seeded.ok);
-  const stale = { latex: 'a^2 + b^2 = c^2', inline: false, embedding: hashEmbedding('a^2 + b^2 = c^2') };
+  const stale = { latex: 'a^2 + b^2 = c^2', inline: false };
   seeded.value.index.update({ add: [{ paper: { id: clean.papers[0]!, title: 'Old', authors: [], library: 'main', contentHash: 'old' }, formulas: [stale] }] });
   seeded.value.index.close();
 
@@ -130,8 +131,8 @@ test('a writer killed with SIGKILL at 5 random moments: the index opens and sear
     assert.ok(killed.hits.length > 0, `${moment}: a search finds formulas`);
     assert.ok(killed.papers.length >= 1 && killed.papers.length <= clean.papers.length, `${moment}: ${killed.papers.length} papers`);
     assert.deepEqual(await indexInProcess(directory), clean, `${moment}: the rerun ends as a clean build`);
-    const generationFiles = readdirSync(directory).filter((name) => /^(metadata|vectors)-/.test(name));
-    assert.equal(generationFiles.length, 2, `${moment}: one committed generation stays (${generationFiles.join(', ')})`);
+    const generationFiles = readdirSync(directory).filter((name) => /^metadata-/.test(name));
+    assert.equal(generationFiles.length, 1, `${moment}: one committed generation stays (${generationFiles.join(', ')})`);
     assert.deepEqual(readdirSync(path.join(directory, 'readers')), [], `${moment}: no reader links stay`);
     rmSync(directory, { recursive: true });
     kill += 1;

@@ -5,7 +5,7 @@
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexLibrary } from '../../../src/core/library/index-library';
 import type { FormulaInput } from '../../../src/core/render';
-import { HashingEmbedder, hashingDimensions } from '../search/hashing-embedder';
+import { HashingEmbedder } from '../search/hashing-embedder';
 
 class SlowEmbedder extends HashingEmbedder {
   constructor(private readonly delayMs: number) {
@@ -21,14 +21,14 @@ class SlowEmbedder extends HashingEmbedder {
 async function main(): Promise<void> {
   const [library, indexDir, cacheDir, delayMs = '100'] = process.argv.slice(2) as [string, string, string, string?];
   const embedder = new SlowEmbedder(Number(delayMs));
-  const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.model.fingerprint, dimensions: hashingDimensions });
+  const opened = FormulaIndex.open(indexDir);
   if (!opened.ok) throw new Error(opened.reason.message);
   await indexLibrary([library], opened.value.index, embedder, {
     library: 'main',
     cacheDir,
     batchFormulas: 1,
     onProgress: (progress) => {
-      if (progress.phase === 'embedding' && progress.papersDone > 0) process.stdout.write(`committed ${progress.papersDone}\n`);
+      if (progress.phase === 'indexing' && progress.papersDone > 0) process.stdout.write(`committed ${progress.papersDone}\n`);
     },
   });
   opened.value.index.close();

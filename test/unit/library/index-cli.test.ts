@@ -19,8 +19,8 @@ function index(...args: string[]) {
   });
 }
 
-test('indexes the library into <folder>/.formula-lens/index, prints the report, and skips unchanged papers on a rerun', () => {
-  const first = index('--report');
+test('indexes the library into <folder>/.formula-lens/index (with --bitmap its bitmap sidecar), prints the report, and skips unchanged papers on a rerun', () => {
+  const first = index('--report', '--bitmap');
   assert.equal(first.status, 0, first.stderr);
   const lines = first.stdout.trim().split('\n');
   const line = (id: string) => lines.find((text) => text.includes(` ${id}`)) ?? '';
@@ -30,14 +30,15 @@ test('indexes the library into <folder>/.formula-lens/index, prints the report, 
   assert.match(line('bib:pdfonly2018'), /^pdf only +bib:pdfonly2018: only a PDF/);
   assert.match(line('bib:missing2022'), /^no source +bib:missing2022: no source found/);
   assert.match(line('bib:broken'), /^failed +bib:broken: broken entry/);
-  assert.match(first.stderr, /5 papers indexed \(\d+ formulas, \d+ degraded\), 0 unchanged, 0 removed, 1 failed/);
-  assert.match(first.stderr, /^0\/5 papers, 0\/\d+ formulas$/m, 'plain progress lines when stderr is not a terminal');
+  assert.match(first.stderr, /5 papers indexed \(6 formulas; \d+ rendered for the bitmap sidecar, \d+ degraded\), 0 unchanged, 0 removed, 1 failed/);
+  assert.match(first.stderr, /^adding 6 formulas to the index…\n(?!adding)/m);
+  assert.match(first.stderr, /^0\/\d+ formulas rendered for the bitmap sidecar$/m, 'plain progress lines when stderr is not a terminal');
   assert.ok(existsSync(path.join(library.dir, '.formula-lens', 'index', 'CURRENT')));
 
   const second = index();
   assert.equal(second.status, 0, second.stderr);
   assert.equal(second.stdout, '', 'no report without --report');
-  assert.match(second.stderr, /0 papers indexed \(0 formulas, 0 degraded\), 5 unchanged/);
+  assert.match(second.stderr, /0 papers indexed \(0 formulas\), 5 unchanged/);
 });
 
 test('a usage error names the problem and exits 2', () => {
@@ -60,5 +61,5 @@ test('a second writer waits for the one writing, naming it, then indexes', async
   other.kill();
   assert.equal(status, 0, stderr);
   assert.ok(stderr.includes(`Waiting up to 10 s for process ${other.pid}, which is writing ${indexDir}`), stderr);
-  assert.match(stderr, /0 papers indexed \(0 formulas, 0 degraded\), 5 unchanged/);
+  assert.match(stderr, /0 papers indexed \(0 formulas\), 5 unchanged/);
 });

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexLibrary, type LibraryIndexSummary } from '../../../src/core/library/index-library';
 import { tsxArgs } from '../../helpers/paths';
-import { HashingEmbedder, hashingDimensions } from '../search/hashing-embedder';
+import { HashingEmbedder } from '../search/hashing-embedder';
 import { makeFixtureLibrary, type FixtureLibrary } from './fixture-library';
 
 const libraries: FixtureLibrary[] = [];
@@ -21,7 +21,7 @@ function fixture(hostile = false): FixtureLibrary {
 const indexDirOf = (library: FixtureLibrary) => path.join(library.cacheDir, '..', 'index');
 
 function openIndex(library: FixtureLibrary): FormulaIndex {
-  const opened = FormulaIndex.open(indexDirOf(library), { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  const opened = FormulaIndex.open(indexDirOf(library));
   if (!opened.ok) assert.fail(opened.reason.message);
   return opened.value.index;
 }
@@ -102,7 +102,7 @@ test('cancelling between batches leaves a consistent index that a rerun complete
     batchFormulas: 1,
     signal: controller.signal,
     onProgress: (progress) => {
-      if (progress.phase === 'embedding' && progress.papersDone === 2) controller.abort();
+      if (progress.phase === 'indexing' && progress.papersDone === 2) controller.abort();
     },
   });
   index.close();

@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { modelFingerprint } from '../../../src/core/encode/models';
+import { MetadataStore } from '../../../src/core/index/metadata';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers, type PaperFormulas } from '../../../src/core/search/build';
-import { openEmbedder } from '../../../src/core/search/embedder';
 import { repoRoot, tsxArgs } from '../../helpers/paths';
 
 // A tiny real encoder (made by the encode stage's fixture script), so the whole pipeline runs.
@@ -29,13 +30,10 @@ const papers: PaperFormulas[] = [
 ];
 
 before(async () => {
-  const embedder = await openEmbedder({ encoder: { model } });
-  assert.ok(embedder.ok, embedder.ok ? '' : embedder.reason.message);
-  const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+  const opened = FormulaIndex.open(indexDir);
   assert.ok(opened.ok);
-  assert.ok((await indexPapers(opened.value.index, embedder.value, papers)).ok);
+  assert.ok((await indexPapers(opened.value.index, papers)).ok);
   opened.value.index.close();
-  await embedder.value.close();
 });
 
 interface CliRun {
@@ -84,25 +82,36 @@ test('search --json gives the grouped results with scores, filters apply', async
   assert.ok(response.papers[0].score >= response.papers[1].score);
 });
 
-test('info and export describe the index and dump its formulas with embeddings', async () => {
-  const [info, exported] = await Promise.all([cli('info', '--index', indexDir), cli('export', '--index', indexDir)]);
-  assert.equal(info.status, 0, info.stderr);
-  assert.match(info.stdout, /papers:\s+3\nformulas:\s+4\n/);
-  assert.match(info.stdout, /model:\s+[0-9a-f]{64} \(64 dimensions\)/);
-  assert.match(info.stdout, /test: 3 papers, 4 formulas/);
-  const dump = exported; // run together with info: the second waits for the first's lock
+test('export dumps the formulas with the embeddings of the model asked for (building its sidecar), or without; info lists the sidecars', async () => {
+  const [dump, plain] = await Promise.all([cli('export', '--index', indexDir, '--model', model), cli('export', '--index', indexDir, '--no-embeddings')]);
   assert.equal(dump.status, 0, dump.stderr);
   const lines = dump.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
   assert.equal(lines.length, 4);
   assert.deepEqual(Object.keys(lines[0]), ['paper', 'title', 'latex', 'file', 'line', 'section', 'embedding']);
   assert.deepEqual([lines[0].paper, lines[0].line, lines[0].embedding.length], ['gd', 4, 64]);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.deepEqual(Object.keys(JSON.parse(plain.stdout.split('\n')[0]!)), ['paper', 'title', 'latex', 'file', 'line', 'section']);
+  const info = await cli('info', '--index', indexDir);
+  assert.equal(info.status, 0, info.stderr);
+  assert.match(info.stdout, /papers:\s+3\nformulas:\s+4\n/);
+  assert.match(info.stdout, new RegExp(`bitmap sidecars:\n  model ${modelFingerprint(model).slice(0, 16)}: vectors, \\d+ graph files?`));
+  assert.match(info.stdout, /test: 3 papers, 4 formulas/);
 });
 
-test('errors: bad usage exits 2 with help, garbage is no crash, a missing index exits 1, and a foreign one in bitmap mode, with the way out', async () => {
+test('errors: bad usage exits 2 with help, garbage is no crash, a missing index exits 1, and one of the earlier format, with the way out', async () => {
   const foreign = path.join(scratch, 'foreign');
-  const opened = FormulaIndex.open(foreign, { modelFingerprint: '0'.repeat(64), dimensions: 64 });
+  const opened = FormulaIndex.open(foreign);
   assert.ok(opened.ok);
   opened.value.index.close();
+  // An index of the earlier format, which kept the embeddings in the catalogue.
+  const earlier = path.join(scratch, 'earlier');
+  const written = FormulaIndex.open(earlier);
+  assert.ok(written.ok);
+  const { generation } = written.value.index.stats();
+  written.value.index.close();
+  const database = MetadataStore.open(path.join(earlier, `metadata-${generation}.sqlite`), 'write');
+  database.writeManifest({ formatVersion: 1, generation });
+  database.close();
   const nowhere = path.join(scratch, 'nothing-here');
   const [usage, garbage, missing, searchMissing, mismatch, unwritable, otherModel] = await Promise.all([
     cli('search', '--k', '0', 'x'),
@@ -110,8 +119,7 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing index 
     cli('search', '\u0001\u00ff\\frac{{{\u0007', '--index', indexDir, '--model', model, '--k', '1', '--encoder', 'bitmap'),
     cli('info', '--index', nowhere),
     cli('search', 'x^2', '--index', nowhere, '--model', model),
-    // only the bitmap signal reads the vectors: only it needs the index built by the same model
-    cli('search', 'x^2', '--index', foreign, '--model', model, '--encoder', 'bitmap'),
+    cli('search', 'x^2', '--index', earlier, '--model', model, '--encoder', 'bitmap'),
     cli('export', '--index', foreign, '--out', path.join(scratch, 'no-such-folder', 'out.jsonl')),
     cli('search', 'x^2', '--index', foreign, '--model', model, '--encoder', 'structure'),
   ]);
@@ -125,7 +133,7 @@ test('errors: bad usage exits 2 with help, garbage is no crash, a missing index 
   assert.match(searchMissing.stderr, /formula-lens search: No index in .*nothing-here/);
   assert.equal(existsSync(nowhere), false, 'searching a missing index creates nothing');
   assert.equal(mismatch.status, 1);
-  assert.match(mismatch.stderr, /built by model 000000000000 \(current model [0-9a-f]{12}\).*--rebuild/);
+  assert.match(mismatch.stderr, /Index format 1 \(this version reads 2\).*--rebuild/);
   assert.equal(unwritable.status, 1);
   assert.match(unwritable.stderr, /formula-lens export: .*no such file or directory/);
   assert.equal(otherModel.status, 0, otherModel.stderr);
@@ -173,10 +181,7 @@ test('an unreadable @file is a usage error naming the file', async () => {
 });
 
 test('search reads while another process writes the index, and exits 1 on an index it cannot use, never 0 without results', async () => {
-  const embedder = await openEmbedder({ encoder: { model } });
-  assert.ok(embedder.ok);
-  const held = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
-  await embedder.value.close();
+  const held = FormulaIndex.open(indexDir);
   assert.ok(held.ok, 'this process holds the writer lock during the searches');
   const nowhere = path.join(scratch, 'no-index-here');
   try {

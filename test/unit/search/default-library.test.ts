@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,10 +7,12 @@ import { after, test } from 'node:test';
 import {
   defaultIndexDirectory,
   defaultLibraryFile,
+  librarySha256,
   openDefaultIndex,
   readDefaultLibrary,
   type BundledRecord,
 } from '../../../src/core/search/default-library';
+import { BitmapSidecar } from '../../../src/core/search/bitmap-store';
 import { searchSimilar } from '../../../src/core/search/search';
 import { repoRoot } from '../../helpers/paths';
 import { HashingEmbedder } from './hashing-embedder';
@@ -55,41 +57,42 @@ test('the bundled library ships only openly licensed texts, each with an attribu
   assert.ok(papers.value.some(({ paper }) => paper.id.startsWith('gh:d2l-ai/d2l-en')), 'includes d2l');
 });
 
-test('the default index is built on first use with progress, then reused; a new library file updates it', async () => {
+test('the default index is built on first use with progress, rendering nothing, then reused; a new library file has its own', async () => {
   const cacheRoot = path.join(scratch, 'cache');
   const embedder = new HashingEmbedder();
   const first = writeLibrary('v1.jsonl.gz', [record('a', ['x^2 + y^2', 'e^{i\\pi}']), record('b', ['\\R^n'])]);
   const progress: number[] = [];
-  const built = await openDefaultIndex(embedder, { cacheRoot, libraryFile: first, onProgress: (p) => progress.push(p.formulasDone) });
+  const built = await openDefaultIndex({ cacheRoot, libraryFile: first, onProgress: (p) => progress.push(p.formulasDone) });
   assert.ok(built.ok, built.ok ? '' : built.reason.message);
   assert.equal(built.value.built, true);
   assert.equal(progress.at(-1), 3);
-  assert.equal(built.value.index.directory, defaultIndexDirectory(embedder.model.fingerprint, cacheRoot));
-  const found = await searchSimilar(built.value.index, embedder, { latex: 'x^2 + y^2', display: true }, { k: 1 });
+  assert.equal(built.value.index.directory, defaultIndexDirectory(librarySha256(first), cacheRoot));
+  assert.deepEqual(readdirSync(built.value.index.directory).filter((name) => name.startsWith('bitmap-')), [], 'no bitmap sidecar');
+  // A bitmap search builds the sidecar on first use.
+  const bitmap = await BitmapSidecar.open(built.value.index, embedder);
+  const found = await searchSimilar(built.value.index, bitmap!, { latex: 'x^2 + y^2', display: true }, { k: 1 });
   assert.ok(found.ok);
   assert.equal(found.value.papers[0].paper.id, 'a');
   assert.equal(found.value.papers[0].paper.library, 'default');
   assert.equal(found.value.papers[0].paper.macros, '\\newcommand{\\R}{\\mathbb{R}}');
   built.value.index.close();
 
-  const calls = embedder.calls.length;
-  const reused = await openDefaultIndex(embedder, { cacheRoot, libraryFile: first });
+  const reused = await openDefaultIndex({ cacheRoot, libraryFile: first });
   assert.ok(reused.ok && !reused.value.built);
-  assert.equal(embedder.calls.length, calls, 'nothing embedded again');
   reused.value.index.close();
 
   const second = writeLibrary('v2.jsonl.gz', [record('a', ['x^2 + y^2', 'e^{i\\pi}']), record('c', ['\\int f'])]);
-  const updated = await openDefaultIndex(embedder, { cacheRoot, libraryFile: second });
+  const updated = await openDefaultIndex({ cacheRoot, libraryFile: second });
   assert.ok(updated.ok && updated.value.built);
+  assert.notEqual(updated.value.index.directory, built.value.index.directory);
   assert.deepEqual(updated.value.index.papers().map((p) => p.id).sort(), ['a', 'c']);
-  assert.deepEqual(embedder.calls.slice(calls).map((c) => c.count), [1], 'only the new paper is embedded');
   updated.value.index.close();
 });
 
 test('a damaged library file is a typed error', async () => {
   const garbage = path.join(scratch, 'garbage.jsonl.gz');
   writeFileSync(garbage, 'definitely not gzip');
-  const result = await openDefaultIndex(new HashingEmbedder(), { cacheRoot: path.join(scratch, 'cache2'), libraryFile: garbage });
+  const result = await openDefaultIndex({ cacheRoot: path.join(scratch, 'cache2'), libraryFile: garbage });
   assert.equal(!result.ok && result.reason.kind, 'corrupt');
   const notJson = path.join(scratch, 'bad.jsonl.gz');
   writeFileSync(notJson, gzipSync('{"id": "x", "formulas": []}\n{oops\n'));

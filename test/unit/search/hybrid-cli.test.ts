@@ -10,7 +10,6 @@ import { symbolicModelPath } from '../../../src/core/encode/symbolic';
 import { readFusionConfig } from '../../../src/core/search/hybrid';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
-import { openEmbedder } from '../../../src/core/search/embedder';
 import { SYMBOLIC_VECTORS_FILE } from '../../../src/core/search/hybrid-store';
 import { repoRoot, tsxArgs } from '../../helpers/paths';
 
@@ -24,17 +23,14 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const formula = (latex: string) => ({ latex, inline: false, env: 'equation', section: 'Optimisation' });
 
 before(async () => {
-  const embedder = await openEmbedder({ encoder: { model } });
-  assert.ok(embedder.ok, embedder.ok ? '' : embedder.reason.message);
-  const opened = FormulaIndex.open(indexDir, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+  const opened = FormulaIndex.open(indexDir);
   assert.ok(opened.ok);
   const papers = [
     { paper: { id: 'gd', title: 'Gradient methods', authors: [], library: 'test' }, formulas: [formula('\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)')] },
     { paper: { id: 'int', title: 'Integrals', authors: [], library: 'test' }, formulas: [formula('\\int_0^1 x^2 \\, dx = \\frac{1}{3}')] },
   ];
-  assert.ok((await indexPapers(opened.value.index, embedder.value, papers)).ok);
+  assert.ok((await indexPapers(opened.value.index, papers)).ok);
   opened.value.index.close();
-  await embedder.value.close();
 });
 
 function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {

@@ -9,10 +9,11 @@ import { after, test } from 'node:test';
 import type { SymbolicFormula } from '../../../src/core/encode/symbolic';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers } from '../../../src/core/search/build';
+import { BitmapSidecar } from '../../../src/core/search/bitmap-store';
 import { openHybridIndex, readSymbolicVectors, SYMBOLIC_VECTORS_FILE } from '../../../src/core/search/hybrid-store';
 import { chooseSearchMode, searchHybrid } from '../../../src/core/search/hybrid-search';
 import { onlySignal } from '../../../src/core/search/hybrid';
-import { hashEmbedding, HashingEmbedder, hashingDimensions } from './hashing-embedder';
+import { hashEmbedding, HashingEmbedder } from './hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-hybrid-store-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -43,9 +44,9 @@ const papers = [
 
 /** A writable index of `papers` in `directory`, embedded by the hashing double. */
 async function indexedPapers(directory: string): Promise<FormulaIndex> {
-  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  const opened = FormulaIndex.open(directory);
   assert.ok(opened.ok);
-  assert.ok((await indexPapers(opened.value.index, new HashingEmbedder(), papers)).ok);
+  assert.ok((await indexPapers(opened.value.index, papers)).ok);
   return opened.value.index;
 }
 
@@ -65,7 +66,7 @@ test('symbolic vectors are embedded once, extended for new formulas, and rebuilt
   await openHybridIndex(index, again, { directory });
   assert.deepEqual(again.embedded, [], 'all vectors come from the file');
 
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [{ paper: { id: 'c', title: 'C', authors: [], library: 'main' }, formulas: [formula('e^{i\\pi}')] }])).ok);
+  assert.ok((await indexPapers(index, [{ paper: { id: 'c', title: 'C', authors: [], library: 'main' }, formulas: [formula('e^{i\\pi}')] }])).ok);
   const extended = fakeSymbolic('1'.repeat(64));
   assert.equal((await openHybridIndex(index, extended, { directory })).size, 4);
   assert.deepEqual(extended.embedded, ['e^{i\\pi}']);
@@ -84,14 +85,15 @@ test('symbolic vectors are embedded once, extended for new formulas, and rebuilt
 
 test('searchHybrid: every mode ranks, groups by paper, tags, filters, and reports a missing encoder', async () => {
   const directory = path.join(scratch, 'search-index');
-  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  const opened = FormulaIndex.open(directory);
   assert.ok(opened.ok);
   const index = opened.value.index;
   const library = [...papers, { paper: { id: 'old', title: 'Old', authors: [], library: 'archive', year: '1900' }, formulas: [formula('f(x) = x^2 + 1')] }];
-  assert.ok((await indexPapers(index, new HashingEmbedder(), library)).ok);
+  assert.ok((await indexPapers(index, library)).ok);
   const symbolic = fakeSymbolic('3'.repeat(64));
-  const view = await openHybridIndex(index, symbolic, { directory });
-  const encoders = { bitmap: new HashingEmbedder(), symbolic };
+  const bitmap = await BitmapSidecar.open(index, new HashingEmbedder());
+  const view = await openHybridIndex(index, symbolic, { directory, bitmap: bitmap!.vectors });
+  const encoders = { bitmap: bitmap!.embedder, symbolic };
   const fusion = { bitmap: 0.3, symbolic: 0.3, lexical: 0.4, canonical: 0, numeric: 0, structure: 0 };
   const query = { latex: 'f(x) = x^2', display: true };
 
@@ -127,7 +129,7 @@ test('searchHybrid: every mode ranks, groups by paper, tags, filters, and report
 
 test('searchHybrid: modes that weigh the structure signal colour what matched in the returned formulas alone', async () => {
   const directory = path.join(scratch, 'why-index');
-  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  const opened = FormulaIndex.open(directory);
   assert.ok(opened.ok);
   const index = opened.value.index;
   const step = '\\vx \\leftarrow \\vx - \\eta \\nabla f(\\vx)';
@@ -135,7 +137,7 @@ test('searchHybrid: modes that weigh the structure signal colour what matched in
     { paper: { id: 'd2l', title: 'D2L', authors: [], library: 'main', macros: '\\newcommand{\\vx}{\\mathbf{x}}' }, formulas: [formula(step), formula('a^2 + b^2 = c^2')] },
     ...Array.from({ length: 8 }, (_, k) => ({ paper: { id: `p${k}`, title: `P${k}`, authors: [], library: 'main' }, formulas: [formula(`y_${k} = w x_${k} + b`), formula(`z = ${k}`)] })),
   ];
-  assert.ok((await indexPapers(index, new HashingEmbedder(), library)).ok);
+  assert.ok((await indexPapers(index, library)).ok);
   const view = await openHybridIndex(index, fakeSymbolic('4'.repeat(64)), { directory });
   const explained: number[] = [];
   const matchedSymbols = view.matchedSymbols.bind(view);
@@ -194,7 +196,7 @@ test('the structure postings are a sidecar: built on the first search that weigh
   const second = (await openHybridIndex(index, undefined, { directory })).search(query, { weights: onlySignal('structure') });
   assert.deepEqual(second, first, 'read back: the same ranking');
   assert.equal(statSync(path.join(directory, file!)).mtimeMs, written, 'not written again');
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [{ paper: { id: 'c', title: 'C', authors: [], library: 'main' }, formulas: [formula('h(y) = y^2')] }])).ok);
+  assert.ok((await indexPapers(index, [{ paper: { id: 'c', title: 'C', authors: [], library: 'main' }, formulas: [formula('h(y) = y^2')] }])).ok);
   (await openHybridIndex(index, undefined, { directory })).search(query, { weights: onlySignal('structure') });
   assert.equal(sidecars().length, 1);
   assert.notEqual(sidecars()[0], file, 'another formula set: another file, the old one removed');

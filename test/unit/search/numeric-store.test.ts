@@ -19,7 +19,7 @@ import {
   readNumericSignatures,
   writeNumericSignatures,
 } from '../../../src/core/search/numeric-store';
-import { hashEmbedding, HashingEmbedder, hashingDimensions } from './hashing-embedder';
+import { hashEmbedding } from './hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-numeric-store-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,7 +41,7 @@ const otherPaper = { paper: { id: 'other', title: 'O', authors: [], library: 'ma
 
 function freshIndex(name: string) {
   const directory = path.join(scratch, name);
-  const opened = FormulaIndex.open(directory, { modelFingerprint: 'f'.repeat(64), dimensions: hashingDimensions });
+  const opened = FormulaIndex.open(directory);
   assert.ok(opened.ok);
   return { directory, index: opened.value.index };
 }
@@ -79,7 +79,7 @@ test('computeSignatures gives the side keys of numericSignature, null without on
 
 test('the build stores the signatures and opening reads them instead of computing', async () => {
   const { directory, index } = freshIndex('built');
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper], { numericSignatures: true })).ok);
+  assert.ok((await indexPapers(index, [sigmoidPaper, otherPaper], { numericSignatures: true })).ok);
   const stored = readNumericSignatures(directory);
   assert.equal(stored.problem, undefined);
   assert.equal(stored.byContent.size, 3, 'one entry per indexed formula');
@@ -100,7 +100,7 @@ test('the build stores the signatures and opening reads them instead of computin
 
 test('a damaged file, another version and missing formulas are computed again with a notice; removed papers are pruned', async () => {
   const { directory, index } = freshIndex('repaired');
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper], { numericSignatures: true })).ok);
+  assert.ok((await indexPapers(index, [sigmoidPaper, otherPaper], { numericSignatures: true })).ok);
   const file = path.join(directory, NUMERIC_SIGNATURES_FILE);
   const good = readFileSync(file, 'utf8');
   const open = async () => {
@@ -134,7 +134,7 @@ test('a damaged file, another version and missing formulas are computed again wi
 
 test('a hybrid search that weighs the numeric signal signs the query and tags what the signatures found', async () => {
   const { directory, index } = freshIndex('search');
-  assert.ok((await indexPapers(index, new HashingEmbedder(), [sigmoidPaper, otherPaper])).ok);
+  assert.ok((await indexPapers(index, [sigmoidPaper, otherPaper])).ok);
   const view = await openHybridIndex(index, symbolic, { directory, numeric: true });
   const fusion = { bitmap: 0, symbolic: 0, lexical: 0.5, canonical: 0, numeric: 0.5, structure: 0 };
   // The editor's 20 ms budget can run out on a loaded machine (a cold first signature); this test is about signing.

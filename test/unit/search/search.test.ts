@@ -4,21 +4,26 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { FormulaIndex } from '../../../src/core/index/store';
+import { BitmapSidecar } from '../../../src/core/search/bitmap-store';
 import { indexPapers, type PaperFormulas } from '../../../src/core/search/build';
 import { fuseCandidates, groupByPaper, searchSimilar } from '../../../src/core/search/search';
-import { HashingEmbedder, hashingDimensions } from './hashing-embedder';
+import { HashingEmbedder } from './hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-search-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let folders = 0;
 
 function openIndex() {
-  const opened = FormulaIndex.open(path.join(scratch, `index-${++folders}`), {
-    modelFingerprint: 'f'.repeat(64),
-    dimensions: hashingDimensions,
-  });
+  const opened = FormulaIndex.open(path.join(scratch, `index-${++folders}`));
   assert.ok(opened.ok);
   return opened.value.index;
+}
+
+/** The index's bitmap sidecar of the test embedder's model. */
+async function sidecar(index: FormulaIndex, embedder: HashingEmbedder): Promise<BitmapSidecar> {
+  const opened = await BitmapSidecar.open(index, embedder);
+  assert.ok(opened);
+  return opened;
 }
 
 const formula = (latex: string, line = 1) => ({ latex, inline: false, env: 'equation', section: 'Method', file: 'main.tex', line });
@@ -77,17 +82,17 @@ test('fusion keeps each formula once with its best score; grouping keeps one row
   );
 });
 
-test('indexing embeds in batches, reports progress and skips unchanged papers', async () => {
+test('indexing commits in batches, reports progress and skips unchanged papers; asked, it renders the bitmap sidecar', async () => {
   const index = openIndex();
   const embedder = new HashingEmbedder();
   const progress: number[] = [];
-  const first = await indexPapers(index, embedder, library, { batchFormulas: 4, onProgress: (p) => progress.push(p.formulasDone) });
-  assert.deepEqual(first, { ok: true, value: { indexed: 4, unchanged: 0, formulas: 9, degraded: 0 } });
+  const first = await indexPapers(index, library, { batchFormulas: 4, onProgress: (p) => progress.push(p.formulasDone) });
+  assert.deepEqual(first, { ok: true, value: { indexed: 4, unchanged: 0, formulas: 9, rendered: 0, degraded: 0 } });
   assert.deepEqual(progress, [0, 4, 8, 9]);
-  assert.ok(embedder.calls.every((call) => call.priority === 'batch'));
   const changed = [{ ...library[3], paper: { ...library[3].paper, contentHash: 'h4-v2' } }, ...library.slice(0, 3)];
-  const second = await indexPapers(index, embedder, changed);
-  assert.deepEqual(second, { ok: true, value: { indexed: 1, unchanged: 3, formulas: 1, degraded: 0 } });
+  const second = await indexPapers(index, changed, { bitmap: embedder });
+  assert.deepEqual(second, { ok: true, value: { indexed: 1, unchanged: 3, formulas: 1, rendered: 9, degraded: 0 } });
+  assert.ok(embedder.calls.length > 0 && embedder.calls.every((call) => call.priority === 'batch'));
   assert.equal(index.formulaCount, 9);
   index.close();
 });
@@ -95,8 +100,8 @@ test('indexing embeds in batches, reports progress and skips unchanged papers', 
 test('search returns papers ranked by their best formula, with locations and scores', async () => {
   const index = openIndex();
   const embedder = new HashingEmbedder();
-  await indexPapers(index, embedder, library);
-  const result = await searchSimilar(index, embedder, { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true }, { k: 3, formulasPerPaper: 2 });
+  await indexPapers(index, library);
+  const result = await searchSimilar(index, await sidecar(index, embedder), { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true }, { k: 3, formulasPerPaper: 2 });
   assert.ok(result.ok);
   const { papers, queryDegraded } = result.value;
   assert.equal(queryDegraded, false);
@@ -118,10 +123,11 @@ test('search returns papers ranked by their best formula, with locations and sco
 test("the query's own paper is excluded; year and library filters apply; k beyond the library returns all", async () => {
   const index = openIndex();
   const embedder = new HashingEmbedder();
-  await indexPapers(index, embedder, library);
+  await indexPapers(index, library);
   const query = { latex: '\\theta_{t+1} = \\theta_t - \\eta g_t', display: true };
+  const bitmap = await sidecar(index, embedder);
   const ids = async (extra: Parameters<typeof searchSimilar>[3], paperId?: string) => {
-    const result = await searchSimilar(index, embedder, { ...query, paperId }, { k: 10, ...extra });
+    const result = await searchSimilar(index, bitmap, { ...query, paperId }, { k: 10, ...extra });
     assert.ok(result.ok);
     return result.value.papers.map((p) => p.paper.id);
   };
@@ -140,8 +146,8 @@ test('a paper with many close formulas does not crowd the others out', async () 
     formulas: Array.from({ length: 300 }, (_, i) => formula(`x^{${i}} + y^{${i}} = z^{${i}}`)),
   };
   const lone: PaperFormulas = { paper: { id: 'lone', title: 'One', authors: [], library: 'main' }, formulas: [formula('\\int_0^1 f(x)\\,dx')] };
-  await indexPapers(index, embedder, [crowd, lone]);
-  const result = await searchSimilar(index, embedder, { latex: 'x^{2} + y^{2} = z^{2}', display: true }, { k: 2 });
+  await indexPapers(index, [crowd, lone]);
+  const result = await searchSimilar(index, await sidecar(index, embedder), { latex: 'x^{2} + y^{2} = z^{2}', display: true }, { k: 2 });
   assert.ok(result.ok);
   assert.deepEqual(result.value.papers.map((p) => p.paper.id), ['crowd', 'lone']);
   index.close();
@@ -150,12 +156,12 @@ test('a paper with many close formulas does not crowd the others out', async () 
 test('an empty or huge query is a typed error; a degraded rendering is reported', async () => {
   const index = openIndex();
   const embedder = new HashingEmbedder();
-  await indexPapers(index, embedder, library);
-  const empty = await searchSimilar(index, embedder, { latex: '   ', display: true });
+  await indexPapers(index, library);
+  const empty = await searchSimilar(index, await sidecar(index, embedder), { latex: '   ', display: true });
   assert.equal(!empty.ok && empty.reason.kind, 'empty-query');
-  const huge = await searchSimilar(index, embedder, { latex: 'x+'.repeat(30_000), display: true });
+  const huge = await searchSimilar(index, await sidecar(index, embedder), { latex: 'x+'.repeat(30_000), display: true });
   assert.equal(!huge.ok && huge.reason.kind, 'query-too-long');
-  const degraded = await searchSimilar(index, embedder, { latex: '\\unknownmacro{x}', display: true });
+  const degraded = await searchSimilar(index, await sidecar(index, embedder), { latex: '\\unknownmacro{x}', display: true });
   assert.ok(degraded.ok && degraded.value.queryDegraded);
   assert.deepEqual(embedder.calls.at(-1), { count: 1, priority: 'interactive' });
   index.close();

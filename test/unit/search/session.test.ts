@@ -1,13 +1,12 @@
 // The search session (issue 18): opens only what the mode weighs, merges several indexes on one scale with a
 // paper found twice shown once, and sees a newer committed generation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { FormulaIndex } from '../../../src/core/index/store';
 import { indexPapers, type PaperFormulas } from '../../../src/core/search/build';
-import { openEmbedder } from '../../../src/core/search/embedder';
 import { mergePapers, SearchSession } from '../../../src/core/search/session';
 import { repoRoot } from '../../helpers/paths';
 
@@ -29,13 +28,10 @@ const others: PaperFormulas[] = [
 ];
 
 async function build(directory: string, papers: PaperFormulas[]): Promise<void> {
-  const embedder = await openEmbedder({ encoder: { model } });
-  assert.ok(embedder.ok);
-  const opened = FormulaIndex.open(directory, { modelFingerprint: embedder.value.model.fingerprint, dimensions: embedder.value.dimensions });
+  const opened = FormulaIndex.open(directory);
   assert.ok(opened.ok);
-  assert.ok((await indexPapers(opened.value.index, embedder.value, papers)).ok);
+  assert.ok((await indexPapers(opened.value.index, papers)).ok);
   opened.value.index.close();
-  await embedder.value.close();
 }
 
 before(async () => {
@@ -47,7 +43,7 @@ before(async () => {
 
 const query = { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true };
 
-test('a fusion without the bitmap and symbolic signals opens neither encoder; bitmap mode opens the bitmap one', async () => {
+test('a fusion without the bitmap and symbolic signals opens neither encoder nor sidecar; bitmap mode opens the bitmap one and builds its sidecar', async () => {
   const session = new SearchSession({ fusionFile });
   try {
     const found = await session.search({ query, indexes: [first], model });
@@ -56,9 +52,16 @@ test('a fusion without the bitmap and symbolic signals opens neither encoder; bi
     assert.equal(found.value.papers[0]!.paper.id, 'gd');
     assert.ok(found.value.papers[0]!.formulas[0]!.foundBy?.includes('structure'));
     assert.deepEqual(session.openedEncoders, { bitmap: [], symbolic: [] }, 'no ONNX session, no render workers');
+    const sidecars = () => readdirSync(first).filter((name) => name.startsWith('bitmap-')).map((name) => name.replace(/^bitmap-[0-9a-f]{16}/, 'bitmap-<model>'));
+    assert.deepEqual(sidecars(), [], 'nor a bitmap sidecar');
     const bitmap = await session.search({ query, indexes: [first], model, mode: 'bitmap' });
     assert.ok(bitmap.ok);
     assert.equal(session.openedEncoders.bitmap.length, 1);
+    assert.equal(bitmap.value.papers.length, 3);
+    assert.deepEqual(sidecars().map((name) => name.replace(/-[0-9a-f]{16}-[0-9a-f]{64}\.hnsw$/, '-<set>-<sha256>.hnsw')).sort(), [
+      'bitmap-<model>-<set>-<sha256>.hnsw',
+      'bitmap-<model>.vectors',
+    ], 'bitmap mode built the sidecar: vectors and graph');
   } finally {
     await session.dispose();
   }

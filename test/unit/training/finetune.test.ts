@@ -63,7 +63,7 @@ test('formula-lens train fine-tunes a few steps, reports both models on held-out
   assert.equal(split.test.length, 2);
   assert.equal(split.train.length, 4);
 
-  const opened = FormulaIndex.open(index, { modelFingerprint: modelFingerprint(out), dimensions: 64, onMismatch: 'refuse' });
+  const opened = FormulaIndex.open(index, { onMismatch: 'refuse' });
   assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
   assert.equal(opened.value.index.papers().length, 6);
   opened.value.index.close();
