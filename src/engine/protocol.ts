@@ -80,7 +80,7 @@ export interface IndexSelection {
   includeDefault: boolean;
   model: { kind: 'see' | 'bee' } | { kind: 'custom'; path: string };
   executionProvider: 'cpu' | 'cuda';
-  /** Where the default index's vectors are built and cached (VS Code's global storage); default: the CLI's cache. */
+  /** Where the default index is built and cached (the formulaLens.index.defaultIndexCache setting); default: the CLI's cache folder. */
   defaultIndexCache?: string;
   /** The ranking signal(s); undefined: the best on the validation split (models/fusion.json). */
   searchMode?: SearchModeName;

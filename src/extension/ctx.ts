@@ -16,7 +16,7 @@ import { preparingDetail, SearchController } from './search-controller';
 import { StatusBar } from './status-bar';
 
 export class Ctx implements vscode.Disposable {
-  readonly config: Config;
+  readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
   readonly engine: EngineClient;
   readonly statusBar = new StatusBar();
@@ -29,7 +29,6 @@ export class Ctx implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
-    this.config = new Config(extensionContext.globalStorageUri.fsPath);
     this.log = vscode.window.createOutputChannel('Formula Lens', { log: true });
     this.engine = new EngineClient(extensionContext.extensionPath, this.log, () => this.config.engineRestartDelayMs);
     this.disposables.push(this.log, this.engine);
