@@ -153,6 +153,20 @@ export type SearchResult =
 /** Similar formulas, grouped by paper. */
 export const searchRequest = new RequestType<SearchParams, SearchResult, void>('formulaLens/search');
 
+export interface PrepareDefaultIndexParams {
+  /** The model and cache folder (and whether the default index is shown at all) as for a search. */
+  indexes: IndexSelection;
+}
+
+export type PrepareDefaultIndexResult = { kind: 'ready' } | { kind: 'failed'; reason: string };
+
+/**
+ * Waits until the default index is ready, building it when needed (progress as indexProgressNotification with
+ * `defaultIndex`). Cancelling the request ($/cancelRequest) stops the build at its next batch, answered with
+ * RequestCancelled (-32800); what was built stays, and the next search or preparation resumes it.
+ */
+export const prepareDefaultIndexRequest = new RequestType<PrepareDefaultIndexParams, PrepareDefaultIndexResult, void>('formulaLens/prepareDefaultIndex');
+
 export interface BuildIndexParams {
   /** Library folders: .bib files with the papers' LaTeX beside them, or loose LaTeX sources. */
   folders: string[];

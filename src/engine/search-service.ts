@@ -13,6 +13,7 @@ import { SearchSession, type BitmapModelChoice, type SessionFormula, type Sessio
 import { buildFraction, libraryName } from './library-build';
 import { cancelledRequest } from './params';
 import {
+  prepareDefaultIndexRequest,
   searchRequest,
   type IndexProgress,
   type BuildIndexParams,
@@ -21,6 +22,8 @@ import {
   type IndexSelection,
   type PaperMatch,
   type PaperMeta,
+  type PrepareDefaultIndexParams,
+  type PrepareDefaultIndexResult,
   type SearchParams,
   type SearchResult,
 } from './protocol';
@@ -55,9 +58,7 @@ export class SearchService {
     const found = await this.session.search({
       query: { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper },
       indexes: locations,
-      defaultIndex: params.indexes.includeDefault
-        ? { cacheRoot: params.indexes.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined, prepare: 'background' }
-        : undefined,
+      defaultIndex: params.indexes.includeDefault ? { ...defaultIndexChoice(params.indexes), prepare: 'background' } : undefined,
       mode: params.indexes.searchMode,
       ...bitmapModel(params.indexes),
       symbolicModel: params.indexes.symbolicModel,
@@ -76,6 +77,20 @@ export class SearchService {
     for (const problem of problems) this.log(problem);
     const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
     return { kind: 'results', indexName, papers: papers.map(paperMatch) };
+  }
+
+  /** Waits for the default index, building it when needed; cancelling the request stops the build. */
+  async prepareDefaultIndex({ indexes }: PrepareDefaultIndexParams, token: CancellationToken): Promise<PrepareDefaultIndexResult> {
+    if (!indexes.includeDefault) return { kind: 'failed', reason: 'The default index is hidden (formulaLens.index.showDefault).' };
+    const abort = new AbortController();
+    const cancellation = token.onCancellationRequested(() => abort.abort());
+    try {
+      const prepared = await this.session.prepareDefaultIndex(bitmapModel(indexes), defaultIndexChoice(indexes), abort.signal);
+      if (token.isCancellationRequested) throw cancelledRequest(prepareDefaultIndexRequest.method);
+      return prepared.ok ? { kind: 'ready' } : { kind: 'failed', reason: prepared.reason };
+    } finally {
+      cancellation.dispose();
+    }
   }
 
   /** Indexes library folders into `indexDir` with the library stage, reporting progress in [0, 1]. */
@@ -132,6 +147,11 @@ export class SearchService {
 /** The bitmap model the settings choose. */
 function bitmapModel({ model, executionProvider }: Pick<IndexSelection, 'model' | 'executionProvider'>): BitmapModelChoice {
   return { model: model.kind === 'custom' ? model.path : model.kind, executionProvider };
+}
+
+/** Where the default index is cached, and which bundled library it holds. */
+function defaultIndexChoice(selection: IndexSelection): { cacheRoot?: string; libraryFile?: string } {
+  return { cacheRoot: selection.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined };
 }
 
 /** The selected folders that hold an index. */

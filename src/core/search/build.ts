@@ -27,6 +27,8 @@ export interface BuildOptions {
   onProgress?(progress: BuildProgress): void;
   /** Store the formulas' numeric signatures (default: when models/fusion.json weighs the numeric signal). */
   numericSignatures?: boolean;
+  /** Stops before the next batch (the finished ones stay committed). */
+  signal?: AbortSignal;
 }
 
 export interface BuildSummary {
@@ -59,7 +61,7 @@ export async function indexPapers(
     formulasTotal: pending.reduce((sum, { formulas }) => sum + formulas.length, 0),
   };
   options.onProgress?.({ ...progress });
-  for (let start = 0; start < pending.length; ) {
+  for (let start = 0; start < pending.length && !options.signal?.aborted; ) {
     const batch: PaperFormulas[] = [];
     let size = 0;
     while (start < pending.length && (batch.length === 0 || size + pending[start].formulas.length <= batchFormulas)) {

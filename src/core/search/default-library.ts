@@ -100,7 +100,7 @@ export function defaultIndexMarkerMatches(directory: string, libraryFile: string
   return existsSync(marker) && readFileSync(marker, 'utf8').trim() === sha;
 }
 
-export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
+export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress' | 'signal'> {
   cacheRoot?: string;
   /** The bundled file (default: found from this module's folder). */
   libraryFile?: string;
@@ -150,8 +150,9 @@ export async function openDefaultIndex(
     const removed = index.update({ remove: stale });
     if (!removed.ok) return closeAndFail(removed.reason);
   }
-  const built = await indexPapers(index, embedder, papers.value, { batchFormulas: 1000, onProgress: options.onProgress });
+  const built = await indexPapers(index, embedder, papers.value, { batchFormulas: 1000, onProgress: options.onProgress, signal: options.signal });
   if (!built.ok) return closeAndFail(built.reason);
+  if (options.signal?.aborted) return closeAndFail({ kind: 'io', message: 'The default index build was stopped; the next build resumes it.' });
   writeFileSync(marker, librarySha + '\n');
   return ok({ ...opened.value, built: true });
 }
