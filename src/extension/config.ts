@@ -120,6 +120,10 @@ export class Config {
     return event.affectsConfiguration(`${section}.library`);
   }
 
+  static affectsCiteCommand(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration(`${section}.cite.command`);
+  }
+
   /** Whether a settings change needs the engine restarted to take effect. */
   static affectsEngine(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration(`${section}.engine`);

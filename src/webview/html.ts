@@ -28,9 +28,9 @@ const emptyTexts: Record<EmptyReason, { text: string; actions: { id: ViewAction;
     ],
   },
   engineStarting: { text: 'The Formula Lens engine is starting…', actions: [] },
-  preparingDefaultIndex: {
-    text: 'The default index is being prepared for the current model (once, on first use); results appear when it is ready.',
-    actions: [{ id: 'buildIndex', label: 'Build index from your library' }],
+  preparationStopped: {
+    text: 'Preparing the default index was cancelled. It resumes where it stopped when you search again.',
+    actions: [searchAtCursor, { id: 'buildIndex', label: 'Build index from your library' }],
   },
   engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.', actions: [] },
   idle: { text: 'Put the cursor in a formula to see similar formulas from your library.', actions: [searchAtCursor] },
@@ -42,11 +42,23 @@ export function renderViewState(state: ViewState, renderMath: RenderMath): strin
       return renderEmpty(state.reason, state.detail);
     case 'searching':
       return `${renderQuery(state.query, renderMath)}<p class="status" role="status">Searching…</p>`;
+    case 'preparing':
+      return `${renderQuery(state.query, renderMath)}${renderPreparing(state)}`;
     case 'error':
       return `${state.query ? renderQuery(state.query, renderMath) : ''}<p class="status error" role="alert">${escapeHtml(state.message)}</p>`;
     case 'results':
-      return `${renderQuery(state.query, renderMath)}${renderResults(state.results, state.indexName, renderMath)}`;
+      return `${renderQuery(state.query, renderMath)}${renderResults(state, renderMath)}`;
   }
+}
+
+/** The default index's preparation: how far it is, and that the formula above is searched once it is ready. */
+function renderPreparing({ progress, formulasDone, formulasTotal }: Extract<ViewState, { kind: 'preparing' }>): string {
+  const percent = Math.floor(Math.min(1, Math.max(0, progress)) * 100);
+  const counts = formulasTotal ? ` (${formulasDone ?? 0} of ${formulasTotal} formulas)` : '';
+  return (
+    `<div class="preparing" role="status"><p>Preparing the default index (once, on first use): ${percent}%${escapeHtml(counts)}. ` +
+    `This formula is searched as soon as it is ready.</p><progress max="100" value="${percent}"></progress></div>`
+  );
 }
 
 function renderEmpty(reason: EmptyReason, detail: string | undefined): string {
@@ -63,22 +75,22 @@ function renderQuery(query: ViewFormula, renderMath: RenderMath): string {
 /** What the colour in a result formula means (its tooltip, and the legend above results that have it). */
 export const highlightLegend = "Highlighted: the symbols that match your formula's structure";
 
-function renderResults(results: ViewPaperResult[], indexName: string, renderMath: RenderMath): string {
+function renderResults({ results, indexName, citeLabel }: Extract<ViewState, { kind: 'results' }>, renderMath: RenderMath): string {
   const heading = `<h2>Similar formulas <span class="index-name">in ${escapeHtml(indexName)}</span></h2>`;
   if (results.length === 0) return `${heading}<p class="status" role="status">No similar formulas found.</p>`;
   const highlights = results.some((result) => result.formulas.some((hit) => hit.formula.highlightedLatex));
   const legend = highlights ? `<p class="legend"><span class="highlight-swatch" aria-hidden="true"></span>${escapeHtml(highlightLegend)}.</p>` : '';
-  return `${heading}${legend}<ol class="papers">${results.map((result) => renderPaper(result, renderMath)).join('')}</ol>`;
+  return `${heading}${legend}<ol class="papers">${results.map((result) => renderPaper(result, citeLabel, renderMath)).join('')}</ol>`;
 }
 
-function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMath: RenderMath): string {
+function renderPaper({ paper, similarity, formulas }: ViewPaperResult, citeLabel: string, renderMath: RenderMath): string {
   const ref = { paper: paper.id };
   const meta = [paper.authors.join(', '), paper.year === null ? '' : String(paper.year), `similarity ${formatSimilarity(similarity)}`]
     .filter(Boolean)
     .map(escapeHtml)
     .join(' · ');
   const actions = [
-    actionButton('insertCite', 'Insert \\cite', ref, `Insert a citation of ${paper.title} at the cursor`),
+    actionButton('insertCite', citeLabel, ref, `Insert a citation of ${paper.title} at the cursor`),
     actionButton('copyBibtex', 'Copy BibTeX', ref, `Copy the BibTeX entry of ${paper.title}`),
     paper.hasUrl ? actionButton('openUrl', 'Open paper', ref, `Open ${paper.title} in the browser`) : '',
   ].join('');

@@ -49,14 +49,17 @@ export type EmptyReason =
   | 'noIndex' // no index to search yet
   | 'engineStarting'
   | 'engineDown'
-  | 'preparingDefaultIndex' // the default index is being built on first use
+  | 'preparationStopped' // the user cancelled the default index's preparation
   | 'idle'; // nothing asked yet
 
 /** Everything the view shows; the extension sends it whole, so a re-shown view restores it as is. */
 export type ViewState =
   | { kind: 'empty'; reason: EmptyReason; detail?: string }
   | { kind: 'searching'; query: ViewFormula }
-  | { kind: 'results'; query: ViewFormula; results: ViewPaperResult[]; indexName: string }
+  /** The default index is being prepared (first use) before `query` can be searched; `progress` in [0, 1]. */
+  | { kind: 'preparing'; query: ViewFormula; progress: number; formulasDone?: number; formulasTotal?: number }
+  /** `citeLabel`: the Insert button's label, as the cite command setting and the document's language make it. */
+  | { kind: 'results'; query: ViewFormula; results: ViewPaperResult[]; indexName: string; citeLabel: string }
   | { kind: 'error'; query?: ViewFormula; message: string };
 
 export interface IpcMessage {

@@ -20,6 +20,7 @@ const query = { latex: 'e^{i\\pi} + 1 = 0', macros: '', display: true };
 test('a hostile title and formula from an index render as inert text', () => {
   const html = render({
     kind: 'results',
+    citeLabel: 'Insert \\cite',
     query,
     indexName: 'idx<script>',
     results: [result('<img src=x onerror=alert(1)>', '\\href{javascript:alert(1)}{x}')],
@@ -33,11 +34,12 @@ test('a hostile title and formula from an index render as inert text', () => {
 });
 
 test('results show the query, titles, typeset formulas and one button per action', () => {
-  const html = render({ kind: 'results', query, indexName: 'library', results: [result('Euler', 'x^2'), result('', 'y', { id: 'p2', hasUrl: false }, true)] });
+  const html = render({ kind: 'results', citeLabel: 'Insert \\cite', query, indexName: 'library', results: [result('Euler', 'x^2'), result('', 'y', { id: 'p2', hasUrl: false }, true)] });
   assert.equal(html.match(/class="katex"/g)?.length, 3, 'query and both formulas typeset by KaTeX');
   assert.ok(html.includes('<h3 class="title">Euler</h3>'));
   assert.ok(html.includes('<h3 class="title">Untitled</h3>'));
   assert.equal(html.match(/data-action="insertCite"/g)?.length, 2);
+  assert.equal(render({ kind: 'results', query, indexName: 'library', citeLabel: 'Insert \\citep', results: [result('Euler', 'x^2')] }).match(/>Insert \\citep</g)?.length, 1, 'the button says what it writes');
   assert.equal(html.match(/data-action="openUrl"/g)?.length, 1, 'only papers with a URL get "Open paper"');
   assert.equal(html.match(/data-action="openSource"/g)?.length, 1, 'only local papers get "Open source"');
   assert.ok(html.includes('data-action="moreLikeThis" data-paper="p2" data-formula="0"'));
@@ -50,5 +52,5 @@ test('each empty state says why, with a button where one helps', () => {
   assert.match(render({ kind: 'empty', reason: 'engineStarting' }), /engine is starting/);
   assert.match(render({ kind: 'empty', reason: 'engineDown', detail: 'exit <1>' }), /not running.*exit &lt;1&gt;/);
   assert.match(render({ kind: 'error', message: 'bad <b>' }), /role="alert">bad &lt;b&gt;</);
-  assert.match(render({ kind: 'results', query, indexName: 'i', results: [] }), /No similar formulas found/);
+  assert.match(render({ kind: 'results', citeLabel: 'Insert \\cite', query, indexName: 'i', results: [] }), /No similar formulas found/);
 });
