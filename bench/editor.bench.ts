@@ -83,11 +83,11 @@ async function corpusViews(file: string, views: number): Promise<ViewPaperResult
     if (display.length === 0) continue;
     papers.push({
       paper: { id: record.id, title: record.title ?? '', authors: record.authors ?? [], year: record.year, hasUrl: true },
-      similarity: 0.9,
       formulas: display.map((formula) => ({
         formula: { latex: formula.latex, macros: record.macros, display: true, env: formula.env },
         section: formula.section,
         similarity: 0.9,
+        signals: [],
         hasSource: false,
       })),
     });

@@ -112,11 +112,13 @@ export interface FormulaMatch {
   formula: FormulaInput & { env: string };
   section: string | null;
   /**
-   * The search mode's score for the formula (the field keeps its old name): in hybrid mode the fused score,
-   * Σ weight × signal similarity with models/fusion.json's weights, in [0, 1]; in a single-signal mode that
-   * signal's similarity (bitmap and symbolic: the embeddings' cosine; lexical: the TF-IDF cosine).
+   * The score the view shows, in [0, 1] on one scale in every search mode (src/engine/score.ts): Σ weight ×
+   * signal similarity over `signals`, each similarity relative to the query's own (1.0: as alike as the query to
+   * itself), an embedding cosine counting only what it has above what unrelated formulas reach.
    */
   similarity: number;
+  /** The signals the search mode weighs, with their weights and similarities on that scale. */
+  signals: { signal: SignalName; weight: number; similarity: number }[];
   /** The LaTeX file on this machine holding the formula, when the index was built from local files. */
   sourceFile?: string;
   /** 1-based line of the formula in `sourceFile`, when known. */
@@ -129,7 +131,7 @@ export interface FormulaMatch {
 
 export interface PaperMatch {
   paper: PaperMeta;
-  /** The best score among `formulas`. */
+  /** The best shown score among `formulas`. */
   similarity: number;
   /** The paper's best formulas, most similar first. */
   formulas: FormulaMatch[];

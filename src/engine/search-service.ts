@@ -9,9 +9,11 @@ import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import { indexLibrary } from '../core/library/index-library';
+import { weightsFor, type SignalScores } from '../core/search/hybrid';
 import { SearchSession, type BitmapModelChoice, type SessionFormula, type SessionPaper } from '../core/search/session';
 import { buildFraction, libraryName } from './library-build';
 import { cancelledRequest } from './params';
+import { shownScore, type ShownScore } from './score';
 import {
   prepareDefaultIndexRequest,
   searchRequest,
@@ -66,7 +68,7 @@ export class SearchService {
     });
     if (token.isCancellationRequested) throw cancelledRequest(searchRequest.method);
     if (!found.ok) return { kind: 'failed', reason: found.reason.message };
-    const { papers, problems, searched, preparing } = found.value;
+    const { papers, problems, searched, preparing, mode } = found.value;
     for (const directory of searched) this.keepOpen(directory);
     if (searched.length === 0) {
       if (preparing !== undefined) {
@@ -76,7 +78,11 @@ export class SearchService {
     }
     for (const problem of problems) this.log(problem);
     const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
-    return { kind: 'results', indexName, papers: papers.map(paperMatch) };
+    const chosen = this.session.mode(mode);
+    if (!chosen.ok) return { kind: 'failed', reason: chosen.reason };
+    const weights = weightsFor(chosen.value.mode, chosen.value.fusion);
+    const matches = papers.map((paper) => paperMatch(paper, weights, params.formula.latex)).filter((match) => match.formulas.length > 0);
+    return { kind: 'results', indexName, papers: matches };
   }
 
   /** Waits for the default index, building it when needed; cancelling the request stops the build. */
@@ -169,12 +175,19 @@ function noIndexReason(selection: IndexSelection): string {
   return `No index found in ${selection.locations.join(', ')}.`;
 }
 
-function paperMatch({ paper, score, formulas }: SessionPaper): PaperMatch {
-  return {
-    paper: paperMeta(paper),
-    similarity: score,
-    formulas: formulas.map((hit) => ({ ...formulaMatch(paper, hit.formula, hit.score), ...foundBy(hit), ...highlighted(hit) })),
-  };
+/** A paper's formulas with their shown scores, the query's own formula left out (it would top every search). */
+function paperMatch({ paper, formulas }: SessionPaper, weights: SignalScores, queryLatex: string): PaperMatch {
+  const shown = formulas
+    .filter((hit) => !sameLatex(hit.formula.latex, queryLatex))
+    .map((hit) => {
+      return { ...formulaMatch(paper, hit.formula, shownScore(hit.scores ?? { bitmap: hit.score }, weights)), ...foundBy(hit), ...highlighted(hit) };
+    });
+  return { paper: paperMeta(paper), similarity: Math.max(0, ...shown.map((hit) => hit.similarity)), formulas: shown };
+}
+
+/** The same LaTeX but for spacing. */
+function sameLatex(a: string, b: string): boolean {
+  return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
 }
 
 /** The signals that found a formula, when the search mode tagged it. */
@@ -203,12 +216,13 @@ function paperMeta(paper: IndexedPaper): PaperMeta {
   };
 }
 
-function formulaMatch(paper: IndexedPaper, formula: StoredFormula, similarity: number): FormulaMatch {
+function formulaMatch(paper: IndexedPaper, formula: StoredFormula, score: ShownScore): FormulaMatch {
   const env = formula.env ?? (formula.inline ? 'inline' : 'equation');
   return {
     formula: { latex: formula.latex, display: !formula.inline, env },
     section: formula.section || null,
-    similarity,
+    similarity: score.value,
+    signals: score.parts,
     sourceFile: localSourceFile(paper.sourcePath, formula.file),
     line: formula.line,
   };

@@ -2,7 +2,7 @@
 // structure in Node. Text is always escaped; math comes only from the MathRenderer (KaTeX, trust off).
 // Buttons carry a data-action and refs; the webview's one delegated click handler reads them.
 import { escapeHtml } from './escape';
-import type { EmptyReason, ViewFormula, ViewPaperResult, ViewState } from './protocol';
+import type { EmptyReason, ViewFormula, ViewFormulaHit, ViewPaperResult, ViewState } from './protocol';
 
 export type RenderMath = (formula: ViewFormula) => string;
 
@@ -83,35 +83,49 @@ function renderResults({ results, indexName, citeLabel }: Extract<ViewState, { k
   return `${heading}${legend}<ol class="papers">${results.map((result) => renderPaper(result, citeLabel, renderMath)).join('')}</ol>`;
 }
 
-function renderPaper({ paper, similarity, formulas }: ViewPaperResult, citeLabel: string, renderMath: RenderMath): string {
+function renderPaper({ paper, formulas }: ViewPaperResult, citeLabel: string, renderMath: RenderMath): string {
   const ref = { paper: paper.id };
-  const meta = [paper.authors.join(', '), paper.year === null ? '' : String(paper.year), `similarity ${formatSimilarity(similarity)}`]
-    .filter(Boolean)
-    .map(escapeHtml)
-    .join(' · ');
+  const title = paper.title.trim() || 'Untitled';
+  const byline = [paper.authors.join(', '), paper.year === null ? '' : String(paper.year)].filter(Boolean).map(escapeHtml).join(' · ');
   const actions = [
     actionButton('insertCite', citeLabel, ref, `Insert a citation of ${paper.title} at the cursor`),
     actionButton('copyBibtex', 'Copy BibTeX', ref, `Copy the BibTeX entry of ${paper.title}`),
     paper.hasUrl ? actionButton('openUrl', 'Open paper', ref, `Open ${paper.title} in the browser`) : '',
   ].join('');
-  const formulaItems = formulas
-    .map((hit, index) => {
+  const formulaItems = formulas.map((hit, index) => {
       const formulaRef = { ...ref, formula: String(index) };
-      const hitMeta = [hit.section ? `§ ${hit.section}` : '', formatSimilarity(hit.similarity)].filter(Boolean).map(escapeHtml).join(' · ') + foundByTag(hit.foundBy);
+      const section = hit.section ? ` <span class="section">§ ${escapeHtml(hit.section)}</span>` : '';
       const hitActions = [
         hit.hasSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
         actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
       ].join('');
       const tooltip = hit.formula.highlightedLatex ? ` title="${escapeHtml(highlightLegend)}"` : '';
-      return `<li class="formula"><div class="math"${tooltip}>${renderMath(hit.formula)}</div><div class="formula-meta">${hitMeta}</div><div class="actions">${hitActions}</div></li>`;
-    })
-    .join('');
-  const title = paper.title.trim() || 'Untitled';
+      return (
+        `<li class="formula"><div class="math"${tooltip}>${renderMath(hit.formula)}</div>` +
+        `<div class="formula-meta">${scoreBadge(hit)}${section}${foundByTag(hit.foundBy)}<span class="actions">${hitActions}</span></div></li>`
+      );
+    });
+  // Compact, so that several papers fit a bottom panel: one header line, the best formula, the others folded.
+  const [best = '', ...others] = formulaItems;
+  const more = others.length
+    ? `<details class="more"><summary>${others.length} more from this paper</summary><ol class="formulas">${others.join('')}</ol></details>`
+    : '';
   return (
-    `<li class="paper" data-paper="${escapeHtml(paper.id)}">` +
-    `<h3 class="title">${escapeHtml(title)}</h3><p class="meta">${meta}</p>` +
-    `<div class="actions">${actions}</div><ol class="formulas">${formulaItems}</ol></li>`
+    `<li class="paper" data-paper="${escapeHtml(paper.id)}"><div class="paper-header">` +
+    `<h3 class="title" title="${escapeHtml(title)}">${escapeHtml(title)}</h3>${byline ? `<span class="meta">${byline}</span>` : ''}` +
+    `<span class="actions">${actions}</span></div><ol class="formulas">${best}</ol>${more}</li>`
   );
+}
+
+/** What 1.0 means on the shown scale (src/engine/score.ts), for the score's tooltip. */
+export const scoreMeaning =
+  "1.0: as alike as your formula to itself (each signal relative to your formula's own score; an embedding counts only what it has above what unrelated formulas reach); 0: no more alike than unrelated formulas.";
+
+/** The formula's score, once, with a tooltip naming the signals that made it. */
+function scoreBadge({ similarity, signals }: ViewFormulaHit): string {
+  const parts = signals.map((part) => `${part.signal} ${formatSimilarity(part.similarity)} × weight ${formatSimilarity(part.weight)}`).join(' + ');
+  const tooltip = `Score ${formatSimilarity(similarity)}${parts ? ` = ${parts}` : ''}. ${scoreMeaning}`;
+  return `<span class="score" title="${escapeHtml(tooltip)}">score ${formatSimilarity(similarity)}</span>`;
 }
 
 /** "found by" tag: the signals that proposed the formula (hybrid and single-signal search modes). */
@@ -121,7 +135,7 @@ function foundByTag(signals: string[] | undefined): string {
   return ` <span class="found-by" title="found by the ${names} signal${signals.length > 1 ? 's' : ''}">found by ${names}</span>`;
 }
 
-export function formatSimilarity(similarity: number): string {
+function formatSimilarity(similarity: number): string {
   return similarity.toFixed(2);
 }
 

@@ -28,8 +28,10 @@ export interface ViewPaper {
 export interface ViewFormulaHit {
   formula: ViewFormula;
   section: string | null;
-  /** The search mode's score (FormulaMatch.similarity in src/engine/protocol.ts): fused in hybrid mode, a cosine in the others. */
+  /** The shown score in [0, 1], one scale in every search mode (FormulaMatch.similarity in src/engine/protocol.ts). */
   similarity: number;
+  /** The signals the search mode weighs, with their weights and similarities on that scale: the score's tooltip. */
+  signals: { signal: string; weight: number; similarity: number }[];
   /** Whether the formula's source file is on this machine. */
   hasSource: boolean;
   /** The signals that found it (`bitmap`, `symbolic`, `lexical`), when the search mode tags formulas. */
@@ -38,8 +40,6 @@ export interface ViewFormulaHit {
 
 export interface ViewPaperResult {
   paper: ViewPaper;
-  /** The best score among the paper's formulas. */
-  similarity: number;
   formulas: ViewFormulaHit[];
 }
 

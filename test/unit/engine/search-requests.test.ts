@@ -52,7 +52,8 @@ test('an index built from a library folder is searched, and answers grouped by p
   assert.ok(progress.every((value, i) => value >= 0 && value <= 1 && (i === 0 || value >= progress[i - 1]!)), 'progress only grows');
 
   const indexes: IndexSelection = { locations: [indexDir], includeDefault: false, model, executionProvider: 'cpu' };
-  const result = await connection.sendRequest(searchRequest, { formula: { latex: 'R \\hat{x} = Q^\\top b', display: true }, k: 5, indexes });
+  // Written differently from the paper's (braces): the query's own formula is left out of the results.
+  const result = await connection.sendRequest(searchRequest, { formula: { latex: 'R \\hat{x} = Q^{\\top} b', display: true }, k: 5, indexes });
   assert.equal(result.kind, 'results');
   if (result.kind !== 'results') return;
   assert.equal(result.indexName, 'index');
@@ -78,6 +79,15 @@ test('an index built from a library folder is searched, and answers grouped by p
   assert.match(exact.highlightedLatex ?? '', /^\\textcolor\{[a-z]+\}\{R\} \\hat\{\\textcolor/, 'the default mode weighs structure: what matched is coloured');
   const sorted = result.papers.map((match) => match.similarity);
   assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a), 'papers are ranked by similarity');
+  assert.ok(exact.signals.length > 0 && exact.signals.every((part) => part.weight > 0 && part.similarity >= 0 && part.similarity <= 1), 'the score names its signals');
+  assert.ok(Math.abs(exact.similarity - exact.signals.reduce((sum, part) => sum + part.weight * part.similarity, 0)) < 1e-9, 'and is their weighted sum');
+
+  const itself = await connection.sendRequest(searchRequest, { formula: { latex: 'R  \\hat{x}=Q^\\top b', display: true }, k: 5, indexes });
+  assert.ok(itself.kind === 'results');
+  assert.ok(
+    itself.papers.every((match) => match.formulas.every((hit) => hit.formula.latex !== 'R \\hat{x} = Q^\\top b')),
+    'the query\'s own formula (spacing aside) is left out',
+  );
 
   const excluded = await connection.sendRequest(searchRequest, {
     formula: { latex: 'R \\hat{x} = Q^\\top b', display: true },
@@ -99,7 +109,7 @@ test('between searches the engine holds no lock: another process writes the inde
   await embedder.value.close();
   assert.ok(added.ok);
   const indexes: IndexSelection = { locations: [indexDir], includeDefault: false, model, executionProvider: 'cpu', searchMode: 'bitmap' };
-  const result = await connection.sendRequest(searchRequest, { formula: { latex: formula.latex, display: true }, k: 5, indexes });
+  const result = await connection.sendRequest(searchRequest, { formula: { latex: '\\oint_{\\partial S} \\omega = \\int_{S} d\\omega', display: true }, k: 5, indexes });
   assert.ok(result.kind === 'results' && result.papers.some((match) => match.paper.id === 'stokes'), JSON.stringify(result));
 });
 

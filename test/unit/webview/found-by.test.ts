@@ -11,7 +11,7 @@ function match(foundBy?: PaperMatch['formulas'][number]['foundBy']): PaperMatch 
   return {
     paper: { id: 'p', title: 'T', authors: [], year: null, macros: '' },
     similarity: 0.9,
-    formulas: [{ formula: { latex: 'x', display: true, env: 'equation' }, section: null, similarity: 0.9, ...(foundBy ? { foundBy } : {}) }],
+    formulas: [{ formula: { latex: 'x', display: true, env: 'equation' }, section: null, similarity: 0.9, signals: [], ...(foundBy ? { foundBy } : {}) }],
   };
 }
 

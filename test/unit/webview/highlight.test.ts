@@ -19,7 +19,7 @@ function match(highlightedLatex?: string, latex = step): PaperMatch {
   return {
     paper: { id: 'p', title: 'T', authors: [], year: null, macros: '' },
     similarity: 0.9,
-    formulas: [{ formula: { latex, display: true, env: 'equation' }, section: null, similarity: 0.9, ...(highlightedLatex ? { highlightedLatex } : {}) }],
+    formulas: [{ formula: { latex, display: true, env: 'equation' }, section: null, similarity: 0.9, signals: [], ...(highlightedLatex ? { highlightedLatex } : {}) }],
   };
 }
 
