@@ -143,6 +143,8 @@ export interface SearchParams {
   k: number;
   /** A paper id to leave out (its own formulas, for "more like this"). */
   excludePaper?: string;
+  /** The file the formula was read from: an indexed copy of it there (the same LaTeX, spacing aside) is left out. */
+  queryFile?: string;
   indexes: IndexSelection;
 }
 

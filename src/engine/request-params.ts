@@ -45,7 +45,13 @@ const indexSelection = object<IndexSelection>({
   symbolicModel: optional(string),
 });
 
-export const searchParams = object<SearchParams>({ formula: formulaInput, k: wholeNumber(1), excludePaper: optional(string), indexes: indexSelection });
+export const searchParams = object<SearchParams>({
+  formula: formulaInput,
+  k: wholeNumber(1),
+  excludePaper: optional(string),
+  queryFile: optional(string),
+  indexes: indexSelection,
+});
 
 export const prepareDefaultIndexParams = object<PrepareDefaultIndexParams>({ indexes: indexSelection });
 

@@ -81,7 +81,7 @@ export class SearchService {
     const chosen = this.session.mode(mode);
     if (!chosen.ok) return { kind: 'failed', reason: chosen.reason };
     const weights = weightsFor(chosen.value.mode, chosen.value.fusion);
-    const matches = papers.map((paper) => paperMatch(paper, weights, params.formula.latex)).filter((match) => match.formulas.length > 0);
+    const matches = papers.map((paper) => paperMatch(paper, weights, params)).filter((match) => match.formulas.length > 0);
     return { kind: 'results', indexName, papers: matches };
   }
 
@@ -175,13 +175,11 @@ function noIndexReason(selection: IndexSelection): string {
   return `No index found in ${selection.locations.join(', ')}.`;
 }
 
-/** A paper's formulas with their shown scores, the query's own formula left out (it would top every search). */
-function paperMatch({ paper, formulas }: SessionPaper, weights: SignalScores, queryLatex: string): PaperMatch {
+/** A paper's formulas with their shown scores; the query's own formula, indexed from its file, left out (it would top every search). */
+function paperMatch({ paper, formulas }: SessionPaper, weights: SignalScores, { formula, queryFile }: SearchParams): PaperMatch {
   const shown = formulas
-    .filter((hit) => !sameLatex(hit.formula.latex, queryLatex))
-    .map((hit) => {
-      return { ...formulaMatch(paper, hit.formula, shownScore(hit.scores ?? { bitmap: hit.score }, weights)), ...foundBy(hit), ...highlighted(hit) };
-    });
+    .map((hit) => ({ ...formulaMatch(paper, hit.formula, shownScore(hit.scores ?? { bitmap: hit.score }, weights)), ...foundBy(hit), ...highlighted(hit) }))
+    .filter((match) => !(queryFile && match.sourceFile === path.resolve(queryFile) && sameLatex(match.formula.latex, formula.latex)));
   return { paper: paperMeta(paper), similarity: Math.max(0, ...shown.map((hit) => hit.similarity)), formulas: shown };
 }
 

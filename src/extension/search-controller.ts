@@ -15,6 +15,7 @@ import {
   type IndexSelection,
   type PaperMatch,
   type PrepareDefaultIndexResult,
+  type SearchParams,
   type SearchResult,
 } from '../engine/protocol';
 import type { ViewFormula, ViewState } from '../webview/protocol';
@@ -35,6 +36,14 @@ export function isTrackedDocument(document: vscode.TextDocument): boolean {
 export interface SearchEvent {
   query: FormulaInput;
   result: SearchResult;
+}
+
+/** Where a searched formula comes from: its document's file (an indexed copy there is no result), or a result's paper ("more like this", which leaves that paper out). */
+export type QueryOrigin = Pick<SearchParams, 'excludePaper' | 'queryFile'>;
+
+/** A document's file on disk, when it is one. */
+export function documentFile(document: vscode.TextDocument): string | undefined {
+  return document.uri.scheme === 'file' ? document.uri.fsPath : undefined;
 }
 
 interface Preparation {
@@ -58,8 +67,8 @@ export class SearchController implements vscode.Disposable {
   lastEditor: vscode.TextEditor | undefined;
   /** The index picked with "Select Index"; undefined = every configured index. */
   activeIndex: string | undefined;
-  /** The formula last searched (and the paper it left out): searched again once the default index is ready. */
-  private lastQuery: { formula: FormulaInput; excludePaper?: string } | undefined;
+  /** The formula last searched, and where from: searched again once the default index is ready. */
+  private lastQuery: { formula: FormulaInput; origin: QueryOrigin } | undefined;
   /** The default index's preparation under way (one at a time): its notification's progress, once shown. */
   private preparation: Preparation | undefined;
   /** The user cancelled the preparation: searches leave the default index out until one is asked for (a command, a button). */
@@ -89,10 +98,10 @@ export class SearchController implements vscode.Disposable {
   }
 
   /** "Search Selection" and "More like this": searches the given formula now. */
-  searchFormulaNow(formula: FormulaInput, excludePaper?: string): Promise<void> {
+  searchFormulaNow(formula: FormulaInput, origin: QueryOrigin = {}): Promise<void> {
     this.lastCursorQuery = undefined;
     this.defaultIndexStopped = false;
-    return this.asked((token) => this.search(formula, excludePaper, token));
+    return this.asked((token) => this.search(formula, origin, token));
   }
 
   private async asked(job: (token: CancellationToken) => Promise<void>): Promise<void> {
@@ -117,7 +126,7 @@ export class SearchController implements vscode.Disposable {
       formulaAtRequest,
       {
         uri: document.uri.toString(),
-        path: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
+        path: documentFile(document),
         text: document.getText(),
         offset: document.offsetAt(editor.selection.active),
         languageId: document.languageId,
@@ -140,18 +149,18 @@ export class SearchController implements vscode.Disposable {
     if (!force && identity === this.lastCursorQuery) return;
     this.lastCursorQuery = identity;
     this.lastEditor = editor;
-    await this.search(found.formula, undefined, token);
+    await this.search(found.formula, { queryFile: documentFile(document) }, token);
   }
 
-  private async search(formula: FormulaInput, excludePaper: string | undefined, token: CancellationToken): Promise<void> {
+  private async search(formula: FormulaInput, origin: QueryOrigin, token: CancellationToken): Promise<void> {
     const query = viewFormula(formula);
-    this.lastQuery = { formula, excludePaper };
+    this.lastQuery = { formula, origin };
     this.view.setState({ kind: 'searching', query });
     this.statusBar.setStatus({ kind: 'searching' });
     const connection = await this.engine.connect();
     const selection = this.config.indexSelection(this.activeIndex);
     const indexes = this.defaultIndexStopped ? { ...selection, includeDefault: false } : selection;
-    const params = { formula, k: this.config.k, excludePaper, indexes };
+    const params = { formula, k: this.config.k, ...origin, indexes };
     const result = await this.request(token, () => connection.sendRequest(searchRequest, params, token), query);
     if (!result) return;
     this.searchEmitter.fire({ query: formula, result });
@@ -227,8 +236,8 @@ export class SearchController implements vscode.Disposable {
       this.log.error(message);
       if (waiting) this.show({ kind: 'error', query: current.query, message }, { kind: 'error', message });
     } else if (waiting && this.lastQuery) {
-      const { formula, excludePaper } = this.lastQuery;
-      void this.asked((token) => this.search(formula, excludePaper, token));
+      const { formula, origin } = this.lastQuery;
+      void this.asked((token) => this.search(formula, origin, token));
     }
   }
 
