@@ -97,7 +97,11 @@ export const checks: UiCheck[] = [
       const query = results(page).locator('section.query .katex');
       assert.equal(await query.count(), 1, 'the query formula is typeset');
       assert.ok((await results(page).locator('li.formula .katex').count()) >= 2, 'result formulas are typeset');
-      assert.match(await results(page).locator('li.paper').first().locator('.meta').innerText(), /Golub.*2013.*similarity \d\.\d\d/);
+      const golub = results(page).locator('li.paper').filter({ hasText: 'Matrix Computations' });
+      assert.match(await golub.locator('.meta').innerText(), /Golub.*2013/);
+      const score = golub.locator('.score').first();
+      assert.match(await score.innerText(), /^score \d\.\d\d$/, 'the score, once a formula');
+      assert.match((await score.getAttribute('title')) ?? '', /=.*× weight.*1\.0: as alike as your formula to itself/, 'its tooltip names the signals and what 1.0 means');
       await runCommand(page, 'Notifications: Clear All Notifications');
       lightForeground = await results(page).locator('body').evaluate((body) => getComputedStyle(body).color);
       await page.screenshot({ path: path.join(resultsDir, 'ui-results-light.png') });
