@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import type { BundledRecord } from '../../src/core/search/default-library';
 import { repoRoot } from '../helpers/paths';
+import { writeStandInLibrary } from '../helpers/stand-in-library';
 import { fixtureWorkspace, withWorkbench } from '../runner/code-server';
 import { goToLine, notification, openFile, resultsView, runCommand } from './actions';
 import type { UiCheck } from './check';
@@ -23,18 +22,8 @@ function scratch(folder: string): { workspace: string; libraryFile: string } {
   cpSync(path.join(fixtureWorkspace, 'paper.tex'), path.join(workspace, 'paper.tex'));
   const settings = { 'formulaLens.model': 'custom', 'formulaLens.customModelPath': tinyEncoder, 'formulaLens.index.showDefault': true };
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings));
-  const records: BundledRecord[] = Array.from({ length: 800 }, (_, paper) => ({
-    id: `paper-${paper}`,
-    title: `Paper ${paper}`,
-    authors: [],
-    source: 'github:example/repo',
-    path: `paper-${paper}.tex`,
-    license: 'CC-BY-4.0',
-    macros: '',
-    formulas: Array.from({ length: 10 }, (_, i) => ({ latex: `\\sum_{k=${i}}^{${paper}} x_k^2 \\le \\epsilon`, env: 'equation', inline: false })),
-  }));
   const libraryFile = path.join(folder, 'papers.jsonl.gz');
-  writeFileSync(libraryFile, gzipSync(records.map((record) => JSON.stringify(record)).join('\n') + '\n'));
+  writeStandInLibrary(libraryFile, 800, (paper) => Array.from({ length: 10 }, (_, i) => `\\sum_{k=${i}}^{${paper}} x_k^2 \\le \\epsilon`));
   return { workspace, libraryFile };
 }
 

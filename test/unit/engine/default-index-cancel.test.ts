@@ -3,16 +3,15 @@
 // unmarked as complete, and the next preparation resumes it. A stand-in library of a few thousand formulas,
 // embedded in batches of 1000 with the tiny test encoder, gives the cancel a build to stop.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import type { BundledRecord } from '../../../src/core/search/default-library';
 import { indexProgressNotification, isCancelledAnswer, prepareDefaultIndexRequest, type IndexSelection } from '../../../src/engine/protocol';
 import { startEngine, type TestEngine } from '../../helpers/engine';
 import { repoRoot } from '../../helpers/paths';
+import { writeStandInLibrary } from '../../helpers/stand-in-library';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'fl-engine-prepare-'));
 const cacheRoot = path.join(scratch, 'cache');
@@ -27,18 +26,8 @@ const indexes: IndexSelection = {
 let engine: TestEngine;
 
 before(() => {
-  const records: BundledRecord[] = Array.from({ length: formulas / 10 }, (_, paper) => ({
-    id: `paper-${paper}`,
-    title: `Paper ${paper}`,
-    authors: [],
-    source: 'github:example/repo',
-    path: `paper-${paper}.tex`,
-    license: 'CC-BY-4.0',
-    macros: '',
-    formulas: Array.from({ length: 10 }, (_, i) => ({ latex: `x_{${paper}} + ${i}`, env: 'equation', inline: false })),
-  }));
   const libraryFile = path.join(scratch, 'papers.jsonl.gz');
-  writeFileSync(libraryFile, gzipSync(records.map((record) => JSON.stringify(record)).join('\n') + '\n'));
+  writeStandInLibrary(libraryFile, formulas / 10, (paper) => Array.from({ length: 10 }, (_, i) => `x_{${paper}} + ${i}`));
   engine = startEngine({ ...process.env, FORMULA_LENS_DEFAULT_LIBRARY: libraryFile });
 });
 after(async () => {
