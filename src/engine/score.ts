@@ -2,8 +2,8 @@
 // already relative to the query's own: 1.0 is as alike as the query to itself (BM25 signals divide by the
 // query's self-score; the embeddings are unit vectors, so a formula's cosine with itself is 1). The embedding
 // cosines run high for unrelated formulas, though: measured on the bundled library (50,000 pairs of formulas
-// from different papers, the shipped models), 1 pair in 100 has a bitmap cosine above 0.982 and a symbolic
-// one above 0.789. So an embedding signal counts only what it has above that chance level, stretched back to
+// from different papers, the shipped models; `npm run bench score-scale`), 1 pair in 100 has a bitmap cosine
+// above 0.982 and a symbolic one above 0.789. So an embedding signal counts only what it has above that chance level, stretched back to
 // [0, 1]; the BM25 signals share few terms between unrelated formulas and count as they are. The score is the
 // search mode's weighted sum of these, the same sum it ranks by.
 import type { SignalName } from './protocol';
