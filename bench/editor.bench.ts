@@ -83,11 +83,11 @@ async function corpusViews(file: string, views: number): Promise<ViewPaperResult
     if (display.length === 0) continue;
     papers.push({
       paper: { id: record.id, title: record.title ?? '', authors: record.authors ?? [], year: record.year, hasUrl: true },
-      similarity: 0.9,
       formulas: display.map((formula) => ({
         formula: { latex: formula.latex, macros: record.macros, display: true, env: formula.env },
         section: formula.section,
         similarity: 0.9,
+        signals: [],
         hasSource: false,
       })),
     });
@@ -111,7 +111,7 @@ async function viewRendering(): Promise<void> {
   let fallbacks = 0;
   for (const results of views) {
     const started = performance.now();
-    const html = renderViewState({ kind: 'results', query: results[0]!.formulas[0]!.formula, results, indexName: 'corpus' }, (formula) => renderer.render(formula));
+    const html = renderViewState({ kind: 'results', citeLabel: 'Insert \\cite', query: results[0]!.formulas[0]!.formula, results, indexName: 'corpus' }, (formula) => renderer.render(formula));
     times.push(performance.now() - started);
     formulas += results.reduce((sum, result) => sum + result.formulas.length, 0) + 1;
     fallbacks += html.match(/class="latex-source"/g)?.length ?? 0;

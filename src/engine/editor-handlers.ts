@@ -1,5 +1,5 @@
 // The engine's requests for the editor (issue 7): the formula at the cursor, similar formulas,
-// building an index, citations.
+// preparing the default index, building an index, citations.
 import type { MessageConnection } from 'vscode-jsonrpc';
 import { findOrBuildCitation } from './citation';
 import { FormulaLocator } from './formula-at';
@@ -9,10 +9,11 @@ import {
   formulaAtRequest,
   indexProgressNotification,
   logNotification,
+  prepareDefaultIndexRequest,
   searchRequest,
 } from './protocol';
 import { onCheckedRequest } from './params';
-import { buildIndexParams, citationParams, formulaAtParams, searchParams } from './request-params';
+import { buildIndexParams, citationParams, formulaAtParams, prepareDefaultIndexParams, searchParams } from './request-params';
 import { SearchService } from './search-service';
 
 export function registerEditorHandlers(connection: MessageConnection): void {
@@ -21,6 +22,7 @@ export function registerEditorHandlers(connection: MessageConnection): void {
   const search = new SearchService(log, (progress) => void connection.sendNotification(indexProgressNotification, progress));
   onCheckedRequest(connection, formulaAtRequest, formulaAtParams, (params, token) => locator.formulaAt(params, token));
   onCheckedRequest(connection, searchRequest, searchParams, (params, token) => search.search(params, token));
+  onCheckedRequest(connection, prepareDefaultIndexRequest, prepareDefaultIndexParams, (params, token) => search.prepareDefaultIndex(params, token));
   onCheckedRequest(connection, buildIndexRequest, buildIndexParams, (params, token) => search.build(params, token));
   onCheckedRequest(connection, citationRequest, citationParams, (params) => findOrBuildCitation(params));
   connection.onDispose(() => void search.dispose());

@@ -80,7 +80,7 @@ export interface IndexSelection {
   includeDefault: boolean;
   model: { kind: 'see' | 'bee' } | { kind: 'custom'; path: string };
   executionProvider: 'cpu' | 'cuda';
-  /** Where the default index's vectors are built and cached (VS Code's global storage); default: the CLI's cache. */
+  /** Where the default index is built and cached (the formulaLens.index.defaultIndexCache setting); default: the CLI's cache folder. */
   defaultIndexCache?: string;
   /** The ranking signal(s); undefined: the best on the validation split (models/fusion.json). */
   searchMode?: SearchModeName;
@@ -112,11 +112,13 @@ export interface FormulaMatch {
   formula: FormulaInput & { env: string };
   section: string | null;
   /**
-   * The search mode's score for the formula (the field keeps its old name): in hybrid mode the fused score,
-   * Σ weight × signal similarity with models/fusion.json's weights, in [0, 1]; in a single-signal mode that
-   * signal's similarity (bitmap and symbolic: the embeddings' cosine; lexical: the TF-IDF cosine).
+   * The score the view shows, in [0, 1] on one scale in every search mode (src/engine/score.ts): Σ weight ×
+   * signal similarity over `signals`, each similarity relative to the query's own (1.0: as alike as the query to
+   * itself), an embedding cosine counting only what it has above what unrelated formulas reach.
    */
   similarity: number;
+  /** The signals the search mode weighs, with their weights and similarities on that scale. */
+  signals: { signal: SignalName; weight: number; similarity: number }[];
   /** The LaTeX file on this machine holding the formula, when the index was built from local files. */
   sourceFile?: string;
   /** 1-based line of the formula in `sourceFile`, when known. */
@@ -129,7 +131,7 @@ export interface FormulaMatch {
 
 export interface PaperMatch {
   paper: PaperMeta;
-  /** The best score among `formulas`. */
+  /** The best shown score among `formulas`. */
   similarity: number;
   /** The paper's best formulas, most similar first. */
   formulas: FormulaMatch[];
@@ -141,6 +143,8 @@ export interface SearchParams {
   k: number;
   /** A paper id to leave out (its own formulas, for "more like this"). */
   excludePaper?: string;
+  /** The file the formula was read from: an indexed copy of it there (the same LaTeX, spacing aside) is left out. */
+  queryFile?: string;
   indexes: IndexSelection;
 }
 
@@ -152,6 +156,20 @@ export type SearchResult =
 
 /** Similar formulas, grouped by paper. */
 export const searchRequest = new RequestType<SearchParams, SearchResult, void>('formulaLens/search');
+
+export interface PrepareDefaultIndexParams {
+  /** The model and cache folder (and whether the default index is shown at all) as for a search. */
+  indexes: IndexSelection;
+}
+
+export type PrepareDefaultIndexResult = { kind: 'ready' } | { kind: 'failed'; reason: string };
+
+/**
+ * Waits until the default index is ready, building it when needed (progress as indexProgressNotification with
+ * `defaultIndex`). Cancelling the request ($/cancelRequest) stops the build at its next batch, answered with
+ * RequestCancelled (-32800); what was built stays, and the next search or preparation resumes it.
+ */
+export const prepareDefaultIndexRequest = new RequestType<PrepareDefaultIndexParams, PrepareDefaultIndexResult, void>('formulaLens/prepareDefaultIndex');
 
 export interface BuildIndexParams {
   /** Library folders: .bib files with the papers' LaTeX beside them, or loose LaTeX sources. */

@@ -8,6 +8,7 @@ import type {
   FormulaInput,
   IndexSelection,
   PaperMeta,
+  PrepareDefaultIndexParams,
   SearchModeName,
   SearchParams,
   TrainModelParams,
@@ -44,7 +45,15 @@ const indexSelection = object<IndexSelection>({
   symbolicModel: optional(string),
 });
 
-export const searchParams = object<SearchParams>({ formula: formulaInput, k: wholeNumber(1), excludePaper: optional(string), indexes: indexSelection });
+export const searchParams = object<SearchParams>({
+  formula: formulaInput,
+  k: wholeNumber(1),
+  excludePaper: optional(string),
+  queryFile: optional(string),
+  indexes: indexSelection,
+});
+
+export const prepareDefaultIndexParams = object<PrepareDefaultIndexParams>({ indexes: indexSelection });
 
 export const buildIndexParams = object<BuildIndexParams>({
   folders: arrayOf(string),

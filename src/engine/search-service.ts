@@ -9,10 +9,13 @@ import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import { indexLibrary } from '../core/library/index-library';
+import { weightsFor, type SignalScores } from '../core/search/hybrid';
 import { SearchSession, type BitmapModelChoice, type SessionFormula, type SessionPaper } from '../core/search/session';
 import { buildFraction, libraryName } from './library-build';
 import { cancelledRequest } from './params';
+import { shownScore, type ShownScore } from './score';
 import {
+  prepareDefaultIndexRequest,
   searchRequest,
   type IndexProgress,
   type BuildIndexParams,
@@ -21,6 +24,8 @@ import {
   type IndexSelection,
   type PaperMatch,
   type PaperMeta,
+  type PrepareDefaultIndexParams,
+  type PrepareDefaultIndexResult,
   type SearchParams,
   type SearchResult,
 } from './protocol';
@@ -55,9 +60,7 @@ export class SearchService {
     const found = await this.session.search({
       query: { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper },
       indexes: locations,
-      defaultIndex: params.indexes.includeDefault
-        ? { cacheRoot: params.indexes.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined, prepare: 'background' }
-        : undefined,
+      defaultIndex: params.indexes.includeDefault ? { ...defaultIndexChoice(params.indexes), prepare: 'background' } : undefined,
       mode: params.indexes.searchMode,
       ...bitmapModel(params.indexes),
       symbolicModel: params.indexes.symbolicModel,
@@ -65,7 +68,7 @@ export class SearchService {
     });
     if (token.isCancellationRequested) throw cancelledRequest(searchRequest.method);
     if (!found.ok) return { kind: 'failed', reason: found.reason.message };
-    const { papers, problems, searched, preparing } = found.value;
+    const { papers, problems, searched, preparing, mode } = found.value;
     for (const directory of searched) this.keepOpen(directory);
     if (searched.length === 0) {
       if (preparing !== undefined) {
@@ -75,7 +78,25 @@ export class SearchService {
     }
     for (const problem of problems) this.log(problem);
     const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
-    return { kind: 'results', indexName, papers: papers.map(paperMatch) };
+    const chosen = this.session.mode(mode);
+    if (!chosen.ok) return { kind: 'failed', reason: chosen.reason };
+    const weights = weightsFor(chosen.value.mode, chosen.value.fusion);
+    const matches = papers.map((paper) => paperMatch(paper, weights, params)).filter((match) => match.formulas.length > 0);
+    return { kind: 'results', indexName, papers: matches };
+  }
+
+  /** Waits for the default index, building it when needed; cancelling the request stops the build. */
+  async prepareDefaultIndex({ indexes }: PrepareDefaultIndexParams, token: CancellationToken): Promise<PrepareDefaultIndexResult> {
+    if (!indexes.includeDefault) return { kind: 'failed', reason: 'The default index is hidden (formulaLens.index.showDefault).' };
+    const abort = new AbortController();
+    const cancellation = token.onCancellationRequested(() => abort.abort());
+    try {
+      const prepared = await this.session.prepareDefaultIndex(defaultIndexChoice(indexes), abort.signal);
+      if (token.isCancellationRequested) throw cancelledRequest(prepareDefaultIndexRequest.method);
+      return prepared.ok ? { kind: 'ready' } : { kind: 'failed', reason: prepared.reason };
+    } finally {
+      cancellation.dispose();
+    }
   }
 
   /** Indexes library folders into `indexDir` with the library stage, reporting progress in [0, 1]. */
@@ -131,6 +152,11 @@ function bitmapModel({ model, executionProvider }: Pick<IndexSelection, 'model' 
   return { model: model.kind === 'custom' ? model.path : model.kind, executionProvider };
 }
 
+/** Where the default index is cached, and which bundled library it holds. */
+function defaultIndexChoice(selection: IndexSelection): { cacheRoot?: string; libraryFile?: string } {
+  return { cacheRoot: selection.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined };
+}
+
 /** The selected folders that hold an index. */
 function indexDirectories(selection: IndexSelection): string[] {
   return [...new Set(selection.locations.filter(holdsIndex))];
@@ -146,12 +172,17 @@ function noIndexReason(selection: IndexSelection): string {
   return `No index found in ${selection.locations.join(', ')}.`;
 }
 
-function paperMatch({ paper, score, formulas }: SessionPaper): PaperMatch {
-  return {
-    paper: paperMeta(paper),
-    similarity: score,
-    formulas: formulas.map((hit) => ({ ...formulaMatch(paper, hit.formula, hit.score), ...foundBy(hit), ...highlighted(hit) })),
-  };
+/** A paper's formulas with their shown scores; the query's own formula, indexed from its file, left out (it would top every search). */
+function paperMatch({ paper, formulas }: SessionPaper, weights: SignalScores, { formula, queryFile }: SearchParams): PaperMatch {
+  const shown = formulas
+    .map((hit) => ({ ...formulaMatch(paper, hit.formula, shownScore(hit.scores ?? { bitmap: hit.score }, weights)), ...foundBy(hit), ...highlighted(hit) }))
+    .filter((match) => !(queryFile && match.sourceFile === path.resolve(queryFile) && sameLatex(match.formula.latex, formula.latex)));
+  return { paper: paperMeta(paper), similarity: Math.max(0, ...shown.map((hit) => hit.similarity)), formulas: shown };
+}
+
+/** The same LaTeX but for spacing. */
+function sameLatex(a: string, b: string): boolean {
+  return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
 }
 
 /** The signals that found a formula, when the search mode tagged it. */
@@ -180,12 +211,13 @@ function paperMeta(paper: IndexedPaper): PaperMeta {
   };
 }
 
-function formulaMatch(paper: IndexedPaper, formula: StoredFormula, similarity: number): FormulaMatch {
+function formulaMatch(paper: IndexedPaper, formula: StoredFormula, score: ShownScore): FormulaMatch {
   const env = formula.env ?? (formula.inline ? 'inline' : 'equation');
   return {
     formula: { latex: formula.latex, display: !formula.inline, env },
     section: formula.section || null,
-    similarity,
+    similarity: score.value,
+    signals: score.parts,
     sourceFile: localSourceFile(paper.sourcePath, formula.file),
     line: formula.line,
   };

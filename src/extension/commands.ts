@@ -4,7 +4,7 @@ import { formulaAtRequest, infoRequest } from '../engine/protocol';
 import { defaultIndex } from './config';
 import { indexLocationWrite, libraryPathsWrite } from './config-writes';
 import type { Ctx } from './ctx';
-import { isTrackedDocument } from './search-controller';
+import { documentFile, isTrackedDocument } from './search-controller';
 import { trainModelOnLibrary } from './train-model';
 import { formulaFromSelection } from './selection';
 
@@ -61,7 +61,7 @@ const searchSelection: CommandFactory = (ctx) => async () => {
   const formula = formulaFromSelection(selected, region.found ? region.formula.macros : '');
   if (!formula) return;
   await ctx.results.show();
-  await ctx.search.searchFormulaNow(formula);
+  await ctx.search.searchFormulaNow(formula, { queryFile: documentFile(document) });
 };
 
 const showResults: CommandFactory = (ctx) => () => ctx.results.show(false);

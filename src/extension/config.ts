@@ -12,9 +12,6 @@ export const defaultIndex = 'default';
 const searchModes: readonly SearchModeName[] = ['bitmap', 'symbolic', 'lexical', 'structure', 'hybrid'];
 
 export class Config {
-  /** @param defaultIndexCache where the engine builds the default index's vectors (the extension's global storage). */
-  constructor(private readonly defaultIndexCache?: string) {}
-
   private get raw(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(section);
   }
@@ -32,6 +29,11 @@ export class Config {
   /** Whether results from the index shipped with the extension are shown. */
   get showDefaultIndex(): boolean {
     return this.raw.get<boolean>('index.showDefault', true);
+  }
+
+  /** Where the default index is built; undefined: the CLI's cache folder, so both share one copy. */
+  get defaultIndexCache(): string | undefined {
+    return this.raw.get<string>('index.defaultIndexCache', '').trim() || undefined;
   }
 
   get model(): IndexSelection['model'] {
@@ -116,6 +118,10 @@ export class Config {
   /** Whether a settings change alters the library folders or their watching. */
   static affectsLibrary(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration(`${section}.library`);
+  }
+
+  static affectsCiteCommand(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration(`${section}.cite.command`);
   }
 
   /** Whether a settings change needs the engine restarted to take effect. */

@@ -12,11 +12,11 @@ import { EngineClient } from './engine-client';
 import { LibraryWatcher } from './library-watcher';
 import { resultActions } from './result-actions';
 import { ResultsView } from './results-view';
-import { preparingDetail, SearchController } from './search-controller';
+import { SearchController } from './search-controller';
 import { StatusBar } from './status-bar';
 
 export class Ctx implements vscode.Disposable {
-  readonly config: Config;
+  readonly config = new Config();
   readonly log: vscode.LogOutputChannel;
   readonly engine: EngineClient;
   readonly statusBar = new StatusBar();
@@ -29,7 +29,6 @@ export class Ctx implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
-    this.config = new Config(extensionContext.globalStorageUri.fsPath);
     this.log = vscode.window.createOutputChannel('Formula Lens', { log: true });
     this.engine = new EngineClient(extensionContext.extensionPath, this.log, () => this.config.engineRestartDelayMs);
     this.disposables.push(this.log, this.engine);
@@ -56,6 +55,7 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (Config.affectsEngine(event) && this.engine.state === 'running') void this.engine.restart();
+        if (Config.affectsCiteCommand(event)) this.search.refreshCiteLabel();
       }),
     );
   }
@@ -63,23 +63,11 @@ export class Ctx implements vscode.Disposable {
   /** Index builds in the engine (the user's, or the default index on first use) show in the status bar. */
   private async followIndexProgress(): Promise<void> {
     const connection = await this.engine.connect();
-    connection.onNotification(indexProgressNotification, ({ progress, defaultIndex }) => {
+    connection.onNotification(indexProgressNotification, (update) => {
+      const { progress } = update;
       this.statusBar.setStatus(progress < 1 ? { kind: 'indexing', progress } : { kind: 'idle' });
-      if (defaultIndex) this.followDefaultIndex(progress);
+      if (update.defaultIndex) this.search.defaultIndexProgress(update);
     });
-  }
-
-  /** While the view waits for the default index: its progress there, then the search it was waiting for. */
-  private followDefaultIndex(progress: number): void {
-    const { current } = this.results;
-    if (current.kind !== 'empty' || current.reason !== 'preparingDefaultIndex') return;
-    if (progress < 1) {
-      this.results.setState({ ...current, detail: preparingDetail(progress) });
-      return;
-    }
-    const editor = this.search.lastEditor ?? vscode.window.activeTextEditor;
-    if (editor) void this.search.searchAtCursorNow(editor);
-    else this.results.setState({ kind: 'empty', reason: 'idle' });
   }
 
   dispose(): void {

@@ -50,7 +50,7 @@ export function resultActions(targets: ActionTargets): ResultActions {
     async moreLikeThis(ref) {
       const match = paperOf(ref);
       const hit = hitOf(ref);
-      if (match && hit) await targets.search.searchFormulaNow({ ...hit.formula, macros: match.paper.macros }, match.paper.id);
+      if (match && hit) await targets.search.searchFormulaNow({ ...hit.formula, macros: match.paper.macros }, { excludePaper: match.paper.id });
     },
     buildIndex: () => vscode.commands.executeCommand('formulaLens.buildIndex'),
     selectIndex: () => vscode.commands.executeCommand('formulaLens.selectIndex'),

@@ -6,7 +6,7 @@ export function viewFormula(formula: FormulaInput): ViewFormula {
   return { latex: formula.latex, macros: formula.macros ?? '', display: formula.display, env: formula.env };
 }
 
-export function viewPaperResult({ paper, similarity, formulas }: PaperMatch): ViewPaperResult {
+export function viewPaperResult({ paper, formulas }: PaperMatch): ViewPaperResult {
   return {
     paper: {
       id: paper.id,
@@ -15,11 +15,11 @@ export function viewPaperResult({ paper, similarity, formulas }: PaperMatch): Vi
       year: paper.year,
       hasUrl: paperUrl(paper) !== undefined,
     },
-    similarity,
     formulas: formulas.map((hit) => ({
       formula: { ...viewFormula({ ...hit.formula, macros: paper.macros }), ...(hit.highlightedLatex ? { highlightedLatex: hit.highlightedLatex } : {}) },
       section: hit.section,
       similarity: hit.similarity,
+      signals: hit.signals,
       hasSource: hit.sourceFile !== undefined,
       ...(hit.foundBy ? { foundBy: hit.foundBy } : {}),
     })),

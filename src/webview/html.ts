@@ -2,7 +2,7 @@
 // structure in Node. Text is always escaped; math comes only from the MathRenderer (KaTeX, trust off).
 // Buttons carry a data-action and refs; the webview's one delegated click handler reads them.
 import { escapeHtml } from './escape';
-import type { EmptyReason, ViewFormula, ViewPaperResult, ViewState } from './protocol';
+import type { EmptyReason, ViewFormula, ViewFormulaHit, ViewPaperResult, ViewState } from './protocol';
 
 export type RenderMath = (formula: ViewFormula) => string;
 
@@ -28,9 +28,9 @@ const emptyTexts: Record<EmptyReason, { text: string; actions: { id: ViewAction;
     ],
   },
   engineStarting: { text: 'The Formula Lens engine is starting…', actions: [] },
-  preparingDefaultIndex: {
-    text: 'The default index is being prepared for the current model (once, on first use); results appear when it is ready.',
-    actions: [{ id: 'buildIndex', label: 'Build index from your library' }],
+  preparationStopped: {
+    text: 'Preparing the default index was cancelled. It resumes where it stopped when you search again.',
+    actions: [searchAtCursor, { id: 'buildIndex', label: 'Build index from your library' }],
   },
   engineDown: { text: 'The Formula Lens engine is not running. See the "Formula Lens" output for its log.', actions: [] },
   idle: { text: 'Put the cursor in a formula to see similar formulas from your library.', actions: [searchAtCursor] },
@@ -42,11 +42,23 @@ export function renderViewState(state: ViewState, renderMath: RenderMath): strin
       return renderEmpty(state.reason, state.detail);
     case 'searching':
       return `${renderQuery(state.query, renderMath)}<p class="status" role="status">Searching…</p>`;
+    case 'preparing':
+      return `${renderQuery(state.query, renderMath)}${renderPreparing(state)}`;
     case 'error':
       return `${state.query ? renderQuery(state.query, renderMath) : ''}<p class="status error" role="alert">${escapeHtml(state.message)}</p>`;
     case 'results':
-      return `${renderQuery(state.query, renderMath)}${renderResults(state.results, state.indexName, renderMath)}`;
+      return `${renderQuery(state.query, renderMath)}${renderResults(state, renderMath)}`;
   }
+}
+
+/** The default index's preparation: how far it is, and that the formula above is searched once it is ready. */
+function renderPreparing({ progress, formulasDone, formulasTotal }: Extract<ViewState, { kind: 'preparing' }>): string {
+  const percent = Math.floor(Math.min(1, Math.max(0, progress)) * 100);
+  const counts = formulasTotal ? ` (${formulasDone ?? 0} of ${formulasTotal} formulas)` : '';
+  return (
+    `<div class="preparing" role="status"><p>Preparing the default index (once, on first use): ${percent}%${escapeHtml(counts)}. ` +
+    `This formula is searched as soon as it is ready.</p><progress max="100" value="${percent}"></progress></div>`
+  );
 }
 
 function renderEmpty(reason: EmptyReason, detail: string | undefined): string {
@@ -63,43 +75,57 @@ function renderQuery(query: ViewFormula, renderMath: RenderMath): string {
 /** What the colour in a result formula means (its tooltip, and the legend above results that have it). */
 export const highlightLegend = "Highlighted: the symbols that match your formula's structure";
 
-function renderResults(results: ViewPaperResult[], indexName: string, renderMath: RenderMath): string {
+function renderResults({ results, indexName, citeLabel }: Extract<ViewState, { kind: 'results' }>, renderMath: RenderMath): string {
   const heading = `<h2>Similar formulas <span class="index-name">in ${escapeHtml(indexName)}</span></h2>`;
   if (results.length === 0) return `${heading}<p class="status" role="status">No similar formulas found.</p>`;
   const highlights = results.some((result) => result.formulas.some((hit) => hit.formula.highlightedLatex));
   const legend = highlights ? `<p class="legend"><span class="highlight-swatch" aria-hidden="true"></span>${escapeHtml(highlightLegend)}.</p>` : '';
-  return `${heading}${legend}<ol class="papers">${results.map((result) => renderPaper(result, renderMath)).join('')}</ol>`;
+  return `${heading}${legend}<ol class="papers">${results.map((result) => renderPaper(result, citeLabel, renderMath)).join('')}</ol>`;
 }
 
-function renderPaper({ paper, similarity, formulas }: ViewPaperResult, renderMath: RenderMath): string {
+function renderPaper({ paper, formulas }: ViewPaperResult, citeLabel: string, renderMath: RenderMath): string {
   const ref = { paper: paper.id };
-  const meta = [paper.authors.join(', '), paper.year === null ? '' : String(paper.year), `similarity ${formatSimilarity(similarity)}`]
-    .filter(Boolean)
-    .map(escapeHtml)
-    .join(' · ');
+  const title = paper.title.trim() || 'Untitled';
+  const byline = [paper.authors.join(', '), paper.year === null ? '' : String(paper.year)].filter(Boolean).map(escapeHtml).join(' · ');
   const actions = [
-    actionButton('insertCite', 'Insert \\cite', ref, `Insert a citation of ${paper.title} at the cursor`),
+    actionButton('insertCite', citeLabel, ref, `Insert a citation of ${paper.title} at the cursor`),
     actionButton('copyBibtex', 'Copy BibTeX', ref, `Copy the BibTeX entry of ${paper.title}`),
     paper.hasUrl ? actionButton('openUrl', 'Open paper', ref, `Open ${paper.title} in the browser`) : '',
   ].join('');
-  const formulaItems = formulas
-    .map((hit, index) => {
+  const formulaItems = formulas.map((hit, index) => {
       const formulaRef = { ...ref, formula: String(index) };
-      const hitMeta = [hit.section ? `§ ${hit.section}` : '', formatSimilarity(hit.similarity)].filter(Boolean).map(escapeHtml).join(' · ') + foundByTag(hit.foundBy);
+      const section = hit.section ? ` <span class="section">§ ${escapeHtml(hit.section)}</span>` : '';
       const hitActions = [
         hit.hasSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
         actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
       ].join('');
       const tooltip = hit.formula.highlightedLatex ? ` title="${escapeHtml(highlightLegend)}"` : '';
-      return `<li class="formula"><div class="math"${tooltip}>${renderMath(hit.formula)}</div><div class="formula-meta">${hitMeta}</div><div class="actions">${hitActions}</div></li>`;
-    })
-    .join('');
-  const title = paper.title.trim() || 'Untitled';
+      return (
+        `<li class="formula"><div class="math"${tooltip}>${renderMath(hit.formula)}</div>` +
+        `<div class="formula-meta">${scoreBadge(hit)}${section}${foundByTag(hit.foundBy)}<span class="actions">${hitActions}</span></div></li>`
+      );
+    });
+  // Compact, so that several papers fit a bottom panel: one header line, the best formula, the others folded.
+  const [best = '', ...others] = formulaItems;
+  const more = others.length
+    ? `<details class="more"><summary>${others.length} more from this paper</summary><ol class="formulas">${others.join('')}</ol></details>`
+    : '';
   return (
-    `<li class="paper" data-paper="${escapeHtml(paper.id)}">` +
-    `<h3 class="title">${escapeHtml(title)}</h3><p class="meta">${meta}</p>` +
-    `<div class="actions">${actions}</div><ol class="formulas">${formulaItems}</ol></li>`
+    `<li class="paper" data-paper="${escapeHtml(paper.id)}"><div class="paper-header">` +
+    `<h3 class="title" title="${escapeHtml(title)}">${escapeHtml(title)}</h3>${byline ? `<span class="meta">${byline}</span>` : ''}` +
+    `<span class="actions">${actions}</span></div><ol class="formulas">${best}</ol>${more}</li>`
   );
+}
+
+/** What 1.0 means on the shown scale (src/engine/score.ts), for the score's tooltip. */
+export const scoreMeaning =
+  "1.0: as alike as your formula to itself (each signal relative to your formula's own score; an embedding counts only what it has above what unrelated formulas reach); 0: no more alike than unrelated formulas.";
+
+/** The formula's score, once, with a tooltip naming the signals that made it. */
+function scoreBadge({ similarity, signals }: ViewFormulaHit): string {
+  const parts = signals.map((part) => `${part.signal} ${formatSimilarity(part.similarity)} × weight ${formatSimilarity(part.weight)}`).join(' + ');
+  const tooltip = `Score ${formatSimilarity(similarity)}${parts ? ` = ${parts}` : ''}. ${scoreMeaning}`;
+  return `<span class="score" title="${escapeHtml(tooltip)}">score ${formatSimilarity(similarity)}</span>`;
 }
 
 /** "found by" tag: the signals that proposed the formula (hybrid and single-signal search modes). */
@@ -109,7 +135,7 @@ function foundByTag(signals: string[] | undefined): string {
   return ` <span class="found-by" title="found by the ${names} signal${signals.length > 1 ? 's' : ''}">found by ${names}</span>`;
 }
 
-export function formatSimilarity(similarity: number): string {
+function formatSimilarity(similarity: number): string {
   return similarity.toFixed(2);
 }
 

@@ -28,8 +28,10 @@ export interface ViewPaper {
 export interface ViewFormulaHit {
   formula: ViewFormula;
   section: string | null;
-  /** The search mode's score (FormulaMatch.similarity in src/engine/protocol.ts): fused in hybrid mode, a cosine in the others. */
+  /** The shown score in [0, 1], one scale in every search mode (FormulaMatch.similarity in src/engine/protocol.ts). */
   similarity: number;
+  /** The signals the search mode weighs, with their weights and similarities on that scale: the score's tooltip. */
+  signals: { signal: string; weight: number; similarity: number }[];
   /** Whether the formula's source file is on this machine. */
   hasSource: boolean;
   /** The signals that found it (`bitmap`, `symbolic`, `lexical`), when the search mode tags formulas. */
@@ -38,8 +40,6 @@ export interface ViewFormulaHit {
 
 export interface ViewPaperResult {
   paper: ViewPaper;
-  /** The best score among the paper's formulas. */
-  similarity: number;
   formulas: ViewFormulaHit[];
 }
 
@@ -49,14 +49,17 @@ export type EmptyReason =
   | 'noIndex' // no index to search yet
   | 'engineStarting'
   | 'engineDown'
-  | 'preparingDefaultIndex' // the default index is being built on first use
+  | 'preparationStopped' // the user cancelled the default index's preparation
   | 'idle'; // nothing asked yet
 
 /** Everything the view shows; the extension sends it whole, so a re-shown view restores it as is. */
 export type ViewState =
   | { kind: 'empty'; reason: EmptyReason; detail?: string }
   | { kind: 'searching'; query: ViewFormula }
-  | { kind: 'results'; query: ViewFormula; results: ViewPaperResult[]; indexName: string }
+  /** The default index is being prepared (first use) before `query` can be searched; `progress` in [0, 1]. */
+  | { kind: 'preparing'; query: ViewFormula; progress: number; formulasDone?: number; formulasTotal?: number }
+  /** `citeLabel`: the Insert button's label, as the cite command setting and the document's language make it. */
+  | { kind: 'results'; query: ViewFormula; results: ViewPaperResult[]; indexName: string; citeLabel: string }
   | { kind: 'error'; query?: ViewFormula; message: string };
 
 export interface IpcMessage {

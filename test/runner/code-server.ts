@@ -45,7 +45,7 @@ export interface CodeServer {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
-  /** Fresh per start: user data, extensions, config, log. Removed on stop. */
+  /** Fresh per start: user data, extensions, config, log, and the cache the engine builds the default index in. Removed on stop. */
   stateDir: string;
   logFile: string;
   stop(): Promise<void>;
@@ -139,7 +139,8 @@ export async function startCodeServer(options: StartOptions = {}): Promise<CodeS
       '--extensions-dir', path.join(stateDir, 'extensions'),
       '--ignore-last-opened',
     ],
-    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...options.env } },
+    // A cache folder of its own: a test's stand-in default library must never replace the user's default index.
+    { detached: true, stdio: ['ignore', log, log], env: { ...process.env, FORMULA_LENS_CACHE: path.join(stateDir, 'cache'), ...options.env } },
   );
   closeSync(log);
   /** Why code-server cannot be used: it did not start, exited, or never answered. */

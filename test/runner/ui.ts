@@ -12,7 +12,11 @@ import { clearTierArtifacts, resultsDir, writeTierCounts, type TierCounts } from
 const checksDir = path.join(repoRoot, 'test', 'ui');
 
 async function loadChecks(): Promise<{ file: string; checks: UiCheck[] }[]> {
-  const files = readdirSync(checksDir).filter((name) => name.endsWith('.ui.ts')).sort();
+  // FORMULA_LENS_UI_FILES=results,panel runs only the files whose names contain one of those words.
+  const only = process.env.FORMULA_LENS_UI_FILES?.split(',').filter(Boolean);
+  const files = readdirSync(checksDir)
+    .filter((name) => name.endsWith('.ui.ts') && (!only || only.some((word) => name.includes(word))))
+    .sort();
   return Promise.all(
     files.map(async (file) => ({ file, checks: ((await import(path.join(checksDir, file))) as { checks: UiCheck[] }).checks })),
   );

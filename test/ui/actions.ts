@@ -1,6 +1,6 @@
 // What a person does in the workbench, as Playwright steps: open a file, run a command from the
 // palette, read a notification. Shared by the UI tier's checks (and by future UI tests).
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 const quickInput = (page: Page) => page.locator('.quick-input-widget');
 
@@ -19,6 +19,22 @@ async function pickFromQuickInput(page: Page, key: string, text: string, label: 
 export async function openFile(page: Page, name: string): Promise<void> {
   await pickFromQuickInput(page, 'Control+P', name, name);
   await page.locator('.tab.active', { hasText: name }).waitFor();
+}
+
+/** Moves the cursor to the start (or end) of a 1-based line of the editor with Go to Line (Ctrl+G). */
+export async function goToLine(page: Page, line: number, end = false): Promise<void> {
+  await page.locator('.monaco-editor .view-line').first().click(); // the keys go to the editor, not the view
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await input.press('Enter');
+  if (end) await page.keyboard.press('End');
+}
+
+/** The results view's page inside its webview frames. */
+export function resultsView(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
 /** Runs a command by its palette title (e.g. "Formula Lens: Show Engine Info") from the command palette (F1). */

@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Dialog, FrameLocator, Page } from 'playwright-core';
+import type { Dialog, Page } from 'playwright-core';
 import { FormulaIndex } from '../../src/core/index/store';
 import { indexLibrary } from '../../src/core/library/index-library';
 import { openEmbedder } from '../../src/core/search/embedder';
 import { repoRoot } from '../helpers/paths';
 import { fixtureWorkspace } from '../runner/code-server';
 import { resultsDir } from '../runner/results';
-import { openFile, runCommand } from './actions';
+import { goToLine, openFile, resultsView, runCommand } from './actions';
 import type { UiCheck } from './check';
 
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
@@ -69,20 +69,9 @@ process.on('exit', removeTestState);
 const indexBuilt = buildTestIndex();
 indexBuilt.catch(() => undefined); // reported by the first check
 
-const results = (page: Page): FrameLocator => page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+const results = resultsView;
 const paperTitles = (page: Page) => results(page).locator('li.paper h3.title');
 const hostileTitle = '<img src=x onerror=alert(1)>';
-
-/** Moves the cursor to the start (or end) of a 1-based line of the editor with Go to Line (Ctrl+G). */
-async function goToLine(page: Page, line: number, end = false): Promise<void> {
-  await page.locator('.monaco-editor .view-line').first().click(); // the keys go to the editor, not the view
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(`:${line}`);
-  await input.press('Enter');
-  if (end) await page.keyboard.press('End');
-}
 
 async function editorText(page: Page): Promise<string> {
   return (await page.locator('.monaco-editor .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
@@ -108,7 +97,11 @@ export const checks: UiCheck[] = [
       const query = results(page).locator('section.query .katex');
       assert.equal(await query.count(), 1, 'the query formula is typeset');
       assert.ok((await results(page).locator('li.formula .katex').count()) >= 2, 'result formulas are typeset');
-      assert.match(await results(page).locator('li.paper').first().locator('.meta').innerText(), /Golub.*2013.*similarity \d\.\d\d/);
+      const golub = results(page).locator('li.paper').filter({ hasText: 'Matrix Computations' });
+      assert.match(await golub.locator('.meta').innerText(), /Golub.*2013/);
+      const score = golub.locator('.score').first();
+      assert.match(await score.innerText(), /^score \d\.\d\d$/, 'the score, once a formula');
+      assert.match((await score.getAttribute('title')) ?? '', /=.*× weight.*1\.0: as alike as your formula to itself/, 'its tooltip names the signals and what 1.0 means');
       await runCommand(page, 'Notifications: Clear All Notifications');
       lightForeground = await results(page).locator('body').evaluate((body) => getComputedStyle(body).color);
       await page.screenshot({ path: path.join(resultsDir, 'ui-results-light.png') });

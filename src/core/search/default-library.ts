@@ -100,7 +100,7 @@ export function defaultIndexMarkerMatches(directory: string, libraryFile: string
   return existsSync(marker) && readFileSync(marker, 'utf8').trim() === sha;
 }
 
-export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress'> {
+export interface DefaultIndexOptions extends Pick<BuildOptions, 'onProgress' | 'signal'> {
   cacheRoot?: string;
   /** The bundled file (default: found from this module's folder). */
   libraryFile?: string;
@@ -140,8 +140,9 @@ export async function openDefaultIndex(options: DefaultIndexOptions = {}): Promi
   // The folder is named by the file's hash, so what it holds already is of this file: an interrupted build resumes.
   const papers = readDefaultLibrary(file);
   if (!papers.ok) return closeAndFail({ kind: 'corrupt', message: papers.reason });
-  const built = await indexPapers(index, papers.value, { batchFormulas: 1000, onProgress: options.onProgress });
+  const built = await indexPapers(index, papers.value, { batchFormulas: 1000, onProgress: options.onProgress, signal: options.signal });
   if (!built.ok) return closeAndFail(built.reason);
+  if (options.signal?.aborted) return closeAndFail({ kind: 'io', message: 'The default index build was stopped; the next build resumes it.' });
   writeFileSync(marker, librarySha + '\n');
   return ok({ ...opened.value, built: true });
 }

@@ -80,7 +80,7 @@ export interface SessionResponse extends SearchResponse {
 
 /** The bundled default index (its catalogue): built on first use. */
 type DefaultIndexState =
-  | { kind: 'building'; progress: number; done: Promise<void> }
+  | { kind: 'building'; progress: number; done: Promise<void>; stop: AbortController }
   | { kind: 'ready'; directory: string }
   | { kind: 'failed'; reason: string };
 
@@ -250,6 +250,22 @@ export class SearchSession {
   }
 
   /**
+   * Waits until the default index is ready, building its catalogue when needed. Aborting `signal` stops the build
+   * at its next batch (what it finished stays); a later search or preparation resumes it.
+   */
+  async prepareDefaultIndex(choice: Omit<NonNullable<SessionRequest['defaultIndex']>, 'prepare'>, signal: AbortSignal): Promise<Result<void, string>> {
+    for (;;) {
+      const state = await this.defaultIndex({ ...choice, prepare: 'background' });
+      if (state.kind === 'ready') return ok(undefined);
+      if (state.kind !== 'building') return fail(state.reason);
+      const stop = () => state.stop.abort();
+      signal.addEventListener('abort', stop);
+      await state.done.finally(() => signal.removeEventListener('abort', stop));
+      if (signal.aborted) return fail('The default index build was stopped.');
+    }
+  }
+
+  /**
    * The default index. A complete one opens at once; otherwise its catalogue is built (nothing rendered), and the
    * request either waits for it or is answered without it meanwhile.
    */
@@ -280,17 +296,23 @@ export class SearchSession {
       this.defaultIndexes.set(key, { kind: 'failed', reason: `The default index could not be prepared: ${reason}` });
       this.options.log?.(`default index: ${reason}`);
     };
-    const building: DefaultIndexState & { kind: 'building' } = { kind: 'building', progress: 0, done: Promise.resolve() };
+    const building: DefaultIndexState & { kind: 'building' } = { kind: 'building', progress: 0, done: Promise.resolve(), stop: new AbortController() };
     building.done = (async () => {
       const opened = await openDefaultIndex({
         cacheRoot: choice.cacheRoot,
         libraryFile: choice.libraryFile,
         lockWaitMs: choice.prepare === 'wait' ? 10 * 60_000 : 0,
+        signal: building.stop.signal,
         onProgress: ({ formulasDone, formulasTotal }) => {
           building.progress = formulasTotal ? formulasDone / formulasTotal : 1;
           report(Math.min(building.progress, 0.999), { formulasDone, formulasTotal }); // 1 only once it opens
         },
       });
+      if (building.stop.signal.aborted) {
+        if (opened.ok) opened.value.index.close();
+        this.defaultIndexes.delete(key); // stopped, not failed: the next request resumes the build
+        return;
+      }
       if (!opened.ok) return failed(opened.reason.message);
       opened.value.index.close(); // searches open it for reading
       this.defaultIndexes.set(key, { kind: 'ready', directory });

@@ -77,6 +77,16 @@ test('an index built from a library folder is searched, and answers grouped by p
   assert.match(exact.highlightedLatex ?? '', /^\\textcolor\{[a-z]+\}\{R\} \\hat\{\\textcolor/, 'the default mode weighs structure: what matched is coloured');
   const sorted = result.papers.map((match) => match.similarity);
   assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a), 'papers are ranked by similarity');
+  assert.ok(exact.signals.length > 0 && exact.signals.every((part) => part.weight > 0 && part.similarity >= 0 && part.similarity <= 1), 'the score names its signals');
+  assert.ok(Math.abs(exact.similarity - exact.signals.reduce((sum, part) => sum + part.weight * part.similarity, 0)) < 1e-9, 'and is their weighted sum');
+
+  // Searched from the file it is indexed from, the formula is not its own result; the paper's others still are.
+  const queryFile = path.join(library, 'golub2013', 'main.tex');
+  const itself = await connection.sendRequest(searchRequest, { formula: { latex: 'R  \\hat{x}=Q^\\top b', display: true }, k: 5, queryFile, indexes });
+  assert.ok(itself.kind === 'results');
+  const formulas = itself.papers.flatMap((match) => match.formulas);
+  assert.ok(formulas.every((hit) => hit.formula.latex !== 'R \\hat{x} = Q^\\top b'), 'the query\'s own formula (spacing aside) is left out');
+  assert.ok(formulas.some((hit) => hit.sourceFile === queryFile), 'the other formulas of its file are not');
 
   const excluded = await connection.sendRequest(searchRequest, {
     formula: { latex: 'R \\hat{x} = Q^\\top b', display: true },
@@ -95,7 +105,7 @@ test('between searches the engine holds no lock: another process writes the inde
   writer.value.index.close();
   assert.ok(added.ok);
   const indexes: IndexSelection = { locations: [indexDir], includeDefault: false, model, executionProvider: 'cpu', searchMode: 'bitmap' };
-  const result = await connection.sendRequest(searchRequest, { formula: { latex: formula.latex, display: true }, k: 5, indexes });
+  const result = await connection.sendRequest(searchRequest, { formula: { latex: '\\oint_{\\partial S} \\omega = \\int_{S} d\\omega', display: true }, k: 5, indexes });
   assert.ok(result.kind === 'results' && result.papers.some((match) => match.paper.id === 'stokes'), JSON.stringify(result));
 });
 

@@ -19,13 +19,13 @@ function match(highlightedLatex?: string, latex = step): PaperMatch {
   return {
     paper: { id: 'p', title: 'T', authors: [], year: null, macros: '' },
     similarity: 0.9,
-    formulas: [{ formula: { latex, display: true, env: 'equation' }, section: null, similarity: 0.9, ...(highlightedLatex ? { highlightedLatex } : {}) }],
+    formulas: [{ formula: { latex, display: true, env: 'equation' }, section: null, similarity: 0.9, signals: [], ...(highlightedLatex ? { highlightedLatex } : {}) }],
   };
 }
 
 const query = { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', macros: '', display: true };
 const math = new MathRenderer();
-const render = (result: PaperMatch) => renderViewState({ kind: 'results', query, indexName: 'i', results: [viewPaperResult(result)] }, (formula) => math.render(formula));
+const render = (result: PaperMatch) => renderViewState({ kind: 'results', citeLabel: 'Insert \\cite', query, indexName: 'i', results: [viewPaperResult(result)] }, (formula) => math.render(formula));
 
 test('a highlighted formula is typeset with its matched symbols coloured, with a legend and a tooltip', () => {
   const highlighted = highlightSymbols(step, new Set(['V!x', 'R!\\leftarrow', 'V!\\eta']));
