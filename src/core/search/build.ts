@@ -63,7 +63,11 @@ export async function indexPapers(index: FormulaIndex, papers: PaperFormulas[], 
     formulasTotal: pending.reduce((sum, { formulas }) => sum + formulas.length, 0),
   };
   options.onProgress?.({ ...progress });
-  for (let start = 0; start < pending.length && !options.signal?.aborted; ) {
+  for (let start = 0; start < pending.length; ) {
+    // Writing the catalogue is synchronous: between batches the event loop runs, so that the engine answers
+    // other requests and hears a cancel meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) break;
     const batch: PaperFormulas[] = [];
     let size = 0;
     while (start < pending.length && (batch.length === 0 || size + pending[start]!.formulas.length <= batchFormulas)) {
