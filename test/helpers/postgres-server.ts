@@ -3,9 +3,9 @@
 // runs as the `postgres` user the package creates.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
+import { freeLoopbackPort } from './free-port';
 
 /** The newest installed server's bin folder (/usr/lib/postgresql/<major>/bin), or undefined. */
 export function postgresBinaries(): string | undefined {
@@ -22,16 +22,6 @@ export function postgresUnavailable(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface PostgresServer {
   /** Superuser connection string (trust authentication on loopback; no password). */
@@ -64,7 +54,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     chownSync(root, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
   }
   run('initdb', ['-D', data, '-U', user, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   run('pg_ctl', ['-D', data, '-l', path.join(root, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
   let stopped = false;
   const stop = () => {
