@@ -1,8 +1,8 @@
 // A fresh install preparing the default index (issue 20), as a person sees it: the results view shows the
 // formula at the cursor with the preparation's progress, a notification shows it too, and its Cancel stops the
 // engine's build (the cache is left unfinished, and the view says it was cancelled). Its own code-server: a
-// stand-in default library of 8,000 formulas, embedded by the tiny test encoder, so the build lasts long enough
-// to be cancelled.
+// stand-in default library of 600,000 formulas, whose catalogue (nothing is rendered for the default mode) takes
+// about half a minute on 2 cores, long enough to be cancelled.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,7 @@ function scratch(folder: string): { workspace: string; libraryFile: string } {
   const settings = { 'formulaLens.model': 'custom', 'formulaLens.customModelPath': tinyEncoder, 'formulaLens.index.showDefault': true };
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(settings));
   const libraryFile = path.join(folder, 'papers.jsonl.gz');
-  writeStandInLibrary(libraryFile, 800, (paper) => Array.from({ length: 10 }, (_, i) => `\\sum_{k=${i}}^{${paper}} x_k^2 \\le \\epsilon`));
+  writeStandInLibrary(libraryFile, 6000, (paper) => Array.from({ length: 100 }, (_, i) => `\\sum_{k=${i}}^{${paper}} x_k^2 \\le \\epsilon`));
   return { workspace, libraryFile };
 }
 
