@@ -246,7 +246,7 @@ function defaultIndexProgress() {
     if (phase !== 'default index' || !formulasTotal || formulasDone === undefined) return;
     if (lastTenth < 0) {
       started = performance.now();
-      process.stderr.write(`Building the default index (${formulasTotal} formulas, once per model) in ${directory}\n`);
+      process.stderr.write(`Building the default index (${formulasTotal} formulas, once for this version of the library) in ${directory}\n`);
     }
     const tenth = Math.floor((formulasDone / formulasTotal) * 10);
     if (tenth <= lastTenth) return;
