@@ -9,7 +9,7 @@ import type { CancellationToken } from 'vscode-jsonrpc';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import { indexLibrary } from '../core/library/index-library';
-import { weightsFor, type SignalScores } from '../core/search/hybrid';
+import type { SignalScores } from '../core/search/hybrid';
 import { SearchSession, type BitmapModelChoice, type SessionFormula, type SessionPaper } from '../core/search/session';
 import { buildFraction, libraryName } from './library-build';
 import { cancelledRequest } from './params';
@@ -68,7 +68,7 @@ export class SearchService {
     });
     if (token.isCancellationRequested) throw cancelledRequest(searchRequest.method);
     if (!found.ok) return { kind: 'failed', reason: found.reason.message };
-    const { papers, problems, searched, preparing, mode } = found.value;
+    const { papers, problems, searched, preparing, weights } = found.value;
     for (const directory of searched) this.keepOpen(directory);
     if (searched.length === 0) {
       if (preparing !== undefined) {
@@ -78,9 +78,6 @@ export class SearchService {
     }
     for (const problem of problems) this.log(problem);
     const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
-    const chosen = this.session.mode(mode);
-    if (!chosen.ok) return { kind: 'failed', reason: chosen.reason };
-    const weights = weightsFor(chosen.value.mode, chosen.value.fusion);
     const matches = papers.map((paper) => paperMatch(paper, weights, params)).filter((match) => match.formulas.length > 0);
     return { kind: 'results', indexName, papers: matches };
   }
@@ -174,9 +171,10 @@ function noIndexReason(selection: IndexSelection): string {
 
 /** A paper's formulas with their shown scores; the query's own formula, indexed from its file, left out (it would top every search). */
 function paperMatch({ paper, formulas }: SessionPaper, weights: SignalScores, { formula, queryFile }: SearchParams): PaperMatch {
+  const ownFile = queryFile && path.resolve(queryFile);
   const shown = formulas
     .map((hit) => ({ ...formulaMatch(paper, hit.formula, shownScore(hit.scores ?? { bitmap: hit.score }, weights)), ...foundBy(hit), ...highlighted(hit) }))
-    .filter((match) => !(queryFile && match.sourceFile === path.resolve(queryFile) && sameLatex(match.formula.latex, formula.latex)));
+    .filter((match) => !(ownFile && match.sourceFile === ownFile && sameLatex(match.formula.latex, formula.latex)));
   return { paper: paperMeta(paper), similarity: Math.max(0, ...shown.map((hit) => hit.similarity)), formulas: shown };
 }
 

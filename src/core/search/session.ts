@@ -69,6 +69,8 @@ export interface SessionPaper extends PaperResult {
 
 export interface SessionResponse extends SearchResponse {
   mode: SearchMode;
+  /** The signal weights the mode ranked with (what a shown score is the sum of). */
+  weights: SignalScores;
   papers: SessionPaper[];
   /** Indexes that could not be searched, with the reason (the others still were). */
   problems: string[];
@@ -167,7 +169,7 @@ export class SearchSession {
       papers.push(...found.value.papers.map((paper) => ({ ...paper, index: directory })));
     }
     const k = Math.max(1, request.k ?? 10);
-    return ok({ mode, papers: mergePapers(papers).slice(0, k), problems, preparing, searched, queryDegraded, queryIssues, timings });
+    return ok({ mode, weights, papers: mergePapers(papers).slice(0, k), problems, preparing, searched, queryDegraded, queryIssues, timings });
   }
 
   /** A non-bitmap search over the index's hybrid view, opening the symbolic encoder only when the weights need it. */
