@@ -4,7 +4,7 @@
 // search/hybrid-store.ts, search/numeric-store.ts), so switching a model never touches it.
 import type { Database as SqliteDatabase, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import { requireNative } from '../native';
-import type { FormulaLocation, IndexedPaper, PaperToAdd, StoredFormula } from './types';
+import type { FormulaLocation, IndexedPaper, PaperToAdd, PdfPlacement, StoredFormula } from './types';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS manifest (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,7 +36,23 @@ CREATE TABLE IF NOT EXISTS formulas (
   inline INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS formulas_paper ON formulas(paper);
+CREATE TABLE IF NOT EXISTS pdf_formulas (
+  formula INTEGER PRIMARY KEY REFERENCES formulas(id) ON DELETE CASCADE,
+  page INTEGER NOT NULL,
+  box TEXT NOT NULL,
+  number TEXT,
+  crop BLOB
+);
 `;
+
+/**
+ * The formula columns, with the PDF placement of formulas read from PDFs. A catalogue written before PDFs were
+ * indexed has no pdf_formulas table (a writer adds it; a reader does without), so the format stays 2.
+ */
+const formulaColumns = (withPdf: boolean) =>
+  withPdf
+    ? 'f.id, f.paper, f.latex, f.file, f.line, f.section, f.env, f.inline, p.page, p.box, p.number, p.crop FROM formulas f LEFT JOIN pdf_formulas p ON p.formula = f.id'
+    : 'f.id, f.paper, f.latex, f.file, f.line, f.section, f.env, f.inline FROM formulas f';
 
 /** The manifest keys. */
 export interface Manifest {
@@ -99,6 +115,11 @@ function formulaFromRow(row: Record<string, SQLiteValue>, paperId: string): Stor
     env: text(row.env),
     inline: row.inline === 1,
   };
+  if (row.page !== null && row.page !== undefined) {
+    formula.pdf = { page: Number(row.page), box: JSON.parse(String(row.box)) as PdfPlacement['box'] };
+    if (row.number !== null) formula.pdf.number = String(row.number);
+    if (row.crop instanceof Uint8Array) formula.pdf.crop = row.crop;
+  }
   for (const key of Object.keys(formula) as (keyof FormulaLocation)[]) if (formula[key] === undefined) delete formula[key];
   return formula;
 }
@@ -106,7 +127,10 @@ function formulaFromRow(row: Record<string, SQLiteValue>, paperId: string): Stor
 export class MetadataStore {
   private formulasById: Statement | undefined;
 
-  private constructor(private readonly db: SqliteDatabase) {}
+  private constructor(
+    private readonly db: SqliteDatabase,
+    private readonly withPdf: boolean,
+  ) {}
 
   /**
    * Opens a database; throws SQLite's error when the file is damaged (`check` reads it all to find out).
@@ -128,7 +152,8 @@ export class MetadataStore {
         if (result?.quick_check !== 'ok') throw new Error(`integrity check failed: ${result?.quick_check ?? 'no answer'}`);
       }
       if (access !== 'read') db.exec(schema);
-      return new MetadataStore(db);
+      const withPdf = Boolean(db.get("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'pdf_formulas'"));
+      return new MetadataStore(db, withPdf);
     } catch (error) {
       db.close();
       throw error;
@@ -220,6 +245,9 @@ export class MetadataStore {
     const statement = this.db.prepare(
       'INSERT INTO formulas (paper, latex, file, line, section, env, inline) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    const placement = formulas.some((formula) => formula.pdf)
+      ? this.db.prepare('INSERT INTO pdf_formulas (formula, page, box, number, crop) VALUES (?, ?, ?, ?, ?)')
+      : undefined;
     try {
       const formulaIds = formulas.map((formula) => {
         const result = statement.run([
@@ -231,11 +259,15 @@ export class MetadataStore {
           formula.env ?? null,
           formula.inline ? 1 : 0,
         ]);
-        return Number(result.lastInsertRowid);
+        const id = Number(result.lastInsertRowid);
+        const { pdf } = formula;
+        if (pdf) placement!.run([id, pdf.page, JSON.stringify(pdf.box), pdf.number ?? null, pdf.crop ?? null]);
+        return id;
       });
       return { row, formulaIds };
     } finally {
       statement.finalize();
+      placement?.finalize();
     }
   }
 
@@ -244,7 +276,7 @@ export class MetadataStore {
     if (ids.length === 0) return [];
     // One statement for any number of ids, prepared once: search calls this on every query.
     this.formulasById ??= this.db.prepare(
-      'SELECT id, paper, latex, file, line, section, env, inline FROM formulas WHERE id IN (SELECT value FROM json_each(?))',
+      `SELECT ${formulaColumns(this.withPdf)} WHERE f.id IN (SELECT value FROM json_each(?))`,
     );
     const rows = this.formulasById.all([JSON.stringify(ids)]) as Record<string, SQLiteValue>[];
     return rows.map((row) => formulaFromRow(row, paperIdOfRow(Number(row.paper))));
@@ -252,7 +284,7 @@ export class MetadataStore {
 
   /** Visits every formula, in id order, without holding them all in memory. */
   *allFormulas(paperIdOfRow: (row: number) => string): Generator<StoredFormula> {
-    const statement = this.db.prepare('SELECT id, paper, latex, file, line, section, env, inline FROM formulas ORDER BY id');
+    const statement = this.db.prepare(`SELECT ${formulaColumns(this.withPdf)} ORDER BY f.id`);
     try {
       for (const row of statement.iterate() as Iterable<Record<string, SQLiteValue>>) yield formulaFromRow(row, paperIdOfRow(Number(row.paper)));
     } finally {

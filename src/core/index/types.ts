@@ -36,6 +36,20 @@ export interface FormulaLocation {
   /** The environment name: `align*`, `equation`, `$$`, `\[`, `inline`, … */
   env?: string;
   inline: boolean;
+  /** For a formula read from a PDF (its `latex` is written back from the glyphs): where it is and its picture. */
+  pdf?: PdfPlacement;
+}
+
+/** A PDF formula's page, box and crop. */
+export interface PdfPlacement {
+  /** 1-based page number. */
+  page: number;
+  /** The formula's ink in PDF points (y up), without its equation number. */
+  box: { left: number; bottom: number; right: number; top: number };
+  /** The equation number as printed, e.g. `(3)`. */
+  number?: string;
+  /** The crop at the bitmap encoder's geometry as a grey PNG (pdf/png.ts), when it could be drawn. */
+  crop?: Uint8Array;
 }
 
 export interface PaperToAdd {

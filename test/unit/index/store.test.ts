@@ -261,3 +261,29 @@ test('a writer can wait for another writer to close the index', async () => {
   await new Promise((resolve) => child.on('close', resolve));
   assert.equal(output, 'opened');
 });
+
+test('a PDF formula keeps its page, box, number and crop; it goes with its paper; a catalogue from before PDFs still reads', async () => {
+  const directory = freshFolder();
+  const { index } = open(directory);
+  const crop = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+  const fromPdf = paper('pdf', 2);
+  fromPdf.formulas[0]!.pdf = { page: 3, box: { left: 1.5, bottom: 2, right: 30, top: 12.25 }, number: '(4)', crop };
+  index.update({ add: [fromPdf, paper('tex', 1)] });
+  const [first, second] = [...index.allFormulas()];
+  assert.deepEqual(first!.pdf, { page: 3, box: { left: 1.5, bottom: 2, right: 30, top: 12.25 }, number: '(4)', crop });
+  assert.equal(second!.pdf, undefined);
+  assert.deepEqual(index.formulas([first!.id]).get(first!.id)?.pdf?.page, 3);
+  index.update({ remove: ['pdf'] });
+  const { generation } = index.stats();
+  index.close();
+
+  const { Database } = (await import('node-sqlite3-wasm')).default;
+  const database = new Database(path.join(directory, `metadata-${generation}.sqlite`));
+  assert.deepEqual(database.all('SELECT formula FROM pdf_formulas'), [], 'removing the paper removed its placements');
+  database.exec('DROP TABLE pdf_formulas');
+  database.close();
+  const reader = FormulaIndex.openForReading(directory);
+  assert.ok(reader.ok);
+  assert.deepEqual([...reader.value.index.allFormulas()].map((formula) => formula.latex), ['x_{tex}^{0}']);
+  reader.value.index.close();
+});
