@@ -89,22 +89,28 @@ const duration = (seconds: number) =>
 
 /** Progress on stderr: a redrawn bar on a terminal, plain lines (at most one per 10%) otherwise. */
 function progressPrinter(tty: boolean): (progress: LibraryProgress) => void {
-  let embeddingStarted = 0;
+  // Reading papers (PDFs take seconds each) and rendering the bitmap sidecar are the long steps: they get a bar.
+  let barPhase: LibraryProgress['phase'] | undefined;
+  let started = 0;
   let lastTenth = -1;
   return (progress) => {
-    if (progress.phase !== 'embedding') {
-      if (tty && progress.phase === 'done') process.stderr.write('\n');
+    const reading = progress.phase === 'reading' && progress.papersDone > 0;
+    if (progress.phase !== 'embedding' && !reading) {
+      if (tty && barPhase) process.stderr.write('\n');
+      barPhase = undefined;
+      if (tty && progress.phase === 'done') return;
       else if (progress.phase === 'planning') process.stderr.write('planning the library…\n');
       else if (progress.phase === 'reading') process.stderr.write(`reading ${progress.papersTotal} new or changed papers…\n`);
       else if (progress.phase === 'indexing' && progress.papersDone === 0) process.stderr.write(`adding ${progress.formulasTotal} formulas to the index…\n`);
       return;
     }
     const now = performance.now();
-    if (!embeddingStarted) embeddingStarted = now;
-    const share = progress.formulasTotal ? progress.formulasDone / progress.formulasTotal : 1;
-    const rate = progress.formulasDone / Math.max((now - embeddingStarted) / 1000, 1e-3);
-    const eta = progress.formulasDone > 0 ? ` ETA ${duration((progress.formulasTotal - progress.formulasDone) / rate)}` : '';
-    const counts = `${progress.formulasDone}/${progress.formulasTotal} formulas rendered for the bitmap sidecar`;
+    if (barPhase !== progress.phase) [barPhase, started, lastTenth] = [progress.phase, now, -1];
+    const [done, total] = reading ? [progress.papersDone, progress.papersTotal] : [progress.formulasDone, progress.formulasTotal];
+    const share = total ? done / total : 1;
+    const rate = done / Math.max((now - started) / 1000, 1e-3);
+    const eta = done > 0 ? ` ETA ${duration((total - done) / rate)}` : '';
+    const counts = reading ? `${done}/${total} papers read` : `${done}/${total} formulas rendered for the bitmap sidecar`;
     if (tty) {
       process.stderr.write(`\r${progressBar(share)} ${counts}${eta}   `);
     } else if (Math.floor(share * 10) > lastTenth) {

@@ -9,7 +9,9 @@ import { extractProject, type ExtractOptions } from '../latex';
 import { indexPapers, type PaperFormulas } from '../search/build';
 import type { FormulaEmbedder } from '../search/embedder';
 import { planChanges, planLibrary, type PlanOptions } from './plan';
+import type { ReadPdfOptions } from '../pdf';
 import { fail, ok, type Result } from '../result';
+import { readPdfPaper } from './pdf-paper';
 import type { LibraryPaper, ReportEntry } from './types';
 
 export interface LibraryIndexOptions extends PlanOptions {
@@ -21,6 +23,8 @@ export interface LibraryIndexOptions extends PlanOptions {
   signal?: AbortSignal;
   onProgress?(progress: LibraryProgress): void;
   extract?: ExtractOptions;
+  /** Limits per PDF read (time budget, pages, bytes); default `libraryPdfLimits`. */
+  pdf?: ReadPdfOptions;
 }
 
 export interface LibraryProgress {
@@ -100,8 +104,22 @@ export async function indexLibrary(
   progress.papersTotal = changes.toIndex.length;
   emit();
   const prepared: PaperFormulas[] = [];
-  for (const paper of changes.toIndex) {
+  for (const [done, paper] of changes.toIndex.entries()) {
     if (options.signal?.aborted) break;
+    // While reading, papersDone counts the papers read: a PDF takes seconds.
+    progress.papersDone = done;
+    if (done > 0) emit();
+    if (paper.source.kind === 'pdf') {
+      const read = await readPdfPaper(paper.source.mainFile, options.pdf);
+      if (!read.ok) {
+        setStatus(paper.id, { status: 'failed', detail: `PDF ${paper.source.origin}: ${read.reason.message}` });
+        continue;
+      }
+      setStatus(paper.id, { detail: `${read.value.detail} (${paper.source.origin})` });
+      prepared.push({ paper: indexedPaper(paper, options.library, '', { title: '', authors: [] }), formulas: read.value.formulas });
+      progress.formulasTotal += read.value.formulas.length;
+      continue;
+    }
     const project = await extractProject(paper.source.mainFile, options.extract);
     if (!project.ok) {
       setStatus(paper.id, { status: 'failed', detail: `LaTeX reader: ${project.reason}` });
@@ -123,6 +141,7 @@ export async function indexLibrary(
   }
 
   progress.phase = 'indexing'; // emitted by indexPapers' first progress
+  progress.papersDone = 0;
   const built = await indexPapers(index, prepared, {
     batchFormulas: options.batchFormulas ?? 1000,
     bitmap,

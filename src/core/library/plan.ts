@@ -60,7 +60,8 @@ export function matchName(name: string): string {
 const sourceKinds: Candidate['kind'][] = ['folder', 'archive', 'file'];
 
 function describe(candidate: Candidate): string {
-  return `${candidate.kind === 'file' ? 'loose file' : candidate.kind} ${candidate.path}${candidate.kind === 'folder' ? ` (main ${path.basename(candidate.mainFile)})` : ''}`;
+  const kind = { file: 'loose file', pdf: 'PDF (no LaTeX source)', folder: 'folder', archive: 'archive' }[candidate.kind];
+  return `${kind} ${candidate.path}${candidate.kind === 'folder' ? ` (main ${path.basename(candidate.mainFile)})` : ''}`;
 }
 
 /** Source files under a folder, relative and sorted: what the content hash covers. */
@@ -169,21 +170,23 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
       .filter((candidate) => candidate !== undefined);
     const byNames = [entry.key, entry.metadata.eprint].filter((name) => name !== undefined).flatMap((name) => byName.get(matchName(name)) ?? []);
     const candidates = [...explicit, ...byNames];
-    let source = candidates.find((candidate) => sourceKinds.includes(candidate.kind));
-    const pdf = candidates.find((candidate) => candidate.kind === 'pdf');
+    // The LaTeX when there is some (its formulas are exact), else the PDF.
+    let source = candidates.find((candidate) => sourceKinds.includes(candidate.kind)) ?? candidates.find((candidate) => candidate.kind === 'pdf');
     let via: string | undefined;
     if (source && claimedBy.has(source.path)) {
       reportFor('failed', `duplicate: its source ${source.path} belongs to ${claimedBy.get(source.path)}`);
       continue;
     }
-    if (!source && entry.metadata.eprint && fetcher) {
+    if ((!source || source.kind === 'pdf') && entry.metadata.eprint && fetcher) {
       log(`downloading arXiv e-print ${entry.metadata.eprint} for ${entry.key}`);
       const fetched = await fetcher.fetchEprint(entry.metadata.eprint);
       if (fetched.ok) {
         source = { kind: 'archive', path: fetched.value.file };
         via = `arXiv e-print ${entry.metadata.eprint}${fetched.value.fromCache ? ' (cached)' : ''}`;
+      } else if (source) {
+        log(`${entry.key}: arXiv has no source (${fetched.reason.message}); reading its PDF ${source.path}`);
       } else if (fetched.reason.kind === 'pdf-only') {
-        reportFor('pdf-only', `${fetched.reason.message}: PDFs are not supported yet`);
+        reportFor('pdf-only', `${fetched.reason.message}: downloaded PDFs are not read; put the PDF in the library folder or name it in the entry's file field`);
         continue;
       } else {
         reportFor('failed', `arXiv download failed: ${fetched.reason.message}`);
@@ -191,14 +194,11 @@ export async function planLibrary(folders: string[], options: PlanOptions): Prom
       }
     }
     if (!source) {
-      if (pdf) reportFor('pdf-only', `only a PDF (${pdf.path}): PDFs are not supported yet`);
-      else {
-        const hint = entry.metadata.eprint
-          ? `; arXiv ${entry.metadata.eprint} can be downloaded when network access is allowed`
-          : '';
-        const missing = named.length ? `; file/source field points to missing ${named.join(', ')}` : '';
-        reportFor('no-source', `no source found${missing}${hint}`);
-      }
+      const hint = entry.metadata.eprint
+        ? `; arXiv ${entry.metadata.eprint} can be downloaded when network access is allowed`
+        : '';
+      const missing = named.length ? `; file/source field points to missing ${named.join(', ')}` : '';
+      reportFor('no-source', `no source found${missing}${hint}`);
       continue;
     }
     claimedBy.set(source.path, entry.key);
@@ -251,7 +251,10 @@ async function resolveSource(
       const source: PaperSource = { kind: 'file', origin: candidate.path, root: path.dirname(candidate.path), mainFile: candidate.path };
       return { ok: true, value: { source, hash: await hashFile(candidate.path) } };
     }
-    if (candidate.kind === 'pdf') return { ok: false, reason: 'a PDF is not a LaTeX source' };
+    if (candidate.kind === 'pdf') {
+      const source: PaperSource = { kind: 'pdf', origin: candidate.path, root: path.dirname(candidate.path), mainFile: candidate.path };
+      return { ok: true, value: { source, hash: await hashFile(candidate.path) } };
+    }
     const extracted = await extractToCache(candidate.path, path.join(cacheDir, 'sources'), limits);
     if (!extracted.ok) return { ok: false, reason: `unsafe or broken archive (${extracted.reason.kind}): ${extracted.reason.message}` };
     const { root, files, archiveHash } = extracted.value;

@@ -127,7 +127,8 @@ export function checkPython(python: string): Promise<Result<void, TrainError>> {
 export async function libraryCorpus(folders: string[], options: Pick<PlanOptions, 'cacheDir' | 'allowNetwork' | 'log'>): Promise<CorpusRecord[]> {
   const plan = await planLibrary(folders, options);
   const records: CorpusRecord[] = [];
-  for (const paper of plan.papers) {
+  // Training renders each formula's LaTeX: a PDF paper's, written back from its glyphs, would teach the wrong pictures.
+  for (const paper of plan.papers.filter(({ source }) => source.kind !== 'pdf')) {
     const project = await extractProject(paper.source.mainFile);
     if (!project.ok) {
       options.log?.(`${paper.id}: LaTeX reader: ${project.reason}`);

@@ -14,15 +14,15 @@ export interface PaperMetadata {
   eprint?: string;
 }
 
-/** Where the LaTeX of a paper lives once any archive is unpacked. */
+/** Where the LaTeX of a paper lives once any archive is unpacked, or its PDF when it has no LaTeX. */
 export interface PaperSource {
-  /** How the user keeps it: a LaTeX folder, an e-print archive, or one loose .tex file. */
-  kind: 'folder' | 'archive' | 'file';
+  /** How the user keeps it: a LaTeX folder, an e-print archive, one loose .tex file, or only a PDF. */
+  kind: 'folder' | 'archive' | 'file' | 'pdf';
   /** The file or folder in the user's library (the archive itself for `archive`). */
   origin: string;
   /** The folder `\input` paths resolve against (for archives: the extraction cache folder). */
   root: string;
-  /** The main .tex file (has `\documentclass`), absolute. */
+  /** The main .tex file (has `\documentclass`), absolute; the PDF itself for `pdf`. */
   mainFile: string;
 }
 
@@ -32,7 +32,7 @@ export interface LibraryPaper {
   id: string;
   metadata: PaperMetadata;
   source: PaperSource;
-  /** sha256 over the source's text files and the metadata: a change in either re-indexes. */
+  /** sha256 over the source's text files (or the PDF) and the metadata: a change in either re-indexes. */
   contentHash: string;
 }
 
@@ -41,7 +41,7 @@ export type ReportStatus =
   | 'indexed'
   | 'unchanged' // content hash equals the indexed one: skipped
   | 'no-source'
-  | 'pdf-only'
+  | 'pdf-only' // arXiv serves only a PDF for the entry's e-print (downloaded PDFs are not read)
   | 'failed'
   | 'removed'; // was indexed, no longer in the library
 

@@ -48,7 +48,8 @@ test('the fixture library is indexed: every formula of each paper, with its meta
     ['bib:jones2021', 'bib:lee2019', 'bib:smith2020', 'bib:witten2003', notesId],
   );
   assert.equal(summary.indexed, 5);
-  assert.equal(summary.failed, 5, 'the broken entry and the four hostile archives');
+  assert.equal(summary.failed, 6, 'the broken entry, the four hostile archives and the stand-in PDF');
+  assert.match(summary.report.find((entry) => entry.id === 'bib:pdfonly2018')!.detail, /^PDF .*pdfonly2018\.pdf: damaged PDF/);
   assert.equal(stats.papers, 5);
   assert.equal(stats.formulas, summary.formulas);
 

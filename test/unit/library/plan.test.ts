@@ -28,13 +28,15 @@ test('the fixture library plans every kind of entry and source', async () => {
     'bib:jones2021': 'ready',
     'bib:witten2003': 'ready',
     'bib:lee2019': 'ready',
-    'bib:pdfonly2018': 'pdf-only',
+    'bib:pdfonly2018': 'ready',
     'bib:missing2022': 'no-source',
     [`src:${path.join(library.dir, 'notes.tex')}`]: 'ready',
   });
   assert.equal(statusOf(plan, 'bib:broken')!.detail, 'broken entry: @inproceedings at line 26 is not closed (a missing "}")');
   assert.match(statusOf(plan, 'bib:missing2022')!.detail, /arXiv 2201\.09999 can be downloaded when network access is allowed/);
-  assert.equal(plan.papers.length, 5);
+  assert.match(statusOf(plan, 'bib:pdfonly2018')!.detail, /^PDF \(no LaTeX source\) .*pdfonly2018\.pdf$/);
+  assert.equal(paperOf(plan, 'bib:pdfonly2018')!.source.kind, 'pdf');
+  assert.equal(plan.papers.length, 6);
 });
 
 test('a multi-file folder is matched by cite key and keeps the bib metadata', async () => {
@@ -96,7 +98,7 @@ test('hostile archives in the library are reported as failed, and nothing escape
   }
   assert.ok(!existsSync(path.join(library.dir, '..', '..', 'escaped.tex')));
   assert.ok(!existsSync('/tmp/formula-lens-escaped.tex'));
-  assert.equal(plan.papers.length, 3, 'the good sources are still planned');
+  assert.equal(plan.papers.length, 4, 'the good sources (and the PDF) are still planned');
 });
 
 test('incremental: unchanged papers are skipped, changed and new ones indexed, deleted ones removed', async () => {
@@ -118,7 +120,7 @@ test('incremental: unchanged papers are skipped, changed and new ones indexed, d
   const changed = planChanges((await planLibrary([library.dir], { cacheDir: library.cacheDir })).papers, indexed);
   assert.deepEqual(changed.toIndex.map((paper) => paper.id).sort(), ['bib:lee2019', 'bib:smith2020', `src:${path.join(library.dir, 'added.tex')}`]);
   assert.deepEqual(changed.removed, [`src:${path.join(library.dir, 'notes.tex')}`]);
-  assert.deepEqual(changed.unchanged.map((paper) => paper.id).sort(), ['bib:jones2021', 'bib:witten2003']);
+  assert.deepEqual(changed.unchanged.map((paper) => paper.id).sort(), ['bib:jones2021', 'bib:pdfonly2018', 'bib:witten2003']);
 });
 
 test('matchName makes file names, cite keys and arXiv ids meet', () => {
