@@ -1,7 +1,8 @@
 // The bitmap signal's sidecar of an index, one per bitmap model, beside the catalogue (docs/index.md):
 //
 //   bitmap-<model>.vectors               each rendered formula's embedding, keyed by its content (LaTeX, macros,
-//                                        display style, environment): what the rendering depends on
+//                                        display style, environment): what the rendering depends on; a PDF
+//                                        formula's, embedded from its crop, keyed by the crop's pixels
 //   bitmap-<model>-<set>-<sha256>.hnsw   the HNSW graph over the catalogue's formula set <set> (bitmap mode's search)
 //
 // Built by whoever needs it (an indexing run asked for it, or a search that weighs the bitmap signal), reader or
@@ -14,7 +15,8 @@ import * as path from 'node:path';
 import type { FormulaIndex } from '../index/store';
 import type { FormulaHit, HitFilter } from '../index/types';
 import { VectorGraph, type GraphParameters } from '../index/vectors';
-import type { FormulaInput } from '../render';
+import { pngToCrop } from '../pdf/png';
+import { CROP_HEIGHT, CROP_WIDTH, type FormulaInput } from '../render';
 import { errorMessage } from '../result';
 import type { FormulaEmbedder } from './embedder';
 import { ContentKeys } from './numeric-store';
@@ -40,11 +42,11 @@ export interface BitmapSidecarOptions {
   signal?: AbortSignal;
 }
 
-/** A formula's rendering input and its content key. */
+/** A formula's rendering input, or its picture when it has one already (a PDF crop), and its content key. */
 interface KeyedFormula {
   id: number;
   key: string;
-  input: FormulaInput;
+  input: FormulaInput | { picture: Uint8Array };
 }
 
 /** The sidecar files of an index folder, by model tag (the fingerprint's first 16 digits): for `info`. */
@@ -86,7 +88,7 @@ export class BitmapSidecar {
     const file = path.join(index.directory, bitmapVectorsFileName(fingerprint));
     const formulas = keyedFormulas(index);
     const known = readVectors(file, fingerprint, embedder.dimensions, options.onNotice);
-    const missing = new Map<string, FormulaInput>();
+    const missing = new Map<string, KeyedFormula['input']>();
     for (const { key, input } of formulas) if (!known.has(key)) missing.set(key, input);
     const rendered = { formulas: 0, degraded: 0 };
     const batchFormulas = Math.max(1, options.batchFormulas ?? 1000);
@@ -95,9 +97,13 @@ export class BitmapSidecar {
     for (let start = 0; start < pending.length; start += batchFormulas) {
       if (options.signal?.aborted) return undefined;
       const batch = pending.slice(start, start + batchFormulas);
-      const embedded = await embedder.embed(batch.map(([, input]) => input), 'batch');
+      const toRender = batch.filter((entry): entry is [string, FormulaInput] => !('picture' in entry[1]));
+      const pictured = batch.filter((entry): entry is [string, { picture: Uint8Array }] => 'picture' in entry[1]);
+      const embedded = toRender.length ? await embedder.embed(toRender.map(([, input]) => input), 'batch') : [];
+      const fromPictures = pictured.length ? await embedder.embedPictures(pictured.map(([, { picture }]) => pngToCrop(picture, CROP_WIDTH, CROP_HEIGHT))) : [];
       const added = new Map<string, Float32Array>();
-      batch.forEach(([key], i) => added.set(key, embedded[i]!.embedding));
+      toRender.forEach(([key], i) => added.set(key, embedded[i]!.embedding));
+      pictured.forEach(([key], i) => added.set(key, fromPictures[i]!));
       rendered.formulas += batch.length;
       rendered.degraded += embedded.filter((result) => result.degraded).length;
       // Read again before writing: another process may have stored vectors meanwhile (the same ones, or others).
@@ -169,11 +175,16 @@ export class BitmapSidecar {
   }
 }
 
-/** The index's formulas, in id order, with what their rendering depends on and its content key. */
+/**
+ * The index's formulas, in id order, with what their picture depends on and its content key: the rendering's input,
+ * or a PDF formula's crop (a formula whose crop could not be drawn is rendered from its written-back LaTeX).
+ */
 function keyedFormulas(index: FormulaIndex): KeyedFormula[] {
   const keys = new ContentKeys();
   const macros = new Map(index.papers().map((paper) => [paper.id, paper.macros]));
   return [...index.allFormulas()].map((formula) => {
+    const picture = formula.pdf?.crop;
+    if (picture) return { id: formula.id, key: createHash('sha256').update('pdf crop\u0000').update(picture).digest('hex').slice(0, keyBytes * 2), input: { picture } };
     const input: FormulaInput = { latex: formula.latex, macros: macros.get(formula.paperId), display: !formula.inline, env: formula.env };
     return { id: formula.id, key: keys.key(input, input.display ? 'display' : 'inline', input.env ?? ''), input };
   });

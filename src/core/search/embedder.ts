@@ -20,6 +20,8 @@ export interface FormulaEmbedder {
   readonly dimensions: number;
   /** Embeddings in input order; `interactive` goes ahead of queued batch work. */
   embed(formulas: FormulaInput[], priority: RenderPriority): Promise<EmbeddedFormula[]>;
+  /** Embeddings of pictures already at the encoder's geometry (PDF crops: CROP_HEIGHT × CROP_WIDTH, 255 = ink). */
+  embedPictures(pictures: readonly Uint8Array[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,10 @@ export class PipelineEmbedder implements FormulaEmbedder {
       handedOut.add(result.pixels);
       return { embedding, degraded: result.degraded, issues: result.issues, renderMs: result.typesetMs + result.rasterMs };
     });
+  }
+
+  embedPictures(pictures: readonly Uint8Array[]): Promise<Float32Array[]> {
+    return this.encoder.embed(pictures);
   }
 
   async close(): Promise<void> {

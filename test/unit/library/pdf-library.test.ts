@@ -12,6 +12,7 @@ import { pngToCrop } from '../../../src/core/pdf/png';
 import { CROP_HEIGHT, CROP_WIDTH } from '../../../src/core/render/geometry';
 import { SearchSession } from '../../../src/core/search/session';
 import { repoRoot } from '../../helpers/paths';
+import { HashingEmbedder } from '../search/hashing-embedder';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-pdf-library-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -35,11 +36,11 @@ copyFileSync(path.join(libraryDir, 'pdfs', 'twocolumn.pdf'), path.join(libraryDi
 rmSync(path.join(libraryDir, 'pdfs', 'twocolumn.pdf'));
 writeFileSync(fusionFile, JSON.stringify({ weights: { bitmap: 0, symbolic: 0, lexical: 0.5, structure: 0.5 }, defaultMode: 'hybrid' }));
 
-async function indexOnce() {
+async function indexOnce(bitmap?: HashingEmbedder) {
   const opened = FormulaIndex.open(indexDir);
   assert.ok(opened.ok, opened.ok ? '' : opened.reason.message);
   try {
-    const result = await indexLibrary([libraryDir], opened.value.index, undefined, { library: 'main', cacheDir: path.join(scratch, 'cache') });
+    const result = await indexLibrary([libraryDir], opened.value.index, bitmap, { library: 'main', cacheDir: path.join(scratch, 'cache') });
     assert.ok(result.ok, result.ok ? '' : result.reason.message);
     return { summary: result.value, formulas: [...opened.value.index.allFormulas()] };
   } finally {
@@ -48,7 +49,8 @@ async function indexOnce() {
 }
 
 test('the PDFs of a .bib are indexed: report lines with counts or the reason, formulas with page, box, crop and LaTeX', async () => {
-  const { summary, formulas } = await indexOnce();
+  const bitmap = new HashingEmbedder();
+  const { summary, formulas } = await indexOnce(bitmap);
   const line = (id: string) => summary.report.find((entry) => entry.id === id)!;
   assert.deepEqual([line('bib:descent').status, line('bib:descent').formulas], ['indexed', 4]);
   assert.match(line('bib:descent').detail, /^PDF, 1 pages \(.*displays\.pdf\)$/);
@@ -65,6 +67,7 @@ test('the PDFs of a .bib are indexed: report lines with counts or the reason, fo
   assert.ok(gradient.pdf!.box.right > gradient.pdf!.box.left && gradient.pdf!.box.top > gradient.pdf!.box.bottom);
   const ink = pngToCrop(gradient.pdf!.crop!, CROP_WIDTH, CROP_HEIGHT);
   assert.ok(ink.some((value) => value > 128), 'the crop has ink');
+  assert.deepEqual(bitmap.calls, [{ count: formulas.length, priority: 'pictures' }], 'the bitmap sidecar embeds the crops, rendering nothing');
 });
 
 test('a LaTeX query finds the PDF paper first in the default (lexical + structure) ranking', async () => {
@@ -82,7 +85,9 @@ test('a LaTeX query finds the PDF paper first in the default (lexical + structur
 });
 
 test('a rerun skips unchanged PDFs by content hash and reads a changed one again', async () => {
-  const rerun = await indexOnce();
+  const idle = new HashingEmbedder();
+  const rerun = await indexOnce(idle);
+  assert.deepEqual(idle.calls, [], 'the sidecar has every crop already');
   assert.equal(rerun.summary.unchanged, 2);
   assert.equal(rerun.summary.indexed, 0);
   appendFileSync(path.join(libraryDir, 'pdfs', 'displays.pdf'), '\n% appended\n');

@@ -33,5 +33,11 @@ export class HashingEmbedder implements FormulaEmbedder {
     }));
   }
 
+  /** Pictures hash like text of their bytes: equal pictures get equal vectors. */
+  async embedPictures(pictures: readonly Uint8Array[]): Promise<Float32Array[]> {
+    this.calls.push({ count: pictures.length, priority: 'pictures' });
+    return pictures.map((picture) => hashEmbedding(Buffer.from(picture).toString('latin1')));
+  }
+
   async close(): Promise<void> {}
 }
