@@ -1,7 +1,7 @@
 // PDF papers (issue #22, first part): display-formula detection recall and precision on corpus papers
 // typeset by pdflatex, and pages per second for detection + crops, one thread and two processes (goal ≥ 5 pages/s on 2 cores).
-// The retrieval half (a source formula's LaTeX as the query, its PDF paper the target: hit@10, MRR)
-// waits for the index integration. Needs the corpus and TeX Live (see TEX_INSTALL_HINT); the product never does.
+// The retrieval half (a source formula's LaTeX as the query, its PDF paper the target: hit@10, MRR) is
+// bench/pdf-retrieval.ts, on the held-out sample. Needs the corpus and TeX Live (see TEX_INSTALL_HINT); the product never does.
 //
 // Matching rule: pdflatex records where each source display's first row starts and its last row ends
 // (\pdfsavepos). A detection on the same page *covers* a point when the point lies inside its box widened
@@ -16,6 +16,7 @@ import type { PdfFormula } from '../src/core/pdf';
 import { type CorpusRecord, readCorpus } from '../src/core/render/corpus';
 import { corpusPath } from '../test/helpers/paths';
 import { benchCacheDir, compilePaper, type CompiledPaper, hasPdflatex, LAYOUTS, type MarkedFormula, TEX_INSTALL_HINT } from './pdf-papers';
+import { DISTRACTORS, measureRetrieval } from './pdf-retrieval';
 import type { Bench } from './run';
 
 const PAPERS = 40;
@@ -143,6 +144,8 @@ export const bench: Bench = {
     console.log(`PDFs cached in ${cache}`);
     const all = await readCorpus(corpus);
     const speed = { pages: 0, seconds: 0, cpuSeconds: 0, files: [] as string[] };
+    const sampled = new Set<string>();
+    let heldOut: { record: CorpusRecord; paper: CompiledPaper }[] = [];
     // The thresholds of src/core/pdf/detect.ts were chosen looking at the first sample; the second is every record halfway between.
     for (const sample of [{ name: 'tuning sample', phase: 0 }, { name: 'held-out sample', phase: 0.5 }]) {
       const records = pickRecords(all, sample.phase);
@@ -154,6 +157,8 @@ export const bench: Bench = {
       });
       const droppedFormulas = papers.reduce((sum, paper) => sum + paper.dropped, 0);
       console.log(`\n### ${sample.name}: ${papers.length} of ${records.length} papers compiled (${droppedFormulas} formulas pdflatex rejected were left out)`);
+      records.forEach((record) => sampled.add(record.id));
+      heldOut = papers.map((paper) => ({ record: records.find((record) => record.id === paper.id)!, paper }));
       const timing = await evaluate(papers);
       speed.pages += timing.pages;
       speed.seconds += timing.seconds;
@@ -171,6 +176,8 @@ export const bench: Bench = {
       `speed, detection + crops, 2 processes reading half the files each: ${parallel.pages} pages in ${parallel.seconds.toFixed(1)} s wall = ` +
         `**${(parallel.pages / parallel.seconds).toFixed(1)} pages/s** (goal ≥ 5)`,
     );
-    console.log('retrieval (paper hit@10, MRR from PDF against LaTeX): not measured yet, it needs the index integration of #22.');
+    const rest = all.filter((record) => !sampled.has(record.id) && record.formulas.length > 0);
+    const step = Math.max(1, Math.floor(rest.length / DISTRACTORS));
+    await measureRetrieval(heldOut, rest.filter((_, i) => i % step === 0).slice(0, DISTRACTORS), cache);
   },
 };

@@ -119,8 +119,10 @@ export interface FormulaMatch {
   similarity: number;
   /** The signals the search mode weighs, with their weights and similarities on that scale. */
   signals: { signal: SignalName; weight: number; similarity: number }[];
-  /** The LaTeX file on this machine holding the formula, when the index was built from local files. */
+  /** The LaTeX file on this machine holding the formula (the PDF, for a formula read from one), when the index was built from local files. */
   sourceFile?: string;
+  /** For a formula read from a PDF: its page, equation number and crop (a grey PNG, base64), shown instead of typesetting `formula.latex`. */
+  pdf?: { page: number; number?: string; crop?: string };
   /** 1-based line of the formula in `sourceFile`, when known. */
   line?: number;
   /** The signals that proposed the formula (non-bitmap search modes), for the view's "found by" tag. */

@@ -218,14 +218,20 @@ function formulaMatch(paper: IndexedPaper, formula: StoredFormula, score: ShownS
     signals: score.parts,
     sourceFile: localSourceFile(paper.sourcePath, formula.file),
     line: formula.line,
+    ...pdfPlacement(formula),
   };
+}
+
+function pdfPlacement({ pdf }: StoredFormula): Pick<FormulaMatch, 'pdf'> {
+  if (!pdf) return {};
+  return { pdf: { page: pdf.page, ...(pdf.number ? { number: pdf.number } : {}), ...(pdf.crop ? { crop: Buffer.from(pdf.crop).toString('base64') } : {}) } };
 }
 
 /** The formula's file on this machine: `file` inside a source folder, or the source file itself. */
 function localSourceFile(sourcePath: string | undefined, file: string | undefined): string | undefined {
   if (!sourcePath || !existsSync(sourcePath)) return undefined;
   const stat = statSync(sourcePath);
-  if (stat.isFile()) return /\.(tex|ltx|md)$/i.test(sourcePath) ? sourcePath : undefined; // archives are not opened
+  if (stat.isFile()) return /\.(tex|ltx|md|pdf)$/i.test(sourcePath) ? sourcePath : undefined; // archives are not opened
   if (!file) return undefined;
   const candidate = path.resolve(sourcePath, file);
   const inside = !path.relative(sourcePath, candidate).startsWith('..');

@@ -7,6 +7,26 @@ import type { ResultActions } from './results-view';
 import type { SearchController } from './search-controller';
 import { paperUrl } from './view-model';
 
+const latexWorkshop = 'James-Yu.latex-workshop';
+
+/**
+ * Opens a PDF at a page: in LaTeX Workshop's viewer when it is installed (its PDF editor, which opens at the start: the
+ * page is said in the status bar), else in the system's viewer with `#page=N`, which most viewers honour.
+ */
+async function openPdfAt(file: string, page: number): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  vscode.window.setStatusBarMessage(`Formula Lens: the formula is on page ${page} of ${uri.path.split('/').pop()}`, 15_000);
+  if (vscode.extensions.getExtension(latexWorkshop)) {
+    try {
+      await vscode.commands.executeCommand('vscode.openWith', uri, 'latex-workshop-pdf-hook', vscode.ViewColumn.Beside);
+      return;
+    } catch {
+      // An older LaTeX Workshop without its PDF editor: the system viewer below.
+    }
+  }
+  await vscode.env.openExternal(uri.with({ fragment: `page=${page}` }));
+}
+
 /** What the buttons act through (the extension's Ctx): read when a button is pressed, as the view is made
  * before the search controller that fills it. */
 export interface ActionTargets {
@@ -22,6 +42,7 @@ export function resultActions(targets: ActionTargets): ResultActions {
     async openSource(ref) {
       const hit = hitOf(ref);
       if (!hit?.sourceFile) return;
+      if (hit.pdf) return openPdfAt(hit.sourceFile, hit.pdf.page);
       const line = Math.max(0, (hit.line ?? 1) - 1);
       await vscode.window.showTextDocument(vscode.Uri.file(hit.sourceFile), {
         selection: new vscode.Range(line, 0, line, 0),

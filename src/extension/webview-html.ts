@@ -24,7 +24,8 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
     // script, and <style> elements and stylesheets stay limited to the extension's own files.
     "style-src-attr 'unsafe-inline'",
     `font-src ${cspSource}`,
-    `img-src ${cspSource}`,
+    // PDF formulas are shown as their crops, PNGs inlined by the engine (view-model.ts checks they are base64).
+    `img-src ${cspSource} data:`,
   ].join('; ');
 }
 

@@ -96,13 +96,17 @@ function renderPaper({ paper, formulas }: ViewPaperResult, citeLabel: string, re
       const formulaRef = { ...ref, formula: String(index) };
       const section = hit.section ? ` <span class="section">§ ${escapeHtml(hit.section)}</span>` : '';
       const hitActions = [
-        hit.hasSource ? actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula') : '',
+        hit.hasSource
+          ? hit.pdf
+            ? actionButton('openSource', 'Open PDF', formulaRef, `Open the PDF at page ${hit.pdf.page}`)
+            : actionButton('openSource', 'Open source', formulaRef, 'Open the source file at this formula')
+          : '',
         actionButton('moreLikeThis', 'More like this', formulaRef, 'Search for formulas similar to this one'),
       ].join('');
       const tooltip = hit.formula.highlightedLatex ? ` title="${escapeHtml(highlightLegend)}"` : '';
       return (
-        `<li class="formula"><div class="math"${tooltip}>${renderMath(hit.formula)}</div>` +
-        `<div class="formula-meta">${scoreBadge(hit)}${section}${foundByTag(hit.foundBy)}<span class="actions">${hitActions}</span></div></li>`
+        `<li class="formula"><div class="math"${tooltip}>${hit.pdf?.image ? pdfCrop(hit.pdf) : renderMath(hit.formula)}</div>` +
+        `<div class="formula-meta">${scoreBadge(hit)}${pdfPage(hit.pdf)}${section}${foundByTag(hit.foundBy)}<span class="actions">${hitActions}</span></div></li>`
       );
     });
   // Compact, so that several papers fit a bottom panel: one header line, the best formula, the others folded.
@@ -115,6 +119,16 @@ function renderPaper({ paper, formulas }: ViewPaperResult, citeLabel: string, re
     `<h3 class="title" title="${escapeHtml(title)}">${escapeHtml(title)}</h3>${byline ? `<span class="meta">${byline}</span>` : ''}` +
     `<span class="actions">${actions}</span></div><ol class="formulas">${best}</ol>${more}</li>`
   );
+}
+
+/** A PDF formula as its crop, the picture the bitmap encoder saw (its LaTeX is only written back from the glyphs). */
+function pdfCrop({ page, number, image }: NonNullable<ViewFormulaHit['pdf']>): string {
+  const alt = `Formula ${number ?? ''} on page ${page} of the PDF`.replace(/ {2}/, ' ');
+  return `<img class="pdf-crop" src="${escapeHtml(image ?? '')}" alt="${escapeHtml(alt)}" width="333" height="32">`;
+}
+
+function pdfPage(pdf: ViewFormulaHit['pdf']): string {
+  return pdf ? ` <span class="pdf-page" title="read from the PDF">p. ${pdf.page}${pdf.number ? ` ${escapeHtml(pdf.number)}` : ''}</span>` : '';
 }
 
 /** What 1.0 means on the shown scale (src/engine/score.ts), for the score's tooltip. */

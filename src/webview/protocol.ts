@@ -32,8 +32,10 @@ export interface ViewFormulaHit {
   similarity: number;
   /** The signals the search mode weighs, with their weights and similarities on that scale: the score's tooltip. */
   signals: { signal: string; weight: number; similarity: number }[];
-  /** Whether the formula's source file is on this machine. */
+  /** Whether the formula's source file (or PDF) is on this machine. */
   hasSource: boolean;
+  /** A formula read from a PDF: its page and number, and its crop as a `data:image/png;base64,` URL, shown instead of typesetting. */
+  pdf?: { page: number; number?: string; image?: string };
   /** The signals that found it (`bitmap`, `symbolic`, `lexical`), when the search mode tags formulas. */
   foundBy?: string[];
 }

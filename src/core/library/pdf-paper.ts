@@ -10,6 +10,7 @@ import { ok, type Result } from '../result';
 
 export interface PdfPaperFormulas {
   formulas: FormulaLocation[];
+  pagesRead: number;
   /** One line for the per-entry report: pages read, displays without LaTeX, and what was left out. */
   detail: string;
 }
@@ -49,5 +50,5 @@ export async function readPdfPaper(file: string, limits: ReadPdfOptions = librar
     ...(unnamed ? [`${unnamed} displays with no readable glyphs left out`] : []),
     ...issues,
   ];
-  return ok({ formulas, detail: notes.join('; ') });
+  return ok({ formulas, pagesRead, detail: notes.join('; ') });
 }

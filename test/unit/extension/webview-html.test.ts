@@ -9,7 +9,7 @@ test('the view allows only its own nonce-tagged script and the extension’s sty
   const csp = contentSecurityPolicy('https://ext.vscode-cdn.net', nonce);
   assert.equal(
     csp,
-    `default-src 'none'; script-src 'nonce-${nonce}'; style-src https://ext.vscode-cdn.net; style-src-attr 'unsafe-inline'; font-src https://ext.vscode-cdn.net; img-src https://ext.vscode-cdn.net`,
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src https://ext.vscode-cdn.net; style-src-attr 'unsafe-inline'; font-src https://ext.vscode-cdn.net; img-src https://ext.vscode-cdn.net data:`,
   );
   assert.deepEqual(csp.match(/[a-z-]+ [^;]*unsafe[^;]*/g), ["style-src-attr 'unsafe-inline'"], 'only style attributes (KaTeX layout) are inline');
   const html = webviewHtml({ cspSource: 'https://ext.vscode-cdn.net', scriptUri: 'https://e/out/webview.js', styleUris: ['https://e/a.css?"x'] }, nonce);
