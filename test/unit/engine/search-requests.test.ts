@@ -1,6 +1,6 @@
 // The engine builds an index from a library folder and searches it, through JSON-RPC, with the tiny
 // test encoder (test/unit/encode/fixtures), so the whole path runs: LaTeX reader, renderer, encoder, index.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
@@ -130,4 +130,23 @@ test('the symbolic modes use the selected symbolic model, and a missing one is a
   const absent = await connection.sendRequest(searchRequest, { formula, k: 5, indexes: selection(path.join(scratch, 'absent-symbolic.onnx')) });
   assert.equal(absent.kind, 'failed');
   assert.match(absent.kind === 'failed' ? absent.reason : '', /symbolic model: .*absent-symbolic\.onnx/);
+});
+
+test('a library of a .bib and a PDF is built by the engine; its results carry the page, the crop and the PDF to open', async () => {
+  const pdfLibrary = path.join(scratch, 'pdf-library');
+  mkdirSync(pdfLibrary);
+  copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'pdf', 'displays.pdf'), path.join(pdfLibrary, 'descent.pdf'));
+  writeFileSync(path.join(pdfLibrary, 'refs.bib'), '@article{descent, title = {Gradient Descent}, author = {Ada Lovelace}, year = {2020}}');
+  const pdfIndex = path.join(scratch, 'pdf-index');
+  const built = await connection.sendRequest(buildIndexRequest, { folders: [pdfLibrary], indexDir: pdfIndex, cacheDir: path.join(scratch, 'cache'), model, executionProvider: 'cpu' });
+  assert.ok(built.kind === 'built');
+  assert.deepEqual([built.indexed, built.formulas], [1, 4]);
+  const indexes: IndexSelection = { locations: [pdfIndex], includeDefault: false, model, executionProvider: 'cpu' };
+  const result = await connection.sendRequest(searchRequest, { formula: { latex: '\\theta_{t+1} = \\theta_t - \\eta \\nabla L(\\theta_t)', display: true }, k: 5, indexes });
+  assert.ok(result.kind === 'results');
+  const [best] = result.papers;
+  assert.equal(best?.paper.key, 'descent');
+  const hit = best!.formulas[0]!;
+  assert.deepEqual({ page: hit.pdf?.page, number: hit.pdf?.number, sourceFile: hit.sourceFile }, { page: 1, number: '(1)', sourceFile: path.join(pdfLibrary, 'descent.pdf') });
+  assert.ok(Buffer.from(hit.pdf!.crop!, 'base64').subarray(1, 4).toString() === 'PNG', 'the crop is a PNG');
 });
