@@ -109,7 +109,7 @@ function write(glyphs: Glyph[], bars: Rule[], em: number): string {
     const glyph = glyphs[i]!;
     if (used.has(glyph)) continue;
     // The widest bar beside this glyph first, so that a fraction in a numerator is written inside its fraction.
-    const free = glyphs.filter((other) => !used.has(other));
+    const free = () => glyphs.filter((other) => !used.has(other));
     const radical = parts[parts.length - 1] === '\\sqrt';
     // TeX writes a fraction's numerator and denominator one after the other: what follows them is not theirs.
     const contiguous = (beside: Set<Glyph>) => {
@@ -117,9 +117,11 @@ function write(glyphs: Glyph[], bars: Rule[], em: number): string {
       while (end < glyphs.length && (beside.has(glyphs[end]!) || used.has(glyphs[end]!))) end++;
       return new Set(glyphs.slice(i, end));
     };
+    const centre = (glyph.box.left + glyph.box.right) / 2;
     const written = bars
+      .filter((bar) => centre >= bar.box.left - 0.1 * em && centre <= bar.box.right + 0.1 * em)
       .map((bar) => {
-        const [over, under] = [besideBar(bar, free, em, 'over'), besideBar(bar, free, em, 'under')];
+        const [over, under] = [besideBar(bar, free(), em, 'over'), besideBar(bar, free(), em, 'under')];
         const run = contiguous(new Set([...over, ...under]));
         return { bar, over: over.filter((other) => run.has(other)), under: under.filter((other) => run.has(other)) };
       })
