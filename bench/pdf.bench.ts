@@ -135,7 +135,7 @@ async function evaluate(papers: CompiledPaper[]): Promise<{ pages: number; secon
 }
 
 export const bench: Bench = {
-  title: 'PDF papers: display-formula detection and crops (issue #22, part 1)',
+  title: 'PDF papers: display-formula detection, crops, and retrieval of PDF papers by LaTeX queries (issue #22)',
   async run() {
     const corpus = corpusPath();
     if (!corpus) return console.log('skipped: needs ../shared/corpus/papers.jsonl (or FORMULA_LENS_CORPUS)');

@@ -80,7 +80,12 @@ function year(flag: string, value: string | undefined): number | undefined {
 export function jsonOutput(response: SearchResponse): string {
   const papers = response.papers.map((result) => {
     const { year, ...paper } = result.paper;
-    return { ...result, paper: { ...paper, year: yearNumber(year) } };
+    // A PDF formula's crop is PNG bytes: base64 in JSON, as the engine sends it.
+    const formulas = result.formulas.map((hit) => {
+      const { pdf } = hit.formula;
+      return pdf?.crop ? { ...hit, formula: { ...hit.formula, pdf: { ...pdf, crop: Buffer.from(pdf.crop).toString('base64') } } } : hit;
+    });
+    return { ...result, formulas, paper: { ...paper, year: yearNumber(year) } };
   });
   return JSON.stringify({ outputVersion: searchOutputVersion, ...response, papers }, null, 2);
 }
@@ -112,7 +117,7 @@ export function formatTable(response: SearchResponse, width: number): string {
           score.toFixed(3).padEnd(6),
           (first ? (result.paper.year ?? '') : '').padEnd(5),
           (first ? clip(paperLabel(result.paper), paperWidth) : '').padEnd(paperWidth),
-          clip(formula.section ?? '', sectionWidth).padEnd(sectionWidth),
+          clip(formula.pdf ? `p. ${formula.pdf.page} ${formula.pdf.number ?? ''}` : (formula.section ?? ''), sectionWidth).padEnd(sectionWidth),
           clip(formula.latex, formulaWidth),
         ].join(' ').trimEnd(),
       );
