@@ -27,10 +27,10 @@ test('indexes the library into <folder>/.formula-lens/index (with --bitmap its b
   assert.match(line('bib:smith2020'), /^indexed +bib:smith2020 \(2 formulas\): folder /);
   assert.match(line('bib:jones2021'), /^indexed +bib:jones2021 \(1 formulas\): archive /);
   assert.match(line('bib:witten2003'), /^indexed +bib:witten2003 \(1 formulas\)/);
-  assert.match(line('bib:pdfonly2018'), /^pdf only +bib:pdfonly2018: only a PDF/);
+  assert.match(line('bib:pdfonly2018'), /^failed +bib:pdfonly2018: PDF .*pdfonly2018\.pdf: damaged PDF/);
   assert.match(line('bib:missing2022'), /^no source +bib:missing2022: no source found/);
   assert.match(line('bib:broken'), /^failed +bib:broken: broken entry/);
-  assert.match(first.stderr, /5 papers indexed \(6 formulas; \d+ rendered for the bitmap sidecar, \d+ degraded\), 0 unchanged, 0 removed, 1 failed/);
+  assert.match(first.stderr, /5 papers indexed \(6 formulas; \d+ rendered for the bitmap sidecar, \d+ degraded\), 0 unchanged, 0 removed, 2 failed/);
   assert.match(first.stderr, /^adding 6 formulas to the index…\n(?!adding)/m);
   assert.match(first.stderr, /^0\/\d+ formulas rendered for the bitmap sidecar$/m, 'plain progress lines when stderr is not a terminal');
   assert.ok(existsSync(path.join(library.dir, '.formula-lens', 'index', 'CURRENT')));
