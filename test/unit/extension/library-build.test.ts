@@ -43,7 +43,7 @@ test('the report has a summary line and one line per entry, with the reason when
       { id: 'bib:a', status: 'indexed', detail: '/lib/a/main.tex', formulas: 7, bibFile: '/lib/refs.bib' },
       { id: 'bib:b', status: 'unchanged', detail: 'content unchanged since the last run' },
       { id: 'bib:c', status: 'no-source', detail: 'no LaTeX source found', bibFile: '/lib/refs.bib' },
-      { id: 'bib:d', status: 'pdf-only', detail: 'only a PDF: not supported yet' },
+      { id: 'bib:d', status: 'pdf-only', detail: 'arXiv serves only a PDF: downloaded PDFs are not read' },
       { id: 'bib:e', status: 'failed', detail: 'LaTeX reader: unbalanced braces' },
       { id: 'bib:f', status: 'removed', detail: 'no longer in the library' },
     ],
@@ -53,7 +53,7 @@ test('the report has a summary line and one line per entry, with the reason when
     '  indexed     bib:a (7 formulas) [/lib/refs.bib]',
     '  unchanged   bib:b: content unchanged since the last run',
     '  no source   bib:c [/lib/refs.bib]: no LaTeX source found',
-    '  pdf only    bib:d: only a PDF: not supported yet',
+    '  pdf only    bib:d: arXiv serves only a PDF: downloaded PDFs are not read',
     '  failed      bib:e: LaTeX reader: unbalanced braces',
     '  removed     bib:f: no longer in the library',
   ]);
