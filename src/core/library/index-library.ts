@@ -11,7 +11,7 @@ import type { FormulaEmbedder } from '../search/embedder';
 import { planChanges, planLibrary, type PlanOptions } from './plan';
 import type { ReadPdfOptions } from '../pdf';
 import { fail, ok, type Result } from '../result';
-import { readPdfPaper } from './pdf-paper';
+import { PdfFailures, readPdfPaper } from './pdf-paper';
 import type { LibraryPaper, ReportEntry } from './types';
 
 export interface LibraryIndexOptions extends PlanOptions {
@@ -104,14 +104,24 @@ export async function indexLibrary(
   progress.papersTotal = changes.toIndex.length;
   emit();
   const prepared: PaperFormulas[] = [];
+  const pdfFailures = PdfFailures.of(index.directory);
+  const failedPdfs = new Set<string>();
   for (const [done, paper] of changes.toIndex.entries()) {
     if (options.signal?.aborted) break;
     // While reading, papersDone counts the papers read: a PDF takes seconds.
     progress.papersDone = done;
     if (done > 0) emit();
     if (paper.source.kind === 'pdf') {
+      const earlier = pdfFailures.earlier(paper.id, paper.contentHash);
+      if (earlier) {
+        failedPdfs.add(paper.id);
+        setStatus(paper.id, { status: 'failed', detail: `PDF ${paper.source.origin}: ${earlier} (unchanged since it failed; not read again)` });
+        continue;
+      }
       const read = await readPdfPaper(paper.source.mainFile, options.pdf);
       if (!read.ok) {
+        failedPdfs.add(paper.id);
+        pdfFailures.record(paper.id, paper.contentHash, read.reason.message);
         setStatus(paper.id, { status: 'failed', detail: `PDF ${paper.source.origin}: ${read.reason.message}` });
         continue;
       }
@@ -140,6 +150,8 @@ export async function indexLibrary(
     progress.formulasTotal += formulas.length;
   }
 
+  // Unless cancelled before reading them all: then what was not read keeps its record.
+  if (!options.signal?.aborted) pdfFailures.save(failedPdfs);
   progress.phase = 'indexing'; // emitted by indexPapers' first progress
   progress.papersDone = 0;
   const built = await indexPapers(index, prepared, {

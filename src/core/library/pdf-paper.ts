@@ -1,5 +1,6 @@
 // A library paper that is only a PDF: its display formulas as catalogue rows. Each keeps its page, box, equation
 // number and crop (as PNG), and LaTeX written back from its glyphs, which the lexical and structure signals read.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FormulaLocation } from '../index/types';
 import { readPdf, type PdfFailure, type ReadPdfOptions } from '../pdf';
@@ -51,4 +52,55 @@ export async function readPdfPaper(file: string, limits: ReadPdfOptions = librar
     ...issues,
   ];
   return ok({ formulas, pagesRead, detail: notes.join('; ') });
+}
+
+/**
+ * PDFs that failed, by paper id, with their content hash: a rerun reports an unchanged one as before without reading
+ * it again (a PDF that ran out its time budget would cost its minute on every run). Kept beside the index's
+ * catalogue, which only holds papers that were indexed; a missing or damaged file means reading them again.
+ */
+export class PdfFailures {
+  private static readonly fileName = 'pdf-failures.json';
+  private readonly failures: Map<string, { contentHash: string; message: string }>;
+
+  private constructor(private readonly file: string) {
+    let stored: unknown;
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      stored = undefined;
+    }
+    const entries = stored && typeof stored === 'object' ? Object.entries(stored as Record<string, { contentHash?: unknown; message?: unknown }>) : [];
+    this.failures = new Map(
+      entries
+        .filter(([, value]) => typeof value?.contentHash === 'string' && typeof value.message === 'string')
+        .map(([id, value]) => [id, { contentHash: String(value.contentHash), message: String(value.message) }]),
+    );
+  }
+
+  static of(indexDirectory: string): PdfFailures {
+    return new PdfFailures(path.join(indexDirectory, PdfFailures.fileName));
+  }
+
+  /** Why this PDF failed before, when its content is the same. */
+  earlier(id: string, contentHash: string): string | undefined {
+    const failure = this.failures.get(id);
+    return failure?.contentHash === contentHash ? failure.message : undefined;
+  }
+
+  record(id: string, contentHash: string, message: string): void {
+    this.failures.set(id, { contentHash, message });
+  }
+
+  /** Forgets what the library no longer holds, or what is indexed now, and writes the file. */
+  save(keep: ReadonlySet<string>): void {
+    for (const id of this.failures.keys()) if (!keep.has(id)) this.failures.delete(id);
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(temporary, JSON.stringify(Object.fromEntries(this.failures)));
+      renameSync(temporary, this.file);
+    } catch {
+      // Only a cache: the next run reads those PDFs again.
+    }
+  }
 }

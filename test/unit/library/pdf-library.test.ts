@@ -84,12 +84,15 @@ test('a LaTeX query finds the PDF paper first in the default (lexical + structur
   }
 });
 
-test('a rerun skips unchanged PDFs by content hash and reads a changed one again', async () => {
+test('a rerun skips unchanged PDFs by content hash, indexed or failed, and reads a changed one again', async () => {
   const idle = new HashingEmbedder();
   const rerun = await indexOnce(idle);
   assert.deepEqual(idle.calls, [], 'the sidecar has every crop already');
   assert.equal(rerun.summary.unchanged, 2);
   assert.equal(rerun.summary.indexed, 0);
+  const locked = rerun.summary.report.find((entry) => entry.id === 'bib:locked')!;
+  assert.equal(locked.status, 'failed');
+  assert.match(locked.detail, /encrypted: it needs a password to open \(unchanged since it failed; not read again\)$/);
   appendFileSync(path.join(libraryDir, 'pdfs', 'displays.pdf'), '\n% appended\n');
   const changed = await indexOnce();
   assert.deepEqual(changed.summary.report.filter((entry) => entry.status === 'indexed').map((entry) => entry.id), ['bib:descent']);
