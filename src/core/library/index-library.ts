@@ -1,6 +1,6 @@
 // The library's indexing pipeline: plan the folders, drop what the library no longer has, read every new or
-// changed paper with the LaTeX reader, then add them to the catalogue in batches (nothing rendered), and build the
-// bitmap sidecar when a bitmap pipeline is given. Each batch is one atomic index update, so cancelling (or a kill)
+// changed paper with the LaTeX reader (a paper that is only a PDF with the PDF reader, pdf-paper.ts), then add them
+// to the catalogue in batches (nothing rendered), and build the bitmap sidecar when a bitmap pipeline is given. Each batch is one atomic index update, so cancelling (or a kill)
 // between or during batches leaves a consistent index, and the next run skips what was finished by its content hash;
 // the sidecar keeps what it rendered the same way (bitmap-store.ts).
 import type { FormulaIndex } from '../index/store';

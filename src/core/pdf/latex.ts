@@ -76,7 +76,7 @@ const isBar = (rule: Rule, em: number) => rule.box.top - rule.box.bottom < 0.15 
 
 /**
  * The glyphs over (or under) a bar: centred within it, the nearest within 0.6 em of it, and the glyphs within
- * 0.4 em of those (a numerator's scripts, a nested fraction), so that the next row of an align stays out.
+ * 0.4 em of those (a numerator's scripts, a nested fraction).
  */
 function besideBar(bar: Rule, glyphs: Glyph[], em: number, side: 'over' | 'under'): Glyph[] {
   const candidates = glyphs.filter((glyph) => {
@@ -95,6 +95,7 @@ function besideBar(bar: Rule, glyphs: Glyph[], em: number, side: 'over' | 'under
   return glyphs.filter((glyph) => group.has(glyph));
 }
 
+/** The glyphs (in content-stream order) as LaTeX, the bars among `bars` read as fractions and radicals. */
 function write(glyphs: Glyph[], bars: Rule[], em: number): string {
   const parts: string[] = [];
   const used = new Set<Glyph>();
