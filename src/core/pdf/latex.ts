@@ -95,6 +95,28 @@ function besideBar(bar: Rule, glyphs: Glyph[], em: number, side: 'over' | 'under
   return glyphs.filter((glyph) => group.has(glyph));
 }
 
+/**
+ * TeX writes a display operator's upper limit before the operator (its box stacks limit, operator, lower limit from
+ * the top): moved after it, the limit is read as the operator's script rather than the previous symbol's.
+ */
+function limitsAfterOperators(glyphs: Glyph[]): Glyph[] {
+  const ordered = [...glyphs];
+  for (let k = 0; k < ordered.length; k++) {
+    const operator = ordered[k]!;
+    if (!BIG_OPERATORS.has(operator.text)) continue;
+    let start = k;
+    while (start > 0) {
+      const limit = ordered[start - 1]!;
+      const centre = (limit.box.left + limit.box.right) / 2;
+      const above = limit.box.bottom >= operator.box.top - 0.2 * operator.size && centre >= operator.box.left - 0.2 * operator.size && centre <= operator.box.right + 0.2 * operator.size;
+      if (!above || limit.size >= 0.9 * operator.size) break;
+      start--;
+    }
+    if (start < k) ordered.splice(start, k - start + 1, operator, ...ordered.slice(start, k));
+  }
+  return ordered;
+}
+
 /** The glyphs (in content-stream order) as LaTeX, the bars among `bars` read as fractions and radicals. */
 function write(glyphs: Glyph[], bars: Rule[], em: number): string {
   const parts: string[] = [];
@@ -162,9 +184,9 @@ function write(glyphs: Glyph[], bars: Rule[], em: number): string {
         continue;
       }
     }
-    // Three low dots in a row are an ellipsis.
-    if (glyph.text === '.' && glyphs[i + 1]?.text === '.' && glyphs[i + 2]?.text === '.') {
-      parts.push('\\dots');
+    // Three dots in a row are an ellipsis.
+    if ((glyph.text === '.' || glyph.text === '·') && glyphs[i + 1]?.text === glyph.text && glyphs[i + 2]?.text === glyph.text) {
+      parts.push(glyph.text === '.' ? '\\dots' : '\\cdots');
       i += 2;
       continue;
     }
@@ -180,7 +202,7 @@ function write(glyphs: Glyph[], bars: Rule[], em: number): string {
  */
 export function formulaLatex(formula: Pick<PdfFormula, 'glyphs' | 'rules' | 'emSize'>): string {
   const em = formula.emSize;
-  const glyphs = [...formula.glyphs].sort((a, b) => a.order - b.order);
+  const glyphs = limitsAfterOperators([...formula.glyphs].sort((a, b) => a.order - b.order));
   const bars = formula.rules.filter((rule) => isBar(rule, em));
   return write(glyphs, bars, em).trim();
 }
