@@ -96,10 +96,20 @@ export async function measureRetrieval(targets: Target[], distractors: CorpusRec
   const formulaCount = others.reduce((sum, { formulas }) => sum + formulas.length, 0);
   console.log(`\nretrieval: ${queries.length} queries (source displays, at most ${QUERIES_PER_PAPER} a paper) for ${targets.length} target papers among ${others.length} distractor papers (${formulaCount} formulas from LaTeX); default mode`);
   printHeader();
+  let shownMisses = 10;
   for (const [i, variant] of variants.entries()) {
     const directory = path.join(scratch, `retrieval-${i}`);
     await build(directory, [...variant.papers, ...others]);
-    printRow(variant, await ranks(directory, queries, undefined));
+    const found = await ranks(directory, queries, undefined);
+    printRow(variant, found);
+    if (variant.papers === fromPdf) {
+      console.log('queries whose PDF paper was not first (at most 10): the query, then the first formula found');
+      for (const [q, { rank, first }] of found.entries()) {
+        if (rank === 1) continue;
+        console.log(`  rank ${rank || '>10'}: ${queries[q]!.latex.replace(/\s+/g, ' ').slice(0, 90)}\n      ${first.slice(0, 90)}`);
+        if (--shownMisses === 0) break;
+      }
+    }
   }
   // The bitmap mode alone (the SEE encoder: queries rendered, PDF formulas embedded from their crops), among the
   // target papers only: rendering the distractors' formulas would take the bench an hour on 2 cores.
@@ -119,7 +129,8 @@ export async function measureRetrieval(targets: Target[], distractors: CorpusRec
     console.log('| target papers indexed from | formulas | paper hit@1 | **hit@10** | MRR@10 |');
     console.log('|---|---:|---:|---:|---:|');
   }
-  function printRow(variant: { name: string; papers: PaperFormulas[] }, found: number[]): void {
+  function printRow(variant: { name: string; papers: PaperFormulas[] }, answers: { rank: number }[]): void {
+    const found = answers.map(({ rank }) => rank);
     const formulas = variant.papers.reduce((sum, { formulas }) => sum + formulas.length, 0);
     const share = (hit: (rank: number) => boolean) => `${((100 * found.filter(hit).length) / found.length).toFixed(1)}%`;
     const reciprocal = found.reduce((sum, rank) => sum + (rank > 0 ? 1 / rank : 0), 0) / found.length;
@@ -127,14 +138,18 @@ export async function measureRetrieval(targets: Target[], distractors: CorpusRec
   }
 }
 
-/** The target paper's rank (1-based; 0 when not in the top 10) for each query, in `mode` (the default mode when undefined). */
-async function ranks(directory: string, queries: { target: string; latex: string; macros: string }[], mode: string | undefined): Promise<number[]> {
+/**
+ * For each query, the target paper's rank (1-based; 0 when not in the top 10) in `mode` (the default mode when
+ * undefined), and the first formula found.
+ */
+async function ranks(directory: string, queries: { target: string; latex: string; macros: string }[], mode: string | undefined): Promise<{ rank: number; first: string }[]> {
   const session = new SearchSession({ renderWorkers: 2 });
   try {
-    const found: number[] = [];
+    const found: { rank: number; first: string }[] = [];
     for (const query of queries) {
       const answer = await session.search({ query: { latex: query.latex, macros: query.macros, display: true }, indexes: [directory], model: 'see', k: 10, ...(mode ? { mode } : {}) });
-      found.push(answer.ok ? answer.value.papers.findIndex((paper) => paper.paper.id === query.target) + 1 : 0);
+      const papers = answer.ok ? answer.value.papers : [];
+      found.push({ rank: papers.findIndex((paper) => paper.paper.id === query.target) + 1, first: papers[0]?.formulas[0]?.formula.latex ?? '' });
     }
     return found;
   } finally {
