@@ -22,7 +22,7 @@ const node = {
 /** One build per bundle: the extension host, the engine process, the CLI, the webview, the tests. */
 export const bundles = [
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'out', external: ['vscode'] },
-  { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts', 'render-worker': 'src/core/render/worker.ts' }, outdir: 'out', external: nativeExternals },
+  { ...node, entryPoints: { engine: 'src/engine/main.ts', cli: 'src/cli/main.ts', 'render-worker': 'src/core/render/worker.ts', 'pdf-worker': 'src/core/library/pdf-worker.ts' }, outdir: 'out', external: nativeExternals },
   {
     bundle: true,
     platform: 'browser',

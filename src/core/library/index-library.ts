@@ -11,7 +11,8 @@ import type { FormulaEmbedder } from '../search/embedder';
 import { planChanges, planLibrary, type PlanOptions } from './plan';
 import type { ReadPdfOptions } from '../pdf';
 import { fail, ok, type Result } from '../result';
-import { PdfFailures, readPdfPaper } from './pdf-paper';
+import { PdfFailures } from './pdf-paper';
+import { PdfReaders } from './pdf-readers';
 import type { LibraryPaper, ReportEntry } from './types';
 
 export interface LibraryIndexOptions extends PlanOptions {
@@ -103,52 +104,75 @@ export async function indexLibrary(
   progress.phase = 'reading';
   progress.papersTotal = changes.toIndex.length;
   emit();
-  const prepared: PaperFormulas[] = [];
+  // In the library's order, so that formula ids do not depend on which PDF was read first.
+  const read: (PaperFormulas | undefined)[] = [];
   const pdfFailures = PdfFailures.of(index.directory);
   const failedPdfs = new Set<string>();
-  for (const [done, paper] of changes.toIndex.entries()) {
-    if (options.signal?.aborted) break;
+  const readers = new PdfReaders();
+  const pdfsInFlight = new Set<Promise<void>>();
+  let papersRead = 0;
+  const paperRead = () => {
     // While reading, papersDone counts the papers read: a PDF takes seconds.
-    progress.papersDone = done;
-    if (done > 0) emit();
-    if (paper.source.kind === 'pdf') {
-      const earlier = pdfFailures.earlier(paper.id, paper.contentHash);
-      if (earlier) {
-        failedPdfs.add(paper.id);
-        setStatus(paper.id, { status: 'failed', detail: `PDF ${paper.source.origin}: ${earlier} (unchanged since it failed; not read again)` });
+    progress.papersDone = ++papersRead;
+    emit();
+  };
+  const readPdfInWorker = async (paper: LibraryPaper, position: number, mainFile: string, origin: string) => {
+    const pdf = await readers.read(mainFile, options.pdf, options.signal);
+    if (options.signal?.aborted) return;
+    if (!pdf.ok) {
+      failedPdfs.add(paper.id);
+      pdfFailures.record(paper.id, paper.contentHash, pdf.reason.message);
+      setStatus(paper.id, { status: 'failed', detail: `PDF ${origin}: ${pdf.reason.message}` });
+    } else {
+      setStatus(paper.id, { detail: `${pdf.value.detail} (${origin})` });
+      read[position] = { paper: indexedPaper(paper, options.library, '', { title: '', authors: [] }), formulas: pdf.value.formulas };
+      progress.formulasTotal += pdf.value.formulas.length;
+    }
+    paperRead();
+  };
+  try {
+    for (const [position, paper] of changes.toIndex.entries()) {
+      if (options.signal?.aborted) break;
+      if (paper.source.kind === 'pdf') {
+        const earlier = pdfFailures.earlier(paper.id, paper.contentHash);
+        if (earlier) {
+          failedPdfs.add(paper.id);
+          setStatus(paper.id, { status: 'failed', detail: `PDF ${paper.source.origin}: ${earlier} (unchanged since it failed; not read again)` });
+          paperRead();
+          continue;
+        }
+        // PDFs are read beside the LaTeX papers that follow, as many at once as the readers have threads.
+        if (pdfsInFlight.size >= readers.concurrency) await Promise.race(pdfsInFlight);
+        const reading = readPdfInWorker(paper, position, paper.source.mainFile, paper.source.origin).finally(() => pdfsInFlight.delete(reading));
+        pdfsInFlight.add(reading);
         continue;
       }
-      const read = await readPdfPaper(paper.source.mainFile, options.pdf);
-      if (!read.ok) {
-        failedPdfs.add(paper.id);
-        pdfFailures.record(paper.id, paper.contentHash, read.reason.message);
-        setStatus(paper.id, { status: 'failed', detail: `PDF ${paper.source.origin}: ${read.reason.message}` });
+      const project = await extractProject(paper.source.mainFile, options.extract);
+      if (!project.ok) {
+        setStatus(paper.id, { status: 'failed', detail: `LaTeX reader: ${project.reason}` });
+        paperRead();
         continue;
       }
-      setStatus(paper.id, { detail: `${read.value.detail} (${paper.source.origin})` });
-      prepared.push({ paper: indexedPaper(paper, options.library, '', { title: '', authors: [] }), formulas: read.value.formulas });
-      progress.formulasTotal += read.value.formulas.length;
-      continue;
+      const { formulas, macros, info } = project.value;
+      read[position] = {
+        paper: indexedPaper(paper, options.library, macros, info),
+        formulas: formulas.map((formula) => ({
+          latex: formula.latex,
+          file: formula.file,
+          line: formula.line,
+          section: formula.section,
+          env: formula.env,
+          inline: formula.inline,
+        })),
+      };
+      progress.formulasTotal += formulas.length;
+      paperRead();
     }
-    const project = await extractProject(paper.source.mainFile, options.extract);
-    if (!project.ok) {
-      setStatus(paper.id, { status: 'failed', detail: `LaTeX reader: ${project.reason}` });
-      continue;
-    }
-    const { formulas, macros, info } = project.value;
-    prepared.push({
-      paper: indexedPaper(paper, options.library, macros, info),
-      formulas: formulas.map((formula) => ({
-        latex: formula.latex,
-        file: formula.file,
-        line: formula.line,
-        section: formula.section,
-        env: formula.env,
-        inline: formula.inline,
-      })),
-    });
-    progress.formulasTotal += formulas.length;
+    await Promise.all(pdfsInFlight);
+  } finally {
+    await readers.close();
   }
+  const prepared = read.filter((paper): paper is PaperFormulas => paper !== undefined);
 
   // Unless cancelled before reading them all: then what was not read keeps its record.
   if (!options.signal?.aborted) pdfFailures.save(failedPdfs);

@@ -96,7 +96,10 @@ export async function readPdf(source: string | Uint8Array, options: ReadPdfOptio
   let data: Uint8Array;
   try {
     if (typeof source === 'string') {
-      const size = (await stat(source)).size;
+      const file = await stat(source);
+      // A FIFO or a device would block the read forever, before the time budget starts.
+      if (!file.isFile()) return failure('unreadable', 'not a regular file');
+      const size = file.size;
       if (size > settings.maxBytes) return failure('too-large', `${(size / 1048576).toFixed(0)} MB, over the ${(settings.maxBytes / 1048576).toFixed(0)} MB limit`);
       data = new Uint8Array(await readFile(source));
     } else {

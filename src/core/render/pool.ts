@@ -4,13 +4,12 @@
 // (indexing, the dataset export); results are cached by (macros, body, style, region). Each worker
 // holds a few formulas at once, so it keeps drawing while this thread is busy (the encoder's
 // inference blocks it for tens of milliseconds per batch) instead of waiting for its next job.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type RenderRegion, regionSize } from './geometry';
 import { LruCache } from './lru';
+import { startWorkerThread } from '../worker-thread';
 import { recordNativeUse } from '../native';
 import type { TimedRenderResult } from './render';
 import type { FormulaInput, RenderIssue } from './types';
@@ -59,19 +58,6 @@ interface Slot {
   tasks: { id: number; task: Task }[];
   /** The budget of the first of them, started when it became first: the worker may have begun it earlier, never later. */
   timer?: NodeJS.Timeout;
-}
-
-/**
- * Starts a render worker: the bundle beside the running bundle (out/render-worker.js), else the
- * TypeScript source through tsx's require hook (`--import tsx` in a worker's execArgv does not
- * reach the worker's module loader on Node 20).
- */
-function startWorker(): Worker {
-  const bundled = path.join(__dirname, 'render-worker.js');
-  if (__filename.endsWith('.js') && existsSync(bundled)) return new Worker(bundled);
-  const tsx = createRequire(__filename).resolve('tsx/cjs/api');
-  const source = path.join(__dirname, 'worker.ts');
-  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(source)});`, { eval: true });
 }
 
 function cacheKey(formula: FormulaInput, region: RenderRegion): string {
@@ -187,7 +173,7 @@ export class RenderPool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker();
+    const worker = startWorkerThread('render-worker', path.join(__dirname, 'worker.ts'));
     const slot: Slot = { worker, ready: false, tasks: [] };
     worker.on('message', (message: WorkerReply | 'ready') => {
       if (message === 'ready') {

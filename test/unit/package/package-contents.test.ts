@@ -15,7 +15,7 @@ const onnx = 'node_modules/onnxruntime-node/bin/napi-v6';
 /** What a linux-x64 package ships. */
 const shipped = [
   'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'media/icon.png', 'media/results.css',
-  'out/extension.js', 'out/engine.js', 'out/cli.js', 'out/render-worker.js', 'out/webview.js', 'out/resvg.wasm',
+  'out/extension.js', 'out/engine.js', 'out/cli.js', 'out/render-worker.js', 'out/pdf-worker.js', 'out/webview.js', 'out/resvg.wasm',
   'out/katex/katex.min.css', 'out/katex/fonts/KaTeX_Main-Regular.woff2', 'out/fonts/DejaVuSerif.ttf', 'out/fonts/DejaVu-LICENSE',
   'models/see.onnx', 'models/MODEL_CARD.md', 'data/default-library/papers.jsonl.gz', 'data/default-library/ATTRIBUTION.md',
   'training/finetune.py', 'training/onnx_parity.mjs', 'src/core/latex/vocab.json', 'src/core/latex/canonical-rules.json',
