@@ -1,0 +1,204 @@
+// A shared index in PostgreSQL against a folder index of the same library: the same rankings in every mode that
+// does not weigh the bitmap signal, index runs that searchers see entirely or not at all (and never wait for), one
+// index run at a time, and the CLI's index, search and info through a postgres:// location.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Client } from 'pg';
+import { connectPostgres } from '../../src/core/index/postgres/connect';
+import { PostgresIndexRun } from '../../src/core/index/postgres/catalogue';
+import { FormulaIndex } from '../../src/core/index/store';
+import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
+import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/default-library';
+import { SearchSession, type SessionResponse } from '../../src/core/search/session';
+import { repoRoot, tsxArgs } from '../helpers/paths';
+import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
+import { makeFixtureLibrary } from '../unit/library/fixture-library';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-shared-'));
+// What searchers derive from a database (structure postings) is cached here, not in the user's cache.
+process.env.FORMULA_LENS_CACHE = path.join(scratch, 'cache');
+const folderIndex = path.join(scratch, 'folder-index');
+const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
+
+let server: PostgresServer;
+let databases = 0;
+/** A fresh database, reached as the server's superuser. */
+function freshDatabase(): string {
+  const name = `shared${++databases}`;
+  server.psql(`CREATE DATABASE ${name}`);
+  return `postgres://${server.user}@${server.host}:${server.port}/${name}`;
+}
+
+async function connected(location: string): Promise<Client> {
+  const client = await connectPostgres(location);
+  assert.ok(client.ok, client.ok ? '' : client.reason);
+  return client.value;
+}
+
+/** Adds the papers in one index run (committed unless told otherwise). */
+async function indexInto(location: string, papers: PaperFormulas[], end: 'commit' | 'rollback' = 'commit'): Promise<void> {
+  const client = await connected(location);
+  try {
+    const run = await PostgresIndexRun.begin(client, location);
+    assert.ok(run.ok, run.ok ? '' : run.reason.message);
+    assert.ok((await indexPapers(run.value, papers, { batchFormulas: 500 })).ok);
+    await (end === 'commit' ? run.value.commit() : run.value.rollback());
+  } finally {
+    await client.end();
+  }
+}
+
+// 60 papers of the bundled library (a few thousand formulas): real formulas, many near-duplicates.
+const library = readDefaultLibrary(defaultLibraryFile()!);
+if (!library.ok) throw new Error(library.reason);
+const papers = library.value.slice(0, 60);
+const formulaOf = (paper: number, formula: number) => papers[paper]!.formulas[formula % papers[paper]!.formulas.length]!.latex;
+const queries = [
+  formulaOf(0, 0),
+  formulaOf(3, 2),
+  formulaOf(10, 5),
+  formulaOf(25, 1),
+  formulaOf(40, 7).replace(/x/g, 'y'),
+  '\\sum_{i=1}^n x_i^2 \\leq C',
+  '\\nabla f(x) = 0',
+  'E = mc^2',
+];
+
+let shared: string;
+before(async () => {
+  server = await startPostgres();
+  shared = freshDatabase();
+  const opened = FormulaIndex.open(folderIndex);
+  assert.ok(opened.ok);
+  assert.ok((await indexPapers(opened.value.index, papers, { batchFormulas: 500 })).ok);
+  opened.value.index.close();
+  await indexInto(shared, papers);
+});
+after(() => {
+  server?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** What a ranking shows: papers in order, each with its formulas, scores rounded below float noise. */
+function ranking(response: SessionResponse) {
+  return response.papers.map(({ paper, score, formulas }) => ({
+    paper: paper.id,
+    score: score.toFixed(5),
+    formulas: formulas.map(({ formula, score }) => `${formula.latex} ${score.toFixed(5)}`),
+  }));
+}
+
+async function search(session: SearchSession, location: string, latex: string, mode?: string): Promise<SessionResponse> {
+  const found = await session.search({ query: { latex, display: true }, indexes: [location], mode, model: 'see', k: 10, formulasPerPaper: 3 });
+  assert.ok(found.ok, found.ok ? '' : found.reason.message);
+  assert.deepEqual(found.value.problems, []);
+  return found.value;
+}
+
+test('the shared index ranks like the folder index of the same library: the default mode, lexical and structure', async () => {
+  const session = new SearchSession();
+  try {
+    for (const mode of [undefined, 'lexical', 'structure']) {
+      for (const latex of queries) {
+        const local = ranking(await search(session, folderIndex, latex, mode));
+        const remote = ranking(await search(session, shared, latex, mode));
+        assert.ok(local.length > 0, `${latex}: something is found`);
+        assert.deepEqual(remote, local, `${mode ?? 'default'} mode, ${latex}`);
+      }
+    }
+    const refused = await session.search({ query: { latex: 'x^2', display: true }, indexes: [shared], mode: 'bitmap', model: tinyEncoder });
+    assert.ok(refused.ok, refused.ok ? '' : refused.reason.message);
+    assert.match(refused.value.problems.join('\n'), /bitmap signal is not available for a PostgreSQL index/);
+  } finally {
+    await session.dispose();
+  }
+});
+
+const newPaper: PaperFormulas = {
+  paper: { id: 'new-paper', title: 'A new paper', authors: ['N. Ew'], library: 'lab' },
+  formulas: [{ latex: '\\Xi_{\\aleph} \\circledast \\Upsilon = \\beth', inline: false, env: 'equation' }],
+};
+const newQuery = '\\Xi_{\\aleph} \\circledast \\Upsilon = \\beth';
+const finds = (response: SessionResponse, id: string) => response.papers.some(({ paper }) => paper.id === id);
+
+test('searches go on during an index run and see it only once committed; a run that dies leaves the previous state; one run at a time', async () => {
+  const location = freshDatabase();
+  await indexInto(location, papers.slice(0, 10));
+  const session = new SearchSession();
+  const writer = await connected(location);
+  const second = await connected(location);
+  try {
+    assert.ok(!finds(await search(session, location, newQuery, 'lexical'), 'new-paper'));
+    const run = await PostgresIndexRun.begin(writer, location);
+    assert.ok(run.ok);
+    assert.ok((await indexPapers(run.value, [newPaper])).ok);
+    // written, not committed: a searcher (also a fresh one) sees the previous state, without waiting for the run
+    assert.ok(!finds(await search(session, location, newQuery, 'lexical'), 'new-paper'));
+    const fresh = new SearchSession();
+    assert.ok(!finds(await search(fresh, location, newQuery, 'lexical'), 'new-paper'));
+    await fresh.dispose();
+    const busy = await PostgresIndexRun.begin(second, location);
+    assert.ok(!busy.ok);
+    assert.equal(busy.reason.kind, 'busy');
+    await run.value.commit();
+    assert.ok(finds(await search(session, location, newQuery, 'lexical'), 'new-paper'));
+
+    // a run whose connection is cut (the indexer killed) is rolled back by the server
+    const doomed = await connected(location);
+    const dying = await PostgresIndexRun.begin(doomed, location);
+    assert.ok(dying.ok);
+    assert.ok((await dying.value.update({ remove: ['new-paper'] })).ok);
+    server.psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${location.split('/').pop()}' AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`);
+    await doomed.end().catch(() => undefined);
+    assert.ok(finds(await search(session, location, newQuery, 'lexical'), 'new-paper'));
+  } finally {
+    await Promise.all([writer.end(), second.end(), session.dispose()]);
+  }
+});
+
+test('the CLI indexes a library into a database, searches it like a folder index of the same library, and tells what it holds', () => {
+  const location = freshDatabase();
+  const fixture = makeFixtureLibrary({ archives: true });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, tsxArgs('src/cli/main.ts', ...args), { encoding: 'utf8', cwd: repoRoot, env: { ...process.env } });
+  try {
+    const folder = path.join(scratch, 'fixture-index');
+    const common = ['--library', 'main', '--cache', fixture.cacheDir];
+    const intoFolder = cli('index', fixture.dir, '--index', folder, ...common);
+    assert.equal(intoFolder.status, 0, intoFolder.stderr);
+    const intoDatabase = cli('index', fixture.dir, '--index', location, ...common);
+    assert.equal(intoDatabase.status, 0, intoDatabase.stderr);
+    assert.match(intoDatabase.stderr, /5 papers indexed/);
+    const again = cli('index', fixture.dir, '--index', location, ...common);
+    assert.match(again.stderr, /0 papers indexed .* 5 unchanged/);
+
+    const info = cli('info', '--index', location, '--json');
+    assert.equal(info.status, 0, info.stderr);
+    const stats = JSON.parse(info.stdout) as { papers: number; formulas: number; generation: number; libraries: { name: string }[] };
+    assert.equal(stats.papers, 5);
+    assert.ok(stats.formulas > 5);
+    assert.equal(stats.generation, 2);
+    assert.deepEqual(stats.libraries.map(({ name }) => name), ['main']);
+
+    const shown = (index: string) => {
+      const found = cli('search', '\\nabla f(x)', '--index', index, '--json');
+      assert.equal(found.status, 0, found.stderr);
+      const { papers } = JSON.parse(found.stdout) as { papers: { paper: { id: string }; score: number; formulas: { formula: { latex: string } }[] }[] };
+      return papers.map(({ paper, score, formulas }) => [paper.id, score.toFixed(5), formulas.map(({ formula }) => formula.latex)]);
+    };
+    const local = shown(folder);
+    assert.ok(local.length > 0);
+    assert.deepEqual(shown(location), local);
+
+    const withPassword = cli('search', 'x', '--index', location.replace(`${server.user}@`, `${server.user}:s3cret@`));
+    assert.equal(withPassword.status, 1);
+    assert.match(withPassword.stderr, /PGPASSWORD/);
+    assert.doesNotMatch(withPassword.stderr, /s3cret/);
+  } finally {
+    fixture.remove();
+  }
+});
