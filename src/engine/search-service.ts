@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
+import { isPostgresLocation } from '../core/index/postgres/location';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import { indexLibrary } from '../core/library/index-library';
@@ -55,7 +56,7 @@ export class SearchService {
   }
 
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {
-    const locations = indexDirectories(params.indexes);
+    const locations = indexLocations(params.indexes);
     if (locations.length === 0 && !params.indexes.includeDefault) return { kind: 'noIndex', reason: noIndexReason(params.indexes) };
     const found = await this.session.search({
       query: { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper },
@@ -77,7 +78,7 @@ export class SearchService {
       return { kind: 'noIndex', reason: problems.join(' ') || noIndexReason(params.indexes) };
     }
     for (const problem of problems) this.log(problem);
-    const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
+    const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? locationName(searched[0]!) : 'the default index';
     const matches = papers.map((paper) => paperMatch(paper, weights, params)).filter((match) => match.formulas.length > 0);
     return { kind: 'results', indexName, papers: matches };
   }
@@ -154,9 +155,14 @@ function defaultIndexChoice(selection: IndexSelection): { cacheRoot?: string; li
   return { cacheRoot: selection.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined };
 }
 
-/** The selected folders that hold an index. */
-function indexDirectories(selection: IndexSelection): string[] {
-  return [...new Set(selection.locations.filter(holdsIndex))];
+/** The selected folders that hold an index, and the selected PostgreSQL databases (the session says when one cannot be searched). */
+function indexLocations(selection: IndexSelection): string[] {
+  return [...new Set(selection.locations.filter((location) => isPostgresLocation(location) || holdsIndex(location)))];
+}
+
+/** An index as the results view names it: its folder's name, or its database's. */
+function locationName(location: string): string {
+  return isPostgresLocation(location) ? decodeURIComponent(new URL(location).pathname.slice(1)) : path.basename(location);
 }
 
 /** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */

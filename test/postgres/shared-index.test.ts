@@ -2,7 +2,7 @@
 // does not weigh the bitmap signal, index runs that searchers see entirely or not at all (and never wait for), one
 // index run at a time, and the CLI's index, search and info through a postgres:// location.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,8 @@ import { FormulaIndex } from '../../src/core/index/store';
 import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
 import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/default-library';
 import { SearchSession, type SessionResponse } from '../../src/core/search/session';
+import { searchRequest, type IndexSelection, type SearchResult } from '../../src/engine/protocol';
+import { startEngine } from '../helpers/engine';
 import { repoRoot, tsxArgs } from '../helpers/paths';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
 import { makeFixtureLibrary } from '../unit/library/fixture-library';
@@ -200,5 +202,46 @@ test('the CLI indexes a library into a database, searches it like a folder index
     assert.doesNotMatch(withPassword.stderr, /s3cret/);
   } finally {
     fixture.remove();
+  }
+});
+
+/** The CLI's search, run alongside (not blocking this process): the papers it shows. */
+function cliSearch(location: string, latex: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, tsxArgs('src/cli/main.ts', 'search', latex, '--index', location, '--encoder', 'lexical', '--json'), { cwd: repoRoot });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve((JSON.parse(out) as { papers: { paper: { id: string } }[] }).papers.map(({ paper }) => paper.id)) : reject(new Error(err))));
+  });
+}
+
+test('two engines and the CLI search one database while an index run updates it, and see the run once it is committed', async () => {
+  const location = freshDatabase();
+  await indexInto(location, papers.slice(0, 20));
+  const engines = [startEngine(), startEngine()];
+  const writer = await connected(location);
+  const indexes: IndexSelection = { locations: [location], includeDefault: false, model: { kind: 'custom', path: tinyEncoder }, executionProvider: 'cpu', searchMode: 'lexical' };
+  const engineSearch = (engine: (typeof engines)[number]): Promise<SearchResult> =>
+    engine.connection.sendRequest(searchRequest, { formula: { latex: newQuery, display: true }, k: 5, indexes });
+  const found = (result: SearchResult) => {
+    assert.equal(result.kind, 'results', JSON.stringify(result));
+    return result.kind === 'results' && result.papers.some(({ paper }) => paper.id === 'new-paper');
+  };
+  try {
+    const run = await PostgresIndexRun.begin(writer, location);
+    assert.ok(run.ok);
+    assert.ok((await indexPapers(run.value, [newPaper, ...papers.slice(20, 30)])).ok);
+    const [first, second, cli] = await Promise.all([engineSearch(engines[0]!), engineSearch(engines[1]!), cliSearch(location, newQuery)]);
+    assert.deepEqual([found(first), found(second), cli.includes('new-paper')], [false, false, false]);
+    assert.ok(first.kind === 'results' && first.indexName === location.split('/').pop());
+    await run.value.commit();
+    const committed = await Promise.all([engineSearch(engines[0]!), engineSearch(engines[1]!), cliSearch(location, newQuery)]);
+    assert.deepEqual([found(committed[0]), found(committed[1]), committed[2].includes('new-paper')], [true, true, true]);
+  } finally {
+    await writer.end();
+    await Promise.all(engines.map((engine) => engine.stop()));
   }
 });
