@@ -3,7 +3,7 @@
 // index run at a time, and the CLI's index, search and info through a postgres:// location.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -196,6 +196,14 @@ test('the CLI indexes a library into a database, searches it like a folder index
     assert.ok(local.length > 0);
     assert.deepEqual(shown(location), local);
 
+    const exported = (index: string) => {
+      const written = cli('export', '--index', index, '--no-embeddings');
+      assert.equal(written.status, 0, written.stderr);
+      return written.stdout;
+    };
+    assert.equal(exported(location), exported(folder));
+    assert.equal(cli('export', '--index', location).status, 2, 'embeddings of a shared index are refused as bad usage');
+
     const withPassword = cli('search', 'x', '--index', location.replace(`${server.user}@`, `${server.user}:s3cret@`));
     assert.equal(withPassword.status, 1);
     assert.match(withPassword.stderr, /PGPASSWORD/);
@@ -243,5 +251,31 @@ test('two engines and the CLI search one database while an index run updates it,
   } finally {
     await writer.end();
     await Promise.all(engines.map((engine) => engine.stop()));
+  }
+});
+
+test("the roles of docs/postgres.md: the writer indexes, the reader searches and cannot index, passwords from PGPASSWORD", () => {
+  const docs = readFileSync(path.join(repoRoot, 'docs', 'postgres.md'), 'utf8');
+  const rolesSql = docs.match(/## Roles[\s\S]*?```sql\n([\s\S]*?)```/)?.[1];
+  assert.ok(rolesSql);
+  server.psql('CREATE DATABASE formula_lens');
+  server.psql(rolesSql, 'formula_lens');
+  const location = (role: string) => `postgres://formula_lens_${role}@${server.host}:${server.port}/formula_lens`;
+  const fixture = makeFixtureLibrary({ archives: true });
+  const cli = (password: string, ...args: string[]) =>
+    spawnSync(process.execPath, tsxArgs('src/cli/main.ts', ...args), { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, PGPASSWORD: password } });
+  try {
+    const common = ['--library', 'main', '--cache', fixture.cacheDir];
+    const written = cli('change-me-writer', 'index', fixture.dir, '--index', location('writer'), ...common);
+    assert.equal(written.status, 0, written.stderr);
+    const found = cli('change-me-reader', 'search', '\\nabla f(x)', '--index', location('reader'), '--json');
+    assert.equal(found.status, 0, found.stderr);
+    assert.ok((JSON.parse(found.stdout) as { papers: unknown[] }).papers.length > 0);
+    const refused = cli('change-me-reader', 'index', fixture.dir, '--index', location('reader'), ...common);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /writer role/);
+    assert.doesNotMatch(refused.stderr + found.stderr + written.stderr, /change-me/);
+  } finally {
+    fixture.remove();
   }
 });
