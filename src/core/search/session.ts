@@ -109,6 +109,9 @@ interface HeldIndex {
   bitmap: Map<string, Promise<Result<BitmapSidecar, string>>>;
 }
 
+/** A query of a shared index that takes longer fails the search (a million formulas' snapshot reads in far less). */
+const databaseQueryTimeoutMs = 120_000;
+
 type Opened<T> = Promise<Result<T, { message: string }>>;
 
 export class SearchSession {
@@ -286,7 +289,7 @@ export class SearchSession {
    * (one small query per search). A connection that fails counts as changed: the next search connects again.
    */
   private async openDatabase(location: string): Promise<Result<HeldIndex, string>> {
-    const connected = await connectPostgres(location);
+    const connected = await connectPostgres(location, { queryTimeoutMs: databaseQueryTimeoutMs });
     if (!connected.ok) return connected;
     const client: Client = connected.value;
     const end = () => void client.end().catch(() => undefined);

@@ -9,6 +9,8 @@ export interface ConnectOptions {
   password?: string;
   /** How long to wait for the server (default 10 s). */
   timeoutMs?: number;
+  /** How long one query may take before it fails (default: no limit), so a server that stops answering cannot hold a search forever. */
+  queryTimeoutMs?: number;
 }
 
 /** Why a connection failed, as the user reads it, from the server's SQLSTATE or the socket's error code. */
@@ -34,7 +36,13 @@ export async function connectPostgres(location: string, options: ConnectOptions 
   const parsed = parsePostgresLocation(location);
   if (!parsed.ok) return parsed;
   const display = redact(parsed.value.display);
-  const client = new Client({ ...parsed.value.config, password: options.password, connectionTimeoutMillis: options.timeoutMs ?? 10_000 });
+  const client = new Client({
+    ...parsed.value.config,
+    password: options.password,
+    connectionTimeoutMillis: options.timeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs,
+    keepAlive: true,
+  });
   // An idle connection the server drops must not become an uncaught 'error' event in the engine.
   client.on('error', () => undefined);
   try {
