@@ -2,7 +2,8 @@
 // and encoders. It reads models/fusion.json once, chooses the mode, and opens only what the mode weighs: the
 // bitmap encoder (an ONNX session and render workers) and the index's bitmap sidecar for the bitmap signal, the
 // symbolic encoder for the symbolic one; lexical and structure need neither. It keeps indexes open for reading (no
-// lock; reopened when a writer has committed a newer generation) with their hybrid views and sidecars, prepares the
+// lock; reopened when a writer has committed a newer generation), folders and PostgreSQL databases alike (a database
+// as a snapshot of its catalogue), with their hybrid views and sidecars, prepares the
 // bundled default index (its catalogue built on first use, in the background or waited for), and merges the results
 // of several indexes into one ranking: every index ranks with the same mode and weights, so their scores are on one
 // scale, and a paper found in two indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
