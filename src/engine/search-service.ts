@@ -21,6 +21,7 @@ import {
   type IndexProgress,
   type BuildIndexParams,
   type BuildIndexResult,
+  type DatabasePasswordsParams,
   type FormulaMatch,
   type IndexSelection,
   type PaperMatch,
@@ -42,17 +43,29 @@ const defaultLibraryOverride = 'FORMULA_LENS_DEFAULT_LIBRARY';
 export class SearchService {
   private readonly session: SearchSession;
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Passwords of shared indexes from the editor's secret storage, by location: in memory only. */
+  private databasePasswords = new Map<string, string>();
 
   constructor(
     private readonly log: (line: string) => void,
     private readonly onProgress: ProgressListener,
   ) {
     this.session = new SearchSession({
+      databasePassword: (location) => this.databasePasswords.get(location),
       log,
       renderWorkers: engineRenderWorkers(),
       onProgress: ({ indexDir, phase, progress, formulasDone, formulasTotal }) =>
         onProgress({ indexDir, phase, progress, formulasDone, formulasTotal, ...(phase === 'default index' ? { defaultIndex: true } : {}) }),
     });
+  }
+
+  /** Replaces the passwords of shared indexes; an index held open with an older password is opened again. */
+  setDatabasePasswords({ passwords }: DatabasePasswordsParams): void {
+    const previous = this.databasePasswords;
+    this.databasePasswords = new Map(passwords.map(({ location, password }) => [location, password]));
+    for (const location of new Set([...previous.keys(), ...this.databasePasswords.keys()])) {
+      if (previous.get(location) !== this.databasePasswords.get(location)) this.session.close(location);
+    }
   }
 
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {

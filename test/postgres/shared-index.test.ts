@@ -14,7 +14,7 @@ import { FormulaIndex } from '../../src/core/index/store';
 import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
 import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/default-library';
 import { SearchSession, type SessionResponse } from '../../src/core/search/session';
-import { searchRequest, type IndexSelection, type SearchResult } from '../../src/engine/protocol';
+import { databasePasswordsRequest, searchRequest, type IndexSelection, type SearchResult } from '../../src/engine/protocol';
 import { startEngine } from '../helpers/engine';
 import { repoRoot, tsxArgs } from '../helpers/paths';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
@@ -260,6 +260,8 @@ test("the roles of docs/postgres.md: the writer indexes, the reader searches and
   assert.ok(rolesSql);
   server.psql('CREATE DATABASE formula_lens');
   server.psql(rolesSql, 'formula_lens');
+  server.requirePassword('formula_lens_writer');
+  server.requirePassword('formula_lens_reader');
   const location = (role: string) => `postgres://formula_lens_${role}@${server.host}:${server.port}/formula_lens`;
   const fixture = makeFixtureLibrary({ archives: true });
   const cli = (password: string, ...args: string[]) =>
@@ -275,7 +277,40 @@ test("the roles of docs/postgres.md: the writer indexes, the reader searches and
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /writer role/);
     assert.doesNotMatch(refused.stderr + found.stderr + written.stderr, /change-me/);
+    assert.equal(cli('not-the-password', 'info', '--index', location('reader')).status, 1, 'the password is asked for');
   } finally {
     fixture.remove();
+  }
+});
+
+test("the engine takes a shared index's password from the editor (VS Code's secret storage), never needing PGPASSWORD", async () => {
+  const location = freshDatabase();
+  await indexInto(location, papers.slice(0, 5));
+  server.psql("CREATE ROLE lab_member LOGIN PASSWORD 'lab-secret'");
+  server.requirePassword('lab_member');
+  server.psql(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO lab_member`, location.split('/').pop());
+  const member = location.replace(`${server.user}@`, 'lab_member@');
+  const { PGPASSWORD: _, ...environment } = process.env;
+  const engine = startEngine({ ...environment, PGPASSFILE: path.join(scratch, 'no-pgpass') });
+  const indexes: IndexSelection = { locations: [member], includeDefault: false, model: { kind: 'custom', path: tinyEncoder }, executionProvider: 'cpu', searchMode: 'lexical' };
+  const search = () => engine.connection.sendRequest(searchRequest, { formula: { latex: formulaOf(0, 0), display: true }, k: 5, indexes });
+  try {
+    const refused = await search();
+    assert.equal(refused.kind, 'noIndex');
+    assert.match(refused.kind === 'noIndex' ? refused.reason : '', /asks for a password and none was given.*Set Database Password/);
+    await engine.connection.sendRequest(databasePasswordsRequest, { passwords: [{ location: member, password: 'lab-secret' }] });
+    const found = await search();
+    assert.ok(found.kind === 'results' && found.papers.length > 0, JSON.stringify(found));
+    // a wrong one replaces it, and the index held open with the right one is let go
+    await engine.connection.sendRequest(databasePasswordsRequest, { passwords: [{ location: member, password: 'wrong' }] });
+    const wrong = await search();
+    assert.match(wrong.kind === 'noIndex' ? wrong.reason : '', /refused the login/);
+    assert.doesNotMatch(JSON.stringify(wrong), /wrong|lab-secret/);
+    await assert.rejects(engine.connection.sendRequest(databasePasswordsRequest, { passwords: [{ location: member, password: 42 }] } as never), (error: Error) => {
+      assert.match(error.message, /password must be a string/);
+      return true;
+    });
+  } finally {
+    await engine.stop();
   }
 });

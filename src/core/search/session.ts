@@ -35,6 +35,8 @@ export interface SessionOptions {
   renderWorkers?: number;
   /** Another fusion file (tests). */
   fusionFile?: string;
+  /** A shared index's password when the caller holds one (the editor's secret storage); else PGPASSWORD or ~/.pgpass. */
+  databasePassword?(location: string): string | undefined;
 }
 
 export interface SessionProgress {
@@ -290,7 +292,7 @@ export class SearchSession {
    * (one small query per search). A connection that fails counts as changed: the next search connects again.
    */
   private async openDatabase(location: string): Promise<Result<HeldIndex, string>> {
-    const connected = await connectPostgres(location, { queryTimeoutMs: databaseQueryTimeoutMs });
+    const connected = await connectPostgres(location, { password: this.options.databasePassword?.(location), queryTimeoutMs: databaseQueryTimeoutMs });
     if (!connected.ok) return connected;
     const client: Client = connected.value;
     const end = () => void client.end().catch(() => undefined);
