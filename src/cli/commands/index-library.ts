@@ -247,7 +247,8 @@ export const indexLibraryCommand: CliCommand = {
       return summary.cancelled ? 130 : ExitCode.ok;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
-      if (!succeeded) await target.value.finish(false);
+      // a rollback that fails has lost its connection, which rolls the run back on the server all the same
+      if (!succeeded) await target.value.finish(false).catch(() => undefined);
       await embedder?.value.close();
     }
   },
