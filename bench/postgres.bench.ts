@@ -149,7 +149,7 @@ export const bench: Bench = {
 
       const most = Math.max(...clientCounts);
       const worst = p95By.get(most) ?? NaN;
-      console.log(`  goal p95 ≤ ${goalMs} ms with ${most} searchers at ${formulas.toLocaleString('en')} formulas: ${worst <= goalMs ? 'met' : 'missed'} (${worst.toFixed(1)} ms)`);
+      console.log(`  goal p95 ≤ ${goalMs} ms with ${most} searcher${most === 1 ? '' : 's'} at ${formulas.toLocaleString('en')} formulas: ${worst <= goalMs ? 'met' : 'missed'} (${worst.toFixed(1)} ms)`);
       if (!compareWithFolder) return;
 
       const folder = path.join(scratch, 'folder-index');
