@@ -6,6 +6,7 @@ import { FormulaLocator } from './formula-at';
 import {
   buildIndexRequest,
   citationRequest,
+  databasePasswordsRequest,
   formulaAtRequest,
   indexProgressNotification,
   logNotification,
@@ -13,7 +14,7 @@ import {
   searchRequest,
 } from './protocol';
 import { onCheckedRequest } from './params';
-import { buildIndexParams, citationParams, formulaAtParams, prepareDefaultIndexParams, searchParams } from './request-params';
+import { buildIndexParams, citationParams, databasePasswordsParams, formulaAtParams, prepareDefaultIndexParams, searchParams } from './request-params';
 import { SearchService } from './search-service';
 
 export function registerEditorHandlers(connection: MessageConnection): void {
@@ -24,6 +25,7 @@ export function registerEditorHandlers(connection: MessageConnection): void {
   onCheckedRequest(connection, searchRequest, searchParams, (params, token) => search.search(params, token));
   onCheckedRequest(connection, prepareDefaultIndexRequest, prepareDefaultIndexParams, (params, token) => search.prepareDefaultIndex(params, token));
   onCheckedRequest(connection, buildIndexRequest, buildIndexParams, (params, token) => search.build(params, token));
+  onCheckedRequest(connection, databasePasswordsRequest, databasePasswordsParams, (params) => search.setDatabasePasswords(params));
   onCheckedRequest(connection, citationRequest, citationParams, (params) => findOrBuildCitation(params));
   connection.onDispose(() => void search.dispose());
 }

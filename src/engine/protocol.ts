@@ -72,9 +72,20 @@ export type FormulaAtResult =
 /** The math region at an offset of a .tex or .md document, with the macros of its project. */
 export const formulaAtRequest = new RequestType<FormulaAtParams, FormulaAtResult, void>('formulaLens/formulaAt');
 
+/**
+ * The passwords of shared indexes (`postgres://` locations) kept in VS Code's SecretStorage; each call replaces the
+ * earlier set. The engine keeps them in memory only and never logs them; a location without one uses PGPASSWORD or
+ * ~/.pgpass.
+ */
+export interface DatabasePasswordsParams {
+  passwords: { location: string; password: string }[];
+}
+
+export const databasePasswordsRequest = new RequestType<DatabasePasswordsParams, void, void>('formulaLens/databasePasswords');
+
 /** Which indexes to search, and with which encoder (from the settings). */
 export interface IndexSelection {
-  /** Index folders (absolute paths). */
+  /** Index folders (absolute paths), or shared indexes (`postgres://user@host:port/database`). */
   locations: string[];
   /** Whether the index shipped with the extension is searched too. */
   includeDefault: boolean;

@@ -4,6 +4,7 @@ import { arrayOf, either, nullable, number, object, oneOf, optional, string, boo
 import type {
   BuildIndexParams,
   CitationParams,
+  DatabasePasswordsParams,
   FormulaAtParams,
   FormulaInput,
   IndexSelection,
@@ -51,6 +52,10 @@ export const searchParams = object<SearchParams>({
   excludePaper: optional(string),
   queryFile: optional(string),
   indexes: indexSelection,
+});
+
+export const databasePasswordsParams = object<DatabasePasswordsParams>({
+  passwords: arrayOf(object<DatabasePasswordsParams['passwords'][number]>({ location: string, password: string })),
 });
 
 export const prepareDefaultIndexParams = object<PrepareDefaultIndexParams>({ indexes: indexSelection });

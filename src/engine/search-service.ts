@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken } from 'vscode-jsonrpc';
+import { isPostgresLocation } from '../core/index/postgres/location';
 import { FormulaIndex, holdsIndex } from '../core/index/store';
 import type { IndexedPaper, StoredFormula } from '../core/index/types';
 import { indexLibrary } from '../core/library/index-library';
@@ -20,6 +21,7 @@ import {
   type IndexProgress,
   type BuildIndexParams,
   type BuildIndexResult,
+  type DatabasePasswordsParams,
   type FormulaMatch,
   type IndexSelection,
   type PaperMatch,
@@ -41,12 +43,15 @@ const defaultLibraryOverride = 'FORMULA_LENS_DEFAULT_LIBRARY';
 export class SearchService {
   private readonly session: SearchSession;
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** Passwords of shared indexes from the editor's secret storage, by location: in memory only. */
+  private databasePasswords = new Map<string, string>();
 
   constructor(
     private readonly log: (line: string) => void,
     private readonly onProgress: ProgressListener,
   ) {
     this.session = new SearchSession({
+      databasePassword: (location) => this.databasePasswords.get(location),
       log,
       renderWorkers: engineRenderWorkers(),
       onProgress: ({ indexDir, phase, progress, formulasDone, formulasTotal }) =>
@@ -54,8 +59,17 @@ export class SearchService {
     });
   }
 
+  /** Replaces the passwords of shared indexes; an index held open with an older password is opened again. */
+  setDatabasePasswords({ passwords }: DatabasePasswordsParams): void {
+    const previous = this.databasePasswords;
+    this.databasePasswords = new Map(passwords.map(({ location, password }) => [location, password]));
+    for (const location of new Set([...previous.keys(), ...this.databasePasswords.keys()])) {
+      if (previous.get(location) !== this.databasePasswords.get(location)) this.session.close(location);
+    }
+  }
+
   async search(params: SearchParams, token: CancellationToken): Promise<SearchResult> {
-    const locations = indexDirectories(params.indexes);
+    const locations = indexLocations(params.indexes);
     if (locations.length === 0 && !params.indexes.includeDefault) return { kind: 'noIndex', reason: noIndexReason(params.indexes) };
     const found = await this.session.search({
       query: { ...params.formula, macros: params.formula.macros ?? '', env: params.formula.env ?? (params.formula.display ? 'equation' : 'inline'), paperId: params.excludePaper },
@@ -77,7 +91,7 @@ export class SearchService {
       return { kind: 'noIndex', reason: problems.join(' ') || noIndexReason(params.indexes) };
     }
     for (const problem of problems) this.log(problem);
-    const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? path.basename(searched[0]!) : 'the default index';
+    const indexName = searched.length > 1 ? `${searched.length} indexes` : locations.includes(searched[0]!) ? locationName(searched[0]!) : 'the default index';
     const matches = papers.map((paper) => paperMatch(paper, weights, params)).filter((match) => match.formulas.length > 0);
     return { kind: 'results', indexName, papers: matches };
   }
@@ -154,9 +168,14 @@ function defaultIndexChoice(selection: IndexSelection): { cacheRoot?: string; li
   return { cacheRoot: selection.defaultIndexCache, libraryFile: process.env[defaultLibraryOverride] || undefined };
 }
 
-/** The selected folders that hold an index. */
-function indexDirectories(selection: IndexSelection): string[] {
-  return [...new Set(selection.locations.filter(holdsIndex))];
+/** The selected folders that hold an index, and the selected PostgreSQL databases (the session says when one cannot be searched). */
+function indexLocations(selection: IndexSelection): string[] {
+  return [...new Set(selection.locations.filter((location) => isPostgresLocation(location) || holdsIndex(location)))];
+}
+
+/** An index as the results view names it: its folder's name, or its database's. */
+function locationName(location: string): string {
+  return isPostgresLocation(location) ? decodeURIComponent(new URL(location).pathname.slice(1)) : path.basename(location);
 }
 
 /** Builds (the library's, the default index's) render in parallel; one core stays free for the editor. */

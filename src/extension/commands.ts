@@ -111,6 +111,25 @@ const buildIndex: CommandFactory = (ctx) => async () => {
 
 const trainModel: CommandFactory = (ctx) => () => trainModelOnLibrary(ctx);
 
+/** Asks for a shared index's password and keeps it in VS Code's secret storage (an empty one forgets it). */
+const setDatabasePassword: CommandFactory = (ctx) => async () => {
+  const locations = ctx.databasePasswords.sharedLocations;
+  if (locations.length === 0) {
+    void vscode.window.showInformationMessage('Formula Lens: no postgres:// location in formulaLens.index.locations; add the shared index there first.');
+    return;
+  }
+  const location = locations.length === 1 ? locations[0] : await vscode.window.showQuickPick(locations, { title: 'Formula Lens: the shared index whose password to set' });
+  if (!location) return;
+  const password = await vscode.window.showInputBox({
+    title: `Formula Lens: password of ${location}`,
+    prompt: "Kept in VS Code's secret storage, never in the settings. Leave it empty to forget the stored one.",
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (password === undefined) return;
+  await ctx.databasePasswords.set(location, password || undefined);
+};
+
 const commands: Record<string, CommandFactory> = {
   'formulaLens.restartEngine': restartEngine,
   'formulaLens.showEngineInfo': showEngineInfo,
@@ -120,6 +139,7 @@ const commands: Record<string, CommandFactory> = {
   'formulaLens.selectIndex': selectIndex,
   'formulaLens.buildIndex': buildIndex,
   'formulaLens.trainModel': trainModel,
+  'formulaLens.setDatabasePassword': setDatabasePassword,
 };
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {

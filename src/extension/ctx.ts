@@ -8,6 +8,7 @@ import { BibtexActions } from './bibtex-actions';
 import { IndexBuilder } from './build-index';
 import { Config } from './config';
 import { CursorTracker } from './cursor-tracker';
+import { DatabasePasswords } from './database-passwords';
 import { EngineClient } from './engine-client';
 import { LibraryWatcher } from './library-watcher';
 import { resultActions } from './result-actions';
@@ -26,12 +27,15 @@ export class Ctx implements vscode.Disposable {
   /** The one queue every index build goes through. */
   readonly builder: IndexBuilder;
   readonly library: LibraryWatcher;
+  readonly databasePasswords: DatabasePasswords;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly extensionContext: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Formula Lens', { log: true });
     this.engine = new EngineClient(extensionContext.extensionPath, this.log, () => this.config.engineRestartDelayMs);
     this.disposables.push(this.log, this.engine);
+    this.databasePasswords = new DatabasePasswords(extensionContext.secrets, () => this.config.indexLocations, this.engine, this.log);
+    this.disposables.push(this.databasePasswords);
     this.results = new ResultsView(extensionContext.extensionUri, resultActions(this));
     this.search = new SearchController(this.engine, this.config, this.results, this.statusBar, this.log);
     this.bibtex = new BibtexActions(this.engine, this.config);

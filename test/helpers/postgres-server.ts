@@ -2,7 +2,7 @@
 // pg_ctl on a free loopback port, stopped and removed at the end. Root cannot run initdb, so as root the server
 // runs as the `postgres` user the package creates.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { freeLoopbackPort } from './free-port';
@@ -32,6 +32,8 @@ export interface PostgresServer {
   user: string;
   /** Runs psql as the superuser (for set-up SQL a test does not want to write through the client). */
   psql(sql: string, database?: string): string;
+  /** Makes the server ask this role for its password (the others keep trust authentication). */
+  requirePassword(role: string): void;
   stop(): void;
 }
 
@@ -68,12 +70,19 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   process.once('exit', stop);
   const host = '127.0.0.1';
+  const psql = (sql: string, database = 'postgres') => run('psql', ['-h', host, '-p', String(port), '-U', user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]).trim();
   return {
     url: `postgres://${user}@${host}:${port}/postgres`,
     host,
     port,
     user,
-    psql: (sql, database = 'postgres') => run('psql', ['-h', host, '-p', String(port), '-U', user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]).trim(),
+    psql,
+    requirePassword(role) {
+      // the first matching line of pg_hba.conf decides
+      const hba = path.join(data, 'pg_hba.conf');
+      writeFileSync(hba, `host all ${role} ${host}/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
+      psql('SELECT pg_reload_conf()');
+    },
     stop,
   };
 }

@@ -1,10 +1,15 @@
 // `formula-lens export --index DIR`: every indexed formula as a JSON line, with its bitmap embedding from the
-// model's sidecar (built first where it lacks formulas), for analysis outside Formula Lens (e.g. numpy, pandas).
+// model's sidecar (built first where it lacks formulas), for analysis outside Formula Lens (e.g. numpy, pandas); of a
+// shared index (`--index postgres://…`), the formulas of its committed state, without embeddings.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { ExitCode, UsageError, type CliCommand } from '../command';
+import type { Catalogue } from '../../core/index/catalogue';
+import { PostgresCatalogue } from '../../core/index/postgres/catalogue';
+import { connectPostgres } from '../../core/index/postgres/connect';
+import { isPostgresLocation } from '../../core/index/postgres/location';
 import { FormulaIndex } from '../../core/index/store';
 import { BitmapSidecar } from '../../core/search/bitmap-store';
 import { openEmbedder } from '../../core/search/embedder';
@@ -12,6 +17,7 @@ import { errorMessage } from '../../core/result';
 import { parseCommandLine } from './command-line';
 
 const help = `Usage: formula-lens export --index DIR [--model M | --no-embeddings] [--out FILE]
+       formula-lens export --index postgres://USER@HOST:PORT/DATABASE --no-embeddings [--out FILE]
 
 Writes one JSON line per indexed formula, in index order:
   {"paper": id, "title": ..., "latex": ..., "file": ..., "line": ..., "section": ..., "embedding": [numbers]}
@@ -52,17 +58,19 @@ export const exportCommand: CliCommand = {
     if (!values.index) throw new UsageError('needs --index DIR');
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
     if (values.model && values['no-embeddings']) throw new UsageError('--model and --no-embeddings exclude each other');
-    const opened = FormulaIndex.openForReading(values.index);
-    if (!opened.ok) {
-      process.stderr.write(`formula-lens export: ${opened.reason.message}\n`);
+    const shared = isPostgresLocation(values.index);
+    if (shared && !values['no-embeddings']) throw new UsageError('a PostgreSQL index has no bitmap embeddings yet: give --no-embeddings');
+    const opened = shared ? await sharedCatalogue(values.index) : folderCatalogue(values.index);
+    if (typeof opened === 'string') {
+      process.stderr.write(`formula-lens export: ${opened}\n`);
       return ExitCode.failure;
     }
-    const { index } = opened.value;
+    const { catalogue: index, folder, close } = opened;
     let vectors: ReadonlyMap<number, Float32Array> | undefined;
-    if (!values['no-embeddings']) {
-      const embedded = await sidecarVectors(index, values.model ?? 'see');
+    if (folder && !values['no-embeddings']) {
+      const embedded = await sidecarVectors(folder, values.model ?? 'see');
       if (typeof embedded === 'string') {
-        index.close();
+        close();
         process.stderr.write(`formula-lens export: ${embedded}\n`);
         return ExitCode.failure;
       }
@@ -87,7 +95,7 @@ export const exportCommand: CliCommand = {
         if (!(await write(out, `${JSON.stringify(line)}\n`))) break;
       }
     } finally {
-      index.close();
+      close();
       if (out !== process.stdout && !out.destroyed) {
         out.end();
         await once(out, 'finish').catch(() => undefined);
@@ -100,6 +108,34 @@ export const exportCommand: CliCommand = {
     return ExitCode.ok;
   },
 };
+
+interface Opened {
+  catalogue: Catalogue;
+  /** The folder's index, whose bitmap sidecar gives the embeddings; none for a database. */
+  folder?: FormulaIndex;
+  close(): void;
+}
+
+function folderCatalogue(directory: string): Opened | string {
+  const opened = FormulaIndex.openForReading(directory);
+  if (!opened.ok) return opened.reason.message;
+  const { index } = opened.value;
+  return { catalogue: index, folder: index, close: () => index.close() };
+}
+
+/** The committed state of a shared index, read in one snapshot. */
+async function sharedCatalogue(location: string): Promise<Opened | string> {
+  const client = await connectPostgres(location);
+  if (!client.ok) return client.reason;
+  try {
+    const loaded = await PostgresCatalogue.load(client.value, location);
+    return loaded.ok ? { catalogue: loaded.value, close: () => undefined } : loaded.reason.message;
+  } catch (error) {
+    return `${location}: ${errorMessage(error)}`;
+  } finally {
+    await client.value.end();
+  }
+}
 
 /** The model's bitmap vectors of the index's formulas, by formula id (from its sidecar, completed first); or why not. */
 async function sidecarVectors(index: FormulaIndex, model: string): Promise<ReadonlyMap<number, Float32Array> | string> {

@@ -4,7 +4,12 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { ExitCode, UsageError, type CliCommand } from '../command';
+import type { CatalogueWriter } from '../../core/index/catalogue';
+import { PostgresIndexRun } from '../../core/index/postgres/catalogue';
+import { connectPostgres } from '../../core/index/postgres/connect';
+import { isPostgresLocation } from '../../core/index/postgres/location';
 import { FormulaIndex } from '../../core/index/store';
+import { errorMessage, fail, ok, type Result } from '../../core/result';
 import { indexLibrary, type LibraryProgress } from '../../core/library/index-library';
 import type { ReportEntry } from '../../core/library/types';
 import { openEmbedder } from '../../core/search/embedder';
@@ -13,7 +18,7 @@ import { progressBar } from '../progress-bar';
 import { lockWaitMs, parseCommandLine, positiveInteger } from './command-line';
 import { libraryHome, libraryHomeName } from '../../core/library/home';
 
-const help = `Usage: formula-lens index <folder>… [--index DIR] [--report] [options]
+const help = `Usage: formula-lens index <folder>… [--index DIR | --index postgres://…] [--report] [options]
 
 Finds the papers in the library folders (.bib entries matched to LaTeX folders, arXiv e-prints
 (.tar.gz/.tgz/.gz) named after the cite key or arXiv id or given in the entry's file/source field,
@@ -23,8 +28,12 @@ also rendered and embedded into the index's bitmap sidecar for --model. Otherwis
 the bitmap signal builds that sidecar on first use. Unchanged papers are skipped; papers gone from the
 library leave the index.
 
+Into a shared index (--index postgres://USER@HOST:PORT/DATABASE, docs/postgres.md) the whole run is one
+transaction: searchers see it entirely once it ends, or not at all when it fails; one run at a time.
+The password comes from PGPASSWORD or ~/.pgpass. No bitmap sidecar is built for a shared index.
+
 Options:
-  --index DIR        the index folder (default <first folder>/${libraryHomeName}/index)
+  --index DIR        the index folder (default <first folder>/${libraryHomeName}/index), or a postgres:// location
   --cache DIR        unpacked e-prints and downloads (default <first folder>/${libraryHomeName}/cache)
   --library NAME     the library's name in the index (default: the first folder's name)
   --report           print the per-entry report: indexed / unchanged / no source / pdf only / failed + reason
@@ -66,6 +75,7 @@ function parse(args: string[]): Options {
     rebuild: { type: 'boolean', default: false },
   });
   if (positionals.length === 0) throw new UsageError('expects at least one library folder');
+  if (values.bitmap && sharedIndex(values.index)) throw new UsageError('--bitmap: a PostgreSQL index has no bitmap sidecar yet');
   return {
     folders: positionals.map((folder) => path.resolve(folder)),
     index: values.index,
@@ -74,12 +84,60 @@ function parse(args: string[]): Options {
     report: values.report,
     allowNetwork: values['allow-network'],
     arxivUrl: values['arxiv-url'],
-    bitmap: values.bitmap || fusionWeighs('bitmap'),
+    bitmap: values.bitmap || (fusionWeighs('bitmap') && !sharedIndex(values.index)),
     model: values.model,
     workers: positiveInteger('--workers', values.workers) ?? availableParallelism(),
     batch: positiveInteger('--batch', values.batch) ?? 1000,
     rebuild: values.rebuild,
   };
+}
+
+const sharedIndex = (index: string | undefined) => index !== undefined && isPostgresLocation(index);
+
+/** Where the run writes, and how it ends: `keep` commits a database's run (a folder's batches are committed already). */
+interface IndexTarget {
+  writer: CatalogueWriter;
+  finish(keep: boolean): Promise<void>;
+}
+
+/** The folder's index opened for writing, or a shared index's run begun; the reason when neither could be. */
+async function openTarget(location: string, rebuild: boolean): Promise<Result<IndexTarget, string>> {
+  if (!isPostgresLocation(location)) {
+    const opened = FormulaIndex.open(location, {
+      onMismatch: rebuild ? 'rebuild' : 'refuse',
+      lockWaitMs,
+      onLockWait: (writerPid) => process.stderr.write(`Waiting up to ${lockWaitMs / 1000} s for process ${writerPid}, which is writing ${location}…\n`),
+    });
+    if (!opened.ok) return fail(opened.reason.message);
+    for (const notice of opened.value.notices) process.stderr.write(`${notice}\n`);
+    const { index } = opened.value;
+    return ok({ writer: index, finish: async () => index.close() });
+  }
+  const client = await connectPostgres(location);
+  if (!client.ok) return client;
+  try {
+    const run = await PostgresIndexRun.begin(client.value, location, { lockWaitMs });
+    if (!run.ok) {
+      await client.value.end();
+      return fail(run.reason.message);
+    }
+    let ended = false;
+    return ok({
+      writer: run.value,
+      finish: async (keep) => {
+        if (ended) return;
+        ended = true;
+        try {
+          await (keep ? run.value.commit() : run.value.rollback());
+        } finally {
+          await client.value.end();
+        }
+      },
+    });
+  } catch (error) {
+    await client.value.end();
+    return fail(`${location}: ${errorMessage(error)}`);
+  }
 }
 
 const duration = (seconds: number) =>
@@ -142,23 +200,18 @@ export const indexLibraryCommand: CliCommand = {
   async run(args) {
     const options = parse(args);
     const home = libraryHome(options.folders[0]!);
-    const indexDir = path.resolve(options.index ?? home.index);
+    const indexDir = sharedIndex(options.index) ? options.index! : path.resolve(options.index ?? home.index);
     const embedder = options.bitmap ? await openEmbedder({ encoder: { model: options.model }, renderWorkers: options.workers }) : undefined;
     if (embedder && !embedder.ok) {
       process.stderr.write(`formula-lens index: ${embedder.reason.message}\n`);
       return ExitCode.failure;
     }
-    const opened = FormulaIndex.open(indexDir, {
-      onMismatch: options.rebuild ? 'rebuild' : 'refuse',
-      lockWaitMs,
-      onLockWait: (writerPid) => process.stderr.write(`Waiting up to ${lockWaitMs / 1000} s for process ${writerPid}, which is writing ${indexDir}…\n`),
-    });
-    if (!opened.ok) {
+    const target = await openTarget(indexDir, options.rebuild);
+    if (!target.ok) {
       await embedder?.value.close();
-      process.stderr.write(`formula-lens index: ${opened.reason.message}\n`);
+      process.stderr.write(`formula-lens index: ${target.reason}\n`);
       return ExitCode.failure;
     }
-    for (const notice of opened.value.notices) process.stderr.write(`${notice}\n`);
     const controller = new AbortController();
     const onInterrupt = () => {
       process.stderr.write('\nstopping after the current batch (the index stays consistent)…\n');
@@ -166,8 +219,9 @@ export const indexLibraryCommand: CliCommand = {
     };
     process.once('SIGINT', onInterrupt);
     const started = performance.now();
+    let succeeded = false;
     try {
-      const result = await indexLibrary(options.folders, opened.value.index, embedder?.value, {
+      const result = await indexLibrary(options.folders, target.value.writer, embedder?.value, {
         library: options.library ?? path.basename(options.folders[0]!),
         cacheDir: path.resolve(options.cache ?? home.cache),
         allowNetwork: options.allowNetwork,
@@ -182,6 +236,13 @@ export const indexLibraryCommand: CliCommand = {
         return ExitCode.failure;
       }
       const summary = result.value;
+      try {
+        await target.value.finish(true);
+      } catch (error) {
+        process.stderr.write(`formula-lens index: committing the run to ${indexDir} failed (${errorMessage(error)}); the index is as before.\n`);
+        return ExitCode.failure;
+      }
+      succeeded = true;
       if (options.report) process.stdout.write(summary.report.map((entry) => reportLine(entry) + '\n').join(''));
       const seconds = (performance.now() - started) / 1000;
       process.stderr.write(
@@ -192,7 +253,8 @@ export const indexLibraryCommand: CliCommand = {
       return summary.cancelled ? 130 : ExitCode.ok;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
-      opened.value.index.close();
+      // a rollback that fails has lost its connection, which rolls the run back on the server all the same
+      if (!succeeded) await target.value.finish(false).catch(() => undefined);
       await embedder?.value.close();
     }
   },

@@ -26,7 +26,9 @@ The formula is given as it is, as @FILE (read from that file) or as - (read from
 long formulas, and for one that itself begins with @.
 
 Options:
-  --index DIR        the index folder to search, which must exist (default: the bundled default index)
+  --index DIR        the index folder to search, which must exist (default: the bundled default index), or a
+                     shared index in PostgreSQL: postgres://USER@HOST:PORT/DATABASE (password from PGPASSWORD
+                     or ~/.pgpass; docs/postgres.md). It is ranked like a folder index of the same library.
   --k N              papers to show (default 10)
   --per-paper N      formulas shown per paper (default 3)
   --ef N             HNSW search breadth (default 128; higher = slower, closer to exact)

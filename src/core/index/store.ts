@@ -23,6 +23,7 @@ import {
   unpin,
   writeCurrent,
 } from './generations';
+import type { Catalogue, CatalogueUpdate, CatalogueWriter } from './catalogue';
 import { MetadataStore, paperRow, type Manifest, type PaperRow } from './metadata';
 import { isAlive, WriterLock } from './writer-lock';
 import {
@@ -49,12 +50,7 @@ export interface OpenedIndex {
   notices: string[];
 }
 
-export interface IndexUpdate {
-  /** Papers to add; a paper whose id is already indexed replaces the old one. */
-  add?: PaperToAdd[];
-  /** Ids of papers to remove (unknown ids are ignored). */
-  remove?: string[];
-}
+export type IndexUpdate = CatalogueUpdate;
 
 /** Why a generation could not be opened, before the way out is added to it. */
 type Refusal = { kind: IndexError['kind']; problem: string };
@@ -77,7 +73,7 @@ function committedGeneration(directory: string): number | undefined {
   }
 }
 
-export class FormulaIndex {
+export class FormulaIndex implements Catalogue, CatalogueWriter {
   private papersByRow = new Map<number, PaperRow>();
   private rowByPaperId = new Map<string, number>();
   /** Formula id → paper row, for filtering and grouping without SQLite round trips. */

@@ -3,7 +3,7 @@
 // to the catalogue in batches (nothing rendered), and build the bitmap sidecar when a bitmap pipeline is given. Each batch is one atomic index update, so cancelling (or a kill)
 // between or during batches leaves a consistent index, and the next run skips what was finished by its content hash;
 // the sidecar keeps what it rendered the same way (bitmap-store.ts).
-import type { FormulaIndex } from '../index/store';
+import type { CatalogueWriter } from '../index/catalogue';
 import type { IndexedPaper, IndexError } from '../index/types';
 import { extractProject, type ExtractOptions } from '../latex';
 import { indexPapers, type PaperFormulas } from '../search/build';
@@ -69,7 +69,7 @@ function indexedPaper(paper: LibraryPaper, library: string, macros: string, info
 /** Indexes the library into the catalogue; with `bitmap`, also that model's bitmap sidecar (the fusion weighs it, or asked). */
 export async function indexLibrary(
   folders: string[],
-  index: FormulaIndex,
+  index: CatalogueWriter,
   bitmap: FormulaEmbedder | undefined,
   options: LibraryIndexOptions,
 ): Promise<Result<LibraryIndexSummary, IndexError>> {
@@ -95,7 +95,7 @@ export async function indexLibrary(
   for (const paper of changes.unchanged) setStatus(paper.id, { status: 'unchanged', detail: 'content unchanged since the last run' });
   summary.unchanged = changes.unchanged.length;
   if (changes.removed.length) {
-    const removed = index.update({ remove: changes.removed });
+    const removed = await index.update({ remove: changes.removed });
     if (!removed.ok) return fail(removed.reason);
     summary.removed = changes.removed.length;
     for (const id of changes.removed) setStatus(id, { status: 'removed', detail: 'no longer in the library' });

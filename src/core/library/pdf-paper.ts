@@ -63,10 +63,10 @@ export class PdfFailures {
   private static readonly fileName = 'pdf-failures.json';
   private readonly failures: Map<string, { contentHash: string; message: string }>;
 
-  private constructor(private readonly file: string) {
+  private constructor(private readonly file: string | undefined) {
     let stored: unknown;
     try {
-      stored = JSON.parse(readFileSync(file, 'utf8'));
+      stored = file ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
     } catch {
       stored = undefined;
     }
@@ -78,8 +78,9 @@ export class PdfFailures {
     );
   }
 
-  static of(indexDirectory: string): PdfFailures {
-    return new PdfFailures(path.join(indexDirectory, PdfFailures.fileName));
+  /** The failures remembered in an index folder; without one (a database), only those of this run. */
+  static of(indexDirectory: string | undefined): PdfFailures {
+    return new PdfFailures(indexDirectory === undefined ? undefined : path.join(indexDirectory, PdfFailures.fileName));
   }
 
   /** Why this PDF failed before, when its content is the same. */
@@ -95,6 +96,7 @@ export class PdfFailures {
   /** Forgets what the library no longer holds, or what is indexed now, and writes the file. */
   save(keep: ReadonlySet<string>): void {
     for (const id of this.failures.keys()) if (!keep.has(id)) this.failures.delete(id);
+    if (!this.file) return;
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
       writeFileSync(temporary, JSON.stringify(Object.fromEntries(this.failures)));

@@ -2,8 +2,10 @@
 // what it finished and a re-run skips unchanged papers. Nothing is rendered for the catalogue. The sidecars the
 // active fusion weighs are built with it: the numeric signatures (numeric-store.ts) batch by batch, and the bitmap
 // model's vectors and graph (bitmap-store.ts) at the end when a bitmap pipeline is given (the fusion weighs the
-// bitmap signal, or the user asked); otherwise a search builds them when it first needs them.
-import type { FormulaIndex } from '../index/store';
+// bitmap signal, or the user asked); otherwise a search builds them when it first needs them. Into a PostgreSQL index
+// run only the catalogue is written: each searcher derives the sidecars in its own cache.
+import type { CatalogueWriter } from '../index/catalogue';
+import { FormulaIndex } from '../index/store';
 import type { FormulaLocation, IndexedPaper, IndexError } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
 import { BitmapSidecar } from './bitmap-store';
@@ -48,8 +50,10 @@ export interface BuildSummary {
 }
 
 /** Adds (or replaces) the papers in the index; papers already indexed with the same content hash are skipped. */
-export async function indexPapers(index: FormulaIndex, papers: PaperFormulas[], options: BuildOptions = {}): Promise<Result<BuildSummary, IndexError>> {
+export async function indexPapers(index: CatalogueWriter, papers: PaperFormulas[], options: BuildOptions = {}): Promise<Result<BuildSummary, IndexError>> {
   const batchFormulas = options.batchFormulas ?? 2000;
+  // A folder keeps its sidecars; the searchers of a database derive theirs into their own cache.
+  const folder = index instanceof FormulaIndex ? index : undefined;
   const storeSignatures = options.numericSignatures ?? fusionWeighs('numeric');
   const pending = papers.filter(({ paper }) => {
     const indexed = index.paper(paper.id);
@@ -74,15 +78,15 @@ export async function indexPapers(index: FormulaIndex, papers: PaperFormulas[], 
       size += pending[start]!.formulas.length;
       batch.push(pending[start++]!);
     }
-    if (storeSignatures) {
+    if (storeSignatures && folder) {
       const inputs = batch.flatMap(({ paper, formulas }) => formulas.map((formula) => ({ latex: formula.latex, macros: paper.macros })));
       try {
-        await recordNumericSignatures(index.directory, inputs);
+        await recordNumericSignatures(folder.directory, inputs);
       } catch (error) {
-        return fail({ kind: 'io', message: `Storing the numeric signatures in ${index.directory} failed (${errorMessage(error)}).` });
+        return fail({ kind: 'io', message: `Storing the numeric signatures in ${folder.directory} failed (${errorMessage(error)}).` });
       }
     }
-    const updated = index.update({ add: batch });
+    const updated = await index.update({ add: batch });
     if (!updated.ok) return fail(updated.reason);
     summary.indexed += batch.length;
     summary.formulas += size;
@@ -90,14 +94,14 @@ export async function indexPapers(index: FormulaIndex, papers: PaperFormulas[], 
     progress.formulasDone += size;
     options.onProgress?.({ ...progress });
   }
-  if (options.bitmap && !options.signal?.aborted) {
+  if (options.bitmap && folder && !options.signal?.aborted) {
     try {
-      const sidecar = await BitmapSidecar.open(index, options.bitmap, { batchFormulas, onProgress: options.onBitmapProgress, signal: options.signal });
+      const sidecar = await BitmapSidecar.open(folder, options.bitmap, { batchFormulas, onProgress: options.onBitmapProgress, signal: options.signal });
       sidecar?.prepareGraph();
       summary.rendered = sidecar?.rendered.formulas ?? 0;
       summary.degraded = sidecar?.rendered.degraded ?? 0;
     } catch (error) {
-      return fail({ kind: 'io', message: `Building the bitmap vectors of ${index.directory} failed (${errorMessage(error)}); the catalogue is indexed, a bitmap search builds them again.` });
+      return fail({ kind: 'io', message: `Building the bitmap vectors of ${folder.directory} failed (${errorMessage(error)}); the catalogue is indexed, a bitmap search builds them again.` });
     }
   }
   return ok(summary);

@@ -5,7 +5,7 @@
 import { SymbolicEncoder } from '../encode/symbolic';
 import { highlightSymbols } from '../latex/highlight';
 import { numericSignature } from '../latex/numeric-signature';
-import type { FormulaIndex } from '../index/store';
+import type { Catalogue } from '../index/catalogue';
 import type { HitFilter, IndexedPaper } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
 import type { FormulaEmbedder } from './embedder';
@@ -76,7 +76,7 @@ function allowedPapers(papers: IndexedPaper[], filter: HitFilter, excluded: Set<
 }
 
 export async function searchHybrid(
-  index: FormulaIndex,
+  index: Catalogue,
   view: HybridIndex,
   encoders: HybridEncoders,
   query: SearchQuery,

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import * as path from 'node:path';
 import type { SymbolicEncoder } from '../encode/symbolic';
 import { EMBEDDING_DIMENSIONS } from '../encode/types';
-import type { FormulaIndex } from '../index/store';
+import type { Catalogue } from '../index/catalogue';
 import { HybridIndex, type HybridFormula, type SignalScores } from './hybrid';
 import { STRUCTURE_FORMAT, StructureIndex } from './structural';
 import { errorMessage } from '../result';
@@ -40,7 +40,7 @@ export function writeSymbolicVectors(file: string, modelFingerprint: string, vec
 export interface HybridOpenOptions {
   /** The weights the view will search with: what they weigh is built now, off the cursor path. */
   prepare?: SignalScores;
-  /** Where the symbolic vectors and numeric signatures files live: the index's folder. */
+  /** Where the symbolic vectors, numeric signatures and structure postings files live: the index's folder (a cache folder for a database). */
   directory: string;
   /** The bitmap vectors by formula id (a BitmapSidecar's), when a search weighs the bitmap signal. */
   bitmap?: ReadonlyMap<number, Float32Array>;
@@ -58,7 +58,7 @@ export interface HybridOpenOptions {
  * (from the file, embedding the missing ones; none without a symbolic encoder, when no search weighs it) and
  * its LaTeX with its paper's macros (for the lexical and structure signals).
  */
-export async function openHybridIndex(index: FormulaIndex, symbolic: Pick<SymbolicEncoder, 'model' | 'embed'> | undefined, options: HybridOpenOptions): Promise<HybridIndex> {
+export async function openHybridIndex(index: Catalogue, symbolic: Pick<SymbolicEncoder, 'model' | 'embed'> | undefined, options: HybridOpenOptions): Promise<HybridIndex> {
   const file = path.join(options.directory, SYMBOLIC_VECTORS_FILE);
   const stored = symbolic ? readSymbolicVectors(file, symbolic.model.fingerprint) : new Map<number, Float32Array>();
   const macros = new Map(index.papers().map((paper) => [paper.id, paper.macros]));

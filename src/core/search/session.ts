@@ -2,16 +2,25 @@
 // and encoders. It reads models/fusion.json once, chooses the mode, and opens only what the mode weighs: the
 // bitmap encoder (an ONNX session and render workers) and the index's bitmap sidecar for the bitmap signal, the
 // symbolic encoder for the symbolic one; lexical and structure need neither. It keeps indexes open for reading (no
-// lock; reopened when a writer has committed a newer generation) with their hybrid views and sidecars, prepares the
+// lock; reopened when a writer has committed a newer generation), folders and PostgreSQL databases alike (a database
+// as a snapshot of its catalogue), with their hybrid views and sidecars, prepares the
 // bundled default index (its catalogue built on first use, in the background or waited for), and merges the results
 // of several indexes into one ranking: every index ranks with the same mode and weights, so their scores are on one
 // scale, and a paper found in two indexes (same arXiv id, DOI or cite key) is shown once, where it scored best.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Client } from 'pg';
 import { SymbolicEncoder } from '../encode/symbolic';
+import type { Catalogue } from '../index/catalogue';
+import { PostgresCatalogue, postgresGeneration } from '../index/postgres/catalogue';
+import { connectPostgres } from '../index/postgres/connect';
+import { isPostgresLocation } from '../index/postgres/location';
 import { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
 import { BitmapSidecar } from './bitmap-store';
-import { defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, librarySha256, openDefaultIndex } from './default-library';
+import { defaultCacheRoot, defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, librarySha256, openDefaultIndex } from './default-library';
 import { openEmbedder, type FormulaEmbedder } from './embedder';
 import { chooseSearchMode, searchHybrid, usesNumeric, type TaggedFormulaResult } from './hybrid-search';
 import { openHybridIndex } from './hybrid-store';
@@ -26,6 +35,8 @@ export interface SessionOptions {
   renderWorkers?: number;
   /** Another fusion file (tests). */
   fusionFile?: string;
+  /** A shared index's password when the caller holds one (the editor's secret storage); else PGPASSWORD or ~/.pgpass. */
+  databasePassword?(location: string): string | undefined;
 }
 
 export interface SessionProgress {
@@ -45,7 +56,7 @@ export interface BitmapModelChoice {
 
 export interface SessionRequest extends BitmapModelChoice {
   query: SearchQuery;
-  /** Index folders to search. */
+  /** Index locations to search: folders, or PostgreSQL databases (`postgres://…`). */
   indexes: readonly string[];
   /** Also the bundled default index: `wait` builds it first when needed, `background` answers without it meanwhile. */
   defaultIndex?: { cacheRoot?: string; libraryFile?: string; prepare: 'wait' | 'background' };
@@ -87,12 +98,22 @@ type DefaultIndexState =
   | { kind: 'failed'; reason: string };
 
 interface HeldIndex {
-  index: FormulaIndex;
+  catalogue: Catalogue;
+  /** The folder's index, which the bitmap signal's sidecar needs; none for a database. */
+  folder?: FormulaIndex;
+  /** Where searches keep what they derive from the catalogue: the index folder, or a cache folder for a database. */
+  sidecarDirectory: string;
+  /** Whether nothing was committed since it was opened. */
+  isCurrent(): Promise<boolean>;
+  close(): void;
   /** Hybrid views by the bitmap and symbolic models they carry vectors of. */
   views: Map<string, Promise<HybridIndex>>;
   /** Bitmap sidecars by model fingerprint, or why one could not be built. */
   bitmap: Map<string, Promise<Result<BitmapSidecar, string>>>;
 }
+
+/** A query of a shared index that takes longer fails the search (a million formulas' snapshot reads in far less). */
+const databaseQueryTimeoutMs = 120_000;
 
 type Opened<T> = Promise<Result<T, { message: string }>>;
 
@@ -100,7 +121,8 @@ export class SearchSession {
   private readonly fusion: ReturnType<typeof chooseSearchMode>;
   private readonly embedders = new Map<string, Opened<FormulaEmbedder>>();
   private readonly symbolicEncoders = new Map<string, Opened<SymbolicEncoder>>();
-  private readonly held = new Map<string, HeldIndex>();
+  /** Indexes by location, held open (or being opened) for reading. */
+  private readonly held = new Map<string, Promise<Result<HeldIndex, string>>>();
   private readonly defaultIndexes = new Map<string, DefaultIndexState>();
 
   constructor(private readonly options: SessionOptions = {}) {
@@ -141,12 +163,17 @@ export class SearchSession {
     let queryIssues: SearchResponse['queryIssues'] = [];
     const timings = { embedMs: 0, searchMs: 0 };
     for (const directory of directories) {
-      const held = this.open(directory);
+      const held = await this.open(directory);
       if (!held.ok) {
         problems.push(held.reason);
         continue;
       }
-      const sidecar = bitmap && (await this.bitmapSidecar(directory, held.value, bitmap.value!));
+      const { folder } = held.value;
+      const sidecar =
+        bitmap &&
+        (folder
+          ? await this.bitmapSidecar(directory, held.value, folder, bitmap.value!)
+          : fail(`${directory}: the bitmap signal is not available for a PostgreSQL index yet; search it in a mode that does not weigh it (lexical, structure, or the default hybrid).`));
       if (sidecar && !sidecar.ok) {
         problems.push(sidecar.reason);
         continue;
@@ -154,7 +181,7 @@ export class SearchSession {
       const options = { k: request.k, formulasPerPaper: request.formulasPerPaper, ef: request.ef, filter: request.filter };
       const found =
         mode === 'bitmap'
-          ? await searchSimilar(held.value.index, sidecar!.value!, request.query, options)
+          ? await searchSimilar(folder!, sidecar!.value!, request.query, options)
           : await this.searchView(directory, held.value, request, { ...options, mode, fusion, weights, bitmap: sidecar?.value });
       if (!found.ok) {
         if (found.reason.kind === 'empty-query' || found.reason.kind === 'embedding-failed') return found; // the same for every index
@@ -186,8 +213,8 @@ export class SearchSession {
     let view = held.views.get(key);
     if (!view) {
       const progress = this.progress(directory);
-      view = openHybridIndex(held.index, encoder, {
-        directory,
+      view = openHybridIndex(held.catalogue, encoder, {
+        directory: held.sidecarDirectory,
         bitmap: options.bitmap?.vectors,
         // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
         numeric: usesNumeric({ mode: 'hybrid', fusion: options.fusion }),
@@ -198,7 +225,7 @@ export class SearchSession {
       });
       held.views.set(key, view);
     }
-    return searchHybrid(held.index, await view, { bitmap: options.bitmap?.embedder, symbolic: encoder }, request.query, options);
+    return searchHybrid(held.catalogue, await view, { bitmap: options.bitmap?.embedder, symbolic: encoder }, request.query, options);
   }
 
   /** Reports a phase's progress on the index in `directory`. */
@@ -211,12 +238,12 @@ export class SearchSession {
    * The bitmap sidecar of the held index for the encoder's model, built once per opened generation (rendering only
    * the formulas its file lacks, with progress).
    */
-  private bitmapSidecar(directory: string, held: HeldIndex, embedder: FormulaEmbedder): Promise<Result<BitmapSidecar, string>> {
+  private bitmapSidecar(directory: string, held: HeldIndex, folder: FormulaIndex, embedder: FormulaEmbedder): Promise<Result<BitmapSidecar, string>> {
     const fingerprint = embedder.model.fingerprint;
     let sidecar = held.bitmap.get(fingerprint);
     if (!sidecar) {
       const report = this.progress(directory)('bitmap vectors');
-      sidecar = BitmapSidecar.open(held.index, embedder, { onProgress: report, onNotice: this.options.log }).then(
+      sidecar = BitmapSidecar.open(folder, embedder, { onProgress: report, onNotice: this.options.log }).then(
         (opened) => ok(opened!),
         (error: unknown) => fail(`${directory}: its bitmap vectors could not be built (${errorMessage(error)})`),
       );
@@ -225,28 +252,82 @@ export class SearchSession {
     return sidecar;
   }
 
-  /** The index in `directory`, held open for reading; reopened when a writer has committed since. */
-  private open(directory: string): Result<HeldIndex, string> {
-    const held = this.held.get(directory);
-    if (held?.index.isCurrent()) return ok(held);
-    if (held) this.close(directory);
+  /**
+   * The index at `location`, held open for reading; reopened when a writer has committed since. Searches that
+   * arrive while it opens wait for that one opening; one that failed is tried again by the next search.
+   */
+  private async open(location: string): Promise<Result<HeldIndex, string>> {
+    const held = this.held.get(location);
+    if (held) {
+      const opened = await held;
+      if (opened.ok && (await opened.value.isCurrent())) return opened;
+      if (this.held.get(location) === held) this.close(location);
+      else return this.open(location); // another search is reopening it already
+    }
+    const opening = isPostgresLocation(location) ? this.openDatabase(location) : Promise.resolve(this.openFolder(location));
+    this.held.set(location, opening);
+    const opened = await opening;
+    if (!opened.ok && this.held.get(location) === opening) this.held.delete(location);
+    return opened;
+  }
+
+  private openFolder(directory: string): Result<HeldIndex, string> {
     const opened = FormulaIndex.openForReading(directory);
     if (!opened.ok) return fail(opened.reason.message);
     for (const notice of opened.value.notices) this.options.log?.(notice);
-    const fresh: HeldIndex = { index: opened.value.index, views: new Map(), bitmap: new Map() };
-    this.held.set(directory, fresh);
-    return ok(fresh);
+    const { index } = opened.value;
+    return ok({
+      catalogue: index,
+      folder: index,
+      sidecarDirectory: directory,
+      isCurrent: async () => index.isCurrent(),
+      close: () => index.close(),
+      views: new Map(),
+      bitmap: new Map(),
+    });
+  }
+
+  /**
+   * A shared index: a snapshot of its catalogue, with a connection kept to notice the next committed index run
+   * (one small query per search). A connection that fails counts as changed: the next search connects again.
+   */
+  private async openDatabase(location: string): Promise<Result<HeldIndex, string>> {
+    const connected = await connectPostgres(location, { password: this.options.databasePassword?.(location), queryTimeoutMs: databaseQueryTimeoutMs });
+    if (!connected.ok) return connected;
+    const client: Client = connected.value;
+    const end = () => void client.end().catch(() => undefined);
+    try {
+      const loaded = await PostgresCatalogue.load(client, location);
+      if (!loaded.ok) {
+        end();
+        return fail(loaded.reason.message);
+      }
+      const sidecarDirectory = path.join(defaultCacheRoot(), 'postgres', createHash('sha256').update(location).digest('hex').slice(0, 16));
+      mkdirSync(sidecarDirectory, { recursive: true });
+      const { generation } = loaded.value;
+      return ok({
+        catalogue: loaded.value,
+        sidecarDirectory,
+        isCurrent: () => postgresGeneration(client).then((current) => current === generation, () => false),
+        close: end,
+        views: new Map(),
+        bitmap: new Map(),
+      });
+    } catch (error) {
+      end();
+      return fail(`${location}: ${errorMessage(error)}`);
+    }
   }
 
   /** Forgets an index (closing it), e.g. before a build replaces it or when nobody searched it for a while. */
-  close(directory: string): void {
-    const held = this.held.get(directory);
+  close(location: string): void {
+    const held = this.held.get(location);
     if (!held) return;
-    this.held.delete(directory);
-    held.index.close();
+    this.held.delete(location);
+    void held.then((opened) => opened.ok && opened.value.close());
   }
 
-  /** The folders of the indexes held open. */
+  /** The locations of the indexes held open. */
   get openIndexes(): string[] {
     return [...this.held.keys()];
   }
@@ -343,7 +424,12 @@ export class SearchSession {
   }
 
   async dispose(): Promise<void> {
-    for (const directory of [...this.held.keys()]) this.close(directory);
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const opening of held) {
+      const opened = await opening;
+      if (opened.ok) opened.value.close();
+    }
     for (const opening of this.embedders.values()) {
       const opened = await opening;
       if (opened.ok) await opened.value.close();

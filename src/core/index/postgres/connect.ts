@@ -9,11 +9,17 @@ export interface ConnectOptions {
   password?: string;
   /** How long to wait for the server (default 10 s). */
   timeoutMs?: number;
+  /** How long one query may take before it fails (default: no limit), so a server that stops answering cannot hold a search forever. */
+  queryTimeoutMs?: number;
 }
+
+const passwordWays = 'PGPASSWORD or ~/.pgpass (in VS Code: Formula Lens: Set Database Password)';
 
 /** Why a connection failed, as the user reads it, from the server's SQLSTATE or the socket's error code. */
 function describeFailure(display: string, error: unknown): string {
   const { code } = error as { code?: string };
+  // node-postgres's words when the server asks for a password and it has none
+  if (/client password must be a string/.test(errorMessage(error))) return `The server at ${display} asks for a password and none was given. Give it through ${passwordWays}.`;
   switch (code) {
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
@@ -21,7 +27,7 @@ function describeFailure(display: string, error: unknown): string {
       return `No PostgreSQL server answers at ${display} (${code}). Check the host and port, and that the server runs.`;
     case '28P01':
     case '28000':
-      return `The server at ${display} refused the login (${errorMessage(error)}). Give the password through PGPASSWORD or ~/.pgpass.`;
+      return `The server at ${display} refused the login (${errorMessage(error)}). Give the password through ${passwordWays}.`;
     case '3D000':
       return `The database of ${display} does not exist. Create it (createdb) or correct the location.`;
     default:
@@ -34,7 +40,15 @@ export async function connectPostgres(location: string, options: ConnectOptions 
   const parsed = parsePostgresLocation(location);
   if (!parsed.ok) return parsed;
   const display = redact(parsed.value.display);
-  const client = new Client({ ...parsed.value.config, password: options.password, connectionTimeoutMillis: options.timeoutMs ?? 10_000 });
+  const client = new Client({
+    ...parsed.value.config,
+    connectionTimeoutMillis: options.timeoutMs ?? 10_000,
+    query_timeout: options.queryTimeoutMs,
+    keepAlive: true,
+  });
+  // Set on the client, not in its config, where the location's empty password would win over it (node-postgres
+  // gives the parsed connection string precedence); unset, node-postgres reads PGPASSWORD or ~/.pgpass.
+  if (options.password !== undefined) client.password = options.password;
   // An idle connection the server drops must not become an uncaught 'error' event in the engine.
   client.on('error', () => undefined);
   try {

@@ -40,6 +40,14 @@ CREATE TABLE formulas (
 CREATE INDEX formulas_paper ON formulas(paper);
 `,
   },
+  {
+    version: 2,
+    purpose: 'the generation: raised by every committed index run, so searchers know to reload',
+    sql: `
+CREATE TABLE index_state (generation bigint NOT NULL);
+INSERT INTO index_state (generation) VALUES (0);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
