@@ -66,6 +66,15 @@ function writeSyntheticDataset(directory: string): void {
   writeFileSync(path.join(directory, 'meta.json'), JSON.stringify({ count: rows.length, height: 32, width: 333, renderer: 'synthetic' }));
 }
 
+/** A `formula-lens structure-pairs` file for the synthetic dataset: each formula of a source's first document has
+ * the same formula of the source's second document as its structural neighbour. */
+function writeStructurePairs(file: string): void {
+  const lines = Array.from({ length: SOURCES }, (_, source) => Array.from({ length: FORMULAS_PER_DOCUMENT }, (_, formula) => ({
+    record: `doc-${source}-0`, formula, neighbours: [{ record: `doc-${source}-1`, formula, score: 0.8 }],
+  }))).flat();
+  writeFileSync(file, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+}
+
 before(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'formula-lens-training-'));
   writeSyntheticDataset(dir);
@@ -270,13 +279,18 @@ print(json.dumps({'ink': sorted({float(view.sum()) for view in views}), 'columns
 test('the GPU script packs, unpacks and trains both encoders; run here on the CPU, tiny', { skip }, async () => {
   const split = path.join(dir, 'device-split.json');
   await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  // The structural teacher's pairs travel inside the dataset's pack.
+  const withPairs = path.join(dir, 'with-pairs');
+  mkdirSync(withPairs);
+  for (const file of ['bitmaps.u8', 'formulas.jsonl', 'corpus.jsonl', 'meta.json']) copyFileSync(path.join(dir, file), path.join(withPairs, file));
+  writeStructurePairs(path.join(withPairs, 'structure-pairs.jsonl'));
   const packed = path.join(dir, 'packed');
-  await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, packed]);
+  await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', withPairs, packed]);
   // The synthetic sources stand in for concept classes.
   await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, path.join(packed, 'concepts')]);
   const out = path.join(dir, 'device-out');
   mkdirSync(out);
-  const env = { ...process.env, PYTHON: python, OUT: out, FL_DEVICE: 'cpu', FL_MINUTES: '0.05', FL_BATCH: '4', FL_BENCH_SECONDS: '0.2', FL_DATA: packed, FL_SPLIT: split };
+  const env = { ...process.env, PYTHON: python, OUT: out, FL_DEVICE: 'cpu', FL_MINUTES: '0.05', FL_BATCH: '4', FL_BENCH_SECONDS: '0.2', FL_DATA: packed, FL_SPLIT: split, FL_POSITIVES: 'both' };
   await run('bash', [path.join(repoRoot, 'scripts', 'device-train.sh')], { env, cwd: repoRoot }).catch((error: { stderr: string }) => assert.fail(error.stderr));
   const files = readdirSync(out).sort();
   assert.deepEqual(files, ['bee-best.pt', 'bee-history.jsonl', 'bee-train.log', 'benchmark.json', 'device.txt', 'see-best.pt', 'see-history.jsonl', 'see-train.log']);
@@ -285,7 +299,7 @@ test('the GPU script packs, unpacks and trains both encoders; run here on the CP
     const points = readFileSync(path.join(out, `${arch}-history.jsonl`), 'utf8').trim().split('\n');
     assert.ok(points.length >= 2, `${arch}: a point before training and one at its end`);
     assert.ok(points.every((line) => typeof JSON.parse(line).validation_concept_1nn === 'number'), `${arch}: the concept set is measured at each point`);
-    assert.match(readFileSync(path.join(out, `${arch}-train.log`), 'utf8'), /on cpu;/);
+    assert.match(readFileSync(path.join(out, `${arch}-train.log`), 'utf8'), /on cpu;.*; structural anchors \d+ in \d+ documents/);
   }
   // What comes back exports as the shipped models do.
   const onnx = path.join(dir, 'device-see.onnx');
@@ -365,12 +379,8 @@ print(json.dumps({
 test('fit --positives both trains on structure pairs and records them in its config; without a pairs file it is refused', { skip }, async () => {
   const split = path.join(dir, 'structure-split.json');
   await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
-  // Each synthetic document's formulas are the structural neighbours of the same formulas of its source's other document.
-  const lines = Array.from({ length: SOURCES }, (_, source) => Array.from({ length: FORMULAS_PER_DOCUMENT }, (_, formula) => ({
-    record: `doc-${source}-0`, formula, neighbours: [{ record: `doc-${source}-1`, formula, score: 0.8 }],
-  }))).flat();
   const pairs = path.join(dir, 'structure-pairs.jsonl');
-  writeFileSync(pairs, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+  writeStructurePairs(pairs);
   const common = ['fit', '--dataset', dir, '--split', split, '--threads', '1', '--batch', '4', '--loss', 'infonce'];
   const trained = await train(...common, '--run', path.join(dir, 'structure-run'), '--steps', '2', '--positives', 'both', '--structure-pairs', pairs);
   const trainSources = JSON.parse(readFileSync(split, 'utf8')).train.length;
