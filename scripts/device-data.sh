@@ -2,7 +2,7 @@
 # Makes .device-data/ for scripts/device-train.sh: renders the display formulas of the training and validation
 # splits' documents (about 74,000, ~15 minutes on 2 cores) with the product's renderer and packs them with xz
 # (about 40 MiB, under what the device tool carries), with the structural teacher's pairs of the training split
-# (`formula-lens structure-pairs`, ~45 minutes on a loaded core) and the concept set beside them. Needs the corpus (../shared/corpus/papers.jsonl) and a build.
+# (`formula-lens structure-pairs`, about an hour on a loaded core) and the concept set beside them. Needs the corpus (../shared/corpus/papers.jsonl) and a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${FORMULA_LENS_CORPUS:-../shared/corpus/papers.jsonl}
