@@ -230,7 +230,8 @@ def sample_triples(documents: Documents, count: int, rng: np.random.Generator) -
 
 def sample_pairs(documents: Documents, count: int, rng: np.random.Generator) -> np.ndarray:
     """[count, 2] (anchor, positive) rows from `count` distinct documents: in-batch negatives
-    for InfoNCE are then never from the anchor's own document."""
+    for InfoNCE are then never from the anchor's own document. With a structure share, that share of the
+    pairs takes a structural neighbour from another paper as its positive (structural_pair)."""
     count = min(count, len(documents))
     taught = _taught_documents(documents, round(count * documents.structure_share), rng)
     if len(taught):
@@ -239,7 +240,7 @@ def sample_pairs(documents: Documents, count: int, rng: np.random.Generator) -> 
         p = documents.weights[rest] / documents.weights[rest].sum() if documents.weights is not None else None
         others = rng.choice(rest, size=min(count - len(taught), len(rest)), replace=False, p=p)
         return np.array([structural_pair(documents, int(document), rng) for document in taught]
-                        + [sample_pair(documents, int(document), rng) for document in others], dtype=np.int64).reshape(-1, 2)
+                        + [sample_pair(documents, int(document), rng) for document in others], dtype=np.int64)
     hard = _same_source_documents(documents, round(count * documents.same_source_share), rng)
     if hard:
         # The rest uniformly (or by weight) from the documents not chosen yet.
