@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes .device-data/ for scripts/device-train.sh: renders the display formulas of the training and validation
 # splits' documents (about 74,000, ~15 minutes on 2 cores) with the product's renderer and packs them with xz
-# (about 40 MiB, under what the device tool carries), with the concept set beside them. Needs the corpus (../shared/corpus/papers.jsonl) and a build.
+# (about 40 MiB, under what the device tool carries), with the structural teacher's pairs of the training split
+# (`formula-lens structure-pairs`, about an hour on a loaded core) and the concept set beside them. Needs the corpus (../shared/corpus/papers.jsonl) and a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${FORMULA_LENS_CORPUS:-../shared/corpus/papers.jsonl}
@@ -16,6 +17,8 @@ with open(sys.argv[1], encoding='utf8') as lines:
 PY
 )
 [[ -f "$rendered/meta.json" ]] || node out/cli.js dataset --corpus "$corpus" --out "$rendered" --records "$records" --display-only
+[[ -f "$rendered/structure-pairs.jsonl" ]] || node out/cli.js structure-pairs --corpus "$corpus" --split models/split.json --splits train \
+  --out "$rendered/structure-pairs.jsonl"
 /usr/bin/python3 training/device_data.py pack "$rendered" .device-data
 # The class-labelled concept set (training/concept_set.py), tracked at each validation.
 [[ -f "$rendered-concepts/meta.json" ]] || /usr/bin/python3 training/concept_set.py --out "$rendered-concepts"

@@ -8,7 +8,8 @@
 # Try it on the CPU first, tiny:  FL_DEVICE=cpu FL_MINUTES=0.1 FL_BATCH=8 OUT=/tmp/out bash scripts/device-train.sh
 # Knobs: FL_DEVICE (cuda), FL_MINUTES per encoder (7), FL_BATCH pairs per step (512), FL_DATA (.device-data),
 # FL_SPLIT (models/split.json), FL_INIT (start weights for SEE, e.g. models/see.onnx; default: from scratch),
-# PYTHON (python3).
+# FL_POSITIVES (paper, structure or both: train.py fit --positives; structure and both read the structural
+# teacher's pairs packed with the dataset), PYTHON (python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${OUT:?set OUT to the folder whose files come back}"
@@ -31,12 +32,18 @@ fi
 { nvidia-smi || echo "no nvidia-smi"; "$python" -c 'import torch; print("torch", torch.__version__)'; } >"$OUT/device.txt" 2>&1
 "$python" training/train.py benchmark --device "$device" --threads 4 --seconds "${FL_BENCH_SECONDS:-2}" >"$OUT/benchmark.json"
 
+positives=(--positives "${FL_POSITIVES:-paper}")
+if [[ ${FL_POSITIVES:-paper} != paper ]]; then
+  [[ -f "$work/dataset/structure-pairs.jsonl" ]] || { echo "device-train: FL_POSITIVES=$FL_POSITIVES needs structure-pairs.jsonl in the pack (scripts/device-data.sh)" >&2; exit 1; }
+  positives+=(--structure-pairs "$work/dataset/structure-pairs.jsonl")
+fi
+
 pids=()
 for arch in see bee; do
   init=()
   [[ $arch == see && -n "${FL_INIT:-}" ]] && init=(--init "$FL_INIT")
   "$python" training/train.py fit --device "$device" --arch "$arch" "${init[@]}" --loss infonce --temperature 0.5 \
-    --batch "$batch" --lr 1e-3 --shift-pixels 32 --display-only --validate-display-only --threads 4 \
+    --batch "$batch" --lr 1e-3 --shift-pixels 32 --display-only --validate-display-only --threads 4 "${positives[@]}" \
     --dataset "$work/dataset" "${concepts[@]}" --split "$split" --run "$work/$arch" --minutes "$minutes" --validate-minutes 1 \
     --log-every 200 >/dev/null 2>"$work/$arch.stderr" &
   pids+=($!)

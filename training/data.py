@@ -142,6 +142,11 @@ class Documents:
                 for row in rows:
                     self.section_of[row] = members
         self.document_of = {int(row): doc for doc, rows in enumerate(self.formulas) for row in rows}
+        # Structural positives (attach_neighbours): this share of an InfoNCE batch's pairs takes one.
+        self.structure_share = 0.0
+        self.neighbours: dict[int, np.ndarray] = {}  # anchor row → its neighbours' rows
+        self.anchors_of: dict[int, np.ndarray] = {}  # document → its rows that have neighbours
+        self.taught_documents = np.empty(0, dtype=np.int64)  # the documents that have such rows
         if len(self.names) < 2:
             raise DataError(f'the {split} split has {len(self.names)} documents with two or more formulas; '
                             'sampling needs at least two')
@@ -161,6 +166,25 @@ class Documents:
         if self.weights is None and replace:
             return rng.integers(len(self.names), size=size)
         return rng.choice(len(self.names), size=size, replace=replace, p=self.weights)
+
+    def attach_neighbours(self, path: Path, rows: list[dict]) -> int:
+        """Reads `formula-lens structure-pairs` output: each formula's structural neighbours in other papers. Pairs
+        whose formulas are not both among these documents (another split, not rendered) are skipped; returns
+        how many anchors are left."""
+        row_of = {(row['record'], row['formula']): index for index, row in enumerate(rows) if index in self.document_of}
+        with open(path, encoding='utf8') as lines:
+            for line in filter(str.strip, lines):
+                entry = json.loads(line)
+                anchor = row_of.get((entry['record'], entry['formula']))
+                found = [row_of[key] for n in entry['neighbours'] if (key := (n['record'], n['formula'])) in row_of]
+                if anchor is not None and found:
+                    self.neighbours[anchor] = np.array(found)
+        by_document: dict[int, list[int]] = {}
+        for anchor in sorted(self.neighbours):
+            by_document.setdefault(self.document_of[anchor], []).append(anchor)
+        self.anchors_of = {document: np.array(anchors) for document, anchors in by_document.items()}
+        self.taught_documents = np.array(sorted(by_document), dtype=np.int64)
+        return len(self.neighbours)
 
     @property
     def formula_count(self) -> int:
@@ -206,8 +230,17 @@ def sample_triples(documents: Documents, count: int, rng: np.random.Generator) -
 
 def sample_pairs(documents: Documents, count: int, rng: np.random.Generator) -> np.ndarray:
     """[count, 2] (anchor, positive) rows from `count` distinct documents: in-batch negatives
-    for InfoNCE are then never from the anchor's own document."""
+    for InfoNCE are then never from the anchor's own document. With a structure share, that share of the
+    pairs takes a structural neighbour from another paper as its positive (structural_pair)."""
     count = min(count, len(documents))
+    taught = _taught_documents(documents, round(count * documents.structure_share), rng)
+    if len(taught):
+        # The rest of the batch: paper positives from documents not chosen yet.
+        rest = np.setdiff1d(np.arange(len(documents)), taught)
+        p = documents.weights[rest] / documents.weights[rest].sum() if documents.weights is not None else None
+        others = rng.choice(rest, size=min(count - len(taught), len(rest)), replace=False, p=p)
+        return np.array([structural_pair(documents, int(document), rng) for document in taught]
+                        + [sample_pair(documents, int(document), rng) for document in others], dtype=np.int64)
     hard = _same_source_documents(documents, round(count * documents.same_source_share), rng)
     if hard:
         # The rest uniformly (or by weight) from the documents not chosen yet.
@@ -217,6 +250,24 @@ def sample_pairs(documents: Documents, count: int, rng: np.random.Generator) -> 
     else:
         chosen = documents.draw(rng, size=count, replace=False)
     return np.array([sample_pair(documents, int(document), rng) for document in chosen], dtype=np.int64)
+
+
+def structural_pair(documents: Documents, document: int, rng: np.random.Generator) -> tuple[int, int]:
+    """An anchor of the document that has structural neighbours, and one of them (from another paper)."""
+    anchors = documents.anchors_of[document]
+    anchor = int(anchors[rng.integers(len(anchors))])
+    neighbours = documents.neighbours[anchor]
+    return anchor, int(neighbours[rng.integers(len(neighbours))])
+
+
+def _taught_documents(documents: Documents, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to `count` distinct documents that have structural anchors, by the documents' weights when set. A
+    positive's own paper may be another anchor's in the batch: a rare, weak false negative, as weak as the labels."""
+    eligible = documents.taught_documents
+    if count == 0 or len(eligible) == 0:
+        return eligible[:0]
+    p = documents.weights[eligible] / documents.weights[eligible].sum() if documents.weights is not None else None
+    return rng.choice(eligible, size=min(count, len(eligible)), replace=False, p=p)
 
 
 def _same_source_documents(documents: Documents, count: int, rng: np.random.Generator) -> list[int]:

@@ -20,8 +20,9 @@ from data import DataError, load_dataset  # noqa: E402
 # The working tree (about 6 MiB) travels beside the pack; what is left of 64 MiB is the pack's.
 LIMIT_BYTES = 56 * 1024 * 1024
 PACKED = ('bitmaps.u8', 'formulas.jsonl')
-# Packed beside, where a dataset has it (a concept set's LaTeX, for its TF-IDF baseline).
-OPTIONAL = ('corpus.jsonl',)
+# Packed beside, where a dataset has them: a concept set's LaTeX (for its TF-IDF baseline), and the structural
+# teacher's pairs (`formula-lens structure-pairs`, for fit --positives structure/both).
+OPTIONAL = ('corpus.jsonl', 'structure-pairs.jsonl')
 CHUNK = 16 * 1024 * 1024
 
 

@@ -67,7 +67,12 @@ def initialise(model: nn.Module, path: Path) -> None:
 
 # fit options (and their unset values) that runs begun before them do not record.
 LATER_OPTIONS = {'document_weights': 'uniform', 'same_source_share': 0.0, 'cosine_steps': None, 'display_only': False,
-                 'validate_display_only': False, 'validation_triples': VALIDATION_TRIPLES, 'shift_pixels': 0}
+                 'validate_display_only': False, 'validation_triples': VALIDATION_TRIPLES, 'shift_pixels': 0,
+                 'positives': 'paper', 'structure_pairs': None}
+
+# --positives: the share of an InfoNCE batch whose positive is a structural neighbour in another paper (the rest
+# come from the anchor's own paper).
+STRUCTURE_SHARE = {'paper': 0.0, 'structure': 1.0, 'both': 0.5}
 
 
 def cosine_rate(peak: float, step: int, steps: int) -> float:
@@ -83,6 +88,10 @@ def training_device(name: str) -> torch.device:
 
 
 def command_fit(args: argparse.Namespace) -> None:
+    if (args.positives != 'paper') != bool(args.structure_pairs):
+        raise SystemExit('--positives structure or both go with --structure-pairs (formula-lens structure-pairs), and only they')
+    if args.positives != 'paper' and (args.loss != 'infonce' or args.same_source_share):
+        raise SystemExit(f'--positives {args.positives} draws InfoNCE pairs: use --loss infonce, without --same-source-share')
     torch.set_num_threads(args.threads)
     device = training_device(args.device)
     args.run.mkdir(parents=True, exist_ok=True)
@@ -91,13 +100,17 @@ def command_fit(args: argparse.Namespace) -> None:
     if args.init:
         config['init'] = str(args.init)
     # Options added after the first runs enter the config only when set, so that those runs still resume.
-    config.update({key: value for key, unset in LATER_OPTIONS.items() if (value := getattr(args, key)) != unset})
+    config.update({key: str(value) if isinstance(value, Path) else value
+                   for key, unset in LATER_OPTIONS.items() if (value := getattr(args, key)) != unset})
     dataset = load_dataset(args.dataset, device)
     split = load_split(args.split)
     train = Documents(dataset, split, 'train', include_degraded=not args.exclude_degraded, display_only=args.display_only)
     if args.document_weights == 'source':
         train.weigh_by_source()
     train.same_source_share = args.same_source_share
+    if args.positives != 'paper':
+        anchors = train.attach_neighbours(args.structure_pairs, dataset.rows)
+        train.structure_share = STRUCTURE_SHARE[args.positives]
     # A run validates on one fixed set for its whole life, even when it resumes on a larger dataset.
     validation_data = load_dataset(args.validation_dataset, device) if args.validation_dataset else dataset
     validation = Documents(validation_data, split, 'validation', include_degraded=True, display_only=args.validate_display_only)
@@ -117,7 +130,8 @@ def command_fit(args: argparse.Namespace) -> None:
     run.resume()
     log(f'fit {config}: {parameter_count(model)} parameters, {args.threads} threads on {device}; '
         f'train {len(train)} documents / {train.formula_count} formulas, '
-        f'validation {len(validation)} / {validation.formula_count}; renderer {dataset.renderer}')
+        f'validation {len(validation)} / {validation.formula_count}; renderer {dataset.renderer}'
+        + (f'; structural anchors {anchors} in {len(train.taught_documents)} documents' if args.positives != 'paper' else ''))
 
     def step() -> tuple[torch.Tensor, int]:
         if args.cosine_steps:
@@ -307,6 +321,10 @@ def main(argv: list[str]) -> None:
                      help='fixed validation triples (more give a smaller standard error and cost a longer validation)')
     fit.add_argument('--shift-pixels', type=int, default=0,
                      help='augment: move each training bitmap by up to this many columns (and a fifth as many rows)')
+    fit.add_argument('--positives', choices=sorted(STRUCTURE_SHARE), default='paper',
+                     help='InfoNCE positives: from the anchor\'s paper (the weak labels), a structural neighbour in another '
+                          'paper (--structure-pairs), or half of each')
+    fit.add_argument('--structure-pairs', type=Path, help='`formula-lens structure-pairs` output, for --positives structure/both')
     fit.add_argument('--exclude-degraded', action='store_true',
                      help='skip degraded renders (by default they train too: the product embeds them as well)')
     fit.add_argument('--minutes', type=float, help='wall-clock budget of this invocation')

@@ -10,6 +10,7 @@ import { indexLibraryCommand } from './index-library';
 import { trainCommand } from './train';
 import { signaturesCommand } from './signatures';
 import { variantsCommand } from './variants';
+import { structurePairsCommand } from './structure-pairs';
 import { databaseInitCommand } from './database-init';
 
-export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand, variantsCommand, signaturesCommand, databaseInitCommand];
+export const commands: CliCommand[] = [searchCommand, datasetCommand, embedCommand, formulasCommand, indexLibraryCommand, trainCommand, exportCommand, infoCommand, variantsCommand, structurePairsCommand, signaturesCommand, databaseInitCommand];

@@ -63,7 +63,16 @@ export function recordVariants(record: CorpusRecord, options: VariantsOptions): 
   return out;
 }
 
-function splitSources(file: string, names: SplitName[]): Set<string> {
+/** `--splits`' comma-separated names, each one of the split file's. */
+export function parseSplitNames(list: string): SplitName[] {
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !(splitNames as readonly string[]).includes(name));
+  if (unknown !== undefined) throw new UsageError(`--splits: unknown split '${unknown}' (train, validation, test)`);
+  return names as SplitName[];
+}
+
+/** The sources of the named splits in a split file (models/split.json format). */
+export function splitSources(file: string, names: SplitName[]): Set<string> {
   let split: Record<string, unknown>;
   try {
     split = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -91,9 +100,6 @@ function parseOptions(args: string[]): VariantsOptions & { corpus: string; out: 
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
   if (!values.corpus || !values.out) throw new UsageError('--corpus and --out are required');
   if (values.splits !== undefined && !values.split) throw new UsageError('--splits needs --split');
-  const names = values.splits?.split(',').map((name) => name.trim()) ?? [];
-  const unknown = names.find((name) => !(splitNames as readonly string[]).includes(name));
-  if (unknown !== undefined) throw new UsageError(`--splits: unknown split '${unknown}' (train, validation, test)`);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed needs a whole number ≥ 0');
   return {
@@ -101,7 +107,7 @@ function parseOptions(args: string[]): VariantsOptions & { corpus: string; out: 
     out: values.out,
     perFormula: positiveInteger('--per-formula', values['per-formula']) ?? 2,
     seed,
-    sources: values.splits !== undefined ? splitSources(values.split!, names as SplitName[]) : undefined,
+    sources: values.splits !== undefined ? splitSources(values.split!, parseSplitNames(values.splits)) : undefined,
   };
 }
 

@@ -66,6 +66,15 @@ function writeSyntheticDataset(directory: string): void {
   writeFileSync(path.join(directory, 'meta.json'), JSON.stringify({ count: rows.length, height: 32, width: 333, renderer: 'synthetic' }));
 }
 
+/** A `formula-lens structure-pairs` file for the synthetic dataset: each formula of a source's first document has
+ * the same formula of the source's second document as its structural neighbour. */
+function writeStructurePairs(file: string): void {
+  const lines = Array.from({ length: SOURCES }, (_, source) => Array.from({ length: FORMULAS_PER_DOCUMENT }, (_, formula) => ({
+    record: `doc-${source}-0`, formula, neighbours: [{ record: `doc-${source}-1`, formula, score: 0.8 }],
+  }))).flat();
+  writeFileSync(file, lines.map((line) => JSON.stringify(line) + '\n').join(''));
+}
+
 before(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'formula-lens-training-'));
   writeSyntheticDataset(dir);
@@ -270,13 +279,18 @@ print(json.dumps({'ink': sorted({float(view.sum()) for view in views}), 'columns
 test('the GPU script packs, unpacks and trains both encoders; run here on the CPU, tiny', { skip }, async () => {
   const split = path.join(dir, 'device-split.json');
   await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  // The structural teacher's pairs travel inside the dataset's pack.
+  const withPairs = path.join(dir, 'with-pairs');
+  mkdirSync(withPairs);
+  for (const file of ['bitmaps.u8', 'formulas.jsonl', 'corpus.jsonl', 'meta.json']) copyFileSync(path.join(dir, file), path.join(withPairs, file));
+  writeStructurePairs(path.join(withPairs, 'structure-pairs.jsonl'));
   const packed = path.join(dir, 'packed');
-  await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, packed]);
+  await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', withPairs, packed]);
   // The synthetic sources stand in for concept classes.
   await run(python, [path.join(repoRoot, 'training', 'device_data.py'), 'pack', dir, path.join(packed, 'concepts')]);
   const out = path.join(dir, 'device-out');
   mkdirSync(out);
-  const env = { ...process.env, PYTHON: python, OUT: out, FL_DEVICE: 'cpu', FL_MINUTES: '0.05', FL_BATCH: '4', FL_BENCH_SECONDS: '0.2', FL_DATA: packed, FL_SPLIT: split };
+  const env = { ...process.env, PYTHON: python, OUT: out, FL_DEVICE: 'cpu', FL_MINUTES: '0.05', FL_BATCH: '4', FL_BENCH_SECONDS: '0.2', FL_DATA: packed, FL_SPLIT: split, FL_POSITIVES: 'both' };
   await run('bash', [path.join(repoRoot, 'scripts', 'device-train.sh')], { env, cwd: repoRoot }).catch((error: { stderr: string }) => assert.fail(error.stderr));
   const files = readdirSync(out).sort();
   assert.deepEqual(files, ['bee-best.pt', 'bee-history.jsonl', 'bee-train.log', 'benchmark.json', 'device.txt', 'see-best.pt', 'see-history.jsonl', 'see-train.log']);
@@ -285,7 +299,7 @@ test('the GPU script packs, unpacks and trains both encoders; run here on the CP
     const points = readFileSync(path.join(out, `${arch}-history.jsonl`), 'utf8').trim().split('\n');
     assert.ok(points.length >= 2, `${arch}: a point before training and one at its end`);
     assert.ok(points.every((line) => typeof JSON.parse(line).validation_concept_1nn === 'number'), `${arch}: the concept set is measured at each point`);
-    assert.match(readFileSync(path.join(out, `${arch}-train.log`), 'utf8'), /on cpu;/);
+    assert.match(readFileSync(path.join(out, `${arch}-train.log`), 'utf8'), /on cpu;.*; structural anchors \d+ in \d+ documents/);
   }
   // What comes back exports as the shipped models do.
   const onnx = path.join(dir, 'device-see.onnx');
@@ -316,4 +330,64 @@ test('evaluate --concepts adds 1-NN accuracy and mAP on a class-labelled set, TF
     assert.ok(results[name].concept_mAP > 0 && results[name].concept_mAP <= 1, name);
   }
   assert.equal(results['TF-IDF'].concept_1nn, 1);
+});
+
+test('--positives structure draws each positive among the anchor\'s structural neighbours in other papers; both, half of a batch', { skip }, () => {
+  // Six documents of four formulas in the train split; d5's formulas are in the test split, and "gone" was never rendered.
+  const script = `
+import sys, json, tempfile
+import numpy as np
+sys.path.insert(0, 'training')
+from pathlib import Path
+from data import Dataset, Documents, sample_pairs
+rows = [{'record': f'd{doc}', 'source': 'held-out' if doc == 5 else 's', 'formula': formula, 'section': '', 'degraded': False}
+        for doc in range(6) for formula in range(4)]
+documents = Documents(Dataset(None, rows, 'none'), {'s': 'train', 'held-out': 'test'}, 'train', True)
+pairs = [{'record': 'd0', 'formula': 1, 'neighbours': [{'record': 'd1', 'formula': 2, 'score': 0.9}, {'record': 'd2', 'formula': 0, 'score': 0.7}]},
+         {'record': 'd1', 'formula': 3, 'neighbours': [{'record': 'd5', 'formula': 0, 'score': 0.8}, {'record': 'd0', 'formula': 0, 'score': 0.6}]},
+         {'record': 'd3', 'formula': 0, 'neighbours': [{'record': 'd5', 'formula': 1, 'score': 0.9}, {'record': 'gone', 'formula': 0, 'score': 0.9}]},
+         {'record': 'd4', 'formula': 2, 'neighbours': [{'record': 'd2', 'formula': 3, 'score': 0.65}]}]
+path = Path(tempfile.mkdtemp()) / 'pairs.jsonl'
+path.write_text(''.join(json.dumps(line) + '\\n' for line in pairs))
+anchors = documents.attach_neighbours(path, rows)
+allowed = {(1, 6), (1, 8), (7, 0), (18, 11)}  # rows: d0#1 → d1#2, d2#0; d1#3 → d0#0; d4#2 → d2#3
+rng = np.random.default_rng(0)
+documents.structure_share = 1.0
+structural = [sample_pairs(documents, 3, rng) for _ in range(300)]
+documents.structure_share = 0.5
+mixed = [sample_pairs(documents, 4, rng) for _ in range(300)]
+same_document = lambda a, p: documents.document_of[int(a)] == documents.document_of[int(p)]
+print(json.dumps({
+    'anchors': anchors, 'taught': documents.taught_documents.tolist(),
+    'structural_allowed': all((int(a), int(p)) in allowed for batch in structural for a, p in batch),
+    'structural_seen': sorted({(int(a), int(p)) for batch in structural for a, p in batch}),
+    'distinct_anchor_documents': all(len({documents.document_of[int(a)] for a in batch[:, 0]}) == len(batch) for batch in structural + mixed),
+    'mixed_counts': sorted({(sum((int(a), int(p)) in allowed for a, p in batch), sum(same_document(a, p) for a, p in batch)) for batch in mixed}),
+}))
+`;
+  const result = spawnSync(python, ['-c', script], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const measured = JSON.parse(result.stdout);
+  assert.equal(measured.anchors, 3, 'd3#0 keeps no neighbour: one is in another split, the other was not rendered');
+  assert.deepEqual(measured.taught, [0, 1, 4]);
+  assert.equal(measured.structural_allowed, true);
+  assert.deepEqual(measured.structural_seen, [[1, 6], [1, 8], [7, 0], [18, 11]], 'every pair and neighbour is drawn');
+  assert.equal(measured.distinct_anchor_documents, true);
+  assert.deepEqual(measured.mixed_counts, [[2, 2]], 'of four pairs, two structural and two from the anchor\'s paper');
+});
+
+test('fit --positives both trains on structure pairs and records them in its config; without a pairs file it is refused', { skip }, async () => {
+  const split = path.join(dir, 'structure-split.json');
+  await train('split', '--corpus', path.join(dir, 'corpus.jsonl'), '--out', split);
+  const pairs = path.join(dir, 'structure-pairs.jsonl');
+  writeStructurePairs(pairs);
+  const common = ['fit', '--dataset', dir, '--split', split, '--threads', '1', '--batch', '4', '--loss', 'infonce'];
+  const trained = await train(...common, '--run', path.join(dir, 'structure-run'), '--steps', '2', '--positives', 'both', '--structure-pairs', pairs);
+  const trainSources = JSON.parse(readFileSync(split, 'utf8')).train.length;
+  assert.match(trained, new RegExp(`structural anchors ${trainSources * FORMULAS_PER_DOCUMENT} in ${trainSources} documents`));
+  assert.match(trained, /'positives': 'both', 'structure_pairs': '[^']*structure-pairs\.jsonl'/);
+  assert.match(trained, /stopping: step budget spent/);
+  const refused = spawnSync(python, [script, ...common, '--run', path.join(dir, 'refused-run'), '--positives', 'structure'], { cwd: repoRoot, encoding: 'utf8' });
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /--positives structure or both go with --structure-pairs/);
 });
