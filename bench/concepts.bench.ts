@@ -122,7 +122,8 @@ async function run(): Promise<void> {
   const chosen = chooseSearchMode(undefined);
   if (!chosen.ok) throw new Error(chosen.reason);
   // A render worker per core: the default index's bitmap sidecar may still have to be built; queries use one.
-  const embedder = await openEmbedder({ encoder: { model: 'see' }, renderWorkers: availableParallelism() });
+  // FORMULA_LENS_BENCH_MODEL: a candidate bitmap model (.onnx) measured in place of the shipped SEE.
+  const embedder = await openEmbedder({ encoder: { model: process.env.FORMULA_LENS_BENCH_MODEL ?? 'see' }, renderWorkers: availableParallelism() });
   if (!embedder.ok) throw new Error(embedder.reason.message);
   const symbolic = await SymbolicEncoder.open({});
   try {
