@@ -7,9 +7,8 @@ import type { CorpusRecord } from '../../core/render/corpus';
 import { topByScore } from '../../core/search/lexical';
 import { firstStageShare, StructureIndex } from '../../core/search/structural';
 import { UsageError, type CliCommand } from '../command';
-import { writeCorpusLines } from './corpus-lines';
+import { corpusLineTarget, writeCorpusLines } from './corpus-lines';
 import { parseCommandLine, positiveInteger } from './command-line';
-import { parseSplitNames, splitSources } from './variants';
 
 /**
  * Neighbours scoring at least this much are kept. Read on the validation split's display formulas (MODEL_CARD.md,
@@ -110,7 +109,7 @@ export class StructuralTeacher {
   }
 }
 
-function parseOptions(args: string[]): StructurePairsOptions & { corpus: string; out: string; sources?: Set<string> } {
+function parseOptions(args: string[]): StructurePairsOptions & { corpus: string; out: string; sources?: ReadonlySet<string> } {
   const { values, positionals } = parseCommandLine(args, {
     corpus: { type: 'string' },
     out: { type: 'string' },
@@ -121,17 +120,14 @@ function parseOptions(args: string[]): StructurePairsOptions & { corpus: string;
     candidates: { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  if (!values.corpus || !values.out) throw new UsageError('--corpus and --out are required');
-  if (values.splits !== undefined && !values.split) throw new UsageError('--splits needs --split');
+  const target = corpusLineTarget(values);
   const threshold = values.threshold === undefined ? DEFAULT_THRESHOLD : Number(values.threshold);
   if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--threshold needs a number from 0 to 1');
   return {
-    corpus: values.corpus,
-    out: values.out,
+    ...target,
     threshold,
     neighbours: positiveInteger('--neighbours', values.neighbours) ?? 3,
     candidates: positiveInteger('--candidates', values.candidates) ?? 50,
-    sources: values.splits !== undefined ? splitSources(values.split!, parseSplitNames(values.splits)) : undefined,
   };
 }
 
@@ -148,10 +144,10 @@ export const structurePairsCommand: CliCommand = {
       command: 'structure-pairs',
       corpus: options.corpus,
       out: options.out,
+      sources: options.sources,
       select: (records) => {
-        const selected = options.sources ? records.filter((record) => options.sources!.has(record.source)) : records;
-        teacher = new StructuralTeacher(selected, options);
-        return selected;
+        teacher = new StructuralTeacher(records, options);
+        return records;
       },
       linesOf: (record) => teacher!.neighboursOf(record),
       onLine: (line) => {

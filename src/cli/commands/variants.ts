@@ -2,17 +2,12 @@
 // for training/symbolic.py, which uses them as extra positives (issue 10). The generator stays in
 // TypeScript; Python reads LaTeX strings and puts them through its own tokenizer and canonicalizer, the
 // very steps every other formula of training takes (the tokenizer-parity test keeps both tokenizers equal).
-import { readFileSync } from 'node:fs';
 import { detokenize, tokenizeFormula } from '../../core/latex/tokenize';
 import { generateVariants } from '../../core/latex/variants';
 import type { CorpusRecord } from '../../core/render/corpus';
 import { UsageError, type CliCommand } from '../command';
-import { writeCorpusLines } from './corpus-lines';
+import { corpusLineTarget, writeCorpusLines } from './corpus-lines';
 import { parseCommandLine, positiveInteger } from './command-line';
-import { errorMessage } from '../../core/result';
-
-const splitNames = ['train', 'validation', 'test'] as const;
-type SplitName = (typeof splitNames)[number];
 
 const help = `Usage: formula-lens variants --corpus <papers.jsonl> --out <file.jsonl> [options]
 
@@ -63,31 +58,6 @@ export function recordVariants(record: CorpusRecord, options: VariantsOptions): 
   return out;
 }
 
-/** `--splits`' comma-separated names, each one of the split file's. */
-export function parseSplitNames(list: string): SplitName[] {
-  const names = list.split(',').map((name) => name.trim());
-  const unknown = names.find((name) => !(splitNames as readonly string[]).includes(name));
-  if (unknown !== undefined) throw new UsageError(`--splits: unknown split '${unknown}' (train, validation, test)`);
-  return names as SplitName[];
-}
-
-/** The sources of the named splits in a split file (models/split.json format). */
-export function splitSources(file: string, names: SplitName[]): Set<string> {
-  let split: Record<string, unknown>;
-  try {
-    split = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new UsageError(`--split ${file}: ${errorMessage(error)}`);
-  }
-  const sources = new Set<string>();
-  for (const name of names) {
-    const list = split[name];
-    if (!Array.isArray(list)) throw new UsageError(`--split ${file} has no "${name}" list`);
-    for (const source of list) sources.add(String(source));
-  }
-  return sources;
-}
-
 function parseOptions(args: string[]): VariantsOptions & { corpus: string; out: string } {
   const { values, positionals } = parseCommandLine(args, {
     corpus: { type: 'string' },
@@ -98,17 +68,10 @@ function parseOptions(args: string[]): VariantsOptions & { corpus: string; out: 
     seed: { type: 'string' },
   });
   if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}`);
-  if (!values.corpus || !values.out) throw new UsageError('--corpus and --out are required');
-  if (values.splits !== undefined && !values.split) throw new UsageError('--splits needs --split');
+  const target = corpusLineTarget(values);
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed needs a whole number ≥ 0');
-  return {
-    corpus: values.corpus,
-    out: values.out,
-    perFormula: positiveInteger('--per-formula', values['per-formula']) ?? 2,
-    seed,
-    sources: values.splits !== undefined ? splitSources(values.split!, parseSplitNames(values.splits)) : undefined,
-  };
+  return { ...target, perFormula: positiveInteger('--per-formula', values['per-formula']) ?? 2, seed };
 }
 
 export const variantsCommand: CliCommand = {
@@ -123,7 +86,7 @@ export const variantsCommand: CliCommand = {
       command: 'variants',
       corpus: options.corpus,
       out: options.out,
-      select: (records) => (options.sources ? records.filter((record) => options.sources!.has(record.source)) : records),
+      sources: options.sources,
       linesOf: (record) => recordVariants(record, options),
       onLine: (line) => {
         withVariants++;
