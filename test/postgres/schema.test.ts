@@ -122,3 +122,17 @@ test('formula-lens db-init creates the schema, then finds it current; a reader r
   assert.match(refused.stderr, /nothing was changed|permission denied/);
   assert.equal(run('/tmp/not-a-database').status, 2);
 });
+
+test('a query that outlasts the connection\'s query timeout fails instead of holding its caller', async () => {
+  const location = freshDatabase();
+  const client = await connectPostgres(location, { queryTimeoutMs: 300 });
+  assert.ok(client.ok, client.ok ? '' : client.reason);
+  const started = Date.now();
+  try {
+    // A server that stops answering looks like this to the client: a query with no reply.
+    await assert.rejects(client.value.query('SELECT pg_sleep(30)'), /timeout/i);
+    assert.ok(Date.now() - started < 20_000, 'the query was not cut short');
+  } finally {
+    await client.value.end().catch(() => undefined);
+  }
+});
