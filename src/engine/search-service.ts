@@ -129,7 +129,7 @@ export class SearchService {
         log: this.log,
         onProgress: (progress) => {
           const { phase, papersDone, papersTotal, formulasDone, formulasTotal } = progress;
-          this.onProgress({ indexDir: params.indexDir, phase, progress: buildFraction(progress), papersDone, papersTotal, formulasDone, formulasTotal });
+          this.onProgress({ indexDir: params.indexDir, phase, progress: buildFraction(progress, embedder !== undefined), papersDone, papersTotal, formulasDone, formulasTotal });
         },
       });
       if (!built.ok) return { kind: 'failed', reason: built.reason.message };

@@ -82,11 +82,17 @@ test('each folder set has its own library name, whatever the order; one folder i
   assert.equal(libraryName([]), 'library');
 });
 
-test('build progress: reading is the first fifth, the catalogue up to a half, the bitmap sidecar the rest, and done is 1', () => {
-  const at = (phase: 'planning' | 'reading' | 'indexing' | 'embedding' | 'done', formulasDone = 0) => buildFraction({ phase, papersDone: 0, papersTotal: 4, formulasDone, formulasTotal: 10 });
-  assert.equal(at('planning'), 0);
-  assert.equal(at('reading'), 0);
-  assert.ok(Math.abs(at('indexing', 5) - 0.35) < 1e-12);
-  assert.ok(Math.abs(at('embedding', 5) - 0.75) < 1e-12);
-  assert.equal(at('done'), 1);
+test('build progress: reading is most of a build that renders nothing, rendering most of one that does; it only grows, and done is 1', () => {
+  const phases = ['planning', 'reading', 'indexing', 'embedding', 'done'] as const;
+  const at = (phase: (typeof phases)[number], done: number, rendersSidecar: boolean) =>
+    buildFraction({ phase, papersDone: done * 4, papersTotal: 4, formulasDone: done * 10, formulasTotal: 10 }, rendersSidecar);
+  for (const rendersSidecar of [false, true]) {
+    const path = phases.filter((phase) => rendersSidecar || phase !== 'embedding').flatMap((phase) => [at(phase, 0, rendersSidecar), at(phase, 1, rendersSidecar)]);
+    assert.deepEqual([...path].sort((a, b) => a - b), path, `never goes back (${rendersSidecar ? 'with' : 'without'} the sidecar)`);
+    assert.equal(at('planning', 0, rendersSidecar), 0);
+    assert.equal(at('done', 0, rendersSidecar), 1);
+  }
+  assert.ok(Math.abs(at('reading', 1, false) - 0.9) < 1e-12, 'reading, then adding to the catalogue, ends the build');
+  assert.equal(at('indexing', 1, false), 1);
+  assert.ok(at('embedding', 0, true) < 0.5, 'rendering is more than half of a build that renders');
 });
