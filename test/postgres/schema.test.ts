@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connectPostgres } from '../../src/core/index/postgres/connect';
 import { isPostgresLocation, parsePostgresLocation, redact } from '../../src/core/index/postgres/location';
+import { postgresGeneration } from '../../src/core/index/postgres/catalogue';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/core/index/postgres/schema';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
 import { repoRoot, tsxArgs } from '../helpers/paths';
@@ -134,5 +135,22 @@ test('a query that outlasts the connection\'s query timeout fails instead of hol
     assert.ok(Date.now() - started < 20_000, 'the query was not cut short');
   } finally {
     await client.value.end().catch(() => undefined);
+  }
+});
+
+test('the generation check before a search gives up within its own timeout when the server does not answer it', async () => {
+  const location = freshDatabase();
+  const [holder, searcher] = [await connected(location), await connected(location)];
+  try {
+    assert.ok((await migrate(holder)).ok);
+    // An exclusive lock stands in for a server that stops answering: the check's SELECT waits on it.
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE index_state IN ACCESS EXCLUSIVE MODE');
+    const started = Date.now();
+    await assert.rejects(postgresGeneration(searcher, 300), /timeout/i);
+    assert.ok(Date.now() - started < 10_000);
+    await holder.query('ROLLBACK');
+  } finally {
+    await Promise.all([holder.end(), searcher.end().catch(() => undefined)]);
   }
 });

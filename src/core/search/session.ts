@@ -114,6 +114,8 @@ interface HeldIndex {
 
 /** A query of a shared index that takes longer fails the search (a million formulas' snapshot reads in far less). */
 const databaseQueryTimeoutMs = 120_000;
+/** The generation check before each search of a shared index: one tiny row. */
+const generationCheckTimeoutMs = 3_000;
 
 type Opened<T> = Promise<Result<T, { message: string }>>;
 
@@ -308,7 +310,8 @@ export class SearchSession {
       return ok({
         catalogue: loaded.value,
         sidecarDirectory,
-        isCurrent: () => postgresGeneration(client).then((current) => current === generation, () => false),
+        // Asked before every search: a server that stops answering costs it seconds, not the snapshot's 2 minutes.
+        isCurrent: () => postgresGeneration(client, generationCheckTimeoutMs).then((current) => current === generation, () => false),
         close: end,
         views: new Map(),
         bitmap: new Map(),

@@ -92,8 +92,10 @@ async function schemaProblem(client: ClientBase, display: string): Promise<Index
 }
 
 /** The committed generation of the database's index (raised by every index run). */
-export async function postgresGeneration(client: ClientBase): Promise<number> {
-  const found = await client.query<{ generation: string }>('SELECT generation FROM index_state');
+export async function postgresGeneration(client: ClientBase, timeoutMs?: number): Promise<number> {
+  // node-postgres takes a per-query `query_timeout` (over the connection's) that its types do not declare.
+  const query = { text: 'SELECT generation FROM index_state', ...(timeoutMs ? { query_timeout: timeoutMs } : {}) };
+  const found = await client.query<{ generation: string }>(query);
   return Number(found.rows[0]?.generation ?? 0);
 }
 
