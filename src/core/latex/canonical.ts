@@ -25,7 +25,8 @@ const sizedDelimiters = new Map<Token, Token>(Object.entries(rules.sizedDelimite
 const synonyms = new Map<Token, Token>(Object.entries(rules.synonyms));
 const fontSwitches = new Map<Token, Token>(Object.entries(rules.fontSwitches));
 const operatorWrappers = new Set<Token>(rules.operatorWrappers);
-const operatorNames = new Set<string>(rules.operatorNames);
+/** Function names TeX sets upright that have a command of their own (`\sin`, `\log`, …). */
+export const operatorNames: ReadonlySet<string> = new Set<string>(rules.operatorNames);
 const generalizedFractions = new Map<Token, Token>(Object.entries(rules.generalizedFractions));
 const scopeBreakers = new Set<Token>(rules.scopeBreakers);
 const termBoundaries = new Set<Token>(rules.termBoundaries);

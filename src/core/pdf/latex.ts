@@ -3,6 +3,7 @@
 // (Greek, operators, relations, blackboard and calligraphic capitals, function names set upright), scripts from
 // the glyphs' sizes and heights, fractions from the rules with glyphs above and below. What it cannot tell apart
 // (spacing, `\left`/`\right`, alignment points) is left out.
+import { operatorNames } from '../latex/canonical';
 import { isMathFont } from './glyphs';
 import type { Glyph, PdfFormula, Rule } from './types';
 
@@ -32,11 +33,6 @@ const COMMANDS: Record<string, string> = {
   '%': '\\%', '#': '\\#', '&': '\\&', _: '\\_', $: '\\$', '\\': '\\backslash', '^': '\\hat{}', '~': '\\sim',
 };
 
-/** Function names TeX sets upright that have a command of their own. */
-const OPERATOR_NAMES = new Set([
-  'sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'sinh', 'cosh', 'tanh', 'arcsin', 'arccos', 'arctan', 'exp', 'log', 'ln',
-  'lg', 'max', 'min', 'sup', 'inf', 'lim', 'liminf', 'limsup', 'det', 'dim', 'ker', 'deg', 'gcd', 'arg', 'Pr', 'hom',
-]);
 const BIG_OPERATORS = new Set(['∑', '∏', '∐', '∫', '∮', '⋃', '⋂', '⨁', '⨂', '⋀', '⋁', '⨆']);
 
 /** Mathematical Alphanumeric Symbols (U+1D400–1D7FF): the letter or digit, with the alphabet's command. */
@@ -178,7 +174,7 @@ function write(glyphs: Glyph[], bars: Rule[], em: number): string {
       while (end < glyphs.length && isUprightLetter(glyphs[end]!) && !used.has(glyphs[end]!) && Math.abs(glyphs[end]!.baseline - glyph.baseline) < 0.1 * em && glyphs[end]!.box.left - glyphs[end - 1]!.box.right < 0.2 * em) end++;
       if (end - i >= 2) {
         const name = glyphs.slice(i, end).map((letter) => letter.text).join('');
-        parts.push(OPERATOR_NAMES.has(name) ? `\\${name}` : `\\mathrm{${name}}`);
+        parts.push(operatorNames.has(name) ? `\\${name}` : `\\mathrm{${name}}`);
         base = glyphs[end - 1];
         i = end - 1;
         continue;
