@@ -5,7 +5,7 @@
 import { detokenize, tokenizeFormula } from '../../core/latex/tokenize';
 import type { CorpusRecord } from '../../core/render/corpus';
 import { topByScore } from '../../core/search/lexical';
-import { firstStageShare, StructureIndex } from '../../core/search/structural';
+import { StructureIndex, structureScore } from '../../core/search/structural';
 import { UsageError, type CliCommand } from '../command';
 import { corpusLineTarget, writeCorpusLines } from './corpus-lines';
 import { parseCommandLine, positiveInteger } from './command-line';
@@ -97,7 +97,7 @@ export class StructuralTeacher {
         // ids are build positions, so a hit's id indexes the scores and the alignment
         .map(({ formulaId }) => ({
           formulaId,
-          score: firstStageShare * firstStage[formulaId]! + (1 - firstStageShare) * this.index.align(query, formulaId),
+          score: structureScore(firstStage[formulaId]!, this.index.align(query, formulaId)),
         }))
         .filter(({ score }) => score >= this.options.threshold)
         .sort((a, b) => b.score - a.score || a.formulaId - b.formulaId)

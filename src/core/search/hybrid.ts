@@ -11,7 +11,7 @@ import { EMBEDDING_DIMENSIONS } from '../encode/types';
 import { NumericSignatureIndex, type SignatureSides } from '../latex/numeric-signature-index';
 import { errorMessage, fail, ok, type Result } from '../result';
 import { LexicalIndex, topByScore } from './lexical';
-import { firstStageShare, StructureIndex, type StructureQuery } from './structural';
+import { StructureIndex, structureScore, type StructureQuery } from './structural';
 
 export const SIGNALS = ['bitmap', 'symbolic', 'lexical', 'canonical', 'numeric', 'structure'] as const;
 export type Signal = (typeof SIGNALS)[number];
@@ -251,7 +251,7 @@ export class HybridIndex {
     const fused = (signalScores: SignalScores) => SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
     for (const [position, signals] of foundBy) {
       const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[position] ?? 0])) as SignalScores;
-      if (structureQuery) signalScores.structure *= firstStageShare; // the alignment's part follows
+      if (structureQuery) signalScores.structure = structureScore(signalScores.structure, 0); // the alignment's part follows
       hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score: fused(signalScores), scores: signalScores, foundBy: signals });
     }
     if (structureQuery) {
@@ -259,7 +259,8 @@ export class HybridIndex {
       // rank near the top: the best by the fused score so far.
       hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
       for (const hit of hits.slice(0, alignedCandidates)) {
-        hit.scores.structure += (1 - firstStageShare) * this.structure.align(structureQuery, this.lexical.positionOf(hit.formulaId)!);
+        const position = this.lexical.positionOf(hit.formulaId)!;
+        hit.scores.structure = structureScore(scores.structure![position]!, this.structure.align(structureQuery, position));
         hit.score = fused(hit.scores);
       }
     }

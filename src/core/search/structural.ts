@@ -40,6 +40,11 @@ const renamedMatchWeight = 0.5;
  * validation split (docs/retrieval.md): the mix ranks better than either alone, on both weak labels and variants.
  */
 export const firstStageShare = 0.3;
+
+/** The signal's score of a candidate from its first-stage BM25 and its alignment (0 when not aligned). */
+export function structureScore(firstStage: number, alignment: number): number {
+  return firstStageShare * firstStage + (1 - firstStageShare) * alignment;
+}
 /** Symbol ids of a query's symbols the index has never seen start here. */
 const localSymbolBase = 1 << 21;
 const unigramPath = 0;
