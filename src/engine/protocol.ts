@@ -193,8 +193,6 @@ export interface BuildIndexParams {
   cacheDir: string;
   model: IndexSelection['model'];
   executionProvider: IndexSelection['executionProvider'];
-  /** Start the index afresh when another model built it (after switching models, e.g. to a fine-tuned one). */
-  rebuild?: boolean;
 }
 
 export type BuildIndexResult =

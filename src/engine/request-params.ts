@@ -66,7 +66,6 @@ export const buildIndexParams = object<BuildIndexParams>({
   cacheDir: string,
   model,
   executionProvider,
-  rebuild: optional(boolean),
 });
 
 const paperMeta = object<PaperMeta>({

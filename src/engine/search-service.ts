@@ -115,7 +115,7 @@ export class SearchService {
     // The bitmap sidecar is built with the catalogue only when the default mode weighs it; else on first use.
     const embedder = this.session.weighsBitmap() ? await this.session.bitmapEncoder(bitmapModel(params)) : undefined;
     if (embedder && !embedder.ok) return { kind: 'failed', reason: embedder.reason.message };
-    const opened = FormulaIndex.open(params.indexDir, { onMismatch: params.rebuild ? 'rebuild' : 'refuse' });
+    const opened = FormulaIndex.open(params.indexDir, { onMismatch: 'refuse' });
     if (!opened.ok) return { kind: 'failed', reason: opened.reason.message };
     for (const notice of opened.value.notices) this.log(notice);
     const abort = new AbortController();

@@ -17,8 +17,6 @@ import type { StatusBar } from './status-bar';
 export interface BuildOptions {
   /** A cancellable notification (the command), or the quiet status-bar progress of automatic updates. */
   interactive: boolean;
-  /** Start afresh when another model built the index (after the model setting changed to a new model). */
-  rebuild?: boolean;
 }
 
 export class IndexBuilder {
@@ -45,7 +43,7 @@ export class IndexBuilder {
   }
 
   /** Indexes `folders`, reports the outcome, and searches again. */
-  private async run(folders: string[], { interactive, rebuild }: BuildOptions): Promise<BuildIndexResult> {
+  private async run(folders: string[], { interactive }: BuildOptions): Promise<BuildIndexResult> {
     const home = libraryHome(folders[0]!);
     const indexDir = home.index;
     const location = interactive ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window;
@@ -63,7 +61,7 @@ export class IndexBuilder {
         try {
           return await connection.sendRequest(
             buildIndexRequest,
-            { folders, indexDir, cacheDir: home.cache, model: this.config.model, executionProvider: this.config.executionProvider, rebuild },
+            { folders, indexDir, cacheDir: home.cache, model: this.config.model, executionProvider: this.config.executionProvider },
             token,
           );
         } catch (error) {

@@ -59,6 +59,8 @@ export async function trainModelOnLibrary(ctx: Ctx): Promise<TrainModelResult | 
   const label = await vscode.window.showInformationMessage(message, ...choices.map((choice) => choice.label));
   const choice = choices.find((known) => known.label === label);
   await ctx.config.write(trainedModelWrites(choice, result.model, result.symbolic?.model));
-  if (choice?.see) await ctx.builder.build(folders, { interactive: true, rebuild: true });
+  // The catalogue does not depend on the model: this build reads only changed papers, and builds the new model's
+  // bitmap sidecar when the default search mode weighs it (else the first search that weighs it builds it).
+  if (choice?.see) await ctx.builder.build(folders, { interactive: true });
   return result;
 }
