@@ -164,15 +164,22 @@ export class LexicalIndex {
 }
 
 function termIdf(weighting: LexicalWeighting, total: number, df: number): number {
-  return weighting === 'bm25' ? Math.log(1 + (total - df + 0.5) / (df + 0.5)) : Math.log((1 + total) / (1 + df)) + 1;
+  return weighting === 'bm25' ? bm25Idf(total, df) : Math.log((1 + total) / (1 + df)) + 1;
+}
+
+/** BM25's idf of a term in `df` of `total` formulas (the lexical and structure signals'). */
+export function bm25Idf(total: number, df: number): number {
+  return Math.log(1 + (total - df + 0.5) / (df + 0.5));
+}
+
+/** BM25's weight of a term occurring `count` times in a formula of `length` terms (k1 1.2, b 0.75). */
+export function bm25Weight(idf: number, count: number, length: number, averageLength: number): number {
+  return (idf * count * (k1 + 1)) / (count + k1 * (1 - b + (b * length) / (averageLength || 1)));
 }
 
 /** A formula's term weights: BM25's saturated, length-normalised counts, or its L2-normalised TF-IDF vector. */
 function termWeights(weighting: LexicalWeighting, terms: Int32Array, counts: Float32Array, idf: Float32Array, length: number, averageLength: number): Float32Array {
-  if (weighting === 'bm25') {
-    const norm = k1 * (1 - b + (b * length) / (averageLength || 1));
-    return Float32Array.from(terms, (term, i) => (idf[term]! * counts[i]! * (k1 + 1)) / (counts[i]! + norm));
-  }
+  if (weighting === 'bm25') return Float32Array.from(terms, (term, i) => bm25Weight(idf[term]!, counts[i]!, length, averageLength));
   const vector = Float32Array.from(terms, (term, i) => counts[i]! * idf[term]!);
   const norm = euclidean(vector) || 1;
   return vector.map((value) => value / norm);

@@ -9,7 +9,7 @@
 //     one to one, by the typed pairs they share), then the share of the query's pairs (and of the
 //     candidate's) that match raw after renaming, weighted by idf, gives the score: how much of the query's
 //     shape the formula holds, in the formula's own names.
-import { postingLayout } from './lexical';
+import { bm25Idf, bm25Weight, postingLayout } from './lexical';
 import { formulaLayout, isUnifiable, leafRootPaths, operatorTree, layoutNodes, symbolKey, symbolPairs, typedKey } from '../latex/structure';
 
 /** Pairs of symbols up to this many edges apart are indexed. */
@@ -29,8 +29,6 @@ export interface StructureOptions {
   /** The operator tree's leaf-root paths up to this many ancestors (default OPERATOR_PATH_LENGTH; 0: none). */
   operatorPaths?: number;
 }
-const k1 = 1.2;
-const b = 0.75;
 /** The alignment's weight of query coverage over candidate coverage (F-beta's beta). */
 const coverageBeta = 2;
 /** A pair that matches only after renaming counts this much of one that matches as written: same shape in the same names ranks first. */
@@ -79,10 +77,17 @@ export interface StructureQuery {
   /** Raw terms for the alignment, with their idf. */
   raw: { key: number; from: number; to: number; path: number; typed: number; unifiable: [boolean, boolean]; count: number; idf: number }[];
   rawWeight: number;
+  /** The keys of the query's symbols by id (for unification's ties). */
+  symbolNames: Map<number, string>;
 }
 
 function pairTerm(from: string, to: string, path: string): string {
   return `${from}|${to}|${path}`;
+}
+
+/** The BM25 term a raw term is counted under: its pair term, or the lone symbol itself. */
+export function rawTermText(from: string, to: string | undefined, path: string): string {
+  return to === undefined ? from : pairTerm(from, to, path);
 }
 
 export class StructureIndex {
@@ -215,14 +220,14 @@ export class StructureIndex {
         const from = internSymbol(symbols, rawTerm.from);
         const to = rawTerm.to === undefined ? noSymbol : internSymbol(symbols, rawTerm.to);
         const path = internPath(paths, rawTerm.path);
-        return { key: termKey(from, to, path), count, typed: termId(typed), term: termId(term), from, to };
+        return { key: rawTermKey(from, to, path), count, typed: termId(typed), term: termId(term), from, to };
       });
       raw.sort((x, y) => x.key - y.key);
       ids.push(formula.id);
       perFormula.push({ terms, counts, raw, length });
     }
     const total = ids.length;
-    const idf = Float32Array.from(documentFrequency, (df) => Math.log(1 + (total - df + 0.5) / (df + 0.5)));
+    const idf = Float32Array.from(documentFrequency, (df) => bm25Idf(total, df));
     const averageLength = perFormula.reduce((sum, formula) => sum + formula.length, 0) / Math.max(1, total);
     const { postingStart, fill, postingPositions, postingWeights } = postingLayout(termIds.size, perFormula);
     const rawStart = new Int32Array(total + 1);
@@ -236,11 +241,10 @@ export class StructureIndex {
     const rawIdf = new Float32Array(rawCount);
     const rawWeight = new Float32Array(total);
     perFormula.forEach(({ terms, counts, raw, length }, position) => {
-      const norm = k1 * (1 - b + (b * length) / (averageLength || 1));
       for (let i = 0; i < terms.length; i++) {
         const slot = fill[terms[i]]++;
         postingPositions[slot] = position;
-        postingWeights[slot] = (idf[terms[i]] * counts[i] * (k1 + 1)) / (counts[i] + norm);
+        postingWeights[slot] = bm25Weight(idf[terms[i]], counts[i], length, averageLength);
       }
       let weight = 0;
       raw.forEach((entry, k) => {
@@ -264,37 +268,18 @@ export class StructureIndex {
 
   /** The query's terms in this index's space, and its raw terms for the alignment. */
   query(latex: string, macros?: string): StructureQuery {
-    const extracted = formulaTerms(latex, macros, this.options);
-    const unseenIdf = Math.log(1 + (this.size + 0.5) / 0.5);
-    let length = 0;
-    for (const count of extracted.counts.values()) length += count;
-    const norm = k1 * (1 - b + (b * length) / (this.averageLength || 1));
-    const terms: number[] = [];
-    const weights: number[] = [];
-    let selfScore = 0;
-    for (const [term, count] of extracted.counts) {
-      const id = this.termIds.get(term);
-      const idf = id === undefined ? unseenIdf : this.idf[id];
-      selfScore += (idf * count * (k1 + 1)) / (count + norm);
-      if (id !== undefined) {
-        terms.push(id);
-        weights.push(1);
-      }
-    }
     const local = new Map<string, number>();
-    const symbolId = (key: string) => this.symbols.get(key) ?? internSymbol(local, key, localSymbolBase);
-    const raw: StructureQuery['raw'] = [];
-    let rawWeight = 0;
-    for (const [term, { term: rawTerm, typed, count }] of extracted.raw) {
-      const from = symbolId(rawTerm.from);
-      const to = rawTerm.to === undefined ? noSymbol : symbolId(rawTerm.to);
-      const path = this.paths.get(rawTerm.path) ?? -1;
-      const id = this.termIds.get(term);
-      const idf = id === undefined ? unseenIdf : this.idf[id];
-      raw.push({ key: path < 0 ? -1 : termKey(from, to, path), from, to, path, typed: this.termIds.get(typed) ?? -1, unifiable: rawTerm.unifiable, count, idf });
-      rawWeight += idf * count;
-    }
-    return { terms: Int32Array.from(terms), weights: Float32Array.from(weights), selfScore: selfScore || 1, raw, rawWeight: rawWeight || 1 };
+    return structureQuery(formulaTerms(latex, macros, this.options), {
+      size: this.size,
+      averageLength: this.averageLength,
+      term: (text) => {
+        const id = this.termIds.get(text);
+        return id === undefined ? undefined : { id, idf: this.idf[id] };
+      },
+      symbol: (key) => this.symbols.get(key) ?? internSymbol(local, key, localSymbolBase),
+      path: (path) => this.paths.get(path) ?? -1,
+      typed: (text) => this.termIds.get(text) ?? -1,
+    });
   }
 
   /** Stage 1: BM25 of every formula by position, over the query's own BM25 (0 for formulas sharing no term). */
@@ -308,79 +293,164 @@ export class StructureIndex {
     return scores;
   }
 
-  /**
-   * Stage 2: the alignment score of the formula at `position` with the query, in [0, 1]: query variables
-   * unified with the formula's (greedy, one to one, by the idf of the typed pairs that pair them), then
-   * the F-beta of the idf-weighted shares of the query's and the formula's raw terms that match.
-   */
+  /** Stage 2: the alignment score of the formula at `position` with the query (alignRawTerms). */
   align(query: StructureQuery, position: number): number {
+    return alignRawTerms(query, this.rawTerms(position), this.symbolName);
+  }
+
+  /** The formula's symbols that match the query once its variables are unified (matchedRawSymbols). */
+  matchedSymbols(query: StructureQuery, position: number): Set<string> {
+    return matchedRawSymbols(query, this.rawTerms(position), this.symbolName);
+  }
+
+  /** The raw terms of the formula at `position`: views of the index's arrays. */
+  private rawTerms(position: number): RawTerms {
     const start = this.rawStart[position];
     const end = this.rawStart[position + 1];
-    if (end === start || query.raw.length === 0) return 0;
-    const mapping = this.unification(query, position);
-    let matched = 0;
-    for (const entry of query.raw) {
-      if (entry.path < 0) continue;
-      const from = mapping.get(entry.from) ?? entry.from;
-      const to = entry.to === noSymbol ? noSymbol : (mapping.get(entry.to) ?? entry.to);
-      const renamed = from !== entry.from || to !== entry.to;
-      const slot = findKey(this.rawKeys, start, end, termKey(from, to, entry.path));
-      if (slot >= 0) matched += this.rawIdf[slot] * Math.min(entry.count, this.rawCounts[slot]) * (renamed ? renamedMatchWeight : 1);
-    }
-    const recall = Math.min(1, matched / query.rawWeight);
-    const precision = Math.min(1, matched / (this.rawWeight[position] || 1));
-    if (recall === 0 || precision === 0) return 0;
-    const beta2 = coverageBeta * coverageBeta;
-    return ((1 + beta2) * precision * recall) / (beta2 * precision + recall);
+    return {
+      keys: this.rawKeys.subarray(start, end),
+      counts: this.rawCounts.subarray(start, end),
+      typed: this.rawTyped.subarray(start, end),
+      from: this.rawFrom.subarray(start, end),
+      to: this.rawTo.subarray(start, end),
+      idf: this.rawIdf.subarray(start, end),
+      weight: this.rawWeight[position],
+    };
   }
 
-  /**
-   * The formula's symbols (keys such as `V!x`, `R!=`) in its terms that match the query's once the query's
-   * variables are unified with the formula's: the part of the formula that made it a match (the results view
-   * colours it). Pairs match in their typed form with the unified variables in place: the raw matches the
-   * alignment counts, and across assignments (`=` ↔ `\leftarrow`), which the first stage's typed tuples count.
-   * A lone symbol matches only as itself: a renamed one would be found through the very vote that renamed it.
-   */
-  matchedSymbols(query: StructureQuery, position: number): Set<string> {
-    const matched = new Set<string>();
-    if (query.raw.length === 0) return matched;
-    const mapping = this.unification(query, position);
-    const unifiable = unifiableSymbols(query);
-    const byTyped = new Map<number, StructureQuery['raw']>();
-    for (const entry of query.raw) {
-      const group = byTyped.get(entry.typed);
-      if (group) group.push(entry);
-      else byTyped.set(entry.typed, [entry]);
-    }
-    // equal typed forms differ at most in their variables and numbers, which must be the unified ones
-    const meets = (querySymbol: number, symbol: number) => !unifiable.has(querySymbol) || (mapping.get(querySymbol) ?? querySymbol) === symbol;
-    this.symbolNames ??= Array.from(this.symbols.keys()); // ids are given in insertion order from 0
-    for (let slot = this.rawStart[position]; slot < this.rawStart[position + 1]; slot++) {
-      const from = this.rawFrom[slot];
-      const to = this.rawTo[slot];
-      const matches = (entry: StructureQuery['raw'][number]) => (to === noSymbol ? entry.from === from : meets(entry.from, from) && meets(entry.to, to));
-      if (!byTyped.get(this.rawTyped[slot])?.some(matches)) continue;
-      matched.add(this.symbolNames[from]);
-      if (to !== noSymbol) matched.add(this.symbolNames[to]);
-    }
-    return matched;
-  }
+  /** A symbol's key by its id (the names are listed on first use: ids are given in insertion order from 0). */
+  private readonly symbolName = (id: number): string => {
+    this.symbolNames ??= Array.from(this.symbols.keys());
+    return this.symbolNames[id] ?? '';
+  };
+}
 
-  /** Query symbol → formula symbol: votes for each pairing from the raw terms whose typed forms agree, taken greedily. */
-  private unification(query: StructureQuery, position: number): Map<number, number> {
-    const byTyped = typedGroups(query);
-    const votes = new Map<number, number>();
-    for (let slot = this.rawStart[position]; slot < this.rawStart[position + 1]; slot++) {
-      const group = byTyped.get(this.rawTyped[slot]);
-      if (!group) continue;
-      for (const entry of group) {
-        const weight = entry.idf;
-        vote(votes, entry.from, this.rawFrom[slot], weight);
-        if (entry.to !== noSymbol) vote(votes, entry.to, this.rawTo[slot], weight);
-      }
+/** How a query's terms are found in an index: StructureIndex's dictionaries, or a shared index's counts for one search. */
+export interface StructureTermSpace {
+  /** Formulas indexed, and their mean length in terms. */
+  size: number;
+  averageLength: number;
+  /** An indexed term's id in the space and its idf; undefined for a term no formula has. */
+  term(text: string): { id: number; idf: number } | undefined;
+  /** Ids of the alignment (equal ids, equal texts), under localSymbolBase for symbols of indexed formulas; a path no formula has: -1. */
+  symbol(key: string): number;
+  path(path: string): number;
+  /** The id of a typed term, -1 when no indexed formula has it. */
+  typed(text: string): number;
+}
+
+/** A query's first-stage terms with their BM25 weights, and its raw terms for the alignment, in a space's ids. */
+export function structureQuery(extracted: FormulaTerms, space: StructureTermSpace): StructureQuery {
+  const unseenIdf = bm25Idf(space.size, 0);
+  let length = 0;
+  for (const count of extracted.counts.values()) length += count;
+  const terms: number[] = [];
+  const weights: number[] = [];
+  let selfScore = 0;
+  for (const [text, count] of extracted.counts) {
+    const known = space.term(text);
+    selfScore += bm25Weight(known?.idf ?? unseenIdf, count, length, space.averageLength);
+    if (known) {
+      terms.push(known.id);
+      weights.push(1);
     }
-    return unify(votes, query);
   }
+  const raw: StructureQuery['raw'] = [];
+  const symbolNames = new Map<number, string>();
+  let rawWeight = 0;
+  for (const [text, { term: rawTerm, typed, count }] of extracted.raw) {
+    const from = space.symbol(rawTerm.from);
+    const to = rawTerm.to === undefined ? noSymbol : space.symbol(rawTerm.to);
+    symbolNames.set(from, rawTerm.from);
+    if (rawTerm.to !== undefined) symbolNames.set(to, rawTerm.to);
+    const path = space.path(rawTerm.path);
+    const idf = space.term(text)?.idf ?? unseenIdf;
+    raw.push({ key: path < 0 ? -1 : rawTermKey(from, to, path), from, to, path, typed: space.typed(typed), unifiable: rawTerm.unifiable, count, idf });
+    rawWeight += idf * count;
+  }
+  return { terms: Int32Array.from(terms), weights: Float32Array.from(weights), selfScore: selfScore || 1, raw, rawWeight: rawWeight || 1, symbolNames };
+}
+
+/** A formula's raw terms for the alignment, sorted by key (rawTermKey), with the idf-weighted total of their counts. */
+export interface RawTerms {
+  keys: Float64Array;
+  counts: Uint16Array;
+  typed: ArrayLike<number>;
+  from: ArrayLike<number>;
+  to: ArrayLike<number>;
+  idf: Float32Array;
+  weight: number;
+}
+
+/**
+ * Stage 2: the alignment score of a formula with the query, in [0, 1]: query variables unified with the
+ * formula's (greedy, one to one, by the idf of the typed pairs that pair them), then the F-beta of the
+ * idf-weighted shares of the query's and the formula's raw terms that match.
+ */
+export function alignRawTerms(query: StructureQuery, formula: RawTerms, symbolName: (id: number) => string): number {
+  if (formula.keys.length === 0 || query.raw.length === 0) return 0;
+  const mapping = unification(query, formula, symbolName);
+  let matched = 0;
+  for (const entry of query.raw) {
+    if (entry.path < 0) continue;
+    const from = mapping.get(entry.from) ?? entry.from;
+    const to = entry.to === noSymbol ? noSymbol : (mapping.get(entry.to) ?? entry.to);
+    const renamed = from !== entry.from || to !== entry.to;
+    const slot = findKey(formula.keys, 0, formula.keys.length, rawTermKey(from, to, entry.path));
+    if (slot >= 0) matched += formula.idf[slot] * Math.min(entry.count, formula.counts[slot]) * (renamed ? renamedMatchWeight : 1);
+  }
+  const recall = Math.min(1, matched / query.rawWeight);
+  const precision = Math.min(1, matched / (formula.weight || 1));
+  if (recall === 0 || precision === 0) return 0;
+  const beta2 = coverageBeta * coverageBeta;
+  return ((1 + beta2) * precision * recall) / (beta2 * precision + recall);
+}
+
+/**
+ * The formula's symbols (keys such as `V!x`, `R!=`) in its terms that match the query's once the query's
+ * variables are unified with the formula's: the part of the formula that made it a match (the results view
+ * colours it). Pairs match in their typed form with the unified variables in place: the raw matches the
+ * alignment counts, and across assignments (`=` ↔ `\leftarrow`), which the first stage's typed tuples count.
+ * A lone symbol matches only as itself: a renamed one would be found through the very vote that renamed it.
+ */
+export function matchedRawSymbols(query: StructureQuery, formula: RawTerms, symbolName: (id: number) => string): Set<string> {
+  const matched = new Set<string>();
+  if (query.raw.length === 0) return matched;
+  const mapping = unification(query, formula, symbolName);
+  const unifiable = unifiableSymbols(query);
+  const byTyped = new Map<number, StructureQuery['raw']>();
+  for (const entry of query.raw) {
+    const group = byTyped.get(entry.typed);
+    if (group) group.push(entry);
+    else byTyped.set(entry.typed, [entry]);
+  }
+  // equal typed forms differ at most in their variables and numbers, which must be the unified ones
+  const meets = (querySymbol: number, symbol: number) => !unifiable.has(querySymbol) || (mapping.get(querySymbol) ?? querySymbol) === symbol;
+  for (let slot = 0; slot < formula.keys.length; slot++) {
+    const from = formula.from[slot];
+    const to = formula.to[slot];
+    const matches = (entry: StructureQuery['raw'][number]) => (to === noSymbol ? entry.from === from : meets(entry.from, from) && meets(entry.to, to));
+    if (!byTyped.get(formula.typed[slot])?.some(matches)) continue;
+    matched.add(symbolName(from));
+    if (to !== noSymbol) matched.add(symbolName(to));
+  }
+  return matched;
+}
+
+/** Query symbol → formula symbol: votes for each pairing from the raw terms whose typed forms agree, taken greedily. */
+function unification(query: StructureQuery, formula: RawTerms, symbolName: (id: number) => string): Map<number, number> {
+  const byTyped = typedGroups(query);
+  const votes = new Map<number, number>();
+  for (let slot = 0; slot < formula.keys.length; slot++) {
+    const group = byTyped.get(formula.typed[slot]);
+    if (!group) continue;
+    for (const entry of group) {
+      const weight = entry.idf;
+      vote(votes, entry.from, formula.from[slot], weight);
+      if (entry.to !== noSymbol) vote(votes, entry.to, formula.to[slot], weight);
+    }
+  }
+  return unify(votes, query, symbolName);
 }
 
 function vote(votes: Map<number, number>, from: number, to: number, weight: number): void {
@@ -405,21 +475,34 @@ function typedGroups(query: StructureQuery): Map<number, StructureQuery['raw']> 
   return groups;
 }
 
-/** Query symbol → formula symbol: the strongest votes first, each symbol used once, only unifiable ones renamed. */
-function unify(votes: Map<number, number>, query: StructureQuery): Map<number, number> {
+/**
+ * Query symbol → formula symbol: the strongest votes first, each symbol used once, only unifiable ones renamed.
+ * Equal votes (symmetric formulas: `x + y` against `a + b`) go by the symbols' keys, not their ids, so an index in
+ * memory and a shared one, which number symbols differently, unify alike.
+ */
+function unify(votes: Map<number, number>, query: StructureQuery, symbolName: (id: number) => string): Map<number, number> {
   const unifiable = unifiableSymbols(query);
-  const ranked = [...votes].sort((x, y) => y[1] - x[1]);
+  const ranked = [...votes].map(([key, weight]) => {
+    const from = Math.floor(key / (localSymbolBase * 2));
+    // rounded, so that sums of the same idfs in another order tie too
+    return { from, to: key - from * localSymbolBase * 2, weight: Math.round(weight * 1e6) };
+  });
+  const byKeys = (x: (typeof ranked)[number], y: (typeof ranked)[number]) =>
+    compareText(query.symbolNames.get(x.from) ?? '', query.symbolNames.get(y.from) ?? '') || compareText(symbolName(x.to), symbolName(y.to));
+  ranked.sort((x, y) => y.weight - x.weight || byKeys(x, y));
   const mapping = new Map<number, number>();
   const taken = new Set<number>();
-  for (const [key] of ranked) {
-    const from = Math.floor(key / (localSymbolBase * 2));
-    const to = key - from * localSymbolBase * 2;
+  for (const { from, to } of ranked) {
     if (mapping.has(from) || taken.has(to)) continue;
     if (from !== to && !unifiable.has(from)) continue;
     mapping.set(from, to);
     taken.add(to);
   }
   return mapping;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 const unifiableCache = new WeakMap<StructureQuery, Set<number>>();
@@ -449,7 +532,8 @@ function findKey(keys: Float64Array, start: number, end: number, key: number): n
   return -1;
 }
 
-function termKey(from: number, to: number, path: number): number {
+/** A raw term's key in a formula's sorted list: its symbol and path ids. */
+export function rawTermKey(from: number, to: number, path: number): number {
   return (from * localSymbolBase * 2 + to) * 64 + path;
 }
 
