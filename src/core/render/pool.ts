@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { type RenderRegion, regionSize } from './geometry';
-import { LruCache } from './lru';
+import { LruCache } from '../lru';
 import { startWorkerThread } from '../worker-thread';
 import { recordNativeUse } from '../native';
 import type { TimedRenderResult } from './render';

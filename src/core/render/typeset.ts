@@ -38,7 +38,7 @@ import 'mathjax-full/js/input/tex/unicode/UnicodeConfiguration.js';
 import 'mathjax-full/js/input/tex/verb/VerbConfiguration.js';
 import { MAX_NESTING, nestingDepth, repairEscapes, repairText, wrapBody } from './body';
 import { COMMANDS_PACKAGE, TEXT_COMMANDS_PACKAGE, dropEquationNumbers } from './commands';
-import { LruCache } from './lru';
+import { LruCache } from '../lru';
 import { translateMacros } from './macros';
 import { shims } from './shims';
 import type { FormulaInput, RenderIssue } from './types';

@@ -6,10 +6,10 @@ import { SymbolicEncoder } from '../encode/symbolic';
 import { highlightSymbols } from '../latex/highlight';
 import { numericSignature } from '../latex/numeric-signature';
 import type { Catalogue } from '../index/catalogue';
-import type { HitFilter, IndexedPaper } from '../index/types';
+import type { HitFilter, IndexedPaper, StoredFormula } from '../index/types';
 import { errorMessage, fail, ok, type Result } from '../result';
 import type { FormulaEmbedder } from './embedder';
-import { onlySignal, readFusionConfig, SEARCH_MODES, weightsFor, type HybridIndex, type SearchMode, type Signal, type SignalScores } from './hybrid';
+import { onlySignal, readFusionConfig, SEARCH_MODES, weightsFor, type HybridHit, type HybridQuery, type HybridSearchOptions as RankOptions, type SearchMode, type Signal, type SignalScores } from './hybrid';
 import type { NumericSignature } from '../latex/numeric-signature';
 import { groupByPaper, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
 
@@ -61,6 +61,17 @@ export interface HybridEncoders {
   symbolic?: Pick<SymbolicEncoder, 'embed'>;
 }
 
+/** What a search ranks with: an index's hybrid view in memory (HybridIndex), or one search's reads of a shared index's postings. */
+export interface RankingView {
+  search(query: HybridQuery, options: RankOptions): HybridHit[] | Promise<HybridHit[]>;
+  matchedSymbols(query: Pick<HybridQuery, 'latex' | 'macros'>, formulaIds: Iterable<number>): Map<number, Set<string>> | Promise<Map<number, Set<string>>>;
+}
+
+/** What a search reads of the catalogue: the papers, and the formulas it returns (from memory or the server). */
+export type RankedCatalogue = Pick<Catalogue, 'paper' | 'papers'> & {
+  formulas(ids: number[]): Map<number, StoredFormula> | Promise<Map<number, StoredFormula>>;
+};
+
 /** The papers a filter lets through. */
 function allowedPapers(papers: IndexedPaper[], filter: HitFilter, excluded: Set<string>): Set<string> {
   const allowed = new Set<string>();
@@ -76,8 +87,8 @@ function allowedPapers(papers: IndexedPaper[], filter: HitFilter, excluded: Set<
 }
 
 export async function searchHybrid(
-  index: Catalogue,
-  view: HybridIndex,
+  index: RankedCatalogue,
+  view: RankingView,
   encoders: HybridEncoders,
   query: SearchQuery,
   options: HybridSearchOptions,
@@ -111,16 +122,16 @@ export async function searchHybrid(
   const searchStarted = performance.now();
   const filter = options.filter ?? {};
   const allowed = allowedPapers(index.papers(), filter, new Set([...(filter.excludePapers ?? []), ...(query.paperId ? [query.paperId] : [])]));
-  const hits = view.search(
+  const hits = await view.search(
     { latex: query.latex, macros: query.macros, bitmap, symbolic, numeric },
     { weights, candidatesPerSignal: options.candidatesPerSignal, accept: (_, paperId) => allowed.has(paperId) },
   );
   const byId = new Map(hits.map((hit) => [hit.formulaId, hit]));
   const groups = groupByPaper(hits, k, perPaper);
   const returned = groups.flatMap((group) => group.hits.map((hit) => hit.formulaId));
-  const stored = index.formulas(returned);
+  const stored = await index.formulas(returned);
   // only the returned formulas are explained (at most k × per paper), never every candidate
-  const matched = weights.structure > 0 ? view.matchedSymbols(query, returned) : undefined;
+  const matched = weights.structure > 0 ? await view.matchedSymbols(query, returned) : undefined;
   const papers = groups.flatMap((group): TaggedPaperResult[] => {
     const paper = index.paper(group.paperId);
     if (!paper) return [];

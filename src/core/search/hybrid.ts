@@ -219,11 +219,7 @@ export class HybridIndex {
   }
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
-    const perSignal = options.candidatesPerSignal ?? 200;
-    const ids = this.lexical.formulaIds;
-    const accept = options.accept ?? (() => true);
-    const acceptId = (formulaId: number) => accept(formulaId, this.paperIds[this.lexical.positionOf(formulaId)!]);
-    const scores = {} as Record<Signal, Float32Array | undefined>;
+    const scores: SignalScoreRows = {};
     let structureQuery: StructureQuery | undefined;
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
@@ -236,37 +232,76 @@ export class HybridIndex {
       }
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
-    const foundBy = new Map<number, Signal[]>();
-    for (const signal of SIGNALS) {
-      const signalScores = scores[signal];
-      if (!signalScores) continue;
-      for (const hit of topByScore(signalScores, ids, perSignal, acceptId)) {
-        const position = this.lexical.positionOf(hit.formulaId)!;
-        const signals = foundBy.get(position);
-        if (signals) signals.push(signal);
-        else foundBy.set(position, [signal]);
-      }
-    }
-    const hits: HybridHit[] = [];
-    const fused = (signalScores: SignalScores) => SIGNALS.reduce((sum, signal) => sum + options.weights[signal] * signalScores[signal], 0);
-    for (const [position, signals] of foundBy) {
-      const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[position] ?? 0])) as SignalScores;
-      if (structureQuery) signalScores.structure = structureScore(signalScores.structure, 0); // the alignment's part follows
-      hits.push({ formulaId: ids[position], paperId: this.paperIds[position], score: fused(signalScores), scores: signalScores, foundBy: signals });
-    }
-    if (structureQuery) {
-      // The first stage proposes; the alignment (tens of µs a formula) scores the candidates that can still
-      // rank near the top: the best by the fused score so far.
-      hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
-      for (const hit of hits.slice(0, alignedCandidates)) {
-        const position = this.lexical.positionOf(hit.formulaId)!;
-        hit.scores.structure = structureScore(scores.structure![position]!, this.structure.align(structureQuery, position));
-        hit.score = fused(hit.scores);
-      }
-    }
-    hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
-    return options.count === undefined ? hits : hits.slice(0, options.count);
+    const proposed = proposeHits(scores, { ids: this.lexical.formulaIds, paperId: (row) => this.paperIds[row]!, row: (id) => this.lexical.positionOf(id)! }, options);
+    const alignments = structureQuery && proposed.toAlign.map((row) => this.structure.align(structureQuery, row));
+    return finishHits(proposed, alignments, options);
   }
+}
+
+/** Each weighted signal's score of every row (a formula), for the signals a search computed. */
+export type SignalScoreRows = Partial<Record<Signal, Float32Array>>;
+
+/** How score rows map to formulas: the lexical index's positions in memory, formula ids themselves for a shared index. */
+export interface ScoreRows {
+  /** The formula id of each row. */
+  ids: Int32Array;
+  paperId(row: number): string;
+  row(formulaId: number): number;
+}
+
+/** The fused candidates of a search, best first by their scores so far, and the rows the structure alignment re-scores. */
+export interface ProposedHits {
+  hits: HybridHit[];
+  /** Rows of the best hits whose structure alignment is still to be computed (none when structure is not weighed). */
+  toAlign: number[];
+  /** The structure signal's first stage by row. */
+  firstStage?: Float32Array;
+}
+
+/**
+ * Each signal proposes its best candidates (that `accept` lets through), and the union is scored by the weighted
+ * sum of all the signals' scores (structure: its first stage alone so far). Then the alignment, which costs tens of
+ * µs a formula, scores only the candidates that can still rank near the top: the best by the fused score so far.
+ */
+export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: HybridSearchOptions): ProposedHits {
+  const perSignal = options.candidatesPerSignal ?? 200;
+  const accept = options.accept ?? (() => true);
+  const acceptId = (formulaId: number) => accept(formulaId, rows.paperId(rows.row(formulaId)));
+  const foundBy = new Map<number, Signal[]>();
+  for (const signal of SIGNALS) {
+    const signalScores = scores[signal];
+    if (!signalScores) continue;
+    for (const hit of topByScore(signalScores, rows.ids, perSignal, acceptId)) {
+      const row = rows.row(hit.formulaId);
+      const signals = foundBy.get(row);
+      if (signals) signals.push(signal);
+      else foundBy.set(row, [signal]);
+    }
+  }
+  const entries: { hit: HybridHit; row: number }[] = [];
+  for (const [row, signals] of foundBy) {
+    const signalScores = Object.fromEntries(SIGNALS.map((signal) => [signal, scores[signal]?.[row] ?? 0])) as SignalScores;
+    if (scores.structure) signalScores.structure = structureScore(signalScores.structure, 0); // the alignment's part follows
+    entries.push({ hit: { formulaId: rows.ids[row]!, paperId: rows.paperId(row), score: fused(signalScores, options.weights), scores: signalScores, foundBy: signals }, row });
+  }
+  if (!scores.structure) return { hits: entries.map(({ hit }) => hit), toAlign: [] };
+  entries.sort((a, b) => b.hit.score - a.hit.score || a.hit.formulaId - b.hit.formulaId);
+  return { hits: entries.map(({ hit }) => hit), toAlign: entries.slice(0, alignedCandidates).map(({ row }) => row), firstStage: scores.structure };
+}
+
+/** The hits with the alignments of `toAlign`'s rows (in that order) in their structure scores, best first. */
+export function finishHits({ hits, toAlign, firstStage }: ProposedHits, alignments: readonly number[] | undefined, options: HybridSearchOptions): HybridHit[] {
+  alignments?.forEach((alignment, i) => {
+    const hit = hits[i]!;
+    hit.scores.structure = structureScore(firstStage![toAlign[i]!]!, alignment);
+    hit.score = fused(hit.scores, options.weights);
+  });
+  hits.sort((a, b) => b.score - a.score || a.formulaId - b.formulaId);
+  return options.count === undefined ? hits : hits.slice(0, options.count);
+}
+
+function fused(signalScores: SignalScores, weights: SignalScores): number {
+  return SIGNALS.reduce((sum, signal) => sum + weights[signal] * signalScores[signal], 0);
 }
 
 /** Inner products of `query` with each row of the matrix; a query of another length is a programming error. */

@@ -122,21 +122,17 @@ export class LexicalIndex {
     return new LexicalIndex(view, weighting, averageLength, termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
   }
 
-  /**
-   * The query in this index's term space. Terms the index has never seen still count in the normaliser (with
-   * the idf of a term in no formula), as they would if the query were indexed: for TF-IDF the vector's norm,
-   * for BM25 the query's score against itself (so a formula with the query's very terms scores 1).
-   */
+  /** The query in this index's term space (lexicalQuery). */
   query(latex: string, macros?: string): LexicalQuery {
-    const unseenIdf = termIdf(this.weighting, this.size, 0);
-    const counts = termCounts(lexicalTokens(latex, macros, this.view));
-    const ids = [...counts.keys()].map((term) => this.termIds.get(term));
-    const idf = Float32Array.from(ids, (id) => (id === undefined ? unseenIdf : this.idf[id]!));
-    const length = [...counts.values()].reduce((sum, count) => sum + count, 0);
-    const own = termWeights(this.weighting, Int32Array.from(idf.keys()), Float32Array.from(counts.values()), idf, length, this.averageLength || length);
-    const norm = (this.weighting === 'bm25' ? own.reduce((sum, weight) => sum + weight, 0) : euclidean(own)) || 1;
-    const seen = ids.flatMap((id, i) => (id === undefined ? [] : [[id, this.weighting === 'bm25' ? 1 / norm : own[i]! / norm] as const]));
-    return { terms: Int32Array.from(seen, ([id]) => id), weights: Float32Array.from(seen, ([, weight]) => weight) };
+    return lexicalQuery(termCounts(lexicalTokens(latex, macros, this.view)), {
+      weighting: this.weighting,
+      size: this.size,
+      averageLength: this.averageLength,
+      term: (text) => {
+        const id = this.termIds.get(text);
+        return id === undefined ? undefined : { id, idf: this.idf[id]! };
+      },
+    });
   }
 
   /** The query's similarity with every indexed formula, by position (0 for formulas sharing no term). */
@@ -161,6 +157,32 @@ export class LexicalIndex {
   nearest(query: LexicalQuery, count: number, accept: (formulaId: number) => boolean = () => true): LexicalHit[] {
     return topByScore(this.scoreAll(query), this.formulaIds, count, accept);
   }
+}
+
+/** How a query's terms are found in an index: LexicalIndex's dictionary, or a shared index's counts for one search. */
+export interface LexicalTermSpace {
+  weighting: LexicalWeighting;
+  /** Formulas indexed, and their mean length in terms. */
+  size: number;
+  averageLength: number;
+  /** An indexed term's id in the space and its idf; undefined for a term no formula has. */
+  term(text: string): { id: number; idf: number } | undefined;
+}
+
+/**
+ * A query's terms in a space, weighed. Terms the index has never seen still count in the normaliser (with
+ * the idf of a term in no formula), as they would if the query were indexed: for TF-IDF the vector's norm,
+ * for BM25 the query's score against itself (so a formula with the query's very terms scores 1).
+ */
+export function lexicalQuery(counts: Map<string, number>, space: LexicalTermSpace): LexicalQuery {
+  const unseenIdf = termIdf(space.weighting, space.size, 0);
+  const known = [...counts.keys()].map((text) => space.term(text));
+  const idf = Float32Array.from(known, (term) => term?.idf ?? unseenIdf);
+  const length = [...counts.values()].reduce((sum, count) => sum + count, 0);
+  const own = termWeights(space.weighting, Int32Array.from(idf.keys()), Float32Array.from(counts.values()), idf, length, space.averageLength || length);
+  const norm = (space.weighting === 'bm25' ? own.reduce((sum, weight) => sum + weight, 0) : euclidean(own)) || 1;
+  const seen = known.flatMap((term, i) => (term === undefined ? [] : [[term.id, space.weighting === 'bm25' ? 1 / norm : own[i]! / norm] as const]));
+  return { terms: Int32Array.from(seen, ([id]) => id), weights: Float32Array.from(seen, ([, weight]) => weight) };
 }
 
 function termIdf(weighting: LexicalWeighting, total: number, df: number): number {

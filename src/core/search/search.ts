@@ -63,7 +63,8 @@ export interface SearchResponse {
 }
 
 export interface SearchError {
-  kind: 'empty-query' | 'query-too-long' | 'embedding-failed';
+  /** `index-unavailable`: this index could not be searched (a session still searches the others). */
+  kind: 'empty-query' | 'query-too-long' | 'embedding-failed' | 'index-unavailable';
   message: string;
 }
 

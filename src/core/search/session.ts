@@ -14,7 +14,8 @@ import type { Client } from 'pg';
 import { SymbolicEncoder } from '../encode/symbolic';
 import type { Catalogue } from '../index/catalogue';
 import { PostgresCatalogue, postgresGeneration } from '../index/postgres/catalogue';
-import { connectPostgres } from '../index/postgres/connect';
+import { connectPostgres, PostgresPool } from '../index/postgres/connect';
+import { rankedOnPostings, SharedIndexReader } from '../index/postgres/shared-search';
 import { isPostgresLocation } from '../index/postgres/location';
 import { FormulaIndex } from '../index/store';
 import type { HitFilter, IndexedPaper } from '../index/types';
@@ -22,7 +23,7 @@ import { errorMessage, fail, ok, type Result } from '../result';
 import { BitmapSidecar } from './bitmap-store';
 import { defaultCacheRoot, defaultIndexDirectory, defaultIndexMarkerMatches, defaultLibraryFile, librarySha256, openDefaultIndex } from './default-library';
 import { openEmbedder, type FormulaEmbedder } from './embedder';
-import { chooseSearchMode, searchHybrid, usesNumeric, type TaggedFormulaResult } from './hybrid-search';
+import { chooseSearchMode, searchHybrid, usesNumeric, type HybridSearchResponse, type TaggedFormulaResult } from './hybrid-search';
 import { openHybridIndex } from './hybrid-store';
 import { weightsFor, type HybridIndex, type SearchMode, type SignalScores } from './hybrid';
 import { searchSimilar, type FormulaResult, type PaperResult, type SearchError, type SearchQuery, type SearchResponse } from './search';
@@ -98,7 +99,10 @@ type DefaultIndexState =
   | { kind: 'failed'; reason: string };
 
 interface HeldIndex {
-  catalogue: Catalogue;
+  /** The catalogue in memory: a folder's at once, a database's snapshot read when a search first needs it. */
+  catalogue(): Promise<Result<Catalogue, string>>;
+  /** A database's searcher on the server's postings, with the connections its searches hold. */
+  shared?: { reader: SharedIndexReader; pool: PostgresPool };
   /** The folder's index, which the bitmap signal's sidecar needs; none for a database. */
   folder?: FormulaIndex;
   /** Where searches keep what they derive from the catalogue: the index folder, or a cache folder for a database. */
@@ -208,6 +212,12 @@ export class SearchSession {
     request: SessionRequest,
     options: Parameters<typeof searchHybrid>[4] & { weights: SignalScores; bitmap?: BitmapSidecar },
   ): ReturnType<typeof searchHybrid> {
+    if (held.shared && rankedOnPostings(options.weights)) {
+      const found = await searchShared(held.shared, request.query, options);
+      if (found) return found;
+    }
+    const catalogue = await held.catalogue();
+    if (!catalogue.ok) return fail({ kind: 'index-unavailable', message: catalogue.reason });
     const symbolic = options.weights.symbolic > 0 ? await this.symbolic(request.symbolicModel ?? '') : undefined;
     if (symbolic && !symbolic.ok) return fail({ kind: 'embedding-failed', message: `The ${options.mode} search mode needs the symbolic model: ${symbolic.reason.message}` });
     const encoder = symbolic?.value;
@@ -215,7 +225,7 @@ export class SearchSession {
     let view = held.views.get(key);
     if (!view) {
       const progress = this.progress(directory);
-      view = openHybridIndex(held.catalogue, encoder, {
+      view = openHybridIndex(catalogue.value, encoder, {
         directory: held.sidecarDirectory,
         bitmap: options.bitmap?.vectors,
         // by the fusion rather than the mode: the view is kept for later searches, which may be hybrid
@@ -227,7 +237,7 @@ export class SearchSession {
       });
       held.views.set(key, view);
     }
-    return searchHybrid(held.catalogue, await view, { bitmap: options.bitmap?.embedder, symbolic: encoder }, request.query, options);
+    return searchHybrid(catalogue.value, await view, { bitmap: options.bitmap?.embedder, symbolic: encoder }, request.query, options);
   }
 
   /** Reports a phase's progress on the index in `directory`. */
@@ -279,7 +289,7 @@ export class SearchSession {
     for (const notice of opened.value.notices) this.options.log?.(notice);
     const { index } = opened.value;
     return ok({
-      catalogue: index,
+      catalogue: async () => ok(index),
       folder: index,
       sidecarDirectory: directory,
       isCurrent: async () => index.isCurrent(),
@@ -290,25 +300,36 @@ export class SearchSession {
   }
 
   /**
-   * A shared index: a snapshot of its catalogue, with a connection kept to notice the next committed index run
-   * (one small query per search). A connection that fails counts as changed: the next search connects again.
+   * A shared index: searched on the server's postings (one read transaction per search, on a pool of connections),
+   * or, for modes that weigh signals the server has no postings of, as a snapshot of its catalogue read on first
+   * need; with a connection kept to notice the next committed index run (one small query per search). A connection
+   * that fails counts as changed: the next search connects again.
    */
   private async openDatabase(location: string): Promise<Result<HeldIndex, string>> {
-    const connected = await connectPostgres(location, { password: this.options.databasePassword?.(location), queryTimeoutMs: databaseQueryTimeoutMs });
+    const connectOptions = { password: this.options.databasePassword?.(location), queryTimeoutMs: databaseQueryTimeoutMs };
+    const connected = await connectPostgres(location, connectOptions);
     if (!connected.ok) return connected;
     const client: Client = connected.value;
-    const end = () => void client.end().catch(() => undefined);
+    const pool = new PostgresPool(location, connectOptions);
+    const end = () => {
+      pool.end();
+      void client.end().catch(() => undefined);
+    };
     try {
-      const loaded = await PostgresCatalogue.load(client, location);
-      if (!loaded.ok) {
-        end();
-        return fail(loaded.reason.message);
-      }
+      const generation = await postgresGeneration(client);
       const sidecarDirectory = path.join(defaultCacheRoot(), 'postgres', createHash('sha256').update(location).digest('hex').slice(0, 16));
-      mkdirSync(sidecarDirectory, { recursive: true });
-      const { generation } = loaded.value;
+      let snapshot: Promise<Result<Catalogue, string>> | undefined;
+      const readSnapshot = async (): Promise<Result<Catalogue, string>> => {
+        const loaded = await PostgresCatalogue.load(client, location);
+        if (!loaded.ok) return fail(loaded.reason.message);
+        // read after the check above: a run committed in between makes this held index stale, reopened by the next search
+        if (loaded.value.generation !== generation) this.close(location);
+        mkdirSync(sidecarDirectory, { recursive: true });
+        return ok(loaded.value);
+      };
       return ok({
-        catalogue: loaded.value,
+        catalogue: () => (snapshot ??= readSnapshot().catch((error: unknown) => fail(`${location}: ${errorMessage(error)}`))),
+        shared: { reader: new SharedIndexReader(location), pool },
         sidecarDirectory,
         // Asked before every search: a server that stops answering costs it seconds, not the snapshot's 2 minutes.
         isCurrent: () => postgresGeneration(client, generationCheckTimeoutMs).then((current) => current === generation, () => false),
@@ -443,6 +464,35 @@ export class SearchSession {
     }
     this.embedders.clear();
     this.symbolicEncoders.clear();
+  }
+}
+
+/**
+ * A search of a shared index on its postings, in one read transaction on a pooled connection; undefined when the
+ * index has no postings yet (indexed before them), so the caller searches its snapshot instead.
+ */
+async function searchShared(
+  shared: NonNullable<HeldIndex['shared']>,
+  query: SearchQuery,
+  options: Parameters<typeof searchHybrid>[4],
+): Promise<Result<HybridSearchResponse, SearchError> | undefined> {
+  const client = await shared.pool.acquire();
+  if (!client.ok) return fail({ kind: 'index-unavailable', message: client.reason });
+  let broken = false;
+  try {
+    const begun = await shared.reader.begin(client.value);
+    if (!begun.ok) return fail({ kind: 'index-unavailable', message: begun.reason.message });
+    if (!begun.value) return undefined;
+    try {
+      return await searchHybrid(begun.value, begun.value, {}, query, options);
+    } finally {
+      await begun.value!.end();
+    }
+  } catch (error) {
+    broken = true;
+    return fail({ kind: 'index-unavailable', message: `The search of the shared index failed: ${errorMessage(error)}` });
+  } finally {
+    shared.pool.release(client.value, broken);
   }
 }
 

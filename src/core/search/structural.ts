@@ -46,7 +46,8 @@ export function structureScore(firstStage: number, alignment: number): number {
 /** Symbol ids of a query's symbols the index has never seen start here. */
 const localSymbolBase = 1 << 21;
 const unigramPath = 0;
-const noSymbol = localSymbolBase * 2 - 1;
+/** The `to` of a lone symbol's raw term. */
+export const NO_SYMBOL = localSymbolBase * 2 - 1;
 
 export interface StructureFormula {
   id: number;
@@ -218,7 +219,7 @@ export class StructureIndex {
       }
       const raw = [...extracted.raw].map(([term, { term: rawTerm, typed, count }]) => {
         const from = internSymbol(symbols, rawTerm.from);
-        const to = rawTerm.to === undefined ? noSymbol : internSymbol(symbols, rawTerm.to);
+        const to = rawTerm.to === undefined ? NO_SYMBOL : internSymbol(symbols, rawTerm.to);
         const path = internPath(paths, rawTerm.path);
         return { key: rawTermKey(from, to, path), count, typed: termId(typed), term: termId(term), from, to };
       });
@@ -360,7 +361,7 @@ export function structureQuery(extracted: FormulaTerms, space: StructureTermSpac
   let rawWeight = 0;
   for (const [text, { term: rawTerm, typed, count }] of extracted.raw) {
     const from = space.symbol(rawTerm.from);
-    const to = rawTerm.to === undefined ? noSymbol : space.symbol(rawTerm.to);
+    const to = rawTerm.to === undefined ? NO_SYMBOL : space.symbol(rawTerm.to);
     symbolNames.set(from, rawTerm.from);
     if (rawTerm.to !== undefined) symbolNames.set(to, rawTerm.to);
     const path = space.path(rawTerm.path);
@@ -394,7 +395,7 @@ export function alignRawTerms(query: StructureQuery, formula: RawTerms, symbolNa
   for (const entry of query.raw) {
     if (entry.path < 0) continue;
     const from = mapping.get(entry.from) ?? entry.from;
-    const to = entry.to === noSymbol ? noSymbol : (mapping.get(entry.to) ?? entry.to);
+    const to = entry.to === NO_SYMBOL ? NO_SYMBOL : (mapping.get(entry.to) ?? entry.to);
     const renamed = from !== entry.from || to !== entry.to;
     const slot = findKey(formula.keys, 0, formula.keys.length, rawTermKey(from, to, entry.path));
     if (slot >= 0) matched += formula.idf[slot] * Math.min(entry.count, formula.counts[slot]) * (renamed ? renamedMatchWeight : 1);
@@ -429,10 +430,10 @@ export function matchedRawSymbols(query: StructureQuery, formula: RawTerms, symb
   for (let slot = 0; slot < formula.keys.length; slot++) {
     const from = formula.from[slot];
     const to = formula.to[slot];
-    const matches = (entry: StructureQuery['raw'][number]) => (to === noSymbol ? entry.from === from : meets(entry.from, from) && meets(entry.to, to));
+    const matches = (entry: StructureQuery['raw'][number]) => (to === NO_SYMBOL ? entry.from === from : meets(entry.from, from) && meets(entry.to, to));
     if (!byTyped.get(formula.typed[slot])?.some(matches)) continue;
     matched.add(symbolName(from));
-    if (to !== noSymbol) matched.add(symbolName(to));
+    if (to !== NO_SYMBOL) matched.add(symbolName(to));
   }
   return matched;
 }
@@ -447,7 +448,7 @@ function unification(query: StructureQuery, formula: RawTerms, symbolName: (id: 
     for (const entry of group) {
       const weight = entry.idf;
       vote(votes, entry.from, formula.from[slot], weight);
-      if (entry.to !== noSymbol) vote(votes, entry.to, formula.to[slot], weight);
+      if (entry.to !== NO_SYMBOL) vote(votes, entry.to, formula.to[slot], weight);
     }
   }
   return unify(votes, query, symbolName);

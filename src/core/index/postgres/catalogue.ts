@@ -14,7 +14,7 @@ import { migrate, SCHEMA_VERSION, schemaVersion } from './schema';
 /** Any constant: the advisory lock one index run of a database holds. */
 const indexRunLock = 0x466c4978; // "FlIx"
 
-interface PaperRecord {
+export interface PaperRecord {
   row: string;
   id: string;
   library: string;
@@ -32,7 +32,7 @@ interface PaperRecord {
   license: string | null;
 }
 
-interface FormulaRecord {
+export interface FormulaRecord {
   id: string;
   paper: string;
   latex: string;
@@ -43,10 +43,10 @@ interface FormulaRecord {
   inline: boolean;
 }
 
-const paperColumns = 'row, id, library, title, authors, year, venue, bib_key, doi, url, eprint, source_path, macros, content_hash, license';
+export const paperColumns = 'row, id, library, title, authors, year, venue, bib_key, doi, url, eprint, source_path, macros, content_hash, license';
 
 /** A stored paper as the folder index gives it (absent fields left out, not undefined). */
-function paperFromRecord(record: PaperRecord): IndexedPaper {
+export function paperFromRecord(record: PaperRecord): IndexedPaper {
   const paper: IndexedPaper = {
     id: record.id,
     library: record.library,
@@ -67,7 +67,7 @@ function paperFromRecord(record: PaperRecord): IndexedPaper {
   return paper;
 }
 
-function formulaFromRecord(record: FormulaRecord, paperId: string): StoredFormula {
+export function formulaFromRecord(record: FormulaRecord, paperId: string): StoredFormula {
   const formula: StoredFormula = {
     id: Number(record.id),
     paperId,
@@ -83,7 +83,7 @@ function formulaFromRecord(record: FormulaRecord, paperId: string): StoredFormul
 }
 
 /** Why the database's schema cannot be read by this version, or undefined when it can. */
-async function schemaProblem(client: ClientBase, display: string): Promise<IndexError | undefined> {
+export async function schemaProblem(client: ClientBase, display: string): Promise<IndexError | undefined> {
   const version = await schemaVersion(client);
   if (version === 0) return { kind: 'missing', message: `No Formula Lens index in ${display}: index a library into it (formula-lens index <folders> --index ${display}).` };
   if (version > SCHEMA_VERSION) return { kind: 'format-mismatch', message: `${display} holds an index of schema ${version}; this version reads schema ${SCHEMA_VERSION}. Update Formula Lens.` };

@@ -59,3 +59,51 @@ export async function connectPostgres(location: string, options: ConnectOptions 
   }
   return ok(client);
 }
+
+/**
+ * Connections to one location for concurrent searches: each search holds one for its read transaction; at most
+ * `size` are open, and a search beyond them waits for one to be released.
+ */
+export class PostgresPool {
+  private readonly idle: Client[] = [];
+  private readonly waiting: ((client: Result<Client, string>) => void)[] = [];
+  private open = 0;
+  private ended = false;
+
+  constructor(
+    private readonly location: string,
+    private readonly options: ConnectOptions,
+    private readonly size = 4,
+  ) {}
+
+  async acquire(): Promise<Result<Client, string>> {
+    if (this.ended) return fail('the connection pool was closed');
+    const idle = this.idle.pop();
+    if (idle) return ok(idle);
+    if (this.open >= this.size) return new Promise((resolve) => this.waiting.push(resolve));
+    this.open++;
+    const connected = await connectPostgres(this.location, this.options);
+    if (!connected.ok) this.open--;
+    return connected;
+  }
+
+  /** Gives a connection back; a broken one (its query failed) is closed instead of reused. */
+  release(client: Client, broken = false): void {
+    if (broken || this.ended) {
+      this.open--;
+      void client.end().catch(() => undefined);
+      const next = this.waiting.shift();
+      if (next) void this.acquire().then(next);
+      return;
+    }
+    const next = this.waiting.shift();
+    if (next) next(ok(client));
+    else this.idle.push(client);
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const client of this.idle.splice(0)) void client.end().catch(() => undefined);
+    for (const next of this.waiting.splice(0)) next(fail('the connection pool was closed'));
+  }
+}

@@ -1,0 +1,147 @@
+// Searching a shared index on the server's postings (index/postgres/shared-search.ts) against a folder index of the
+// same library searched in memory: the same papers, formulas, scores (5 decimals) and highlighted symbols in the
+// default mode, lexical and structure, with filters and the query's own paper left out, before and after a run that
+// removes and replaces papers; and a search never waits for an index run in progress.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Client } from 'pg';
+import { PostgresIndexRun } from '../../src/core/index/postgres/catalogue';
+import { connectPostgres } from '../../src/core/index/postgres/connect';
+import { SharedIndexReader } from '../../src/core/index/postgres/shared-search';
+import { FormulaIndex } from '../../src/core/index/store';
+import type { HitFilter } from '../../src/core/index/types';
+import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
+import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/default-library';
+import { readFusionConfig, weightsFor, type SearchMode } from '../../src/core/search/hybrid';
+import { searchHybrid, type HybridSearchResponse } from '../../src/core/search/hybrid-search';
+import { openHybridIndex } from '../../src/core/search/hybrid-store';
+import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-shared-search-'));
+const folder = path.join(scratch, 'folder');
+const library = readDefaultLibrary(defaultLibraryFile()!);
+if (!library.ok) throw new Error(library.reason);
+const papers = library.value.slice(0, 50).map((entry, i) => ({ ...entry, paper: { ...entry.paper, year: String(2000 + (i % 25)) } }));
+const formulaOf = (paper: number, formula: number) => papers[paper]!.formulas[formula % papers[paper]!.formulas.length]!.latex;
+const queries = [
+  formulaOf(0, 0),
+  formulaOf(3, 2),
+  formulaOf(12, 5),
+  formulaOf(33, 7).replace(/x/g, 'y'),
+  '\\sum_{i=1}^n x_i^2 \\leq C',
+  'a + b = b + a',
+  '\\nabla f(x) = 0',
+  '\\Xi_{\\aleph} \\circledast \\Upsilon',
+];
+const filters: HitFilter[] = [{}, { excludePapers: [papers[0]!.paper.id, papers[3]!.paper.id] }, { yearFrom: 2010, yearTo: 2020 }];
+const fusionFile = readFusionConfig();
+if (!fusionFile.ok) throw new Error(fusionFile.reason);
+const fusion = fusionFile.value.weights;
+
+let server: PostgresServer;
+let location: string;
+let client: Client;
+before(async () => {
+  server = await startPostgres();
+  server.psql('CREATE DATABASE search');
+  location = `postgres://${server.user}@${server.host}:${server.port}/search`;
+  const connected = await connectPostgres(location);
+  assert.ok(connected.ok, connected.ok ? '' : connected.reason);
+  client = connected.value;
+});
+after(async () => {
+  await client?.end();
+  server?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The same change to the folder index and, in one index run, to the database. */
+async function change(add: PaperFormulas[], remove: string[] = []): Promise<void> {
+  const opened = FormulaIndex.open(folder);
+  assert.ok(opened.ok);
+  if (remove.length) assert.ok(opened.value.index.update({ remove }).ok);
+  assert.ok((await indexPapers(opened.value.index, add, { batchFormulas: 400 })).ok);
+  opened.value.index.close();
+  const run = await PostgresIndexRun.begin(client, location);
+  assert.ok(run.ok, run.ok ? '' : run.reason.message);
+  if (remove.length) assert.ok((await run.value.update({ remove })).ok);
+  assert.ok((await indexPapers(run.value, add, { batchFormulas: 400 })).ok);
+  await run.value.commit();
+}
+
+/** What a ranking shows: papers, formulas, scores below float noise, and what is highlighted. */
+function shown(response: HybridSearchResponse) {
+  return response.papers.map(({ paper, score, formulas }) => ({
+    paper: paper.id,
+    score: score.toFixed(5),
+    formulas: formulas.map((formula) => `${formula.formula.latex} ${formula.score.toFixed(5)} ${formula.foundBy.join(',')} ${formula.highlightedLatex ?? ''}`),
+  }));
+}
+
+async function assertRanksLikeFolder(reader: SharedIndexReader, when: string): Promise<void> {
+  const opened = FormulaIndex.openForReading(folder);
+  assert.ok(opened.ok);
+  const catalogue = opened.value.index;
+  const view = await openHybridIndex(catalogue, undefined, { directory: folder });
+  try {
+    for (const mode of ['hybrid', 'lexical', 'structure'] as SearchMode[]) {
+      const options = { mode, fusion, k: 10, formulasPerPaper: 3 };
+      for (const filter of filters) {
+        for (const latex of queries) {
+          const local = await searchHybrid(catalogue, view, {}, { latex, display: true }, { ...options, filter });
+          const search = await reader.begin(client);
+          assert.ok(search.ok && search.value, 'the shared search starts');
+          const remote = await searchHybrid(search.value, search.value, {}, { latex, display: true }, { ...options, filter }).finally(() => search.value!.end());
+          assert.ok(local.ok && remote.ok);
+          const label = `${when}, ${mode}, ${JSON.stringify(filter)}, ${latex}`;
+          if (latex === queries[0] && mode === 'hybrid' && !filter.excludePapers) assert.ok(local.value.papers.length > 0, `${label}: something is found`);
+          assert.deepEqual(shown(remote.value), shown(local.value), label);
+        }
+      }
+    }
+  } finally {
+    catalogue.close();
+  }
+}
+
+test('a shared index ranks on its postings like a folder index of the same library, as runs add, remove and replace papers', async () => {
+  assert.ok(weightsFor('hybrid', fusion).structure > 0, 'the default mode weighs the structure signal');
+  await change(papers.slice(0, 40));
+  const reader = new SharedIndexReader(location);
+  await assertRanksLikeFolder(reader, 'first run');
+  // cached postings give the same rankings as read ones
+  await assertRanksLikeFolder(reader, 'first run again');
+
+  const replaced: PaperFormulas = { ...papers[5]!, formulas: [{ latex: '\\Xi_{\\aleph} \\circledast \\Upsilon = \\beth', inline: false }] };
+  await change([replaced, ...papers.slice(40)], papers.slice(20, 30).map(({ paper }) => paper.id));
+  await assertRanksLikeFolder(reader, 'after removing 10 papers, replacing one, adding 10');
+});
+
+test('a search reads the committed state while an index run writes, and does not wait for it', async () => {
+  const connected = await connectPostgres(location);
+  assert.ok(connected.ok);
+  const writer = connected.value;
+  try {
+    const run = await PostgresIndexRun.begin(writer, location);
+    assert.ok(run.ok, run.ok ? '' : run.reason.message);
+    const extra: PaperFormulas = { paper: { id: 'in-progress', title: 'Unfinished', authors: [], library: 'lab' }, formulas: [{ latex: '\\beth \\circledast \\gimel', inline: false }] };
+    assert.ok((await indexPapers(run.value, [extra])).ok);
+    const reader = new SharedIndexReader(location);
+    const search = await reader.begin(client);
+    assert.ok(search.ok && search.value);
+    const found = await searchHybrid(search.value, search.value, {}, { latex: '\\beth \\circledast \\gimel', display: true }, { mode: 'hybrid', fusion, k: 5 }).finally(() => search.value!.end());
+    assert.ok(found.ok);
+    assert.ok(!found.value.papers.some(({ paper }) => paper.id === 'in-progress'), 'the uncommitted paper is not seen');
+    await run.value.commit();
+    const after = await reader.begin(client);
+    assert.ok(after.ok && after.value);
+    const foundAfter = await searchHybrid(after.value, after.value, {}, { latex: '\\beth \\circledast \\gimel', display: true }, { mode: 'hybrid', fusion, k: 5 }).finally(() => after.value!.end());
+    assert.ok(foundAfter.ok);
+    assert.equal(foundAfter.value.papers[0]?.paper.id, 'in-progress', 'the committed paper is found first');
+  } finally {
+    await writer.end();
+  }
+});
