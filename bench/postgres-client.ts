@@ -1,5 +1,5 @@
 // One searcher of bench/postgres.bench.ts, in its own process: opens the index at argv[2] with a search session
-// (its first search loads the snapshot), says `ready`, waits for a line on stdin, then runs the queries of the JSON
+// (its first search reads the papers), says `ready`, waits for a line on stdin, then runs the queries of the JSON
 // file argv[3] one after another and prints {"firstMs", "latenciesMs", "rssMb"}.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

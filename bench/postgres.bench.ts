@@ -1,13 +1,13 @@
 // A shared index on PostgreSQL (issue 23): the shared corpus plus generated notation variants (each copy of a paper
 // with its letters renamed) loaded into a throwaway Debian PostgreSQL server in one index run (load rate, size on
-// the server); a searcher's first search (snapshot load and postings built); then search latency p50/p95 with 1, 4
-// and 16 concurrent searchers, each its own process (bench/postgres-client.ts), in the default mode; and the same
-// queries against a folder index of the corpus alone, as a ratio. Goal: p95 ≤ 100 ms at 1M formulas, 16 searchers.
+// the server, the postings included); a searcher's first search (its papers read); then search latency p50/p95 with
+// 1, 4 and 16 concurrent searchers, each its own process (bench/postgres-client.ts), in the default mode, ranked on
+// the server's postings; and the same queries against a folder index of the corpus alone, as a ratio. Goal: p95 ≤
+// 100 ms at 1M formulas, 16 searchers.
 //
 // Size and load are set by the environment: FORMULA_LENS_BENCH_PG_FORMULAS (default 1000000),
 // FORMULA_LENS_BENCH_PG_CLIENTS (default 1,4,16; 0 for the load alone), FORMULA_LENS_BENCH_PG_QUERIES (per searcher,
-// default 50), FORMULA_LENS_BENCH_PG_FOLDER (0: no folder index to compare with). Every
-// searcher holds the snapshot in memory: at 1M formulas give it several GB each.
+// default 50), FORMULA_LENS_BENCH_PG_FOLDER (0: no folder index to compare with).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,7 +140,6 @@ export const bench: Bench = {
       const queriesFile = path.join(scratch, 'queries.json');
       writeFileSync(queriesFile, JSON.stringify(sampleQueries(records, queriesPerClient)));
       if (clientCounts.length === 0) return; // the load alone
-      // One searcher first: it builds the structure postings into the shared cache folder, which the others read.
       const p95By = new Map<number, number>();
       for (const count of [1, ...clientCounts.filter((count) => count !== 1)]) {
         const { p95 } = latencyLine(`${String(count).padStart(2)} searcher${count === 1 ? ' ' : 's'}`, await runSearchers(location, queriesFile, count, env));

@@ -167,7 +167,7 @@ export class SharedIndexReader {
     const missing = [...new Set(keys)].filter((key) => !this.frequencies.has(key));
     if (missing.length) {
       const rows = await client.query<{ term: string; formulas: number }>('SELECT term, formulas FROM term_frequencies WHERE term = ANY($1::bigint[])', [missing]);
-      if (this.frequencies.size + missing.length > 4_000_000) this.frequencies.clear(); // bounded: 4M terms, ~400 MB
+      if (this.frequencies.size + missing.length > 1_000_000) this.frequencies.clear(); // bounded: a million terms, ~100 MB
       for (const key of missing) this.frequencies.set(key, 0);
       for (const row of rows.rows) this.frequencies.set(row.term, row.formulas);
     }
