@@ -9,6 +9,7 @@ import type { ClientBase } from 'pg';
 import type { Catalogue, CatalogueUpdate, CatalogueWriter } from '../catalogue';
 import type { IndexError, IndexStats, IndexedPaper, StoredFormula } from '../types';
 import { errorMessage, fail, ok, type Result } from '../../result';
+import { PostingsWriter, type PostingsWriterOptions } from './postings';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './schema';
 
 /** Any constant: the advisory lock one index run of a database holds. */
@@ -160,7 +161,7 @@ export async function postgresStats(client: ClientBase, display: string): Promis
          FROM papers p LEFT JOIN formulas f ON f.paper = p.row GROUP BY p.library ORDER BY p.library`,
     );
     const size = await client.query<{ bytes: string }>(
-      `SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c WHERE c.relname IN ('papers', 'formulas', 'index_state')`,
+      `SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c WHERE c.relname IN ('papers', 'formulas', 'index_state', 'postings', 'term_frequencies', 'structure_terms')`,
     );
     const counted = libraries.rows.map((row) => ({ name: row.name, papers: Number(row.papers), formulas: Number(row.formulas) }));
     return ok({
@@ -176,15 +177,16 @@ export async function postgresStats(client: ClientBase, display: string): Promis
   }
 }
 
-export interface IndexRunOptions {
+export interface IndexRunOptions extends PostingsWriterOptions {
   /** How long to wait for another index run of the database to finish (default 0: fail as busy at once). */
   lockWaitMs?: number;
 }
 
 /**
  * One index run of a shared index: a transaction holding the database's index-run lock, with the papers as the run
- * has them so far. `commit` makes everything it wrote visible at once and raises the generation; `rollback` (or a
- * dropped connection) leaves the previous state.
+ * has them so far. It keeps the signals' postings in step with the formulas it adds and removes (postings.ts).
+ * `commit` makes everything it wrote visible at once and raises the generation; `rollback` (or a dropped
+ * connection) leaves the previous state.
  */
 export class PostgresIndexRun implements CatalogueWriter {
   private open = true;
@@ -193,9 +195,13 @@ export class PostgresIndexRun implements CatalogueWriter {
     private readonly client: ClientBase,
     private readonly display: string,
     private readonly papersById: Map<string, IndexedPaper>,
+    private readonly postings: PostingsWriter,
   ) {}
 
-  /** Migrates the schema when needed, then starts the run's transaction; fails as busy while another run holds the lock. */
+  /**
+   * Migrates the schema when needed, then starts the run's transaction; fails as busy while another run holds the lock.
+   * A database indexed before it had postings gets them computed here, before the run writes anything.
+   */
   static async begin(client: ClientBase, display: string, options: IndexRunOptions = {}): Promise<Result<PostgresIndexRun, IndexError>> {
     try {
       const migrated = await migrate(client);
@@ -212,7 +218,8 @@ export class PostgresIndexRun implements CatalogueWriter {
         return fail({ kind: 'busy', message: `Another index run is writing ${display}; try again when it has finished.` });
       }
       const papers = await client.query<PaperRecord>(`SELECT ${paperColumns} FROM papers`);
-      return ok(new PostgresIndexRun(client, display, new Map(papers.rows.map((record) => [record.id, paperFromRecord(record)]))));
+      const postings = await PostingsWriter.start(client, options);
+      return ok(new PostgresIndexRun(client, display, new Map(papers.rows.map((record) => [record.id, paperFromRecord(record)])), postings));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -240,7 +247,10 @@ export class PostgresIndexRun implements CatalogueWriter {
     try {
       // a paper added again replaces the stored one (its formulas go with it: ON DELETE CASCADE)
       const gone = [...remove, ...ids].filter((id) => this.papersById.has(id));
-      if (gone.length) await this.client.query('DELETE FROM papers WHERE id = ANY($1::text[])', [gone]);
+      if (gone.length) {
+        await this.postings.removePapers(gone);
+        await this.client.query('DELETE FROM papers WHERE id = ANY($1::text[])', [gone]);
+      }
       if (add.length) await this.insert(add);
     } catch (error) {
       return fail({ kind: 'io', message: `Writing the index in ${this.display} failed (${errorMessage(error)}); the run is rolled back.` });
@@ -250,7 +260,10 @@ export class PostgresIndexRun implements CatalogueWriter {
     return ok({ added: add.length, removed });
   }
 
-  /** The papers and then their formulas, each in one statement; formula ids follow the papers' order, as in a folder index. */
+  /**
+   * The papers and then their formulas, each in one statement; formula ids follow the papers' order, as in a folder
+   * index. The formulas then go to the postings with the ids they were given.
+   */
   private async insert(add: NonNullable<CatalogueUpdate['add']>): Promise<void> {
     const column = <T>(pick: (paper: IndexedPaper) => T | undefined) => add.map(({ paper }) => pick(paper) ?? null);
     const rows = await this.client.query<{ row: string; id: string }>(
@@ -266,28 +279,39 @@ export class PostgresIndexRun implements CatalogueWriter {
       ],
     );
     const rowOf = new Map(rows.rows.map((row) => [row.id, row.row]));
-    const formulas = add.flatMap(({ paper, formulas }) => formulas.map((formula) => ({ row: rowOf.get(paper.id)!, formula })));
+    const formulas = add.flatMap(({ paper, formulas }) => formulas.map((formula) => ({ row: rowOf.get(paper.id)!, formula, macros: paper.macros })));
     if (!formulas.length) return;
     const field = <T>(pick: (entry: (typeof formulas)[number]) => T | undefined) => formulas.map((entry) => pick(entry) ?? null);
-    await this.client.query(
+    const inserted = await this.client.query<{ id: string }>(
       `INSERT INTO formulas (paper, latex, file, line, section, env, inline)
        SELECT paper, latex, file, line, section, env, inline
          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::text[], $7::boolean[])
               WITH ORDINALITY AS f(paper, latex, file, line, section, env, inline, n)
-        ORDER BY n`,
+        ORDER BY n
+       RETURNING id`,
       [
         field((entry) => entry.row), field((entry) => entry.formula.latex), field((entry) => entry.formula.file), field((entry) => entry.formula.line),
         field((entry) => entry.formula.section), field((entry) => entry.formula.env), field((entry) => entry.formula.inline),
       ],
     );
+    // RETURNING's order is not promised; the ids were drawn in the ORDER BY's order, so ascending they match the formulas
+    const ids = inserted.rows.map(({ id }) => Number(id)).sort((a, b) => a - b);
+    if (ids.length !== formulas.length) throw new Error(`${formulas.length} formulas were written, ${ids.length} ids came back`);
+    await this.postings.add(formulas.map(({ formula, macros }, i) => ({ id: ids[i]!, latex: formula.latex, macros })));
   }
 
-  /** Makes the run visible to searchers, all at once. */
+  /** Completes the postings, then makes the run visible to searchers, all at once; a failure leaves the previous state. */
   async commit(): Promise<void> {
     if (!this.open) return;
     this.open = false;
-    await this.client.query('UPDATE index_state SET generation = generation + 1');
-    await this.client.query('COMMIT');
+    try {
+      await this.postings.finish();
+      await this.client.query('UPDATE index_state SET generation = generation + 1');
+      await this.client.query('COMMIT');
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Drops everything the run wrote. */

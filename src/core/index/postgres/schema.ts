@@ -48,6 +48,28 @@ CREATE TABLE index_state (generation bigint NOT NULL);
 INSERT INTO index_state (generation) VALUES (0);
 `,
   },
+  {
+    version: 3,
+    purpose: "the lexical and structure signals' postings, so that a search reads only its terms' (index/postgres/postings.ts)",
+    sql: `
+CREATE TABLE postings (
+  term bigint NOT NULL,           -- postingKey(signal, term text)
+  first_formula bigint NOT NULL,  -- the block's smallest formula id
+  last_formula bigint NOT NULL,   -- its largest
+  formulas integer NOT NULL,      -- postings in the block
+  block bytea NOT NULL,           -- encodePostingBlock: formula ids ascending
+  PRIMARY KEY (term, first_formula)
+);
+CREATE TABLE term_frequencies (term bigint PRIMARY KEY, formulas integer NOT NULL); -- document frequency: the sum of its blocks' formulas
+CREATE TABLE structure_terms (formula bigint PRIMARY KEY REFERENCES formulas(id) ON DELETE CASCADE, raw text NOT NULL); -- JSON of StoredRawTerm[]
+ALTER TABLE index_state ADD COLUMN formulas bigint NOT NULL DEFAULT 0, -- every formula, also one without terms (BM25's count and mean length)
+  ADD COLUMN lexical_length bigint NOT NULL DEFAULT 0,   -- the formulas' lexical lengths summed
+  ADD COLUMN structure_length bigint NOT NULL DEFAULT 0, -- their structure lengths summed
+  ADD COLUMN postings_ready boolean NOT NULL DEFAULT false;
+-- a database indexed before has formulas without postings: its next index run computes them
+UPDATE index_state SET postings_ready = NOT EXISTS (SELECT 1 FROM formulas);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

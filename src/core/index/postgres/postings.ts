@@ -1,0 +1,366 @@
+// The postings of a shared index, written by its index runs (search/postings.ts defines what is stored; searchers
+// fetch only their query's terms). Each term's postings are blocks of formula ids ascending, in disjoint id ranges:
+// new formulas get larger ids than every stored one, so a run appends one block per term it touched, and a term
+// left with many blocks has them merged into one, so a search reads few rows per term. Removing formulas rewrites
+// only the blocks whose id range holds them. Everything happens in the run's transaction: a rolled-back run leaves
+// the postings as they were, and nothing here outlives the run.
+import type { ClientBase } from 'pg';
+import {
+  decodePostingBlock,
+  encodePostingBlock,
+  formulaPostings,
+  postingKey,
+  type FormulaPostings,
+  type PostingBlock,
+  type PostingSignal,
+} from '../../search/postings';
+
+/** A stored formula as its postings need it: its id, its LaTeX and its paper's macros. */
+export interface PostingsFormula {
+  id: number;
+  latex: string;
+  macros?: string;
+}
+
+export interface PostingsWriterOptions {
+  /** Postings kept in memory before they are written (default 1.5 million, some 40 MB). */
+  flushPostings?: number;
+}
+
+const defaultFlushPostings = 1_500_000;
+/** A term with this many blocks has them merged into one. */
+const mergeAtBlocks = 16;
+/** Formulas read (a backfill, a removal) and computed at a time. */
+const formulaBatch = 5000;
+/** Bounds of one statement, so that none is huge. */
+const statementRows = 10_000;
+const statementBytes = 16 * 1024 * 1024;
+const statementKeys = 50_000;
+/** Terms whose blocks are read at a time to merge or rewrite them (a common term's block holds most formulas). */
+const termsAtOnce = 500;
+/** A block stores a count as uint16; no real formula repeats a term that often, but a wrapped count would be wrong. */
+const largestCount = 0xffff;
+
+const signals: readonly PostingSignal[] = ['lexical', 'structure'];
+
+/** A term's postings by its text, per signal, hashed into keys only when written (once per term, not per posting). */
+type TermLists = Record<PostingSignal, Map<string, number[]>>;
+const noTerms = (): TermLists => ({ lexical: new Map(), structure: new Map() });
+
+/** What index_state counts of the index: BM25's formula count and the summed lengths behind its mean lengths. */
+interface IndexCounts {
+  formulas: number;
+  lexicalLength: number;
+  structureLength: number;
+}
+
+interface BlockRow {
+  term: string;
+  block: PostingBlock;
+}
+
+/** Writes the postings of one index run; `finish` before the run commits. */
+export class PostingsWriter {
+  /** Postings of added formulas not yet written: (formula id, length, count) triples, ids ascending. */
+  private pending = noTerms();
+  private pendingPostings = 0;
+  /** The largest formula id added, to keep each term's postings ascending. */
+  private lastAdded = 0;
+
+  private constructor(
+    private readonly client: ClientBase,
+    private readonly counts: IndexCounts,
+    private readonly flushPostings: number,
+  ) {}
+
+  /**
+   * The writer of a run that holds the index-run lock. A database indexed before it had postings gets them here,
+   * from every stored formula, so that the run ends with complete postings whatever it changes.
+   */
+  static async start(client: ClientBase, options: PostingsWriterOptions = {}): Promise<PostingsWriter> {
+    const state = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean }>(
+      'SELECT formulas, lexical_length, structure_length, postings_ready FROM index_state',
+    );
+    const stored = state.rows[0];
+    if (!stored) throw new Error('the index has no index_state row');
+    const ready = stored.postings_ready;
+    const counts: IndexCounts = ready
+      ? { formulas: Number(stored.formulas), lexicalLength: Number(stored.lexical_length), structureLength: Number(stored.structure_length) }
+      : { formulas: 0, lexicalLength: 0, structureLength: 0 };
+    const writer = new PostingsWriter(client, counts, Math.max(1, options.flushPostings ?? defaultFlushPostings));
+    if (!ready) await writer.backfill();
+    return writer;
+  }
+
+  /** Takes new formulas, ids ascending and larger than any stored: their raw structure terms now, their postings by the next flush. */
+  async add(formulas: readonly PostingsFormula[]): Promise<void> {
+    if (!formulas.length) return;
+    const ids: number[] = [];
+    const raws: string[] = [];
+    for (const { id, latex, macros } of formulas) {
+      if (id <= this.lastAdded) throw new Error(`formula ${id} came after formula ${this.lastAdded}: postings are appended in id order`);
+      this.lastAdded = id;
+      const postings = formulaPostings(latex, macros);
+      for (const signal of signals) {
+        const { counts, length } = postings[signal];
+        const lists = this.pending[signal];
+        for (const [term, count] of counts) {
+          const list = lists.get(term);
+          if (list) list.push(id, length, Math.min(count, largestCount));
+          else lists.set(term, [id, length, Math.min(count, largestCount)]);
+        }
+        this.pendingPostings += counts.size;
+      }
+      this.count(postings, 1);
+      ids.push(id);
+      raws.push(JSON.stringify(postings.structure.raw));
+    }
+    await this.client.query('INSERT INTO structure_terms (formula, raw) SELECT * FROM unnest($1::bigint[], $2::text[])', [ids, raws]);
+    if (this.pendingPostings >= this.flushPostings) await this.flush();
+  }
+
+  /** Takes the postings of these papers' formulas out; call it before the papers are deleted (it reads their formulas). */
+  async removePapers(paperIds: readonly string[]): Promise<void> {
+    if (!paperIds.length) return;
+    await this.flush(); // the removed formulas may be pending
+    const gone = await this.client.query<{ id: string }>(
+      'SELECT f.id FROM formulas f JOIN papers p ON p.row = f.paper WHERE p.id = ANY($1::text[]) ORDER BY f.id',
+      [paperIds],
+    );
+    let removed = noTerms();
+    let removedPostings = 0;
+    for (let start = 0; start < gone.rows.length; start += formulaBatch) {
+      const ids = gone.rows.slice(start, start + formulaBatch).map(({ id }) => id);
+      for (const { id, latex, macros } of await this.formulasWithIds(ids)) {
+        const postings = formulaPostings(latex, macros);
+        for (const signal of signals) {
+          const lists = removed[signal];
+          for (const term of postings[signal].counts.keys()) {
+            const list = lists.get(term);
+            if (list) list.push(id);
+            else lists.set(term, [id]);
+          }
+          removedPostings += postings[signal].counts.size;
+        }
+        this.count(postings, -1);
+      }
+      if (removedPostings >= this.flushPostings) {
+        await this.dropPostings(removed);
+        removed = noTerms();
+        removedPostings = 0;
+      }
+    }
+    await this.dropPostings(removed);
+  }
+
+  /** Writes what is pending and the index's counts, and marks the postings complete; the run then commits. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.client.query(
+      'UPDATE index_state SET formulas = $1, lexical_length = $2, structure_length = $3, postings_ready = true',
+      [this.counts.formulas, this.counts.lexicalLength, this.counts.structureLength],
+    );
+  }
+
+  /** Every stored formula's postings, in id order, from nothing (whatever a database marked incomplete holds is not trusted). */
+  private async backfill(): Promise<void> {
+    await this.client.query('DELETE FROM postings');
+    await this.client.query('DELETE FROM term_frequencies');
+    await this.client.query('DELETE FROM structure_terms');
+    for (let after = 0; ; ) {
+      const batch = await this.formulasAfter(after);
+      if (!batch.length) return;
+      await this.add(batch);
+      after = batch[batch.length - 1]!.id;
+    }
+  }
+
+  /** Up to `formulaBatch` stored formulas after this id, in id order. */
+  private async formulasAfter(id: number): Promise<PostingsFormula[]> {
+    return this.storedFormulas('f.id > $1 ORDER BY f.id LIMIT $2', [id, formulaBatch]);
+  }
+
+  private async formulasWithIds(ids: readonly string[]): Promise<PostingsFormula[]> {
+    return this.storedFormulas('f.id = ANY($1::bigint[]) ORDER BY f.id', [ids]);
+  }
+
+  /** Stored formulas with their papers' macros. */
+  private async storedFormulas(selection: string, values: unknown[]): Promise<PostingsFormula[]> {
+    const found = await this.client.query<{ id: string; latex: string; macros: string | null }>(
+      `SELECT f.id, f.latex, p.macros FROM formulas f JOIN papers p ON p.row = f.paper WHERE ${selection}`,
+      values,
+    );
+    return found.rows.map(({ id, latex, macros }) => ({ id: Number(id), latex, macros: macros ?? undefined }));
+  }
+
+  private count({ lexical, structure }: FormulaPostings, sign: 1 | -1): void {
+    this.counts.formulas += sign;
+    this.counts.lexicalLength += sign * lexical.length;
+    this.counts.structureLength += sign * structure.length;
+  }
+
+  /** Appends one block per pending term, raises the terms' document frequencies, and merges terms with too many blocks. */
+  private async flush(): Promise<void> {
+    if (!this.pendingPostings) return;
+    const rows: BlockRow[] = [];
+    for (const signal of signals) {
+      for (const [term, triples] of this.pending[signal]) rows.push({ term: postingKey(signal, term), block: blockOfTriples(triples) });
+    }
+    this.pending = noTerms();
+    this.pendingPostings = 0;
+    await this.insertBlocks(rows);
+    for (const chunk of chunks(rows, statementKeys)) {
+      await this.client.query(
+        `INSERT INTO term_frequencies (term, formulas) SELECT * FROM unnest($1::bigint[], $2::integer[])
+         ON CONFLICT (term) DO UPDATE SET formulas = term_frequencies.formulas + EXCLUDED.formulas`,
+        [chunk.map(({ term }) => term), chunk.map(({ block }) => block.formulaIds.length)],
+      );
+    }
+    await this.mergeCrowdedTerms(rows.map(({ term }) => term));
+  }
+
+  /** New block rows, a bounded number of rows and bytes per statement. */
+  private async insertBlocks(rows: readonly BlockRow[]): Promise<void> {
+    let chunk: BlockRow[] = [];
+    let bytes = 0;
+    const write = async () => {
+      if (!chunk.length) return;
+      await this.client.query(
+        `INSERT INTO postings (term, first_formula, last_formula, formulas, block)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[], $5::bytea[])`,
+        [
+          chunk.map(({ term }) => term),
+          chunk.map(({ block }) => block.formulaIds[0]),
+          chunk.map(({ block }) => block.formulaIds[block.formulaIds.length - 1]),
+          chunk.map(({ block }) => block.formulaIds.length),
+          chunk.map(({ block }) => encodePostingBlock(block)),
+        ],
+      );
+      chunk = [];
+      bytes = 0;
+    };
+    for (const row of rows) {
+      chunk.push(row);
+      bytes += row.block.formulaIds.length * 10;
+      if (chunk.length >= statementRows || bytes >= statementBytes) await write();
+    }
+    await write();
+  }
+
+  /** Merges the blocks of each of these terms that has `mergeAtBlocks` or more into one. */
+  private async mergeCrowdedTerms(terms: readonly string[]): Promise<void> {
+    const crowded: string[] = [];
+    for (const chunk of chunks(terms, statementKeys)) {
+      const found = await this.client.query<{ term: string }>(
+        'SELECT term FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term HAVING count(*) >= $2',
+        [chunk, mergeAtBlocks],
+      );
+      crowded.push(...found.rows.map(({ term }) => term));
+    }
+    for (const chunk of chunks(crowded, termsAtOnce)) {
+      const stored = await this.client.query<{ term: string; block: Buffer }>(
+        'SELECT term, block FROM postings WHERE term = ANY($1::bigint[]) ORDER BY term, first_formula',
+        [chunk],
+      );
+      const blocksOf = new Map<string, PostingBlock[]>();
+      for (const { term, block } of stored.rows) {
+        const blocks = blocksOf.get(term) ?? [];
+        blocks.push(decoded(term, block));
+        blocksOf.set(term, blocks);
+      }
+      await this.client.query('DELETE FROM postings WHERE term = ANY($1::bigint[])', [chunk]);
+      await this.insertBlocks([...blocksOf].map(([term, blocks]) => ({ term, block: concatenated(blocks) })));
+    }
+  }
+
+  /** Drops removed formulas (ids ascending per term) from the blocks holding them, and from the terms' document frequencies. */
+  private async dropPostings(removed: TermLists): Promise<void> {
+    const terms: { term: string; ids: number[] }[] = [];
+    for (const signal of signals) for (const [term, ids] of removed[signal]) terms.push({ term: postingKey(signal, term), ids });
+    for (const chunk of chunks(terms, termsAtOnce)) {
+      const idsOf = new Map(chunk.map(({ term, ids }) => [term, ids]));
+      const stored = await this.client.query<{ term: string; first_formula: string; block: Buffer }>(
+        `SELECT p.term, p.first_formula, p.block
+           FROM postings p JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(term, low, high) ON p.term = r.term
+          WHERE p.first_formula <= r.high AND p.last_formula >= r.low`,
+        [chunk.map(({ term }) => term), chunk.map(({ ids }) => ids[0]), chunk.map(({ ids }) => ids[ids.length - 1])],
+      );
+      const rewritten: BlockRow[] = [];
+      const replaced: { term: string; first: string }[] = [];
+      const dropped = new Map<string, number>();
+      for (const { term, first_formula: first, block } of stored.rows) {
+        const before = decoded(term, block);
+        const after = withoutIds(before, idsOf.get(term)!);
+        const lost = before.formulaIds.length - after.formulaIds.length;
+        if (!lost) continue; // the block's range spans removed ids it does not hold
+        dropped.set(term, (dropped.get(term) ?? 0) + lost);
+        replaced.push({ term, first });
+        if (after.formulaIds.length) rewritten.push({ term, block: after });
+      }
+      if (!replaced.length) continue;
+      await this.client.query(
+        'DELETE FROM postings p USING unnest($1::bigint[], $2::bigint[]) AS d(term, first) WHERE p.term = d.term AND p.first_formula = d.first',
+        [replaced.map(({ term }) => term), replaced.map(({ first }) => first)],
+      );
+      await this.insertBlocks(rewritten);
+      await this.client.query(
+        `UPDATE term_frequencies t SET formulas = t.formulas - d.formulas
+           FROM unnest($1::bigint[], $2::integer[]) AS d(term, formulas) WHERE t.term = d.term`,
+        [[...dropped.keys()], [...dropped.values()]],
+      );
+      await this.client.query('DELETE FROM term_frequencies WHERE term = ANY($1::bigint[]) AND formulas <= 0', [[...dropped.keys()]]);
+    }
+  }
+}
+
+/** (formula id, length, count) triples as a block. */
+function blockOfTriples(triples: readonly number[]): PostingBlock {
+  const n = triples.length / 3;
+  const block: PostingBlock = { formulaIds: new Int32Array(n), lengths: new Int32Array(n), counts: new Uint16Array(n) };
+  for (let i = 0; i < n; i++) {
+    block.formulaIds[i] = triples[3 * i]!;
+    block.lengths[i] = triples[3 * i + 1]!;
+    block.counts[i] = triples[3 * i + 2]!;
+  }
+  return block;
+}
+
+function decoded(term: string, bytes: Uint8Array): PostingBlock {
+  const block = decodePostingBlock(bytes);
+  if (!block) throw new Error(`a stored posting block of term ${term} is damaged (${bytes.length} bytes)`);
+  return block;
+}
+
+/** Blocks of one term, in id order, as one. */
+function concatenated(blocks: readonly PostingBlock[]): PostingBlock {
+  const n = blocks.reduce((sum, block) => sum + block.formulaIds.length, 0);
+  const joined: PostingBlock = { formulaIds: new Int32Array(n), lengths: new Int32Array(n), counts: new Uint16Array(n) };
+  let at = 0;
+  for (const block of blocks) {
+    joined.formulaIds.set(block.formulaIds, at);
+    joined.lengths.set(block.lengths, at);
+    joined.counts.set(block.counts, at);
+    at += block.formulaIds.length;
+  }
+  return joined;
+}
+
+/** The block without these formulas (both in ascending id order). */
+function withoutIds(block: PostingBlock, ids: readonly number[]): PostingBlock {
+  const kept: number[] = [];
+  let next = 0;
+  for (let i = 0; i < block.formulaIds.length; i++) {
+    const id = block.formulaIds[i]!;
+    while (next < ids.length && ids[next]! < id) next++;
+    if (ids[next] !== id) kept.push(i);
+  }
+  return {
+    formulaIds: Int32Array.from(kept, (i) => block.formulaIds[i]!),
+    lengths: Int32Array.from(kept, (i) => block.lengths[i]!),
+    counts: Uint16Array.from(kept, (i) => block.counts[i]!),
+  };
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
