@@ -40,6 +40,10 @@ interface Generation {
   rows: Int32Array;
   /** The paper of each formula id ('' for none). */
   paperOfFormula: string[];
+  /** The most recently used terms' weighted postings, by key (bounded in bytes). */
+  postings: LruCache<string, WeightedPostings>;
+  /** Structure terms' document frequencies, by key (bounded in count). */
+  frequencies: Map<string, number>;
 }
 
 export interface SharedSearchOptions {
@@ -49,13 +53,13 @@ export interface SharedSearchOptions {
 
 /** The searcher of one shared index: its connections come from `connect`, and it keeps what searches share. */
 export class SharedIndexReader {
+  /** The newest generation read; a search of an older one, still running, keeps its own (caches included). */
   private current: Generation | undefined;
-  private readonly postings: LruCache<string, WeightedPostings>;
-  private readonly frequencies = new Map<string, number>();
 
-  constructor(private readonly display: string, options: SharedSearchOptions = {}) {
-    this.postings = new LruCache(options.cacheBytes ?? 256 * 1024 * 1024, (entry) => entry.formulaIds.byteLength + entry.weights.byteLength + 64);
-  }
+  constructor(
+    private readonly display: string,
+    private readonly options: SharedSearchOptions = {},
+  ) {}
 
   /**
    * Starts one search's read transaction on `client` (which the search holds until `end`), reading the generation's
@@ -76,11 +80,7 @@ export class SharedIndexReader {
       );
       const row = state.rows[0]!;
       const generation = Number(row.generation);
-      if (this.current?.generation !== generation) {
-        this.current = await this.readGeneration(client, generation, row);
-        this.postings.clear();
-        this.frequencies.clear();
-      }
+      if (this.current?.generation !== generation) this.current = await this.readGeneration(client, generation, row);
       if (!this.current.ready) {
         await end();
         return ok(undefined);
@@ -121,6 +121,8 @@ export class SharedIndexReader {
       paperIdOfRow,
       rows: Int32Array.from({ length: largest + 1 }, (_, id) => id),
       paperOfFormula,
+      postings: new LruCache(this.options.cacheBytes ?? 256 * 1024 * 1024, (entry) => entry.formulaIds.byteLength + entry.weights.byteLength + 64),
+      frequencies: new Map(),
     };
   }
 
@@ -129,7 +131,7 @@ export class SharedIndexReader {
     const found = new Map<string, WeightedPostings>();
     const missing: string[] = [];
     for (const key of new Set(keys)) {
-      const cached = this.postings.get(key);
+      const cached = generation.postings.get(key);
       if (cached) found.set(key, cached);
       else missing.push(key);
     }
@@ -155,23 +157,30 @@ export class SharedIndexReader {
           entry.weights[slot] = bm25Weight(idf, block!.counts[i]!, block!.lengths[i]!, averageLength);
         }
       }
-      this.postings.set(term, entry);
-      this.frequencies.set(term, formulas);
+      generation.postings.set(term, entry);
+      generation.frequencies.set(term, formulas);
       found.set(term, entry);
     }
     return found;
   }
 
   /** Document frequencies of structure terms (keys), for the idf of candidates' raw terms: from memory or the server. */
-  async documentFrequencies(client: ClientBase, keys: Iterable<string>): Promise<Map<string, number>> {
-    const missing = [...new Set(keys)].filter((key) => !this.frequencies.has(key));
+  async documentFrequencies(client: ClientBase, keys: Iterable<string>, { frequencies }: Generation): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const known = frequencies.get(key);
+      if (known === undefined) missing.push(key);
+      else found.set(key, known);
+    }
     if (missing.length) {
       const rows = await client.query<{ term: string; formulas: number }>('SELECT term, formulas FROM term_frequencies WHERE term = ANY($1::bigint[])', [missing]);
-      if (this.frequencies.size + missing.length > 1_000_000) this.frequencies.clear(); // bounded: a million terms, ~100 MB
-      for (const key of missing) this.frequencies.set(key, 0);
-      for (const row of rows.rows) this.frequencies.set(row.term, row.formulas);
+      if (frequencies.size + missing.length > 1_000_000) frequencies.clear(); // bounded: a million terms, ~100 MB
+      for (const key of missing) found.set(key, 0);
+      for (const row of rows.rows) found.set(row.term, row.formulas);
+      for (const key of missing) frequencies.set(key, found.get(key)!);
     }
-    return this.frequencies;
+    return found;
   }
 }
 
@@ -283,7 +292,7 @@ export class SharedIndexSearch {
     const stored = formulaIds.map((id) => this.rawTerms.get(id) ?? []);
     const keys = new Map<StoredRawTerm, string>();
     for (const terms of stored) for (const term of terms) keys.set(term, postingKey('structure', storedRawTermText(term)));
-    const frequencies = await this.reader.documentFrequencies(this.client, keys.values());
+    const frequencies = await this.reader.documentFrequencies(this.client, keys.values(), this.state);
     const space = this.lastStructure!.space;
     return stored.map((terms) => space.rawTerms(terms, (term) => Math.fround(bm25Idf(this.state.formulas, frequencies.get(keys.get(term)!) ?? 0))));
   }
