@@ -3,7 +3,8 @@
 // with it; without it the answer says how to give one. The server asks the member's role for its password.
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/core/index/postgres/schema';
+import { PostgresIndexRun } from '../../src/core/index/postgres/catalogue';
+import { connectPostgres } from '../../src/core/index/postgres/connect';
 import { searchRequest, type SearchResult } from '../../src/engine/protocol';
 import type { FormulaLensApi } from '../../src/extension/main';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
@@ -23,10 +24,13 @@ describe('shared index on PostgreSQL', () => {
     api = await activateByOpeningPaper();
     server = await startPostgres();
     server.psql('CREATE DATABASE lab');
-    for (const { sql } of MIGRATIONS) server.psql(sql, 'lab');
-    server.psql(`CREATE TABLE formula_lens_schema (version integer NOT NULL); INSERT INTO formula_lens_schema VALUES (${SCHEMA_VERSION})`, 'lab');
-    server.psql(`INSERT INTO papers (id, library, title, authors) VALUES ('lab-paper', 'lab', 'A lab paper', '[]')`, 'lab');
-    server.psql(`INSERT INTO formulas (paper, latex, inline) SELECT row, '${formula}', false FROM papers`, 'lab');
+    const owner = await connectPostgres(`postgres://${server.user}@${server.host}:${server.port}/lab`);
+    assert.ok(owner.ok, owner.ok ? '' : owner.reason);
+    const run = await PostgresIndexRun.begin(owner.value, 'lab');
+    assert.ok(run.ok, run.ok ? '' : run.reason.message);
+    assert.ok((await run.value.update({ add: [{ paper: { id: 'lab-paper', library: 'lab', title: 'A lab paper', authors: [] }, formulas: [{ latex: formula, inline: false }] }] })).ok);
+    await run.value.commit();
+    await owner.value.end();
     server.psql("CREATE ROLE member LOGIN PASSWORD 'member-secret'");
     server.psql('GRANT SELECT ON ALL TABLES IN SCHEMA public TO member', 'lab');
     server.requirePassword('member');
