@@ -1,7 +1,8 @@
 // Searching a shared index on the server's postings (index/postgres/shared-search.ts) against a folder index of the
 // same library searched in memory: the same papers, formulas, scores (5 decimals) and highlighted symbols in the
 // default mode, lexical and structure, with filters and the query's own paper left out, before and after a run that
-// removes and replaces papers; and a search never waits for an index run in progress.
+// removes and replaces papers; a search never waits for an index run in progress; and a database without postings
+// yet is searched on its snapshot.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { after, before, test } from 'node:test';
 import type { Client } from 'pg';
 import { PostgresIndexRun } from '../../src/core/index/postgres/catalogue';
 import { connectPostgres } from '../../src/core/index/postgres/connect';
+import { migrate, MIGRATIONS } from '../../src/core/index/postgres/schema';
 import { SharedIndexReader } from '../../src/core/index/postgres/shared-search';
 import { FormulaIndex } from '../../src/core/index/store';
 import type { HitFilter } from '../../src/core/index/types';
@@ -18,10 +20,13 @@ import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/de
 import { readFusionConfig, weightsFor, type SearchMode } from '../../src/core/search/hybrid';
 import { searchHybrid, type HybridSearchResponse } from '../../src/core/search/hybrid-search';
 import { openHybridIndex } from '../../src/core/search/hybrid-store';
+import { SearchSession } from '../../src/core/search/session';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-shared-search-'));
 const folder = path.join(scratch, 'folder');
+// What a snapshot search derives from a database is cached here, not in the user's cache.
+process.env.FORMULA_LENS_CACHE = path.join(scratch, 'cache');
 const library = readDefaultLibrary(defaultLibraryFile()!);
 if (!library.ok) throw new Error(library.reason);
 const papers = library.value.slice(0, 50).map((entry, i) => ({ ...entry, paper: { ...entry.paper, year: String(2000 + (i % 25)) } }));
@@ -143,5 +148,42 @@ test('a search reads the committed state while an index run writes, and does not
     assert.equal(foundAfter.value.papers[0]?.paper.id, 'in-progress', 'the committed paper is found first');
   } finally {
     await writer.end();
+  }
+});
+
+test('a database migrated to schema 3 before its next index run is searched on its snapshot, then on its postings once a run wrote them', async () => {
+  server.psql('CREATE DATABASE legacy');
+  const legacy = `postgres://${server.user}@${server.host}:${server.port}/legacy`;
+  const connected = await connectPostgres(legacy);
+  assert.ok(connected.ok);
+  const owner = connected.value;
+  const session = new SearchSession();
+  const find = async () => {
+    const found = await session.search({ query: { latex: '\\beth \\circledast \\gimel', display: true }, indexes: [legacy], model: 'see', k: 3 });
+    assert.ok(found.ok, found.ok ? '' : found.reason.message);
+    assert.deepEqual(found.value.problems, []);
+    return found.value.papers.map(({ paper }) => paper.id);
+  };
+  try {
+    for (const migration of MIGRATIONS.filter(({ version }) => version <= 2)) await owner.query(migration.sql);
+    await owner.query('CREATE TABLE formula_lens_schema (version integer NOT NULL); INSERT INTO formula_lens_schema (version) VALUES (2)');
+    await owner.query(`INSERT INTO papers (id, library, title, authors) VALUES ('old', 'lab', 'Indexed at schema 2', '[]')`);
+    await owner.query(`INSERT INTO formulas (paper, latex, inline) SELECT row, '\\beth \\circledast \\gimel', false FROM papers`);
+    assert.ok((await migrate(owner)).ok);
+    const reader = new SharedIndexReader(legacy);
+    const begun = await reader.begin(owner);
+    assert.ok(begun.ok && begun.value === undefined, 'no postings yet');
+    assert.deepEqual(await find(), ['old'], 'found on the snapshot');
+
+    const run = await PostgresIndexRun.begin(owner, legacy);
+    assert.ok(run.ok, run.ok ? '' : run.reason.message);
+    await run.value.commit();
+    const ready = await reader.begin(owner);
+    assert.ok(ready.ok && ready.value, 'the run wrote the postings');
+    await ready.value.end();
+    assert.deepEqual(await find(), ['old'], 'found on the postings');
+  } finally {
+    await session.dispose();
+    await owner.end();
   }
 });
