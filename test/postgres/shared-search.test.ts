@@ -86,20 +86,23 @@ function shown(response: HybridSearchResponse) {
   }));
 }
 
-async function assertRanksLikeFolder(reader: SharedIndexReader, when: string): Promise<void> {
+/** Compares every mode, filter and query; says how often the shared search pruned its long posting lists. */
+async function assertRanksLikeFolder(reader: SharedIndexReader, when: string, candidatesPerSignal?: number): Promise<{ pruned: number; exhaustive: number }> {
+  const plans = { pruned: 0, exhaustive: 0 };
   const opened = FormulaIndex.openForReading(folder);
   assert.ok(opened.ok);
   const catalogue = opened.value.index;
   const view = await openHybridIndex(catalogue, undefined, { directory: folder });
   try {
     for (const mode of ['hybrid', 'lexical', 'structure'] as SearchMode[]) {
-      const options = { mode, fusion, k: 10, formulasPerPaper: 3 };
+      const options = { mode, fusion, k: 10, formulasPerPaper: 3, candidatesPerSignal };
       for (const filter of filters) {
         for (const latex of queries) {
           const local = await searchHybrid(catalogue, view, {}, { latex, display: true }, { ...options, filter });
           const search = await reader.begin(client);
           assert.ok(search.ok && search.value, 'the shared search starts');
           const remote = await searchHybrid(search.value, search.value, {}, { latex, display: true }, { ...options, filter }).finally(() => search.value!.end());
+          for (const plan of Object.values(search.value.plan)) plans[plan]++;
           assert.ok(local.ok && remote.ok);
           const label = `${when}, ${mode}, ${JSON.stringify(filter)}, ${latex}`;
           if (latex === queries[0] && mode === 'hybrid' && !filter.excludePapers) assert.ok(local.value.papers.length > 0, `${label}: something is found`);
@@ -110,6 +113,7 @@ async function assertRanksLikeFolder(reader: SharedIndexReader, when: string): P
   } finally {
     catalogue.close();
   }
+  return plans;
 }
 
 test('a shared index ranks on its postings like a folder index of the same library, as runs add, remove and replace papers', async () => {
@@ -119,10 +123,16 @@ test('a shared index ranks on its postings like a folder index of the same libra
   await assertRanksLikeFolder(reader, 'first run');
   // cached postings give the same rankings as read ones
   await assertRanksLikeFolder(reader, 'first run again');
+  // lists of over 150 postings (5% of the formulas) bounded rather than read, 20 candidates a signal (as a large
+  // index's 200 are a small share of it): many searches prune, some cannot, all rank alike
+  const pruning = new SharedIndexReader(location, { longPostings: 150 });
+  const plans = await assertRanksLikeFolder(pruning, 'long lists bounded', 20);
+  assert.ok(plans.pruned > plans.exhaustive / 4 && plans.exhaustive > 0, `both plans ran: ${JSON.stringify(plans)}`);
 
   const replaced: PaperFormulas = { ...papers[5]!, formulas: [{ latex: '\\Xi_{\\aleph} \\circledast \\Upsilon = \\beth', inline: false }] };
   await change([replaced, ...papers.slice(40)], papers.slice(20, 30).map(({ paper }) => paper.id));
   await assertRanksLikeFolder(reader, 'after removing 10 papers, replacing one, adding 10');
+  await assertRanksLikeFolder(pruning, 'after the changes, long lists bounded', 20);
 });
 
 test('a search reads the committed state while an index run writes, and does not wait for it', async () => {

@@ -9,7 +9,7 @@ import type { ClientBase } from 'pg';
 import { LruCache } from '../../lru';
 import { errorMessage, fail, ok, type Result } from '../../result';
 import { finishHits, proposeHits, type HybridHit, type HybridQuery, type HybridSearchOptions, type ScoreRows } from '../../search/hybrid';
-import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, type LexicalTermSpace } from '../../search/lexical';
+import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, topByScore, type LexicalTermSpace } from '../../search/lexical';
 import { decodePostingBlock, postingKey, storedRawTermText, type PostingSignal, type StoredRawTerm } from '../../search/postings';
 import { alignRawTerms, formulaTerms, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
 import type { IndexError, IndexedPaper, StoredFormula } from '../types';
@@ -24,6 +24,8 @@ export function rankedOnPostings(weights: HybridSearchOptions['weights']): boole
 interface WeightedPostings {
   formulaIds: Int32Array;
   weights: Float32Array;
+  /** The largest weight: the most the term adds to a formula. */
+  largest: number;
   /** Its document frequency: the number of postings. */
   formulas: number;
 }
@@ -49,7 +51,12 @@ interface Generation {
 export interface SharedSearchOptions {
   /** Bytes of weighted postings kept between searches (default 256 MiB). */
   cacheBytes?: number;
+  /** Postings above which a term's list counts as long, bounded rather than read per formula (default: 1% of the formulas, at least 1,000). */
+  longPostings?: number;
 }
+
+/** How a search scored each signal: only formulas that could rank (`pruned`), or every formula with a posting. */
+export type ScoringPlan = Partial<Record<PostingSignal, 'pruned' | 'exhaustive'>>;
 
 /** The searcher of one shared index: its connections come from `connect`, and it keeps what searches share. */
 export class SharedIndexReader {
@@ -85,7 +92,7 @@ export class SharedIndexReader {
         await end();
         return ok(undefined);
       }
-      return ok(new SharedIndexSearch(this, client, this.current, end));
+      return ok(new SharedIndexSearch(this, client, this.current, end, this.options.longPostings ?? Math.max(1000, Math.round(this.current.formulas / 100))));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       return fail({ kind: 'io', message: `Cannot read ${this.display}: ${errorMessage(error)}` });
@@ -149,12 +156,13 @@ export class SharedIndexReader {
       if (decoded.some((block) => !block)) throw new Error(`damaged postings of term ${term}`);
       const formulas = decoded.reduce((sum, block) => sum + block!.formulaIds.length, 0);
       const idf = Math.fround(bm25Idf(generation.formulas, formulas));
-      const entry: WeightedPostings = { formulaIds: new Int32Array(formulas), weights: new Float32Array(formulas), formulas };
+      const entry: WeightedPostings = { formulaIds: new Int32Array(formulas), weights: new Float32Array(formulas), largest: 0, formulas };
       let slot = 0;
       for (const block of decoded) {
         for (let i = 0; i < block!.formulaIds.length; i++, slot++) {
           entry.formulaIds[slot] = block!.formulaIds[i]!;
           entry.weights[slot] = bm25Weight(idf, block!.counts[i]!, block!.lengths[i]!, averageLength);
+          entry.largest = Math.max(entry.largest, entry.weights[slot]!);
         }
       }
       generation.postings.set(term, entry);
@@ -188,12 +196,15 @@ export class SharedIndexReader {
 export class SharedIndexSearch {
   private lastStructure: { latex: string; macros: string | undefined; query: StructureQuery; space: AlignmentSpace } | undefined;
   private readonly rawTerms = new Map<number, StoredRawTerm[]>();
+  /** How the last search scored its signals (for tests and benches). */
+  plan: ScoringPlan = {};
 
   constructor(
     private readonly reader: SharedIndexReader,
     private readonly client: ClientBase,
     private readonly state: Generation,
     readonly end: () => Promise<void>,
+    private readonly longPostings: number,
   ) {}
 
   paper(id: string): IndexedPaper | undefined {
@@ -212,21 +223,32 @@ export class SharedIndexSearch {
   /** The lexical and structure signals' fusion, as HybridIndex.search ranks it (other signals are not on the server). */
   async search(query: HybridQuery, options: HybridSearchOptions): Promise<HybridHit[]> {
     if (!rankedOnPostings(options.weights)) throw new Error('a shared index ranks only the lexical and structure signals on its postings');
-    const size = this.state.rows.length;
-    const scores: { lexical?: Float32Array; structure?: Float32Array } = {};
+    const rows: ScoreRows = { ids: this.state.rows, paperId: (row) => this.state.paperOfFormula[row] ?? '', row: (id) => id };
+    const accept = options.accept ?? (() => true);
+    const ranking = { rows: this.state.rows, count: options.candidatesPerSignal ?? 200, accept: (id: number) => accept(id, rows.paperId(id)), longPostings: this.longPostings };
+    const signals: { signal: PostingSignal; terms: QueryTerm[]; scored: SignalScoring }[] = [];
     if (options.weights.lexical > 0) {
       const counts = termCounts(lexicalTokens(query.latex, query.macros));
       const { space, postings } = await this.termSpace('lexical', counts.keys());
       const lexical = lexicalQuery(counts, { ...space, weighting: 'bm25' });
-      scores.lexical = accumulate(size, lexical.terms, lexical.weights, postings, 1);
+      const terms = queryTerms(lexical.terms, lexical.weights, postings, 1);
+      signals.push({ signal: 'lexical', terms, scored: scoreSignal(terms, ranking) });
     }
     let structure: StructureQuery | undefined;
     if (options.weights.structure > 0) {
       structure = await this.structureQuery(query);
-      scores.structure = accumulate(size, structure.terms, structure.weights, this.lastStructure!.space.postings, structure.selfScore);
+      const terms = queryTerms(structure.terms, structure.weights, this.lastStructure!.space.postings, structure.selfScore);
+      signals.push({ signal: 'structure', terms, scored: scoreSignal(terms, ranking) });
     }
-    const rows: ScoreRows = { ids: this.state.rows, paperId: (row) => this.state.paperOfFormula[row] ?? '', row: (id) => id };
-    const proposed = proposeHits(scores, rows, options);
+    // every signal's score of every formula another signal may propose, exact, as the fusion weighs them all
+    const proposable = new Set(signals.flatMap(({ scored }) => scored.proposable));
+    for (const { terms, scored } of signals) {
+      if (!scored.pruned) continue;
+      const missing = Int32Array.from([...proposable].filter((id) => scored.scores[id] === 0)).sort();
+      exactScores(missing, terms).forEach((score, i) => (scored.scores[missing[i]!] = score));
+    }
+    this.plan = Object.fromEntries(signals.map(({ signal, scored }) => [signal, scored.pruned ? 'pruned' : 'exhaustive']));
+    const proposed = proposeHits(Object.fromEntries(signals.map(({ signal, scored }) => [signal, scored.scores])), rows, options);
     const alignments = structure && (await this.candidateTerms(proposed.toAlign)).map((terms) => alignRawTerms(structure, terms, this.lastStructure!.space.symbolName));
     return finishHits(proposed, alignments, options);
   }
@@ -359,13 +381,94 @@ function intern(ids: Map<string, number>, text: string): number {
   return id;
 }
 
-/** Every formula's first-stage score: Σ over the query's terms of its weight / `normaliser` × the posting's weight (as LexicalIndex.scoreAll and StructureIndex.scoreAll add). */
-function accumulate(size: number, terms: Int32Array, weights: Float32Array, postings: readonly WeightedPostings[], normaliser: number): Float32Array {
+/** One query term of a signal: its postings and its weight (the query's weight over the signal's normaliser). */
+interface QueryTerm {
+  postings: WeightedPostings;
+  weight: number;
+}
+
+/** The query's terms in order, weighted as LexicalIndex.scoreAll and StructureIndex.scoreAll weigh them. */
+function queryTerms(terms: Int32Array, weights: Float32Array, postings: readonly WeightedPostings[], normaliser: number): QueryTerm[] {
+  return Array.from(terms, (term, q) => ({ postings: postings[term]!, weight: normaliser === 1 ? weights[q]! : weights[q]! / normaliser }));
+}
+
+interface SignalScoring {
+  /** Scores by formula id: exact for every formula that can be among the signal's `count` best, 0 for the others when pruned. */
+  scores: Float32Array;
+  pruned: boolean;
+  /** The formulas the signal proposes (its `count` best that `accept` lets through). */
+  proposable: number[];
+}
+
+/**
+ * A signal's scores, computed so that its `count` best formulas (and their scores) are exactly those of scoring
+ * every posting, which is the fallback. The long posting lists (frequent terms: `=`, `x`) are bounded instead of
+ * read per formula (MaxScore): the short lists' sums give seeds whose exact scores set a threshold; a formula
+ * can rank only if its short-list sum plus the long lists' largest weights reaches it, and only those few are
+ * scored exactly, adding term by term in the query's order, as the full sum does (the same float rounding).
+ */
+function scoreSignal(terms: QueryTerm[], ranking: { rows: Int32Array; count: number; accept: (id: number) => boolean; longPostings: number }): SignalScoring {
+  const size = ranking.rows.length;
+  const exhaustive = (): SignalScoring => {
+    const scores = new Float32Array(size);
+    for (const { postings, weight } of terms) {
+      const { formulaIds, weights } = postings;
+      for (let slot = 0; slot < formulaIds.length; slot++) scores[formulaIds[slot]!] += weight * weights[slot]!;
+    }
+    return { scores, pruned: false, proposable: topByScore(scores, ranking.rows, ranking.count, ranking.accept).map((hit) => hit.formulaId) };
+  };
+  const long = terms.filter(({ postings }) => postings.formulas > ranking.longPostings);
+  if (long.length === 0) return exhaustive();
+  const partial = new Float32Array(size);
+  for (const { postings, weight } of terms) {
+    if (postings.formulas > ranking.longPostings) continue;
+    for (let slot = 0; slot < postings.formulaIds.length; slot++) partial[postings.formulaIds[slot]!] += weight * postings.weights[slot]!;
+  }
+  const seeds = Int32Array.from(topByScore(partial, ranking.rows, ranking.count, ranking.accept), (hit) => hit.formulaId).sort();
+  if (seeds.length < ranking.count) return exhaustive();
+  const threshold = Math.min(...exactScores(seeds, terms));
+  // float sums in another order differ in their last bits: the bound keeps a margin far above that
+  const bound = long.reduce((sum, { postings, weight }) => sum + weight * postings.largest, 0) + 1e-5;
+  if (bound >= threshold) return exhaustive();
+  const candidates: number[] = [];
+  for (let id = 0; id < size; id++) if (partial[id]! + bound >= threshold) candidates.push(id);
+  if (candidates.length > maxExactCandidates) return exhaustive();
+  const ids = Int32Array.from(candidates);
   const scores = new Float32Array(size);
-  for (let q = 0; q < terms.length; q++) {
-    const { formulaIds, weights: postingWeights } = postings[terms[q]!]!;
-    const weight = normaliser === 1 ? weights[q]! : weights[q]! / normaliser;
-    for (let slot = 0; slot < formulaIds.length; slot++) scores[formulaIds[slot]!] += weight * postingWeights[slot]!;
+  exactScores(ids, terms).forEach((score, i) => (scores[ids[i]!] = score));
+  return { scores, pruned: true, proposable: topByScore(scores, ranking.rows, ranking.count, ranking.accept).map((hit) => hit.formulaId) };
+}
+
+/** Past this many formulas to score exactly, reading every posting is as cheap. */
+const maxExactCandidates = 50_000;
+
+/** The signal's scores of these formulas (ids ascending), each summed term by term in the query's order, as LexicalIndex.scoreAll adds. */
+function exactScores(ids: Int32Array, terms: readonly QueryTerm[]): Float32Array {
+  const scores = new Float32Array(ids.length);
+  for (const { postings, weight } of terms) {
+    const { formulaIds, weights } = postings;
+    let slot = 0;
+    for (let i = 0; i < ids.length && slot < formulaIds.length; i++) {
+      slot = lowerBound(formulaIds, slot, ids[i]!);
+      if (formulaIds[slot] === ids[i]) scores[i] += weight * weights[slot]!;
+    }
   }
   return scores;
+}
+
+/** The first slot at or after `from` whose id is at least `target` (ids ascending): galloping, then binary search. */
+function lowerBound(ids: Int32Array, from: number, target: number): number {
+  let low = from;
+  let high = from;
+  for (let step = 1; high < ids.length && ids[high]! < target; step *= 2) {
+    low = high + 1;
+    high += step;
+  }
+  high = Math.min(high, ids.length);
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (ids[middle]! < target) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
