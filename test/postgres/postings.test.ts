@@ -284,6 +284,30 @@ test('a run that keeps few postings in memory flushes and merges within the run,
   await assertPostingsComplete(location, 'removals in rounds');
 });
 
+test('merged blocks are split at the largest block size, and a removal rewrites only the blocks holding its formulas', async () => {
+  const location = freshDatabase();
+  const options = { flushPostings: 5_000, largestBlock: 300 };
+  await firstRun(location, bundled.slice(100, 160), options);
+  await assertPostingsComplete(location, 'first run, blocks of at most 300');
+  const sizes = async () => {
+    const client = await connected(location);
+    try {
+      return (await client.query<{ term: string; first_formula: string; formulas: number }>('SELECT term, first_formula, formulas FROM postings')).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const before = await sizes();
+  assert.ok(before.every(({ formulas }) => formulas <= 300), 'no block over the size');
+  assert.ok(before.filter(({ formulas }) => formulas === 300).length > 10, 'frequent terms have full blocks');
+  await indexRun(location, [{ remove: [bundled[159]!.paper.id] }], options);
+  await assertPostingsComplete(location, 'after removing the last paper');
+  const key = ({ term, first_formula }: { term: string; first_formula: string }) => `${term}:${first_formula}`;
+  const after = new Map((await sizes()).map((row) => [key(row), row.formulas]));
+  const unchanged = before.filter((row) => after.get(key(row)) === row.formulas);
+  assert.ok(unchanged.filter(({ formulas }) => formulas === 300).length > 10, 'full blocks before the removed paper stay as they were');
+});
+
 test('a database indexed at schema 2 gets its postings in its next index run; an empty one is ready at once', async () => {
   const location = freshDatabase();
   const client = await connected(location);

@@ -1,9 +1,9 @@
 // The postings of a shared index, written by its index runs (search/postings.ts defines what is stored; searchers
 // fetch only their query's terms). Each term's postings are blocks of formula ids ascending, in disjoint id ranges:
 // new formulas get larger ids than every stored one, so a run appends one block per term it touched, and a term
-// left with many blocks has them merged into one, so a search reads few rows per term. Removing formulas rewrites
-// only the blocks whose id range holds them. Everything happens in the run's transaction: a rolled-back run leaves
-// the postings as they were, and nothing here outlives the run.
+// left with many small blocks has them merged into full ones (largestBlock), so a search reads few rows per term.
+// Removing formulas rewrites only the blocks whose id range holds them. Everything happens in the run's transaction:
+// a rolled-back run leaves the postings as they were, and nothing here outlives the run.
 import type { ClientBase } from 'pg';
 import {
   decodePostingBlock,
@@ -25,11 +25,18 @@ export interface PostingsFormula {
 export interface PostingsWriterOptions {
   /** Postings kept in memory before they are written (default 1.5 million, some 40 MB). */
   flushPostings?: number;
+  /** The most postings one block holds (default largestBlock; tests make it small). */
+  largestBlock?: number;
 }
 
 const defaultFlushPostings = 1_500_000;
-/** A term with this many blocks has them merged into one. */
+/** A term with this many blocks under half full has its blocks merged (and split again at largestBlock). */
 const mergeAtBlocks = 16;
+/**
+ * The most postings one block holds. Bounded, so that removing a paper rewrites a block of this size per term it
+ * had, not a frequent term's whole list (some 700,000 postings at a million formulas).
+ */
+const largestBlock = 65_536;
 /** Formulas read (a backfill, a removal) and computed at a time. */
 const formulaBatch = 5000;
 /** Bounds of one statement, so that none is huge. */
@@ -71,6 +78,7 @@ export class PostingsWriter {
     private readonly client: ClientBase,
     private readonly counts: IndexCounts,
     private readonly flushPostings: number,
+    private readonly blockSize: number,
   ) {}
 
   /**
@@ -87,7 +95,7 @@ export class PostingsWriter {
     const counts: IndexCounts = ready
       ? { formulas: Number(stored.formulas), lexicalLength: Number(stored.lexical_length), structureLength: Number(stored.structure_length) }
       : { formulas: 0, lexicalLength: 0, structureLength: 0 };
-    const writer = new PostingsWriter(client, counts, Math.max(1, options.flushPostings ?? defaultFlushPostings));
+    const writer = new PostingsWriter(client, counts, Math.max(1, options.flushPostings ?? defaultFlushPostings), Math.max(2, options.largestBlock ?? largestBlock));
     if (!ready) await writer.backfill();
     return writer;
   }
@@ -210,19 +218,24 @@ export class PostingsWriter {
     if (!this.pendingPostings) return;
     const rows: BlockRow[] = [];
     for (const signal of signals) {
-      for (const [term, triples] of this.pending[signal]) rows.push({ term: postingKey(signal, term), block: blockOfTriples(triples) });
+      for (const [term, triples] of this.pending[signal]) {
+        const key = postingKey(signal, term);
+        for (const block of split(blockOfTriples(triples), this.blockSize)) rows.push({ term: key, block });
+      }
     }
     this.pending = noTerms();
     this.pendingPostings = 0;
     await this.insertBlocks(rows);
-    for (const chunk of chunks(rows, statementKeys)) {
+    const added = new Map<string, number>(); // a term once per statement: a long list came in several blocks
+    for (const { term, block } of rows) added.set(term, (added.get(term) ?? 0) + block.formulaIds.length);
+    for (const chunk of chunks([...added], statementKeys)) {
       await this.client.query(
         `INSERT INTO term_frequencies (term, formulas) SELECT * FROM unnest($1::bigint[], $2::integer[])
          ON CONFLICT (term) DO UPDATE SET formulas = term_frequencies.formulas + EXCLUDED.formulas`,
-        [chunk.map(({ term }) => term), chunk.map(({ block }) => block.formulaIds.length)],
+        [chunk.map(([term]) => term), chunk.map(([, formulas]) => formulas)],
       );
     }
-    await this.mergeCrowdedTerms(rows.map(({ term }) => term));
+    await this.mergeCrowdedTerms([...added.keys()]);
   }
 
   /**
@@ -265,13 +278,13 @@ export class PostingsWriter {
     await write();
   }
 
-  /** Merges the blocks of each of these terms that has `mergeAtBlocks` or more into one. */
+  /** Merges the blocks of each of these terms that has `mergeAtBlocks` or more under half full, into full ones. */
   private async mergeCrowdedTerms(terms: readonly string[]): Promise<void> {
     const crowded: string[] = [];
     for (const chunk of chunks(terms, statementKeys)) {
       const found = await this.client.query<{ term: string }>(
-        'SELECT term FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term HAVING count(*) >= $2',
-        [chunk, mergeAtBlocks],
+        'SELECT term FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term HAVING count(*) FILTER (WHERE formulas < $3) >= $2',
+        [chunk, mergeAtBlocks, this.blockSize / 2],
       );
       crowded.push(...found.rows.map(({ term }) => term));
     }
@@ -287,7 +300,7 @@ export class PostingsWriter {
         blocksOf.set(term, blocks);
       }
       await this.client.query('DELETE FROM postings WHERE term = ANY($1::bigint[])', [chunk]);
-      await this.insertBlocks([...blocksOf].map(([term, blocks]) => ({ term, block: concatenated(blocks) })));
+      await this.insertBlocks([...blocksOf].flatMap(([term, blocks]) => split(concatenated(blocks), this.blockSize).map((block) => ({ term, block }))));
     }
   }
 
@@ -347,6 +360,16 @@ function decoded(term: string, bytes: Uint8Array): PostingBlock {
   const block = decodePostingBlock(bytes);
   if (!block) throw new Error(`a stored posting block of term ${term} is damaged (${bytes.length} bytes)`);
   return block;
+}
+
+/** A block cut into blocks of at most `size` postings, in order. */
+function split(block: PostingBlock, size: number): PostingBlock[] {
+  const parts: PostingBlock[] = [];
+  for (let start = 0; start < block.formulaIds.length; start += size) {
+    const end = start + size;
+    parts.push({ formulaIds: block.formulaIds.subarray(start, end), lengths: block.lengths.subarray(start, end), counts: block.counts.subarray(start, end) });
+  }
+  return parts;
 }
 
 /** Blocks of one term, in id order, as one. */
