@@ -1,10 +1,13 @@
 // A throwaway PostgreSQL server from Debian's packages for the server tests: initdb into a temporary folder,
 // pg_ctl on a free loopback port, stopped and removed at the end. Root cannot run initdb, so as root the server
 // runs as the `postgres` user the package creates.
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
+import type { Client } from 'pg';
+import { connectPostgres } from '../../src/core/index/postgres/connect';
 import { freeLoopbackPort } from './free-port';
 
 /** The newest installed server's bin folder (/usr/lib/postgresql/<major>/bin), or undefined. */
@@ -34,6 +37,8 @@ export interface PostgresServer {
   psql(sql: string, database?: string): string;
   /** Makes the server ask this role for its password (the others keep trust authentication). */
   requirePassword(role: string): void;
+  /** Creates a database (named `prefix` and a number) and gives its location, reached as the superuser. */
+  freshDatabase(prefix: string): string;
   stop(): void;
 }
 
@@ -70,6 +75,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
   process.once('exit', stop);
   const host = '127.0.0.1';
+  let databases = 0;
   const psql = (sql: string, database = 'postgres') => run('psql', ['-h', host, '-p', String(port), '-U', user, '-d', database, '-v', 'ON_ERROR_STOP=1', '-qAtc', sql]).trim();
   return {
     url: `postgres://${user}@${host}:${port}/postgres`,
@@ -83,6 +89,18 @@ export async function startPostgres(): Promise<PostgresServer> {
       writeFileSync(hba, `host all ${role} ${host}/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
       psql('SELECT pg_reload_conf()');
     },
+    freshDatabase(prefix) {
+      const name = `${prefix}${++databases}`;
+      psql(`CREATE DATABASE ${name}`);
+      return `postgres://${user}@${host}:${port}/${name}`;
+    },
     stop,
   };
+}
+
+/** A connected client of the location (the test fails when it cannot connect); the caller ends it. */
+export async function connectedClient(location: string): Promise<Client> {
+  const client = await connectPostgres(location);
+  assert.ok(client.ok, client.ok ? '' : client.reason);
+  return client.value;
 }

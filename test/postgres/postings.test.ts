@@ -5,29 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from 'pg';
-import { connectPostgres } from '../../src/core/index/postgres/connect';
 import { PostgresIndexRun, type IndexRunOptions } from '../../src/core/index/postgres/catalogue';
 import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/core/index/postgres/schema';
 import type { CatalogueUpdate } from '../../src/core/index/catalogue';
 import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
 import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/default-library';
 import { decodePostingBlock, formulaPostings, postingKey, type PostingSignal } from '../../src/core/search/postings';
-import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
+import { connectedClient, startPostgres, type PostgresServer } from '../helpers/postgres-server';
 
 let server: PostgresServer;
-let databases = 0;
-/** A fresh database, reached as the server's superuser. */
-function freshDatabase(): string {
-  const name = `postings${++databases}`;
-  server.psql(`CREATE DATABASE ${name}`);
-  return `postgres://${server.user}@${server.host}:${server.port}/${name}`;
-}
-
-async function connected(location: string): Promise<Client> {
-  const client = await connectPostgres(location);
-  assert.ok(client.ok, client.ok ? '' : client.reason);
-  return client.value;
-}
+const freshDatabase = () => server.freshDatabase('postings');
 
 before(async () => {
   server = await startPostgres();
@@ -54,7 +41,7 @@ const special: PaperFormulas[] = [
 
 /** One index run through PostgresIndexRun: the changes, then commit (or rollback). */
 async function indexRun(location: string, changes: CatalogueUpdate[], options: IndexRunOptions = {}, end: 'commit' | 'rollback' = 'commit'): Promise<void> {
-  const client = await connected(location);
+  const client = await connectedClient(location);
   try {
     const run = await PostgresIndexRun.begin(client, location, options);
     assert.ok(run.ok, run.ok ? '' : run.reason.message);
@@ -70,7 +57,7 @@ async function indexRun(location: string, changes: CatalogueUpdate[], options: I
 
 /** A first run over papers, written in batches of 500 formulas as the indexer does. */
 async function firstRun(location: string, papers: PaperFormulas[], options: IndexRunOptions = {}): Promise<void> {
-  const client = await connected(location);
+  const client = await connectedClient(location);
   try {
     const run = await PostgresIndexRun.begin(client, location, options);
     assert.ok(run.ok, run.ok ? '' : run.reason.message);
@@ -95,7 +82,7 @@ interface StoredPostings {
  * index's counts and each formula's raw structure terms.
  */
 async function assertPostingsComplete(location: string, what: string): Promise<StoredPostings> {
-  const client = await connected(location);
+  const client = await connectedClient(location);
   try {
     const formulas = await client.query<{ id: string; latex: string; macros: string | null }>(
       'SELECT f.id, f.latex, p.macros FROM formulas f JOIN papers p ON p.row = f.paper ORDER BY f.id',
@@ -193,7 +180,7 @@ const expandedTerms = special[1]!.formulas.flatMap(({ latex }) => {
 });
 
 async function blocksPerTerm(location: string): Promise<Map<string, number>> {
-  const client = await connected(location);
+  const client = await connectedClient(location);
   try {
     const found = await client.query<{ term: string; blocks: string }>('SELECT term, count(*) AS blocks FROM postings GROUP BY term');
     return new Map(found.rows.map(({ term, blocks }) => [term, Number(blocks)]));
@@ -257,8 +244,8 @@ test('many small runs on common terms append a block each, and a term reaching 1
 });
 
 test('a rolled-back run leaves the postings as they were', async () => {
-  const observer = await connected(shared.location);
-  const client = await connected(shared.location);
+  const observer = await connectedClient(shared.location);
+  const client = await connectedClient(shared.location);
   try {
     const before = await postingsSnapshot(observer);
     const run = await PostgresIndexRun.begin(client, shared.location);
@@ -290,7 +277,7 @@ test('merged blocks are split at the largest block size, and a removal rewrites 
   await firstRun(location, bundled.slice(100, 160), options);
   await assertPostingsComplete(location, 'first run, blocks of at most 300');
   const sizes = async () => {
-    const client = await connected(location);
+    const client = await connectedClient(location);
     try {
       return (await client.query<{ term: string; first_formula: string; formulas: number }>('SELECT term, first_formula, formulas FROM postings')).rows;
     } finally {
@@ -310,7 +297,7 @@ test('merged blocks are split at the largest block size, and a removal rewrites 
 
 test('a database indexed at schema 2 gets its postings in its next index run; an empty one is ready at once', async () => {
   const location = freshDatabase();
-  const client = await connected(location);
+  const client = await connectedClient(location);
   const papers = [...bundled.slice(200, 215), special[1]!];
   try {
     for (const migration of MIGRATIONS.filter(({ version }) => version <= 2)) await client.query(migration.sql);
@@ -332,7 +319,7 @@ test('a database indexed at schema 2 gets its postings in its next index run; an
   await indexRun(location, [{ remove: [papers[0]!.paper.id] }, { add: [bundled[215]!] }]);
   const stored = await assertPostingsComplete(location, 'backfilled');
   assert.ok(expandedTerms.every((term) => stored.terms.has(term)), 'the stored paper\'s macros are expanded');
-  const check = await connected(location);
+  const check = await connectedClient(location);
   try {
     assert.equal(await schemaVersion(check), SCHEMA_VERSION);
   } finally {
@@ -340,7 +327,7 @@ test('a database indexed at schema 2 gets its postings in its next index run; an
   }
 
   const empty = freshDatabase();
-  const fresh = await connected(empty);
+  const fresh = await connectedClient(empty);
   try {
     for (const migration of MIGRATIONS.filter(({ version }) => version <= 2)) await fresh.query(migration.sql);
     await fresh.query('CREATE TABLE formula_lens_schema (version integer NOT NULL)');

@@ -7,8 +7,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Client } from 'pg';
-import { connectPostgres } from '../../src/core/index/postgres/connect';
 import { PostgresIndexRun } from '../../src/core/index/postgres/catalogue';
 import { FormulaIndex } from '../../src/core/index/store';
 import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
@@ -17,7 +15,7 @@ import { SearchSession, type SessionResponse } from '../../src/core/search/sessi
 import { databasePasswordsRequest, searchRequest, type IndexSelection, type SearchResult } from '../../src/engine/protocol';
 import { startEngine } from '../helpers/engine';
 import { repoRoot, tsxArgs } from '../helpers/paths';
-import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
+import { connectedClient, startPostgres, type PostgresServer } from '../helpers/postgres-server';
 import { makeFixtureLibrary } from '../unit/library/fixture-library';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-shared-'));
@@ -27,23 +25,11 @@ const folderIndex = path.join(scratch, 'folder-index');
 const tinyEncoder = path.join(repoRoot, 'test', 'unit', 'encode', 'fixtures', 'tiny-encoder.onnx');
 
 let server: PostgresServer;
-let databases = 0;
-/** A fresh database, reached as the server's superuser. */
-function freshDatabase(): string {
-  const name = `shared${++databases}`;
-  server.psql(`CREATE DATABASE ${name}`);
-  return `postgres://${server.user}@${server.host}:${server.port}/${name}`;
-}
-
-async function connected(location: string): Promise<Client> {
-  const client = await connectPostgres(location);
-  assert.ok(client.ok, client.ok ? '' : client.reason);
-  return client.value;
-}
+const freshDatabase = () => server.freshDatabase('shared');
 
 /** Adds the papers in one index run (committed unless told otherwise). */
 async function indexInto(location: string, papers: PaperFormulas[], end: 'commit' | 'rollback' = 'commit'): Promise<void> {
-  const client = await connected(location);
+  const client = await connectedClient(location);
   try {
     const run = await PostgresIndexRun.begin(client, location);
     assert.ok(run.ok, run.ok ? '' : run.reason.message);
@@ -131,8 +117,8 @@ test('searches go on during an index run and see it only once committed; a run t
   const location = freshDatabase();
   await indexInto(location, papers.slice(0, 10));
   const session = new SearchSession();
-  const writer = await connected(location);
-  const second = await connected(location);
+  const writer = await connectedClient(location);
+  const second = await connectedClient(location);
   try {
     assert.ok(!finds(await search(session, location, newQuery, 'lexical'), 'new-paper'));
     const run = await PostgresIndexRun.begin(writer, location);
@@ -150,7 +136,7 @@ test('searches go on during an index run and see it only once committed; a run t
     assert.ok(finds(await search(session, location, newQuery, 'lexical'), 'new-paper'));
 
     // a run whose connection is cut (the indexer killed) is rolled back by the server
-    const doomed = await connected(location);
+    const doomed = await connectedClient(location);
     const dying = await PostgresIndexRun.begin(doomed, location);
     assert.ok(dying.ok);
     assert.ok((await dying.value.update({ remove: ['new-paper'] })).ok);
@@ -230,7 +216,7 @@ test('two engines and the CLI search one database while an index run updates it,
   const location = freshDatabase();
   await indexInto(location, papers.slice(0, 20));
   const engines = [startEngine(), startEngine()];
-  const writer = await connected(location);
+  const writer = await connectedClient(location);
   const indexes: IndexSelection = { locations: [location], includeDefault: false, model: { kind: 'custom', path: tinyEncoder }, executionProvider: 'cpu', searchMode: 'lexical' };
   const engineSearch = (engine: (typeof engines)[number]): Promise<SearchResult> =>
     engine.connection.sendRequest(searchRequest, { formula: { latex: newQuery, display: true }, k: 5, indexes });

@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from 'pg';
 import { PostgresIndexRun } from '../../src/core/index/postgres/catalogue';
-import { connectPostgres } from '../../src/core/index/postgres/connect';
 import { migrate, MIGRATIONS } from '../../src/core/index/postgres/schema';
 import { SharedIndexReader } from '../../src/core/index/postgres/shared-search';
 import { FormulaIndex } from '../../src/core/index/store';
@@ -21,7 +20,7 @@ import { readFusionConfig, weightsFor, type SearchMode } from '../../src/core/se
 import { searchHybrid, type HybridSearchResponse } from '../../src/core/search/hybrid-search';
 import { openHybridIndex } from '../../src/core/search/hybrid-store';
 import { SearchSession } from '../../src/core/search/session';
-import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
+import { connectedClient, startPostgres, type PostgresServer } from '../helpers/postgres-server';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-shared-search-'));
 const folder = path.join(scratch, 'folder');
@@ -51,11 +50,8 @@ let location: string;
 let client: Client;
 before(async () => {
   server = await startPostgres();
-  server.psql('CREATE DATABASE search');
-  location = `postgres://${server.user}@${server.host}:${server.port}/search`;
-  const connected = await connectPostgres(location);
-  assert.ok(connected.ok, connected.ok ? '' : connected.reason);
-  client = connected.value;
+  location = server.freshDatabase('search');
+  client = await connectedClient(location);
 });
 after(async () => {
   await client?.end();
@@ -136,9 +132,7 @@ test('a shared index ranks on its postings like a folder index of the same libra
 });
 
 test('a search reads the committed state while an index run writes, and does not wait for it', async () => {
-  const connected = await connectPostgres(location);
-  assert.ok(connected.ok);
-  const writer = connected.value;
+  const writer = await connectedClient(location);
   try {
     const run = await PostgresIndexRun.begin(writer, location);
     assert.ok(run.ok, run.ok ? '' : run.reason.message);
@@ -162,11 +156,8 @@ test('a search reads the committed state while an index run writes, and does not
 });
 
 test('a database migrated to schema 3 before its next index run is searched on its snapshot, then on its postings once a run wrote them', async () => {
-  server.psql('CREATE DATABASE legacy');
-  const legacy = `postgres://${server.user}@${server.host}:${server.port}/legacy`;
-  const connected = await connectPostgres(legacy);
-  assert.ok(connected.ok);
-  const owner = connected.value;
+  const legacy = server.freshDatabase('legacy');
+  const owner = await connectedClient(legacy);
   const session = new SearchSession();
   const find = async () => {
     const found = await session.search({ query: { latex: '\\beth \\circledast \\gimel', display: true }, indexes: [legacy], model: 'see', k: 3 });

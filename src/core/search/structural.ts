@@ -220,7 +220,7 @@ export class StructureIndex {
       const raw = [...extracted.raw].map(([term, { term: rawTerm, typed, count }]) => {
         const from = internSymbol(symbols, rawTerm.from);
         const to = rawTerm.to === undefined ? NO_SYMBOL : internSymbol(symbols, rawTerm.to);
-        const path = internPath(paths, rawTerm.path);
+        const path = intern(paths, rawTerm.path);
         return { key: rawTermKey(from, to, path), count, typed: termId(typed), term: termId(term), from, to };
       });
       raw.sort((x, y) => x.key - y.key);
@@ -547,11 +547,12 @@ function internSymbol(symbols: Map<string, number>, key: string, base = 0): numb
   return id;
 }
 
-function internPath(paths: Map<string, number>, path: string): number {
-  let id = paths.get(path);
+/** The text's id in `ids`, the next one when it is new. */
+export function intern(ids: Map<string, number>, text: string): number {
+  let id = ids.get(text);
   if (id === undefined) {
-    id = paths.size;
-    paths.set(path, id);
+    id = ids.size;
+    ids.set(text, id);
   }
   return id;
 }

@@ -11,7 +11,7 @@ import { errorMessage, fail, ok, type Result } from '../../result';
 import { finishHits, proposeHits, type HybridHit, type HybridQuery, type HybridSearchOptions, type ScoreRows } from '../../search/hybrid';
 import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, topByScore, type LexicalTermSpace } from '../../search/lexical';
 import { decodePostingBlock, postingKey, storedRawTermText, type PostingSignal, type StoredRawTerm } from '../../search/postings';
-import { alignRawTerms, formulaTerms, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
+import { alignRawTerms, formulaTerms, intern, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
 import type { IndexError, IndexedPaper, StoredFormula } from '../types';
 import { formulaFromRecord, paperColumns, paperFromRecord, schemaProblem, type FormulaRecord, type PaperRecord } from './catalogue';
 
@@ -370,15 +370,6 @@ class AlignmentSpace {
       weight: Math.fround(weight),
     };
   }
-}
-
-function intern(ids: Map<string, number>, text: string): number {
-  let id = ids.get(text);
-  if (id === undefined) {
-    id = ids.size;
-    ids.set(text, id);
-  }
-  return id;
 }
 
 /** One query term of a signal: its postings and its weight (the query's weight over the signal's normaliser). */
