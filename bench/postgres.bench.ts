@@ -7,7 +7,9 @@
 //
 // Size and load are set by the environment: FORMULA_LENS_BENCH_PG_FORMULAS (default 1000000),
 // FORMULA_LENS_BENCH_PG_CLIENTS (default 1,4,16; 0 for the load alone), FORMULA_LENS_BENCH_PG_QUERIES (per searcher,
-// default 50), FORMULA_LENS_BENCH_PG_FOLDER (0: no folder index to compare with).
+// default 50), FORMULA_LENS_BENCH_PG_FOLDER (0: no folder index to compare with). FORMULA_LENS_BENCH_PG_LOCATION
+// searches a database loaded before (`postgres://…`, e.g. a server a killed bench left running) instead of loading
+// one: the load of a million formulas takes most of an hour.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,27 +117,31 @@ export const bench: Bench = {
     }
     const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-pg-bench-'));
     const env = { ...process.env, FORMULA_LENS_CACHE: path.join(scratch, 'cache') };
-    const server = await startPostgres();
+    const loaded = process.env.FORMULA_LENS_BENCH_PG_LOCATION;
+    const server = loaded ? undefined : await startPostgres();
     try {
       const records = await readCorpus(corpus!);
-      const papers = library(records, wantedFormulas);
-      const formulas = papers.reduce((sum, paper) => sum + paper.formulas.length, 0);
-      server.psql('CREATE DATABASE bench');
-      const location = `postgres://${server.user}@${server.host}:${server.port}/bench`;
+      const location = loaded ?? `postgres://${server!.user}@${server!.host}:${server!.port}/bench`;
       const client = await connectPostgres(location);
       if (!client.ok) throw new Error(client.reason);
-      const loading = performance.now();
-      const run = await PostgresIndexRun.begin(client.value, location);
-      if (!run.ok) throw new Error(run.reason.message);
-      const indexed = await indexPapers(run.value, papers, { batchFormulas: 5000 });
-      if (!indexed.ok) throw new Error(indexed.reason.message);
-      await run.value.commit();
-      const loadSeconds = (performance.now() - loading) / 1000;
+      if (server) {
+        const papers = library(records, wantedFormulas);
+        server.psql('CREATE DATABASE bench');
+        const loading = performance.now();
+        const run = await PostgresIndexRun.begin(client.value, location);
+        if (!run.ok) throw new Error(run.reason.message);
+        const indexed = await indexPapers(run.value, papers, { batchFormulas: 5000 });
+        if (!indexed.ok) throw new Error(indexed.reason.message);
+        await run.value.commit();
+        const loadSeconds = (performance.now() - loading) / 1000;
+        const formulas = papers.reduce((sum, paper) => sum + paper.formulas.length, 0);
+        console.log(`  load: ${loadSeconds.toFixed(1)} s, ${Math.round(formulas / loadSeconds).toLocaleString('en')} formulas/s in one index run`);
+      }
       const stats = await postgresStats(client.value, location);
       await client.value.end();
-      const bytes = stats.ok ? stats.value.bytesOnDisk : NaN;
-      console.log(`${papers.length.toLocaleString('en')} papers, ${formulas.toLocaleString('en')} formulas (the corpus and ${Math.max(0, Math.ceil(formulas / 154_182) - 1)} renamed copies)`);
-      console.log(`  load: ${loadSeconds.toFixed(1)} s, ${Math.round(formulas / loadSeconds).toLocaleString('en')} formulas/s in one index run; ${(bytes / 2 ** 20).toFixed(0)} MB on the server`);
+      if (!stats.ok) throw new Error(stats.reason.message);
+      const { papers, formulas, bytesOnDisk } = stats.value;
+      console.log(`${papers.toLocaleString('en')} papers, ${formulas.toLocaleString('en')} formulas (the corpus and ${Math.max(0, Math.ceil(formulas / 154_182) - 1)} renamed copies), ${(bytesOnDisk / 2 ** 20).toFixed(0)} MB on the server`);
 
       const queriesFile = path.join(scratch, 'queries.json');
       writeFileSync(queriesFile, JSON.stringify(sampleQueries(records, queriesPerClient)));
@@ -161,7 +167,7 @@ export const bench: Bench = {
       const { p95: localP95 } = latencyLine(`folder index of the corpus (${built.value.formulas.toLocaleString('en')} formulas), 1 searcher`, await runSearchers(folder, queriesFile, 1, env));
       console.log(`  shared / folder p95, 1 searcher: ${((p95By.get(1) ?? NaN) / localP95).toFixed(2)}`);
     } finally {
-      server.stop();
+      server?.stop();
       rmSync(scratch, { recursive: true, force: true });
     }
   },
