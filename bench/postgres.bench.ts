@@ -121,12 +121,12 @@ export const bench: Bench = {
     const server = loaded ? undefined : await startPostgres();
     try {
       const records = await readCorpus(corpus!);
+      server?.psql('CREATE DATABASE bench');
       const location = loaded ?? `postgres://${server!.user}@${server!.host}:${server!.port}/bench`;
       const client = await connectPostgres(location);
       if (!client.ok) throw new Error(client.reason);
       if (server) {
         const papers = library(records, wantedFormulas);
-        server.psql('CREATE DATABASE bench');
         const loading = performance.now();
         const run = await PostgresIndexRun.begin(client.value, location);
         if (!run.ok) throw new Error(run.reason.message);
