@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { connectPostgres } from '../../src/core/index/postgres/connect';
+import { connectPostgres, PostgresPool } from '../../src/core/index/postgres/connect';
 import { isPostgresLocation, parsePostgresLocation, redact } from '../../src/core/index/postgres/location';
 import { postgresGeneration } from '../../src/core/index/postgres/catalogue';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/core/index/postgres/schema';
@@ -152,5 +152,23 @@ test('the generation check before a search gives up within its own timeout when 
     await holder.query('ROLLBACK');
   } finally {
     await Promise.all([holder.end(), searcher.end().catch(() => undefined)]);
+  }
+});
+
+test('a search waiting for a pooled connection gets an answer when the connections being opened fail', async () => {
+  const pool = new PostgresPool('postgres://nobody@127.0.0.1:1/papers', { timeoutMs: 5000 }, 1);
+  try {
+    // the second waits for the first's connection, which fails: it must then try its own, not wait forever
+    const answers = await Promise.race([
+      Promise.all([pool.acquire(), pool.acquire()]),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 20_000).unref()),
+    ]);
+    assert.notEqual(answers, 'hung');
+    for (const answer of answers as Awaited<ReturnType<PostgresPool['acquire']>>[]) {
+      assert.ok(!answer.ok);
+      assert.match(answer.reason, /No PostgreSQL server answers/);
+    }
+  } finally {
+    pool.end();
   }
 });

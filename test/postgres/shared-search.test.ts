@@ -183,6 +183,18 @@ test('a database migrated to schema 3 before its next index run is searched on i
     assert.ok(ready.ok && ready.value, 'the run wrote the postings');
     await ready.value.end();
     assert.deepEqual(await find(), ['old'], 'found on the postings');
+
+    // postings written by a version that extracted other terms are not searched; the next run computes them again
+    await owner.query(`UPDATE index_state SET postings_format = 'structure 0, postings 0', generation = generation + 1`);
+    const stale = await reader.begin(owner);
+    assert.ok(stale.ok && stale.value === undefined, 'postings of another format are not used');
+    assert.deepEqual(await find(), ['old'], 'found on the snapshot again');
+    const rerun = await PostgresIndexRun.begin(owner, legacy);
+    assert.ok(rerun.ok, rerun.ok ? '' : rerun.reason.message);
+    await rerun.value.commit();
+    const again = await reader.begin(owner);
+    assert.ok(again.ok && again.value, 'the run computed them again');
+    await again.value.end();
   } finally {
     await session.dispose();
     await owner.end();

@@ -4,7 +4,14 @@
 // not stored: a search computes them with the index's counts of the moment (formulas, mean length, the term's
 // document frequency) by the very BM25 functions the in-memory indexes use, so both rank alike.
 import { lexicalTokens, termCounts } from './lexical';
-import { formulaTerms, rawTermText } from './structural';
+import { formulaTerms, rawTermText, STRUCTURE_FORMAT } from './structural';
+
+/**
+ * What stored postings were computed by: raised with STRUCTURE_FORMAT, and by hand whenever what formulaPostings
+ * extracts changes (the tokenizer's terms included). Postings of another format are not searched, and the next
+ * index run computes them all again, since removing a formula takes out the terms the code extracts now.
+ */
+export const POSTINGS_FORMAT = `structure ${STRUCTURE_FORMAT}, postings 1`;
 
 /** The signals with postings. */
 export type PostingSignal = 'lexical' | 'structure';

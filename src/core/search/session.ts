@@ -481,7 +481,10 @@ async function searchShared(
   let broken = false;
   try {
     const begun = await shared.reader.begin(client.value);
-    if (!begun.ok) return fail({ kind: 'index-unavailable', message: begun.reason.message });
+    if (!begun.ok) {
+      broken = begun.reason.kind === 'io'; // the connection may be the cause
+      return fail({ kind: 'index-unavailable', message: begun.reason.message });
+    }
     if (!begun.value) return undefined;
     try {
       return await searchHybrid(begun.value, begun.value, {}, query, options);

@@ -83,7 +83,10 @@ export class PostgresPool {
     if (this.open >= this.size) return new Promise((resolve) => this.waiting.push(resolve));
     this.open++;
     const connected = await connectPostgres(this.location, this.options);
-    if (!connected.ok) this.open--;
+    if (!connected.ok) {
+      this.open--;
+      this.serveWaiter(); // it would otherwise wait for a connection nobody is opening
+    }
     return connected;
   }
 
@@ -92,13 +95,18 @@ export class PostgresPool {
     if (broken || this.ended) {
       this.open--;
       void client.end().catch(() => undefined);
-      const next = this.waiting.shift();
-      if (next) void this.acquire().then(next);
+      this.serveWaiter();
       return;
     }
     const next = this.waiting.shift();
     if (next) next(ok(client));
     else this.idle.push(client);
+  }
+
+  /** Opens a connection for the longest-waiting search, now that there is room for one. */
+  private serveWaiter(): void {
+    const next = this.waiting.shift();
+    if (next) void this.acquire().then(next, (error: unknown) => next(fail(errorMessage(error))));
   }
 
   end(): void {

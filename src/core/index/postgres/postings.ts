@@ -10,6 +10,7 @@ import {
   encodePostingBlock,
   formulaPostings,
   postingKey,
+  POSTINGS_FORMAT,
   type FormulaPostings,
   type PostingBlock,
   type PostingSignal,
@@ -86,12 +87,12 @@ export class PostingsWriter {
    * from every stored formula, so that the run ends with complete postings whatever it changes.
    */
   static async start(client: ClientBase, options: PostingsWriterOptions = {}): Promise<PostingsWriter> {
-    const state = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean }>(
-      'SELECT formulas, lexical_length, structure_length, postings_ready FROM index_state',
+    const state = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null }>(
+      'SELECT formulas, lexical_length, structure_length, postings_ready, postings_format FROM index_state',
     );
     const stored = state.rows[0];
     if (!stored) throw new Error('the index has no index_state row');
-    const ready = stored.postings_ready;
+    const ready = postingsUsable(stored);
     const counts: IndexCounts = ready
       ? { formulas: Number(stored.formulas), lexicalLength: Number(stored.lexical_length), structureLength: Number(stored.structure_length) }
       : { formulas: 0, lexicalLength: 0, structureLength: 0 };
@@ -107,6 +108,8 @@ export class PostingsWriter {
     const raws: string[] = [];
     for (const { id, latex, macros } of formulas) {
       if (id <= this.lastAdded) throw new Error(`formula ${id} came after formula ${this.lastAdded}: postings are appended in id order`);
+      // blocks and searches hold ids as int32; past it a formula would silently drop out of every search
+      if (id > 0x7fffffff) throw new Error(`formula id ${id} is past the 2,147,483,647 a shared index's postings hold: export and index the library into a new database`);
       this.lastAdded = id;
       const postings = formulaPostings(latex, macros);
       for (const signal of signals) {
@@ -171,8 +174,8 @@ export class PostingsWriter {
   async finish(): Promise<void> {
     await this.flush();
     await this.client.query(
-      'UPDATE index_state SET formulas = $1, lexical_length = $2, structure_length = $3, postings_ready = true',
-      [this.counts.formulas, this.counts.lexicalLength, this.counts.structureLength],
+      'UPDATE index_state SET formulas = $1, lexical_length = $2, structure_length = $3, postings_ready = true, postings_format = $4',
+      [this.counts.formulas, this.counts.lexicalLength, this.counts.structureLength, POSTINGS_FORMAT],
     );
   }
 
@@ -284,7 +287,7 @@ export class PostingsWriter {
     for (const chunk of chunks(terms, statementKeys)) {
       const found = await this.client.query<{ term: string }>(
         'SELECT term FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term HAVING count(*) FILTER (WHERE formulas < $3) >= $2',
-        [chunk, mergeAtBlocks, this.blockSize / 2],
+        [chunk, mergeAtBlocks, Math.floor(this.blockSize / 2)],
       );
       crowded.push(...found.rows.map(({ term }) => term));
     }
@@ -342,6 +345,11 @@ export class PostingsWriter {
       await this.client.query('DELETE FROM term_frequencies WHERE term = ANY($1::bigint[]) AND formulas <= 0', [[...dropped.keys()]]);
     }
   }
+}
+
+/** Whether an index's stored postings are complete and of this code's format (else searches read the snapshot). */
+export function postingsUsable(state: { postings_ready: boolean; postings_format: string | null }): boolean {
+  return state.postings_ready && state.postings_format === POSTINGS_FORMAT;
 }
 
 /** (formula id, length, count) triples as a block. */

@@ -65,7 +65,8 @@ CREATE TABLE structure_terms (formula bigint PRIMARY KEY REFERENCES formulas(id)
 ALTER TABLE index_state ADD COLUMN formulas bigint NOT NULL DEFAULT 0, -- every formula, also one without terms (BM25's count and mean length)
   ADD COLUMN lexical_length bigint NOT NULL DEFAULT 0,   -- the formulas' lexical lengths summed
   ADD COLUMN structure_length bigint NOT NULL DEFAULT 0, -- their structure lengths summed
-  ADD COLUMN postings_ready boolean NOT NULL DEFAULT false;
+  ADD COLUMN postings_ready boolean NOT NULL DEFAULT false,
+  ADD COLUMN postings_format text; -- POSTINGS_FORMAT of the code that wrote them: another one's are computed again
 -- a database indexed before has formulas without postings: its next index run computes them
 UPDATE index_state SET postings_ready = NOT EXISTS (SELECT 1 FROM formulas);
 `,

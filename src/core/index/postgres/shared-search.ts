@@ -14,6 +14,7 @@ import { decodePostingBlock, postingKey, storedRawTermText, type PostingSignal, 
 import { alignRawTerms, formulaTerms, intern, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
 import type { IndexError, IndexedPaper, StoredFormula } from '../types';
 import { formulaFromRecord, paperColumns, paperFromRecord, schemaProblem, type FormulaRecord, type PaperRecord } from './catalogue';
+import { postingsUsable } from './postings';
 
 /** The signals ranked on the server's postings; a mode weighing any other needs the catalogue in memory. */
 export function rankedOnPostings(weights: HybridSearchOptions['weights']): boolean {
@@ -70,8 +71,9 @@ export class SharedIndexReader {
 
   /**
    * Starts one search's read transaction on `client` (which the search holds until `end`), reading the generation's
-   * papers again when an index run has committed since the last search. Undefined when the index has no postings yet
-   * (written before schema 3, until its next index run computes them).
+   * papers again when an index run has committed since the last search. Undefined when the index has no postings
+   * this code can use (written before schema 3, or by a version that extracted other terms), until its next index
+   * run computes them.
    */
   async begin(client: ClientBase): Promise<Result<SharedIndexSearch | undefined, IndexError>> {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -82,8 +84,8 @@ export class SharedIndexReader {
         await end();
         return fail(problem);
       }
-      const state = await client.query<{ generation: string; formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean }>(
-        'SELECT generation, formulas, lexical_length, structure_length, postings_ready FROM index_state',
+      const state = await client.query<{ generation: string; formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null }>(
+        'SELECT generation, formulas, lexical_length, structure_length, postings_ready, postings_format FROM index_state',
       );
       const row = state.rows[0]!;
       const generation = Number(row.generation);
@@ -102,7 +104,7 @@ export class SharedIndexReader {
   private async readGeneration(
     client: ClientBase,
     generation: number,
-    state: { formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean },
+    state: { formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null },
   ): Promise<Generation> {
     const papers = await client.query<PaperRecord>(`SELECT ${paperColumns} FROM papers`);
     const paperIdOfRow = new Map(papers.rows.map((record) => [record.row, record.id]));
@@ -121,7 +123,7 @@ export class SharedIndexReader {
     const formulas = Number(state.formulas);
     return {
       generation,
-      ready: state.postings_ready,
+      ready: postingsUsable(state),
       formulas,
       averageLength: { lexical: Number(state.lexical_length) / Math.max(1, formulas), structure: Number(state.structure_length) / Math.max(1, formulas) },
       papers: new Map(papers.rows.map((record) => [record.id, paperFromRecord(record)])),
@@ -417,9 +419,9 @@ function scoreSignal(terms: QueryTerm[], ranking: { rows: Int32Array; count: num
   }
   const seeds = Int32Array.from(topByScore(partial, ranking.rows, ranking.count, ranking.accept), (hit) => hit.formulaId).sort();
   if (seeds.length < ranking.count) return exhaustive();
-  const threshold = Math.min(...exactScores(seeds, terms));
-  // float sums in another order differ in their last bits: the bound keeps a margin far above that
-  const bound = long.reduce((sum, { postings, weight }) => sum + weight * postings.largest, 0) + 1e-5;
+  const threshold = exactScores(seeds, terms).reduce((least, score) => Math.min(least, score), Infinity);
+  // float sums in another order differ in their last bits (at most some terms × 2⁻²⁴ of the score): a margin above that
+  const bound = long.reduce((sum, { postings, weight }) => sum + weight * postings.largest, 0) + Math.max(1e-5, threshold * terms.length * 2 ** -22);
   if (bound >= threshold) return exhaustive();
   const candidates: number[] = [];
   for (let id = 0; id < size; id++) if (partial[id]! + bound >= threshold) candidates.push(id);
