@@ -271,15 +271,16 @@ test('a run that keeps few postings in memory flushes and merges within the run,
   await assertPostingsComplete(location, 'removals in rounds');
 });
 
-test('merged blocks are split at the largest block size, and a removal rewrites only the blocks holding its formulas', async () => {
+test('merged blocks are split at the largest block size; a removal, or a merge, rewrites only the blocks it must', async () => {
   const location = freshDatabase();
   const options = { flushPostings: 5_000, largestBlock: 300 };
   await firstRun(location, bundled.slice(100, 160), options);
   await assertPostingsComplete(location, 'first run, blocks of at most 300');
+  // xmin: the transaction that wrote the row, so a block written again shows
   const sizes = async () => {
     const client = await connectedClient(location);
     try {
-      return (await client.query<{ term: string; first_formula: string; formulas: number }>('SELECT term, first_formula, formulas FROM postings')).rows;
+      return (await client.query<{ term: string; first_formula: string; formulas: number; xmin: string }>('SELECT term, first_formula, formulas, xmin FROM postings')).rows;
     } finally {
       await client.end();
     }
@@ -293,6 +294,18 @@ test('merged blocks are split at the largest block size, and a removal rewrites 
   const after = new Map((await sizes()).map((row) => [key(row), row.formulas]));
   const unchanged = before.filter((row) => after.get(key(row)) === row.formulas);
   assert.ok(unchanged.filter(({ formulas }) => formulas === 300).length > 10, 'full blocks before the removed paper stay as they were');
+
+  // 17 small runs give the common terms 17 small blocks after their full ones: the merge rewrites only those
+  const full = (await sizes()).filter(({ formulas }) => formulas === 300);
+  for (let run = 0; run < 17; run++) {
+    const paper: PaperFormulas = { paper: { id: `tail-${run}`, title: 'Tail', authors: [], library: 'lab' }, formulas: [{ latex: `x_${run} = y + z`, inline: false }] };
+    await firstRun(location, [paper], options);
+  }
+  const merged = await sizes();
+  await assertPostingsComplete(location, 'after merging the small blocks');
+  const kept = new Set(merged.map((row) => `${key(row)}:${row.xmin}`));
+  assert.ok(full.every((row) => kept.has(`${key(row)}:${row.xmin}`)), 'no full block was written again');
+  assert.ok(merged.some((row) => !before.some((old) => key(old) === key(row)) && row.formulas > 1), 'small blocks were merged');
 });
 
 test('a database indexed at schema 2 gets its postings in its next index run; an empty one is ready at once', async () => {

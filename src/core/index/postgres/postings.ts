@@ -31,7 +31,7 @@ export interface PostingsWriterOptions {
 }
 
 const defaultFlushPostings = 1_500_000;
-/** A term with this many blocks under half full has its blocks merged (and split again at largestBlock). */
+/** A term with this many blocks after its last one at least half full has those merged (and split again at largestBlock). */
 const mergeAtBlocks = 16;
 /**
  * The most postings one block holds. Bounded, so that removing a paper rewrites a block of this size per term it
@@ -281,20 +281,32 @@ export class PostingsWriter {
     await write();
   }
 
-  /** Merges the blocks of each of these terms that has `mergeAtBlocks` or more under half full, into full ones. */
+  /**
+   * Merges each of these terms' small blocks after its last block at least half full, once there are
+   * `mergeAtBlocks` of them, into full ones. Only that tail is rewritten: the blocks before it keep their disjoint
+   * id ranges below the tail's, so a frequent term's list is not rewritten whole at every merge (which made a first
+   * run of a million formulas quadratic).
+   */
   private async mergeCrowdedTerms(terms: readonly string[]): Promise<void> {
-    const crowded: string[] = [];
+    const crowded: { term: string; after: string }[] = [];
     for (const chunk of chunks(terms, statementKeys)) {
-      const found = await this.client.query<{ term: string }>(
-        'SELECT term FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term HAVING count(*) FILTER (WHERE formulas < $3) >= $2',
-        [chunk, mergeAtBlocks, Math.floor(this.blockSize / 2)],
+      const found = await this.client.query<{ term: string; after: string }>(
+        `SELECT p.term, f.after
+           FROM postings p
+           JOIN (SELECT term, coalesce(max(first_formula) FILTER (WHERE formulas >= $3), -1) AS after
+                   FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term) f ON p.term = f.term
+          WHERE p.first_formula > f.after
+          GROUP BY p.term, f.after HAVING count(*) >= $2`,
+        [chunk, mergeAtBlocks, Math.ceil(this.blockSize / 2)],
       );
-      crowded.push(...found.rows.map(({ term }) => term));
+      crowded.push(...found.rows);
     }
     for (const chunk of chunks(crowded, termsAtOnce)) {
+      const tails = [chunk.map(({ term }) => term), chunk.map(({ after }) => after)];
       const stored = await this.client.query<{ term: string; block: Buffer }>(
-        'SELECT term, block FROM postings WHERE term = ANY($1::bigint[]) ORDER BY term, first_formula',
-        [chunk],
+        `SELECT p.term, p.block FROM postings p JOIN unnest($1::bigint[], $2::bigint[]) AS t(term, after) ON p.term = t.term
+          WHERE p.first_formula > t.after ORDER BY p.term, p.first_formula`,
+        tails,
       );
       const blocksOf = new Map<string, PostingBlock[]>();
       for (const { term, block } of stored.rows) {
@@ -302,7 +314,10 @@ export class PostingsWriter {
         blocks.push(decoded(term, block));
         blocksOf.set(term, blocks);
       }
-      await this.client.query('DELETE FROM postings WHERE term = ANY($1::bigint[])', [chunk]);
+      await this.client.query(
+        'DELETE FROM postings p USING unnest($1::bigint[], $2::bigint[]) AS t(term, after) WHERE p.term = t.term AND p.first_formula > t.after',
+        tails,
+      );
       await this.insertBlocks([...blocksOf].flatMap(([term, blocks]) => split(concatenated(blocks), this.blockSize).map((block) => ({ term, block }))));
     }
   }
