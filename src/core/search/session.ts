@@ -302,8 +302,8 @@ export class SearchSession {
   /**
    * A shared index: searched on the server's postings (one read transaction per search, on a pool of connections),
    * or, for modes that weigh signals the server has no postings of, as a snapshot of its catalogue read on first
-   * need; with a connection kept to notice the next committed index run (one small query per search). A connection
-   * that fails counts as changed: the next search connects again.
+   * need; with a connection kept to notice the next committed index run once a snapshot is held (one small query
+   * per search). A connection that fails counts as changed: the next search connects again.
    */
   private async openDatabase(location: string): Promise<Result<HeldIndex, string>> {
     const connectOptions = { password: this.options.databasePassword?.(location), queryTimeoutMs: databaseQueryTimeoutMs };
@@ -331,8 +331,9 @@ export class SearchSession {
         catalogue: () => (snapshot ??= readSnapshot().catch((error: unknown) => fail(`${location}: ${errorMessage(error)}`))),
         shared: { reader: new SharedIndexReader(location), pool },
         sidecarDirectory,
-        // Asked before every search: a server that stops answering costs it seconds, not the snapshot's 2 minutes.
-        isCurrent: () => postgresGeneration(client, generationCheckTimeoutMs).then((current) => current === generation, () => false),
+        // Only a snapshot goes stale: searches on the postings follow the generation in their own transaction. Asked
+        // before every search then: a server that stops answering costs it seconds, not the snapshot's 2 minutes.
+        isCurrent: async () => !snapshot || postgresGeneration(client, generationCheckTimeoutMs).then((current) => current === generation, () => false),
         close: end,
         views: new Map(),
         bitmap: new Map(),

@@ -13,7 +13,7 @@ import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, topByScor
 import { decodePostingBlock, postingKey, storedRawTermText, type PostingSignal, type StoredRawTerm } from '../../search/postings';
 import { alignRawTerms, formulaTerms, intern, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
 import type { IndexError, IndexedPaper, StoredFormula } from '../types';
-import { formulaFromRecord, paperColumns, paperFromRecord, schemaProblem, type FormulaRecord, type PaperRecord } from './catalogue';
+import { formulaFromRecord, paperColumns, paperFromRecord, postgresGeneration, schemaProblem, type FormulaRecord, type PaperRecord } from './catalogue';
 import { postingsUsable } from './postings';
 
 /** The signals ranked on the server's postings; a mode weighing any other needs the catalogue in memory. */
@@ -79,33 +79,33 @@ export class SharedIndexReader {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const end = () => client.query('COMMIT').then(() => undefined);
     try {
-      const problem = await schemaProblem(client, this.display);
-      if (problem) {
-        await end();
-        return fail(problem);
+      // The schema is checked again only when the generation moved: what another version's index run wrote raises it.
+      let current = this.current;
+      const generation = current && (await postgresGeneration(client));
+      if (!current || generation !== current.generation) {
+        const problem = await schemaProblem(client, this.display);
+        if (problem) {
+          await end();
+          return fail(problem);
+        }
+        current = this.current = await this.readGeneration(client, generation ?? (await postgresGeneration(client)));
       }
-      const state = await client.query<{ generation: string; formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null }>(
-        'SELECT generation, formulas, lexical_length, structure_length, postings_ready, postings_format FROM index_state',
-      );
-      const row = state.rows[0]!;
-      const generation = Number(row.generation);
-      if (this.current?.generation !== generation) this.current = await this.readGeneration(client, generation, row);
-      if (!this.current.ready) {
+      if (!current.ready) {
         await end();
         return ok(undefined);
       }
-      return ok(new SharedIndexSearch(this, client, this.current, end, this.options.longPostings ?? Math.max(1000, Math.round(this.current.formulas / 100))));
+      return ok(new SharedIndexSearch(this, client, current, end, this.options.longPostings ?? Math.max(1000, Math.round(current.formulas / 100))));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       return fail({ kind: 'io', message: `Cannot read ${this.display}: ${errorMessage(error)}` });
     }
   }
 
-  private async readGeneration(
-    client: ClientBase,
-    generation: number,
-    state: { formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null },
-  ): Promise<Generation> {
+  private async readGeneration(client: ClientBase, generation: number): Promise<Generation> {
+    const counts = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null }>(
+      'SELECT formulas, lexical_length, structure_length, postings_ready, postings_format FROM index_state',
+    );
+    const state = counts.rows[0]!;
     const papers = await client.query<PaperRecord>(`SELECT ${paperColumns} FROM papers`);
     const paperIdOfRow = new Map(papers.rows.map((record) => [record.row, record.id]));
     // formulas of a paper are inserted together, so ranges of ids are few; read as ranges, spread per id
