@@ -1,7 +1,7 @@
 // The postings an index run writes into a shared index (index/postgres/postings.ts): after every kind of run
 // (a first one, removals and replacements, many small ones, one over a database indexed before it had postings,
-// one rolled back) the stored blocks, document frequencies, counts and raw structure terms are exactly what a
-// computation from scratch over the database's formulas gives.
+// one rolled back) the stored blocks, heads, document frequencies, counts, raw structure terms and formulas' term
+// counts are exactly what a computation from scratch over the database's formulas gives.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from 'pg';
@@ -10,8 +10,12 @@ import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from '../../src/core/index/
 import type { CatalogueUpdate } from '../../src/core/index/catalogue';
 import { indexPapers, type PaperFormulas } from '../../src/core/search/build';
 import { defaultLibraryFile, readDefaultLibrary } from '../../src/core/search/default-library';
-import { decodePostingBlock, formulaPostings, postingKey, type PostingSignal } from '../../src/core/search/postings';
+import { HEAD_REFERENCE_LENGTH, headSlots } from '../../src/core/search/lexical';
+import { decodeFormulaTerms, decodePostingBlock, formulaPostings, keyHalves, postingKey, postingKeyValue, type PostingSignal } from '../../src/core/search/postings';
 import { connectedClient, startPostgres, type PostgresServer } from '../helpers/postgres-server';
+
+// heads of 8 postings, so that this small library's frequent terms have heads (and removals reach into them)
+process.env.FORMULA_LENS_HEAD_POSTINGS = '8';
 
 let server: PostgresServer;
 const freshDatabase = () => server.freshDatabase('postings');
@@ -153,6 +157,42 @@ async function assertPostingsComplete(location: string, what: string): Promise<S
     const raws = await client.query<{ formula: string; raw: string }>('SELECT formula, raw FROM structure_terms ORDER BY formula');
     assert.deepEqual(raws.rows.map(({ formula }) => formula), formulas.rows.map(({ id }) => id), `${what}: a raw structure row per formula`);
     for (const { formula, raw } of raws.rows) assert.deepEqual(JSON.parse(raw), expectedRaw.get(formula), `${what}: the raw structure terms of formula ${formula}`);
+
+    // heads: a term in more formulas than the head size has the postings headSlots chooses from its whole list
+    const headSize = (await client.query<{ head_postings: number }>('SELECT head_postings FROM index_state')).rows[0]!.head_postings;
+    assert.equal(headSize, 8, `${what}: the heads' size`);
+    const expectedHeads = new Map<string, string[]>();
+    for (const [term, list] of expected) {
+      if (list.length <= headSize) continue;
+      const [ids, lengths, counts] = [0, 1, 2].map((part) => list.map((posting) => Number(posting.split(':')[part])));
+      expectedHeads.set(term, [...headSlots(ids!, counts!, lengths!, headSize, HEAD_REFERENCE_LENGTH)].map((i) => list[i]!));
+    }
+    const heads = await client.query<{ term: string; formulas: number; block: Buffer }>('SELECT term, formulas, block FROM posting_heads');
+    const storedHeads = new Map(heads.rows.map(({ term, formulas: count, block }) => {
+      const decoded = decodePostingBlock(block)!;
+      assert.equal(count, decoded.formulaIds.length, `${what}: the head's formulas (${term})`);
+      return [term, [...decoded.formulaIds].map((id, i) => `${id}:${decoded.lengths[i]}:${decoded.counts[i]}`)];
+    }));
+    assert.ok(expectedHeads.size > 20, `${what}: many terms have heads (${expectedHeads.size})`);
+    assert.deepEqual(storedHeads, expectedHeads, `${what}: the heads`);
+
+    // each formula's term counts in both signals
+    const termCounts = await client.query<{ formula: string; lexical: Buffer; structure: Buffer }>('SELECT formula, lexical, structure FROM formula_terms ORDER BY formula');
+    assert.deepEqual(termCounts.rows.map(({ formula }) => formula), formulas.rows.map(({ id }) => id), `${what}: term counts per formula`);
+    for (const [row, { latex, macros }] of termCounts.rows.map((row, i) => [row, formulas.rows[i]!] as const)) {
+      const postings = formulaPostings(latex, macros ?? undefined);
+      for (const signal of ['lexical', 'structure'] as PostingSignal[]) {
+        const decoded = decodeFormulaTerms(row[signal])!;
+        const expectedCounts = [...postings[signal].counts]
+          .map(([term, count]) => ({ ...keyHalves(postingKeyValue(signal, term)), count }))
+          .sort((a, b) => a.high - b.high || a.low - b.low);
+        assert.deepEqual(
+          { length: decoded.length, keys: [...decoded.high].map((high, i) => ({ high, low: decoded.low[i], count: decoded.counts[i] })) },
+          { length: postings[signal].length, keys: expectedCounts },
+          `${what}: the ${signal} term counts of formula ${row.formula}`,
+        );
+      }
+    }
     return { blocks, terms: new Set(expected.keys()), formulas: formulas.rows.length };
   } finally {
     await client.end();
@@ -165,6 +205,8 @@ async function postingsSnapshot(client: Client): Promise<string> {
     "SELECT term, first_formula, last_formula, formulas, encode(block, 'hex') AS block FROM postings ORDER BY term, first_formula",
     'SELECT term, formulas FROM term_frequencies ORDER BY term',
     'SELECT formula, raw FROM structure_terms ORDER BY formula',
+    "SELECT term, formulas, encode(block, 'hex') AS block FROM posting_heads ORDER BY term",
+    "SELECT formula, encode(lexical, 'hex') AS lexical, encode(structure, 'hex') AS structure FROM formula_terms ORDER BY formula",
     'SELECT * FROM index_state',
     'SELECT count(*) FROM formulas',
   ];

@@ -26,6 +26,9 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'formula-lens-shared-search-'));
 const folder = path.join(scratch, 'folder');
 // What a snapshot search derives from a database is cached here, not in the user's cache.
 process.env.FORMULA_LENS_CACHE = path.join(scratch, 'cache');
+// Heads of 24 postings for both indexes, so that in this small library a frequent term proposes candidates from its
+// head, as `=` does in a large one.
+process.env.FORMULA_LENS_HEAD_POSTINGS = '24';
 const library = readDefaultLibrary(defaultLibraryFile()!);
 if (!library.ok) throw new Error(library.reason);
 const papers = library.value.slice(0, 50).map((entry, i) => ({ ...entry, paper: { ...entry.paper, year: String(2000 + (i % 25)) } }));
@@ -82,9 +85,8 @@ function shown(response: HybridSearchResponse) {
   }));
 }
 
-/** Compares every mode, filter and query; says how often the shared search pruned its long posting lists. */
-async function assertRanksLikeFolder(reader: SharedIndexReader, when: string, candidatesPerSignal?: number): Promise<{ pruned: number; exhaustive: number }> {
-  const plans = { pruned: 0, exhaustive: 0 };
+/** Compares every mode, filter and query. */
+async function assertRanksLikeFolder(reader: SharedIndexReader, when: string, candidatesPerSignal?: number): Promise<void> {
   const opened = FormulaIndex.openForReading(folder);
   assert.ok(opened.ok);
   const catalogue = opened.value.index;
@@ -98,7 +100,6 @@ async function assertRanksLikeFolder(reader: SharedIndexReader, when: string, ca
           const search = await reader.begin(client);
           assert.ok(search.ok && search.value, 'the shared search starts');
           const remote = await searchHybrid(search.value, search.value, {}, { latex, display: true }, { ...options, filter }).finally(() => search.value!.end());
-          for (const plan of Object.values(search.value.plan)) plans[plan]++;
           assert.ok(local.ok && remote.ok);
           const label = `${when}, ${mode}, ${JSON.stringify(filter)}, ${latex}`;
           if (latex === queries[0] && mode === 'hybrid' && !filter.excludePapers) assert.ok(local.value.papers.length > 0, `${label}: something is found`);
@@ -109,7 +110,6 @@ async function assertRanksLikeFolder(reader: SharedIndexReader, when: string, ca
   } finally {
     catalogue.close();
   }
-  return plans;
 }
 
 test('a shared index ranks on its postings like a folder index of the same library, as runs add, remove and replace papers', async () => {
@@ -119,16 +119,13 @@ test('a shared index ranks on its postings like a folder index of the same libra
   await assertRanksLikeFolder(reader, 'first run');
   // cached postings give the same rankings as read ones
   await assertRanksLikeFolder(reader, 'first run again');
-  // lists of over 150 postings (5% of the formulas) bounded rather than read, 20 candidates a signal (as a large
-  // index's 200 are a small share of it): many searches prune, some cannot, all rank alike
-  const pruning = new SharedIndexReader(location, { longPostings: 150 });
-  const plans = await assertRanksLikeFolder(pruning, 'long lists bounded', 20);
-  assert.ok(plans.pruned > plans.exhaustive / 4 && plans.exhaustive > 0, `both plans ran: ${JSON.stringify(plans)}`);
+  // 20 candidates a signal, as a large index's 200 are a small share of it
+  await assertRanksLikeFolder(new SharedIndexReader(location), 'first run, 20 candidates', 20);
 
   const replaced: PaperFormulas = { ...papers[5]!, formulas: [{ latex: '\\Xi_{\\aleph} \\circledast \\Upsilon = \\beth', inline: false }] };
   await change([replaced, ...papers.slice(40)], papers.slice(20, 30).map(({ paper }) => paper.id));
   await assertRanksLikeFolder(reader, 'after removing 10 papers, replacing one, adding 10');
-  await assertRanksLikeFolder(pruning, 'after the changes, long lists bounded', 20);
+  await assertRanksLikeFolder(reader, 'after the changes, 20 candidates', 20);
 });
 
 test('a search reads the committed state while an index run writes, and does not wait for it', async () => {

@@ -220,19 +220,25 @@ export class HybridIndex {
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
     const scores: SignalScoreRows = {};
+    const proposing: SignalScoreRows = {};
     let structureQuery: StructureQuery | undefined;
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
-      if (signal === 'lexical') scores.lexical = this.lexical.scoreAll(this.lexical.query(query.latex, query.macros));
-      else if (signal === 'canonical') scores.canonical = this.canonical.scoreAll(this.canonical.query(query.latex, query.macros));
+      if (signal === 'lexical' || signal === 'canonical') {
+        const index = signal === 'lexical' ? this.lexical : this.canonical;
+        const lexicalQuery = index.query(query.latex, query.macros);
+        scores[signal] = index.scoreAll(lexicalQuery);
+        proposing[signal] = index.scoreHeads(lexicalQuery);
+      }
       else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
       else if (signal === 'structure') {
         structureQuery = this.structureQuery(query);
         scores.structure = this.structure.scoreAll(structureQuery);
+        proposing.structure = this.structure.scoreHeads(structureQuery);
       }
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
-    const proposed = proposeHits(scores, { ids: this.lexical.formulaIds, paperId: (row) => this.paperIds[row]!, row: (id) => this.lexical.positionOf(id)! }, options);
+    const proposed = proposeHits(scores, { ids: this.lexical.formulaIds, paperId: (row) => this.paperIds[row]!, row: (id) => this.lexical.positionOf(id)! }, options, proposing);
     const alignments = structureQuery && proposed.toAlign.map((row) => this.structure.align(structureQuery, row));
     return finishHits(proposed, alignments, options);
   }
@@ -259,11 +265,13 @@ export interface ProposedHits {
 }
 
 /**
- * Each signal proposes its best candidates (that `accept` lets through), and the union is scored by the weighted
- * sum of all the signals' scores (structure: its first stage alone so far). Then the alignment, which costs tens of
- * µs a formula, scores only the candidates that can still rank near the top: the best by the fused score so far.
+ * Each signal proposes its best candidates (that `accept` lets through): by its scores, or, for a signal with
+ * `proposing` scores (its first stage over its terms' heads, lexical.ts's HEAD_POSTINGS), the best by its scores of
+ * its head pool. The union is scored by the weighted sum of all the signals' scores (structure: its first stage
+ * alone so far), which must be exact for every row of a pool. Then the alignment, which costs tens of µs a formula,
+ * scores only the candidates that can still rank near the top: the best by the fused score so far.
  */
-export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: HybridSearchOptions): ProposedHits {
+export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: HybridSearchOptions, proposing: SignalScoreRows = {}): ProposedHits {
   const perSignal = options.candidatesPerSignal ?? 200;
   const accept = options.accept ?? (() => true);
   const acceptId = (formulaId: number) => accept(formulaId, rows.paperId(rows.row(formulaId)));
@@ -271,7 +279,14 @@ export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: H
   for (const signal of SIGNALS) {
     const signalScores = scores[signal];
     if (!signalScores) continue;
-    for (const hit of topByScore(signalScores, rows.ids, perSignal, acceptId)) {
+    const heads = proposing[signal];
+    const found = heads
+      ? headPool(heads, rows, perSignal, acceptId)
+          .map((formulaId) => ({ formulaId, score: signalScores[rows.row(formulaId)]! }))
+          .sort((a, b) => b.score - a.score || a.formulaId - b.formulaId)
+          .slice(0, perSignal)
+      : topByScore(signalScores, rows.ids, perSignal, acceptId);
+    for (const hit of found) {
       const row = rows.row(hit.formulaId);
       const signals = foundBy.get(row);
       if (signals) signals.push(signal);
@@ -287,6 +302,18 @@ export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: H
   if (!scores.structure) return { hits: entries.map(({ hit }) => hit), toAlign: [] };
   entries.sort((a, b) => b.hit.score - a.hit.score || a.hit.formulaId - b.hit.formulaId);
   return { hits: entries.map(({ hit }) => hit), toAlign: entries.slice(0, alignedCandidates).map(({ row }) => row), firstStage: scores.structure };
+}
+
+/**
+ * A signal proposing by its heads first takes this many times its candidates by their head scores, then keeps the
+ * best by their exact scores: with heads of 64 postings in the test split's 16k formulas (the share 4,096 are of a
+ * million), mAP@100 0.261 with the candidates alone, 0.265 with twice as many, against 0.269 reading every posting.
+ */
+const headPoolFactor = 2;
+
+/** The formulas (ids) a signal's exact scores must cover when it proposes by its heads' scores (proposeHits). */
+export function headPool(heads: Float32Array, rows: ScoreRows, candidatesPerSignal: number, accept: (formulaId: number) => boolean): number[] {
+  return topByScore(heads, rows.ids, candidatesPerSignal * headPoolFactor, accept).map((hit) => hit.formulaId);
 }
 
 /** The hits with the alignments of `toAlign`'s rows (in that order) in their structure scores, best first. */

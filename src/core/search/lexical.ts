@@ -6,7 +6,8 @@
 //  - `canonical`, canonical tokens with single-letter variables renamed in order of appearance: the
 //    canonical signal, which finds a formula again in other notation (issue 10).
 // Postings are flat typed arrays (CSR), so a library of 150k formulas stays compact and a query touches
-// only its terms' lists.
+// only its terms' lists. A frequent term proposes candidates from its head only (headSlots), so a search's first
+// stage reads a bounded number of postings whatever the library's size; the candidates' scores are exact.
 import { canonicalize } from '../latex/canonical';
 import { tokenizeFormula, type Token } from '../latex/tokenize';
 
@@ -75,13 +76,15 @@ export class LexicalIndex {
     private readonly postingStart: Int32Array,
     private readonly postingPositions: Int32Array,
     private readonly postingWeights: Float32Array,
+    /** Per term, the slots of its head (empty for a term whose whole list is its head: no more than `headSize` postings). */
+    private readonly heads: TermHeads,
   ) {}
 
   get size(): number {
     return this.formulaIds.length;
   }
 
-  static build(formulas: Iterable<LexicalFormula>, view: LexicalView = 'project', weighting: LexicalWeighting = 'bm25'): LexicalIndex {
+  static build(formulas: Iterable<LexicalFormula>, view: LexicalView = 'project', weighting: LexicalWeighting = 'bm25', headSize = headPostings()): LexicalIndex {
     const termIds = new Map<string, number>();
     const documentFrequency: number[] = [];
     const ids: number[] = [];
@@ -110,16 +113,20 @@ export class LexicalIndex {
     const lengths = perFormula.map(({ counts }) => counts.reduce((sum, count) => sum + count, 0));
     const averageLength = lengths.reduce((sum, length) => sum + length, 0) / Math.max(1, total);
     const { postingStart, fill, postingPositions, postingWeights } = postingLayout(termIds.size, perFormula);
+    const postingCounts = new Float32Array(postingPositions.length);
     perFormula.forEach(({ terms, counts }, position) => {
       const weights = termWeights(weighting, terms, counts, idf, lengths[position]!, averageLength);
       for (let i = 0; i < terms.length; i++) {
         const slot = fill[terms[i]]++;
         postingPositions[slot] = position;
         postingWeights[slot] = weights[i]!;
+        postingCounts[slot] = counts[i]!;
       }
     });
+    const formulaIds = Int32Array.from(ids);
+    const heads = termHeads(postingStart, postingPositions, postingCounts, formulaIds, Float64Array.from(lengths), headSize, HEAD_REFERENCE_LENGTH);
     const position = new Map(ids.map((id, i) => [id, i]));
-    return new LexicalIndex(view, weighting, averageLength, termIds, idf, Int32Array.from(ids), position, postingStart, postingPositions, postingWeights);
+    return new LexicalIndex(view, weighting, averageLength, termIds, idf, formulaIds, position, postingStart, postingPositions, postingWeights, heads);
   }
 
   /** The query in this index's term space (lexicalQuery). */
@@ -148,12 +155,17 @@ export class LexicalIndex {
     return scores;
   }
 
+  /** The query's first stage, by position: scoreAll's sums over each term's head only (a rare term's head is its list). */
+  scoreHeads(query: LexicalQuery): Float32Array {
+    return headScores(this.size, query.terms, (q) => query.weights[q]!, this.postingStart, this.postingPositions, this.postingWeights, this.heads);
+  }
+
   /** The position of a formula id, or undefined when it is not indexed. */
   positionOf(formulaId: number): number | undefined {
     return this.position.get(formulaId);
   }
 
-  /** The `count` best formulas with a positive score that `accept` lets through, best first (ties: lower id). */
+  /** The `count` best formulas with a positive score that `accept` lets through, best first (ties: lower id); every posting is read. */
   nearest(query: LexicalQuery, count: number, accept: (formulaId: number) => boolean = () => true): LexicalHit[] {
     return topByScore(this.scoreAll(query), this.formulaIds, count, accept);
   }
@@ -269,4 +281,95 @@ export function topByScore(scores: Float32Array, ids: Int32Array, count: number,
   return heap
     .sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0))
     .map((position) => ({ formulaId: ids[position], score: scores[position] }));
+}
+
+/**
+ * Postings a frequent term proposes candidates from: its head, the postings of the largest impact (headImpact).
+ * The lexical and structure signals' first stages read each query term's head only, so that a search reads a
+ * bounded number of postings (`=` is in most of a million formulas); their candidates are then scored exactly,
+ * on every term. Fewer postings make searches cheaper and may miss a candidate that only frequent terms find;
+ * 4,096 left the benches' rankings as they were (docs/retrieval.md). FORMULA_LENS_HEAD_POSTINGS sets another size
+ * for indexes built from then on (tests use small ones); a shared index keeps the size its postings were made with.
+ */
+export const HEAD_POSTINGS = 4096;
+
+/** The head size indexes are built with: FORMULA_LENS_HEAD_POSTINGS when it is a positive integer, else HEAD_POSTINGS. */
+export function headPostings(): number {
+  const set = Number(process.env.FORMULA_LENS_HEAD_POSTINGS);
+  return Number.isInteger(set) && set > 0 ? set : HEAD_POSTINGS;
+}
+
+/**
+ * The length normalisation of the heads' order: about a corpus formula's mean length in terms (142 lexical, 162
+ * structure). Fixed, not the index's mean, so that a term's head does not change when other terms' formulas come
+ * and go (and one for both signals, so that an index run need not know a hashed term's signal).
+ */
+export const HEAD_REFERENCE_LENGTH = 150;
+
+/** A posting's impact, what a head is chosen by: BM25's saturated, length-normalised count (without the idf, one per term). */
+export function headImpact(count: number, length: number, referenceLength: number): number {
+  return count / (count + k1 * (1 - b + (b * length) / referenceLength));
+}
+
+/**
+ * A term's head: the indices of its `size` postings of the largest impact, ties to the lower formula id, in
+ * ascending order (all of them when there are no more than `size`).
+ */
+export function headSlots(formulaIds: ArrayLike<number>, counts: ArrayLike<number>, lengths: ArrayLike<number>, size: number, referenceLength: number): Int32Array {
+  const n = formulaIds.length;
+  if (n <= size) return Int32Array.from({ length: n }, (_, i) => i);
+  const impacts = Float64Array.from({ length: n }, (_, i) => headImpact(counts[i]!, lengths[i]!, referenceLength));
+  const least = impacts.slice().sort()[n - size]!; // the smallest impact a head holds
+  const head: number[] = [];
+  const tied: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (impacts[i]! > least) head.push(i);
+    else if (impacts[i] === least) tied.push(i);
+  }
+  tied.sort((x, y) => formulaIds[x]! - formulaIds[y]!);
+  head.push(...tied.slice(0, size - head.length));
+  return Int32Array.from(head).sort();
+}
+
+/** Each term's head as slots of CSR postings: `start` per term into `slots`; an empty range means the whole list. */
+export interface TermHeads {
+  size: number;
+  start: Int32Array;
+  slots: Int32Array;
+}
+
+/** The heads of CSR postings (positions, counts) of formulas with these ids and lengths by position. */
+export function termHeads(postingStart: Int32Array, postingPositions: Int32Array, postingCounts: ArrayLike<number>, formulaIds: Int32Array, lengths: Float64Array, size: number, referenceLength: number): TermHeads {
+  const terms = postingStart.length - 1;
+  const start = new Int32Array(terms + 1);
+  const slots: number[] = [];
+  for (let term = 0; term < terms; term++) {
+    const from = postingStart[term]!;
+    const to = postingStart[term + 1]!;
+    if (to - from > size) {
+      const positions = postingPositions.subarray(from, to);
+      const chosen = headSlots(Array.from(positions, (p) => formulaIds[p]!), Array.from(positions, (_, i) => postingCounts[from + i]!), Array.from(positions, (p) => lengths[p]!), size, referenceLength);
+      for (const i of chosen) slots.push(from + i);
+    }
+    start[term + 1] = slots.length;
+  }
+  return { size, start, slots: Int32Array.from(slots) };
+}
+
+/** The first stage's scores by position: each query term's weight times its postings' weights, over its head. */
+export function headScores(size: number, terms: Int32Array, weightOf: (q: number) => number, postingStart: Int32Array, postingPositions: Int32Array, postingWeights: Float32Array, heads: TermHeads): Float32Array {
+  const scores = new Float32Array(size);
+  for (let q = 0; q < terms.length; q++) {
+    const term = terms[q]!;
+    const weight = weightOf(q);
+    if (heads.start[term + 1]! > heads.start[term]!) {
+      for (let h = heads.start[term]!; h < heads.start[term + 1]!; h++) {
+        const slot = heads.slots[h]!;
+        scores[postingPositions[slot]!] += weight * postingWeights[slot]!;
+      }
+    } else {
+      for (let slot = postingStart[term]!; slot < postingStart[term + 1]!; slot++) scores[postingPositions[slot]!] += weight * postingWeights[slot]!;
+    }
+  }
+  return scores;
 }

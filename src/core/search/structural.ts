@@ -9,16 +9,16 @@
 //     one to one, by the typed pairs they share), then the share of the query's pairs (and of the
 //     candidate's) that match raw after renaming, weighted by idf, gives the score: how much of the query's
 //     shape the formula holds, in the formula's own names.
-import { bm25Idf, bm25Weight, postingLayout } from './lexical';
+import { bm25Idf, bm25Weight, HEAD_REFERENCE_LENGTH, headPostings, headScores, postingLayout, termHeads, type TermHeads } from './lexical';
 import { formulaLayout, isUnifiable, leafRootPaths, operatorTree, layoutNodes, symbolKey, symbolPairs, typedKey } from '../latex/structure';
 
 /** Pairs of symbols up to this many edges apart are indexed. */
 export const STRUCTURE_WINDOW = 2;
 /** Raised whenever what the index holds for a formula changes (trees, tuples, scoring), so stored sidecars are rebuilt. */
-export const STRUCTURE_FORMAT = 3;
+export const STRUCTURE_FORMAT = 4;
 /** Leaf-root paths of the operator tree are indexed with up to this many ancestors (docs/retrieval.md, ablations). */
 export const OPERATOR_PATH_LENGTH = 3;
-const arrayTypes = [Int32Array, Float32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float64Array, Uint16Array, Int32Array, Int32Array, Int32Array, Float32Array, Float32Array] as const;
+const arrayTypes = [Int32Array, Float32Array, Int32Array, Int32Array, Float32Array, Int32Array, Float64Array, Uint16Array, Int32Array, Int32Array, Int32Array, Float32Array, Float32Array, Int32Array, Int32Array] as const;
 
 /** What the first stage indexes; the defaults are the product's, the rest are the ablations of docs/retrieval.md. */
 export interface StructureOptions {
@@ -117,6 +117,8 @@ export class StructureIndex {
     /** Σ idf × count of each formula's raw terms: the alignment's candidate-side denominator. */
     private readonly rawWeight: Float32Array,
     private readonly averageLength: number,
+    /** Per term, the slots of its head (lexical.ts's headSlots), which the first stage's candidates come from. */
+    private readonly heads: TermHeads,
   ) {}
 
   get size(): number {
@@ -130,6 +132,7 @@ export class StructureIndex {
       version: STRUCTURE_FORMAT,
       options: this.options,
       averageLength: this.averageLength,
+      headPostings: this.heads.size,
       terms: [...this.termIds.keys()],
       symbols: [...this.symbols.keys()],
       paths: [...this.paths.keys()],
@@ -145,14 +148,14 @@ export class StructureIndex {
     return Buffer.concat(parts);
   }
 
-  /** An index from `serialize`'s bytes, or undefined when they are not one (another format, damaged, cut short). */
-  static deserialize(bytes: Buffer): StructureIndex | undefined {
+  /** An index from `serialize`'s bytes, or undefined when they are not one (another format or head size, damaged, cut short). */
+  static deserialize(bytes: Buffer, headSize = headPostings()): StructureIndex | undefined {
     try {
       const end = bytes.indexOf(10);
       const header = JSON.parse(bytes.subarray(0, end).toString('utf8')) as {
-        version: number; options: StructureOptions; averageLength: number; terms: string[]; symbols: string[]; paths: string[]; lengths: number[];
+        version: number; options: StructureOptions; averageLength: number; headPostings: number; terms: string[]; symbols: string[]; paths: string[]; lengths: number[];
       };
-      if (header.version !== STRUCTURE_FORMAT || header.lengths.length !== arrayTypes.length) return undefined;
+      if (header.version !== STRUCTURE_FORMAT || header.headPostings !== headSize || header.lengths.length !== arrayTypes.length) return undefined;
       let offset = end + 1;
       const arrays = arrayTypes.map((Type, i) => {
         offset += (8 - (offset % 8)) % 8;
@@ -164,11 +167,12 @@ export class StructureIndex {
       });
       if (offset !== bytes.length) return undefined;
       const ids = (names: string[]) => new Map(names.map((name, id) => [name, id]));
-      const [formulaIds, idf, postingStart, postingPositions, postingWeights, rawStart, rawKeys, rawCounts, rawTyped, rawFrom, rawTo, rawIdf, rawWeight] = arrays;
+      const [formulaIds, idf, postingStart, postingPositions, postingWeights, rawStart, rawKeys, rawCounts, rawTyped, rawFrom, rawTo, rawIdf, rawWeight, headStart, headSlots] = arrays;
       return new StructureIndex(
         header.options, formulaIds as Int32Array, ids(header.terms), idf as Float32Array, postingStart as Int32Array, postingPositions as Int32Array,
         postingWeights as Float32Array, ids(header.symbols), ids(header.paths), rawStart as Int32Array, rawKeys as Float64Array, rawCounts as Uint16Array,
         rawTyped as Int32Array, rawFrom as Int32Array, rawTo as Int32Array, rawIdf as Float32Array, rawWeight as Float32Array, header.averageLength,
+        { size: header.headPostings, start: headStart as Int32Array, slots: headSlots as Int32Array },
       );
     } catch {
       return undefined;
@@ -179,7 +183,7 @@ export class StructureIndex {
   private arrays() {
     return [
       this.formulaIds, this.idf, this.postingStart, this.postingPositions, this.postingWeights, this.rawStart, this.rawKeys, this.rawCounts,
-      this.rawTyped, this.rawFrom, this.rawTo, this.rawIdf, this.rawWeight,
+      this.rawTyped, this.rawFrom, this.rawTo, this.rawIdf, this.rawWeight, this.heads.start, this.heads.slots,
     ] as const;
   }
 
@@ -188,7 +192,7 @@ export class StructureIndex {
     return this.arrays().reduce((sum, array) => sum + array.byteLength, 0);
   }
 
-  static build(formulas: Iterable<StructureFormula>, options: StructureOptions = {}): StructureIndex {
+  static build(formulas: Iterable<StructureFormula>, options: StructureOptions = {}, headSize = headPostings()): StructureIndex {
     const symbols = new Map<string, number>();
     const paths = new Map<string, number>([['', unigramPath]]);
     const termIds = new Map<string, number>();
@@ -241,11 +245,13 @@ export class StructureIndex {
     const rawTo = new Int32Array(rawCount);
     const rawIdf = new Float32Array(rawCount);
     const rawWeight = new Float32Array(total);
+    const postingCounts = new Float32Array(postingPositions.length);
     perFormula.forEach(({ terms, counts, raw, length }, position) => {
       for (let i = 0; i < terms.length; i++) {
         const slot = fill[terms[i]]++;
         postingPositions[slot] = position;
         postingWeights[slot] = bm25Weight(idf[terms[i]], counts[i], length, averageLength);
+        postingCounts[slot] = counts[i];
       }
       let weight = 0;
       raw.forEach((entry, k) => {
@@ -260,10 +266,13 @@ export class StructureIndex {
       });
       rawWeight[position] = weight;
     });
+    const formulaIds = Int32Array.from(ids);
+    const lengths = Float64Array.from(perFormula, ({ length }) => length);
     return new StructureIndex(
       options,
-      Int32Array.from(ids), termIds, idf, postingStart, postingPositions, postingWeights, symbols, paths,
+      formulaIds, termIds, idf, postingStart, postingPositions, postingWeights, symbols, paths,
       rawStart, rawKeys, rawCounts, rawTyped, rawFrom, rawTo, rawIdf, rawWeight, averageLength,
+      termHeads(postingStart, postingPositions, postingCounts, formulaIds, lengths, headSize, HEAD_REFERENCE_LENGTH),
     );
   }
 
@@ -292,6 +301,11 @@ export class StructureIndex {
       for (let slot = this.postingStart[term]; slot < this.postingStart[term + 1]; slot++) scores[this.postingPositions[slot]] += weight * this.postingWeights[slot];
     }
     return scores;
+  }
+
+  /** Stage 1's candidates: scoreAll's sums over each term's head only (a rare term's head is its list). */
+  scoreHeads(query: StructureQuery): Float32Array {
+    return headScores(this.size, query.terms, (q) => query.weights[q] / query.selfScore, this.postingStart, this.postingPositions, this.postingWeights, this.heads);
   }
 
   /** Stage 2: the alignment score of the formula at `position` with the query (alignRawTerms). */

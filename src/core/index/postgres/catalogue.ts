@@ -161,7 +161,7 @@ export async function postgresStats(client: ClientBase, display: string): Promis
          FROM papers p LEFT JOIN formulas f ON f.paper = p.row GROUP BY p.library ORDER BY p.library`,
     );
     const size = await client.query<{ bytes: string }>(
-      `SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c WHERE c.relname IN ('papers', 'formulas', 'index_state', 'postings', 'term_frequencies', 'structure_terms')`,
+      `SELECT sum(pg_total_relation_size(c.oid)) AS bytes FROM pg_class c WHERE c.relname IN ('papers', 'formulas', 'index_state', 'postings', 'term_frequencies', 'structure_terms', 'posting_heads', 'formula_terms')`,
     );
     const counted = libraries.rows.map((row) => ({ name: row.name, papers: Number(row.papers), formulas: Number(row.formulas) }));
     return ok({

@@ -2,14 +2,20 @@
 // fetch only their query's terms). Each term's postings are blocks of formula ids ascending, in disjoint id ranges:
 // new formulas get larger ids than every stored one, so a run appends one block per term it touched, and a term
 // left with many small blocks has them merged into full ones (largestBlock), so a search reads few rows per term.
-// Removing formulas rewrites only the blocks whose id range holds them. Everything happens in the run's transaction:
-// a rolled-back run leaves the postings as they were, and nothing here outlives the run.
+// Removing formulas rewrites only the blocks whose id range holds them. A term in more formulas than the head size
+// also has its head (posting_heads), which the run's end brings up to date from the old head and the run's new
+// postings, or from the whole list when a removed formula was in it; and every formula has its term counts
+// (formula_terms). Everything happens in the run's transaction: a rolled-back run leaves the postings as they were,
+// and nothing here outlives the run.
 import type { ClientBase } from 'pg';
+import { HEAD_REFERENCE_LENGTH, headPostings, headSlots } from '../../search/lexical';
 import {
   decodePostingBlock,
+  encodeFormulaTerms,
   encodePostingBlock,
   formulaPostings,
   postingKey,
+  postingKeyValue,
   POSTINGS_FORMAT,
   type FormulaPostings,
   type PostingBlock,
@@ -28,6 +34,8 @@ export interface PostingsWriterOptions {
   flushPostings?: number;
   /** The most postings one block holds (default largestBlock; tests make it small). */
   largestBlock?: number;
+  /** Postings a frequent term's head holds (default lexical.ts's headPostings()). */
+  headPostings?: number;
 }
 
 const defaultFlushPostings = 1_500_000;
@@ -46,6 +54,10 @@ const statementBytes = 16 * 1024 * 1024;
 const statementKeys = 50_000;
 /** Terms whose blocks are read at a time to merge or rewrite them (a common term's block holds most formulas). */
 const termsAtOnce = 500;
+/** Postings of whole lists read at a time to choose heads from (some 10 bytes each, three times that decoded). */
+const headPostingsAtOnce = 4_000_000;
+/** Term keys hashed once per run and kept (an index run hashes every formula's terms for its term counts). */
+const keptKeys = 1_000_000;
 /** A block stores a count as uint16; no real formula repeats a term that often, but a wrapped count would be wrong. */
 const largestCount = 0xffff;
 
@@ -74,12 +86,19 @@ export class PostingsWriter {
   private pendingPostings = 0;
   /** The largest formula id added, to keep each term's postings ascending. */
   private lastAdded = 0;
+  /** The smallest formula id this run added: postings from it on are the run's. */
+  private firstAdded: number | undefined;
+  /** Formulas this run removed, and the terms they had (their heads may hold them). */
+  private readonly removedIds = new Set<number>();
+  private readonly removedTerms = new Set<string>();
+  private readonly keys = new Map<string, bigint>();
 
   private constructor(
     private readonly client: ClientBase,
     private readonly counts: IndexCounts,
     private readonly flushPostings: number,
     private readonly blockSize: number,
+    private readonly headSize: number,
   ) {}
 
   /**
@@ -87,30 +106,34 @@ export class PostingsWriter {
    * from every stored formula, so that the run ends with complete postings whatever it changes.
    */
   static async start(client: ClientBase, options: PostingsWriterOptions = {}): Promise<PostingsWriter> {
-    const state = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null }>(
-      'SELECT formulas, lexical_length, structure_length, postings_ready, postings_format FROM index_state',
+    const state = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null; head_postings: number | null }>(
+      'SELECT formulas, lexical_length, structure_length, postings_ready, postings_format, head_postings FROM index_state',
     );
     const stored = state.rows[0];
     if (!stored) throw new Error('the index has no index_state row');
-    const ready = postingsUsable(stored);
+    const headSize = Math.max(1, options.headPostings ?? headPostings());
+    // heads of another size are made again with everything else: a size changes for experiments, not in a lab's runs
+    const ready = postingsUsable(stored) && stored.head_postings === headSize;
     const counts: IndexCounts = ready
       ? { formulas: Number(stored.formulas), lexicalLength: Number(stored.lexical_length), structureLength: Number(stored.structure_length) }
       : { formulas: 0, lexicalLength: 0, structureLength: 0 };
-    const writer = new PostingsWriter(client, counts, Math.max(1, options.flushPostings ?? defaultFlushPostings), Math.max(2, options.largestBlock ?? largestBlock));
+    const writer = new PostingsWriter(client, counts, Math.max(1, options.flushPostings ?? defaultFlushPostings), Math.max(2, options.largestBlock ?? largestBlock), headSize);
     if (!ready) await writer.backfill();
     return writer;
   }
 
-  /** Takes new formulas, ids ascending and larger than any stored: their raw structure terms now, their postings by the next flush. */
+  /** Takes new formulas, ids ascending and larger than any stored: their raw structure terms and term counts now, their postings by the next flush. */
   async add(formulas: readonly PostingsFormula[]): Promise<void> {
     if (!formulas.length) return;
     const ids: number[] = [];
     const raws: string[] = [];
+    const termCounts: Buffer[] = [];
     for (const { id, latex, macros } of formulas) {
       if (id <= this.lastAdded) throw new Error(`formula ${id} came after formula ${this.lastAdded}: postings are appended in id order`);
       // blocks and searches hold ids as int32; past it a formula would silently drop out of every search
       if (id > 0x7fffffff) throw new Error(`formula id ${id} is past the 2,147,483,647 a shared index's postings hold: export and index the library into a new database`);
       this.lastAdded = id;
+      this.firstAdded ??= id;
       const postings = formulaPostings(latex, macros);
       for (const signal of signals) {
         const { counts, length } = postings[signal];
@@ -125,6 +148,7 @@ export class PostingsWriter {
       this.count(postings, 1);
       ids.push(id);
       raws.push(JSON.stringify(postings.structure.raw));
+      for (const signal of signals) termCounts.push(encodeFormulaTerms(signal, postings[signal].counts, postings[signal].length, this.keyOf));
     }
     // one json parameter: node-postgres writes a text[] of this size several times slower
     await this.client.query(
@@ -133,8 +157,33 @@ export class PostingsWriter {
          JOIN json_array_elements($2::json) WITH ORDINALITY AS r(raw, n) ON r.n = f.n`,
       [ids, `[${raws.join(',')}]`],
     );
+    // both signals' counts of each formula, in one binary parameter cut up by the server (as insertBlocks)
+    const starts: number[] = [];
+    let at = 1;
+    for (const bytes of termCounts) {
+      starts.push(at);
+      at += bytes.length;
+    }
+    await this.client.query(
+      `INSERT INTO formula_terms (formula, lexical, structure)
+       SELECT formula, substring($2::bytea FROM lexical_start FOR structure_start - lexical_start), substring($2::bytea FROM structure_start FOR structure_end - structure_start)
+         FROM unnest($1::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS t(formula, lexical_start, structure_start, structure_end)`,
+      [ids, Buffer.concat(termCounts), starts.filter((_, i) => i % 2 === 0), starts.filter((_, i) => i % 2 === 1), [...starts.filter((_, i) => i % 2 === 0).slice(1), at]],
+    );
     if (this.pendingPostings >= this.flushPostings) await this.flush();
   }
+
+  /** A term's key, hashed once per run for the most common terms. */
+  private readonly keyOf = (signal: PostingSignal, term: string): bigint => {
+    const text = signal === 'lexical' ? `l${term}` : `s${term}`;
+    let key = this.keys.get(text);
+    if (key === undefined) {
+      key = postingKeyValue(signal, term);
+      if (this.keys.size >= keptKeys) this.keys.clear();
+      this.keys.set(text, key);
+    }
+    return key;
+  };
 
   /** Takes the postings of these papers' formulas out; call it before the papers are deleted (it reads their formulas). */
   async removePapers(paperIds: readonly string[]): Promise<void> {
@@ -149,6 +198,7 @@ export class PostingsWriter {
     for (let start = 0; start < gone.rows.length; start += formulaBatch) {
       const ids = gone.rows.slice(start, start + formulaBatch).map(({ id }) => id);
       for (const { id, latex, macros } of await this.formulasWithIds(ids)) {
+        this.removedIds.add(id);
         const postings = formulaPostings(latex, macros);
         for (const signal of signals) {
           const lists = removed[signal];
@@ -170,20 +220,84 @@ export class PostingsWriter {
     await this.dropPostings(removed);
   }
 
-  /** Writes what is pending and the index's counts, and marks the postings complete; the run then commits. */
+  /** Writes what is pending, the heads and the index's counts, and marks the postings complete; the run then commits. */
   async finish(): Promise<void> {
     await this.flush();
+    await this.refreshHeads();
     await this.client.query(
-      'UPDATE index_state SET formulas = $1, lexical_length = $2, structure_length = $3, postings_ready = true, postings_format = $4',
-      [this.counts.formulas, this.counts.lexicalLength, this.counts.structureLength, POSTINGS_FORMAT],
+      'UPDATE index_state SET formulas = $1, lexical_length = $2, structure_length = $3, postings_ready = true, postings_format = $4, head_postings = $5',
+      [this.counts.formulas, this.counts.lexicalLength, this.counts.structureLength, POSTINGS_FORMAT, this.headSize],
     );
+  }
+
+  /**
+   * The heads of the terms this run changed that are in more formulas than the head size, as headSlots chooses
+   * them from the whole list: from the old head and the run's new postings (a posting of the whole list that is
+   * in neither was not in the old head, so it is not in the new one), or from the whole list when the term had no
+   * head or a removed formula was in it. Heads of terms no longer that frequent are dropped.
+   */
+  private async refreshHeads(): Promise<void> {
+    await this.client.query(
+      'DELETE FROM posting_heads h WHERE NOT EXISTS (SELECT 1 FROM term_frequencies t WHERE t.term = h.term AND t.formulas > $1)',
+      [this.headSize],
+    );
+    const added = this.firstAdded ?? Number.MAX_SAFE_INTEGER;
+    const changed = await this.client.query<{ term: string; formulas: number }>(
+      `SELECT t.term, t.formulas FROM term_frequencies t
+        WHERE t.formulas > $1
+          AND (t.term = ANY($2::bigint[]) OR EXISTS (SELECT 1 FROM postings p WHERE p.term = t.term AND p.last_formula >= $3))
+        ORDER BY t.term`,
+      [this.headSize, [...this.removedTerms], added],
+    );
+    let chunk: string[] = [];
+    let postings = 0;
+    const write = async () => {
+      if (chunk.length) await this.writeHeads(chunk, added);
+      chunk = [];
+      postings = 0;
+    };
+    for (const { term, formulas } of changed.rows) {
+      if (chunk.length && postings + formulas > headPostingsAtOnce) await write();
+      chunk.push(term);
+      postings += formulas;
+    }
+    await write();
+  }
+
+  /** The heads of these terms, chosen again (refreshHeads) and written. */
+  private async writeHeads(terms: readonly string[], added: number): Promise<void> {
+    const oldHeads = await this.client.query<{ term: string; block: Buffer }>('SELECT term, block FROM posting_heads WHERE term = ANY($1::bigint[])', [terms]);
+    const kept = new Map<string, PostingBlock>();
+    for (const { term, block } of oldHeads.rows) {
+      const head = decoded(term, block);
+      if (!head.formulaIds.some((id) => this.removedIds.has(id))) kept.set(term, head);
+    }
+    const stored = await this.client.query<{ term: string; block: Buffer }>(
+      `SELECT term, first_formula, block FROM postings WHERE term = ANY($1::bigint[]) AND last_formula >= $2
+       UNION ALL
+       SELECT term, first_formula, block FROM postings WHERE term = ANY($3::bigint[]) AND last_formula < $2
+       ORDER BY term, first_formula`,
+      [terms, added, terms.filter((term) => !kept.has(term))],
+    );
+    // each list ascending: the old head's ids are all below the run's
+    const blocksOf = new Map<string, PostingBlock[]>(terms.map((term) => [term, kept.has(term) ? [kept.get(term)!] : []]));
+    for (const { term, block } of stored.rows) {
+      const postings = decoded(term, block);
+      // a merged block holds older postings too: those the head needs are in the old head already
+      blocksOf.get(term)!.push(kept.has(term) ? withoutIds(postings, idsBelow(postings, added)) : postings);
+    }
+    const heads: BlockRow[] = [];
+    for (const [term, blocks] of blocksOf) {
+      const list = concatenated(blocks);
+      heads.push({ term, block: picked(list, headSlots(list.formulaIds, list.counts, list.lengths, this.headSize, HEAD_REFERENCE_LENGTH)) });
+    }
+    await this.client.query('DELETE FROM posting_heads WHERE term = ANY($1::bigint[])', [terms]);
+    await this.insertBlocks(heads, 'posting_heads');
   }
 
   /** Every stored formula's postings, in id order, from nothing (whatever a database marked incomplete holds is not trusted). */
   private async backfill(): Promise<void> {
-    await this.client.query('DELETE FROM postings');
-    await this.client.query('DELETE FROM term_frequencies');
-    await this.client.query('DELETE FROM structure_terms');
+    for (const table of ['postings', 'posting_heads', 'term_frequencies', 'structure_terms', 'formula_terms']) await this.client.query(`DELETE FROM ${table}`);
     for (let after = 0; ; ) {
       const batch = await this.formulasAfter(after);
       if (!batch.length) return;
@@ -242,10 +356,10 @@ export class PostingsWriter {
   }
 
   /**
-   * New block rows, a bounded number of rows and bytes per statement. The blocks travel as one binary parameter cut
-   * up by the server: node-postgres writes a bytea[] as hex text, several times slower.
+   * New block rows of postings (or heads), a bounded number of rows and bytes per statement. The blocks travel as one
+   * binary parameter cut up by the server: node-postgres writes a bytea[] as hex text, several times slower.
    */
-  private async insertBlocks(rows: readonly BlockRow[]): Promise<void> {
+  private async insertBlocks(rows: readonly BlockRow[], into: 'postings' | 'posting_heads' = 'postings'): Promise<void> {
     let chunk: BlockRow[] = [];
     let bytes = 0;
     const write = async () => {
@@ -258,8 +372,8 @@ export class PostingsWriter {
         at += block.length;
       }
       await this.client.query(
-        `INSERT INTO postings (term, first_formula, last_formula, formulas, block)
-         SELECT term, first_formula, last_formula, formulas, substring($5::bytea FROM start FOR formulas * 10)
+        `INSERT INTO ${into === 'postings' ? 'postings (term, first_formula, last_formula, formulas, block)' : 'posting_heads (term, formulas, block)'}
+         SELECT term, ${into === 'postings' ? 'first_formula, last_formula, ' : ''}formulas, substring($5::bytea FROM start FOR formulas * 10)
            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[], $6::integer[]) AS b(term, first_formula, last_formula, formulas, start)`,
         [
           chunk.map(({ term }) => term),
@@ -326,6 +440,7 @@ export class PostingsWriter {
   private async dropPostings(removed: TermLists): Promise<void> {
     const terms: { term: string; ids: number[] }[] = [];
     for (const signal of signals) for (const [term, ids] of removed[signal]) terms.push({ term: postingKey(signal, term), ids });
+    for (const { term } of terms) this.removedTerms.add(term);
     for (const chunk of chunks(terms, termsAtOnce)) {
       const idsOf = new Map(chunk.map(({ term, ids }) => [term, ids]));
       const stored = await this.client.query<{ term: string; first_formula: string; block: Buffer }>(
@@ -383,6 +498,22 @@ function decoded(term: string, bytes: Uint8Array): PostingBlock {
   const block = decodePostingBlock(bytes);
   if (!block) throw new Error(`a stored posting block of term ${term} is damaged (${bytes.length} bytes)`);
   return block;
+}
+
+/** The block's postings at these indices (ascending). */
+function picked(block: PostingBlock, indices: Int32Array): PostingBlock {
+  return {
+    formulaIds: Int32Array.from(indices, (i) => block.formulaIds[i]!),
+    lengths: Int32Array.from(indices, (i) => block.lengths[i]!),
+    counts: Uint16Array.from(indices, (i) => block.counts[i]!),
+  };
+}
+
+/** The block's formula ids below `id` (ascending). */
+function idsBelow(block: PostingBlock, id: number): number[] {
+  const ids: number[] = [];
+  for (const formulaId of block.formulaIds) if (formulaId < id) ids.push(formulaId);
+  return ids;
 }
 
 /** A block cut into blocks of at most `size` postings, in order. */

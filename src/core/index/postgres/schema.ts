@@ -71,6 +71,24 @@ ALTER TABLE index_state ADD COLUMN formulas bigint NOT NULL DEFAULT 0, -- every 
 UPDATE index_state SET postings_ready = NOT EXISTS (SELECT 1 FROM formulas);
 `,
   },
+  {
+    version: 4,
+    purpose: "frequent terms' heads and each formula's term counts, so that a search never reads a frequent term's whole list",
+    sql: `
+CREATE TABLE posting_heads (  -- a term in more formulas than head_postings: its head (lexical.ts's headSlots)
+  term bigint PRIMARY KEY,
+  formulas integer NOT NULL,  -- postings in the head
+  block bytea NOT NULL        -- encodePostingBlock
+);
+CREATE TABLE formula_terms (  -- encodeFormulaTerms: a formula's length, term keys and counts per signal
+  formula bigint PRIMARY KEY REFERENCES formulas(id) ON DELETE CASCADE,
+  lexical bytea NOT NULL,
+  structure bytea NOT NULL
+);
+ALTER TABLE index_state ADD COLUMN head_postings integer; -- the heads' size
+-- postings of schema 3 have neither: the next index run computes them all again (postings_format)
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,16 +1,16 @@
-// Searching a shared index on the server's postings (schema 3), without loading its catalogue: each search reads,
+// Searching a shared index on the server's postings (schema 4), without loading its catalogue: each search reads,
 // in one REPEATABLE READ READ ONLY transaction (a consistent state whatever an index run does meanwhile; it never
-// waits for one), the postings of its query's terms, the raw structure terms of the candidates it aligns and the
-// formulas it returns. The weights are computed here with the index's counts by the in-memory indexes' own functions
+// waits for one), the heads of its query's terms (a rare term's whole list), the term counts of the candidates they
+// propose (to score them exactly), the raw structure terms of the candidates it aligns and the formulas it returns. The weights are computed here with the index's counts by the in-memory indexes' own functions
 // (lexicalQuery, structureQuery, bm25Weight, alignRawTerms) and fused by theirs (proposeHits, finishHits), so a
 // shared index ranks a library as a folder index of it does. What repeats between searches stays in memory per
 // generation: the papers, and the most recently used terms' weighted postings (bounded in bytes).
 import type { ClientBase } from 'pg';
 import { LruCache } from '../../lru';
 import { errorMessage, fail, ok, type Result } from '../../result';
-import { finishHits, proposeHits, type HybridHit, type HybridQuery, type HybridSearchOptions, type ScoreRows } from '../../search/hybrid';
-import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, topByScore, type LexicalTermSpace } from '../../search/lexical';
-import { decodePostingBlock, postingKey, storedRawTermText, type PostingSignal, type StoredRawTerm } from '../../search/postings';
+import { finishHits, headPool, proposeHits, type HybridHit, type HybridQuery, type HybridSearchOptions, type ScoreRows, type SignalScoreRows } from '../../search/hybrid';
+import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, type LexicalTermSpace } from '../../search/lexical';
+import { decodeFormulaTerms, decodePostingBlock, keyHalves, postingKey, storedRawTermText, type FormulaTermCounts, type PostingSignal, type StoredRawTerm } from '../../search/postings';
 import { alignRawTerms, formulaTerms, intern, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
 import type { IndexError, IndexedPaper, StoredFormula } from '../types';
 import { formulaFromRecord, paperColumns, paperFromRecord, postgresGeneration, schemaProblem, type FormulaRecord, type PaperRecord } from './catalogue';
@@ -21,13 +21,11 @@ export function rankedOnPostings(weights: HybridSearchOptions['weights']): boole
   return Object.entries(weights).every(([signal, weight]) => weight <= 0 || signal === 'lexical' || signal === 'structure');
 }
 
-/** A term's postings with their BM25 weights under one generation's counts. */
+/** A term's head (its whole list when no longer than the head size) with BM25 weights under one generation's counts. */
 interface WeightedPostings {
   formulaIds: Int32Array;
   weights: Float32Array;
-  /** The largest weight: the most the term adds to a formula. */
-  largest: number;
-  /** Its document frequency: the number of postings. */
+  /** Its document frequency. */
   formulas: number;
 }
 
@@ -36,6 +34,8 @@ interface Generation {
   generation: number;
   ready: boolean;
   formulas: number;
+  /** A term in more formulas than this has its head stored. */
+  headPostings: number;
   averageLength: Record<PostingSignal, number>;
   papers: Map<string, IndexedPaper>;
   paperIdOfRow: Map<string, string>;
@@ -52,12 +52,7 @@ interface Generation {
 export interface SharedSearchOptions {
   /** Bytes of weighted postings kept between searches (default 256 MiB). */
   cacheBytes?: number;
-  /** Postings above which a term's list counts as long, bounded rather than read per formula (default: 1% of the formulas, at least 1,000). */
-  longPostings?: number;
 }
-
-/** How a search scored each signal: only formulas that could rank (`pruned`), or every formula with a posting. */
-export type ScoringPlan = Partial<Record<PostingSignal, 'pruned' | 'exhaustive'>>;
 
 /** The searcher of one shared index: its connections come from `connect`, and it keeps what searches share. */
 export class SharedIndexReader {
@@ -94,7 +89,7 @@ export class SharedIndexReader {
         await end();
         return ok(undefined);
       }
-      return ok(new SharedIndexSearch(this, client, current, end, this.options.longPostings ?? Math.max(1000, Math.round(current.formulas / 100))));
+      return ok(new SharedIndexSearch(this, client, current, end));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       return fail({ kind: 'io', message: `Cannot read ${this.display}: ${errorMessage(error)}` });
@@ -102,8 +97,8 @@ export class SharedIndexReader {
   }
 
   private async readGeneration(client: ClientBase, generation: number): Promise<Generation> {
-    const counts = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null }>(
-      'SELECT formulas, lexical_length, structure_length, postings_ready, postings_format FROM index_state',
+    const counts = await client.query<{ formulas: string; lexical_length: string; structure_length: string; postings_ready: boolean; postings_format: string | null; head_postings: number | null }>(
+      'SELECT formulas, lexical_length, structure_length, postings_ready, postings_format, head_postings FROM index_state',
     );
     const state = counts.rows[0]!;
     const papers = await client.query<PaperRecord>(`SELECT ${paperColumns} FROM papers`);
@@ -123,8 +118,9 @@ export class SharedIndexReader {
     const formulas = Number(state.formulas);
     return {
       generation,
-      ready: postingsUsable(state),
+      ready: postingsUsable(state) && state.head_postings !== null,
       formulas,
+      headPostings: state.head_postings ?? 0,
       averageLength: { lexical: Number(state.lexical_length) / Math.max(1, formulas), structure: Number(state.structure_length) / Math.max(1, formulas) },
       papers: new Map(papers.rows.map((record) => [record.id, paperFromRecord(record)])),
       paperIdOfRow,
@@ -135,7 +131,7 @@ export class SharedIndexReader {
     };
   }
 
-  /** The weighted postings of terms (keys), from memory or the server; a term no formula has is left out. */
+  /** The weighted heads of terms (keys), from memory or the server; a term no formula has is left out. */
   async weightedPostings(client: ClientBase, signal: PostingSignal, keys: string[], generation: Generation): Promise<Map<string, WeightedPostings>> {
     const found = new Map<string, WeightedPostings>();
     const missing: string[] = [];
@@ -145,26 +141,34 @@ export class SharedIndexReader {
       else missing.push(key);
     }
     if (missing.length === 0) return found;
-    const blocks = await client.query<{ term: string; block: Buffer }>('SELECT term, block FROM postings WHERE term = ANY($1::bigint[]) ORDER BY term, first_formula', [missing]);
-    const byTerm = new Map<string, Buffer[]>();
-    for (const { term, block } of blocks.rows) {
+    // a frequent term's head, else its whole list, in id order
+    const blocks = await client.query<{ term: string; formulas: number; block: Buffer | null }>(
+      `WITH t AS (SELECT term, formulas FROM term_frequencies WHERE term = ANY($1::bigint[]))
+       SELECT t.term, t.formulas, -1 AS first, h.block FROM t LEFT JOIN posting_heads h ON h.term = t.term WHERE t.formulas > $2
+       UNION ALL
+       SELECT t.term, t.formulas, p.first_formula, p.block FROM t JOIN postings p ON p.term = t.term WHERE t.formulas <= $2
+       ORDER BY term, first`,
+      [missing, generation.headPostings],
+    );
+    const byTerm = new Map<string, { formulas: number; blocks: Buffer[] }>();
+    for (const { term, formulas, block } of blocks.rows) {
+      if (!block) throw new Error(`the head of term ${term} is missing`);
       const list = byTerm.get(term);
-      if (list) list.push(block);
-      else byTerm.set(term, [block]);
+      if (list) list.blocks.push(block);
+      else byTerm.set(term, { formulas, blocks: [block] });
     }
     const averageLength = generation.averageLength[signal];
-    for (const [term, list] of byTerm) {
+    for (const [term, { formulas, blocks: list }] of byTerm) {
       const decoded = list.map((bytes) => decodePostingBlock(bytes));
       if (decoded.some((block) => !block)) throw new Error(`damaged postings of term ${term}`);
-      const formulas = decoded.reduce((sum, block) => sum + block!.formulaIds.length, 0);
+      const size = decoded.reduce((sum, block) => sum + block!.formulaIds.length, 0);
       const idf = Math.fround(bm25Idf(generation.formulas, formulas));
-      const entry: WeightedPostings = { formulaIds: new Int32Array(formulas), weights: new Float32Array(formulas), largest: 0, formulas };
+      const entry: WeightedPostings = { formulaIds: new Int32Array(size), weights: new Float32Array(size), formulas };
       let slot = 0;
       for (const block of decoded) {
         for (let i = 0; i < block!.formulaIds.length; i++, slot++) {
           entry.formulaIds[slot] = block!.formulaIds[i]!;
           entry.weights[slot] = bm25Weight(idf, block!.counts[i]!, block!.lengths[i]!, averageLength);
-          entry.largest = Math.max(entry.largest, entry.weights[slot]!);
         }
       }
       generation.postings.set(term, entry);
@@ -196,17 +200,15 @@ export class SharedIndexReader {
 
 /** One search of a shared index: a read transaction on one connection, ended by `end`. */
 export class SharedIndexSearch {
-  private lastStructure: { latex: string; macros: string | undefined; query: StructureQuery; space: AlignmentSpace } | undefined;
+  private lastStructure: { latex: string; macros: string | undefined; query: StructureQuery; known: KnownTerm[]; alignment: AlignmentSpace } | undefined;
   private readonly rawTerms = new Map<number, StoredRawTerm[]>();
-  /** How the last search scored its signals (for tests and benches). */
-  plan: ScoringPlan = {};
+  private readonly termCounts = new Map<number, Partial<Record<PostingSignal, FormulaTermCounts>>>();
 
   constructor(
     private readonly reader: SharedIndexReader,
     private readonly client: ClientBase,
     private readonly state: Generation,
     readonly end: () => Promise<void>,
-    private readonly longPostings: number,
   ) {}
 
   paper(id: string): IndexedPaper | undefined {
@@ -222,36 +224,45 @@ export class SharedIndexSearch {
     return new Map(rows.rows.map((record) => [Number(record.id), formulaFromRecord(record, this.state.paperIdOfRow.get(record.paper) ?? '')]));
   }
 
-  /** The lexical and structure signals' fusion, as HybridIndex.search ranks it (other signals are not on the server). */
+  /**
+   * The lexical and structure signals' fusion, as HybridIndex.search ranks it (other signals are not on the server):
+   * each signal proposes its candidates by its query terms' heads, and every candidate is scored exactly on every
+   * query term from its term counts.
+   */
   async search(query: HybridQuery, options: HybridSearchOptions): Promise<HybridHit[]> {
     if (!rankedOnPostings(options.weights)) throw new Error('a shared index ranks only the lexical and structure signals on its postings');
     const rows: ScoreRows = { ids: this.state.rows, paperId: (row) => this.state.paperOfFormula[row] ?? '', row: (id) => id };
     const accept = options.accept ?? (() => true);
-    const ranking = { rows: this.state.rows, count: options.candidatesPerSignal ?? 200, accept: (id: number) => accept(id, rows.paperId(id)), longPostings: this.longPostings };
-    const signals: { signal: PostingSignal; terms: QueryTerm[]; scored: SignalScoring }[] = [];
+    const acceptId = (id: number) => accept(id, rows.paperId(id));
+    const signals: { signal: PostingSignal; terms: QueryTerm[] }[] = [];
     if (options.weights.lexical > 0) {
       const counts = termCounts(lexicalTokens(query.latex, query.macros));
-      const { space, postings } = await this.termSpace('lexical', counts.keys());
+      const { space, known } = await this.termSpace('lexical', counts.keys());
       const lexical = lexicalQuery(counts, { ...space, weighting: 'bm25' });
-      const terms = queryTerms(lexical.terms, lexical.weights, postings, 1);
-      signals.push({ signal: 'lexical', terms, scored: scoreSignal(terms, ranking) });
+      signals.push({ signal: 'lexical', terms: queryTerms(lexical.terms, lexical.weights, known, 1) });
     }
     let structure: StructureQuery | undefined;
     if (options.weights.structure > 0) {
       structure = await this.structureQuery(query);
-      const terms = queryTerms(structure.terms, structure.weights, this.lastStructure!.space.postings, structure.selfScore);
-      signals.push({ signal: 'structure', terms, scored: scoreSignal(terms, ranking) });
+      signals.push({ signal: 'structure', terms: queryTerms(structure.terms, structure.weights, this.lastStructure!.known, structure.selfScore) });
     }
-    // every signal's score of every formula another signal may propose, exact, as the fusion weighs them all
-    const proposable = new Set(signals.flatMap(({ scored }) => scored.proposable));
-    for (const { terms, scored } of signals) {
-      if (!scored.pruned) continue;
-      const missing = Int32Array.from([...proposable].filter((id) => scored.scores[id] === 0)).sort();
-      exactScores(missing, terms).forEach((score, i) => (scored.scores[missing[i]!] = score));
+    const proposing: SignalScoreRows = {};
+    const candidates = new Set<number>();
+    for (const { signal, terms } of signals) {
+      proposing[signal] = headScores(terms, rows.ids.length);
+      for (const id of headPool(proposing[signal], rows, options.candidatesPerSignal ?? 200, acceptId)) candidates.add(id);
     }
-    this.plan = Object.fromEntries(signals.map(({ signal, scored }) => [signal, scored.pruned ? 'pruned' : 'exhaustive']));
-    const proposed = proposeHits(Object.fromEntries(signals.map(({ signal, scored }) => [signal, scored.scores])), rows, options);
-    const alignments = structure && (await this.candidateTerms(proposed.toAlign)).map((terms) => alignRawTerms(structure, terms, this.lastStructure!.space.symbolName));
+    // the fusion weighs every signal's score of every candidate, whichever signal proposed it
+    const ids = [...candidates].sort((a, b) => a - b);
+    const counts = await this.formulaTermCounts(ids, signals.map(({ signal }) => signal));
+    const scores: SignalScoreRows = {};
+    for (const { signal, terms } of signals) {
+      const exact = (scores[signal] = new Float32Array(rows.ids.length));
+      const order = byKey(terms);
+      for (const id of ids) exact[id] = exactScore(counts.get(id)?.[signal], terms, order, this.state.averageLength[signal]);
+    }
+    const proposed = proposeHits(scores, rows, options, proposing);
+    const alignments = structure && (await this.candidateTerms(proposed.toAlign)).map((terms) => alignRawTerms(structure, terms, this.lastStructure!.alignment.symbolName));
     return finishHits(proposed, alignments, options);
   }
 
@@ -260,33 +271,52 @@ export class SharedIndexSearch {
     const ids = [...formulaIds];
     const structure = await this.structureQuery(query);
     const terms = await this.candidateTerms(ids);
-    return new Map(ids.map((id, i) => [id, matchedRawSymbols(structure, terms[i]!, this.lastStructure!.space.symbolName)]));
+    return new Map(ids.map((id, i) => [id, matchedRawSymbols(structure, terms[i]!, this.lastStructure!.alignment.symbolName)]));
   }
 
-  /** The query's terms that the index holds, numbered for the query, with their postings. */
-  private async termSpace(signal: PostingSignal, texts: Iterable<string>): Promise<{ space: Omit<LexicalTermSpace, 'weighting'>; postings: WeightedPostings[] }> {
+  /** The query's terms that the index holds, numbered for the query, with their heads. */
+  private async termSpace(signal: PostingSignal, texts: Iterable<string>): Promise<{ space: Omit<LexicalTermSpace, 'weighting'>; known: KnownTerm[] }> {
     const keyOf = new Map([...texts].map((text) => [text, postingKey(signal, text)]));
     const found = await this.reader.weightedPostings(this.client, signal, [...keyOf.values()], this.state);
     const ids = new Map<string, number>();
-    const postings: WeightedPostings[] = [];
+    const known: KnownTerm[] = [];
     for (const [text, key] of keyOf) {
-      const entry = found.get(key);
-      if (!entry) continue;
-      ids.set(text, postings.length);
-      postings.push(entry);
+      const postings = found.get(key);
+      if (!postings) continue;
+      ids.set(text, known.length);
+      known.push({ postings, idf: Math.fround(bm25Idf(this.state.formulas, postings.formulas)), ...keyHalves(BigInt(key)) });
     }
-    const formulas = this.state.formulas;
     return {
       space: {
-        size: formulas,
+        size: this.state.formulas,
         averageLength: this.state.averageLength[signal],
         term: (text) => {
           const id = ids.get(text);
-          return id === undefined ? undefined : { id, idf: Math.fround(bm25Idf(formulas, postings[id]!.formulas)) };
+          return id === undefined ? undefined : { id, idf: known[id]!.idf };
         },
       },
-      postings,
+      known,
     };
+  }
+
+  /** Formulas' term counts in these signals, read from the server (each formula once per search). */
+  private async formulaTermCounts(ids: number[], signals: PostingSignal[]): Promise<Map<number, Partial<Record<PostingSignal, FormulaTermCounts>>>> {
+    const missing = ids.filter((id) => !this.termCounts.has(id));
+    if (missing.length && signals.length) {
+      const rows = await this.client.query<{ formula: string } & Partial<Record<PostingSignal, Buffer>>>(
+        `SELECT formula, ${signals.join(', ')} FROM formula_terms WHERE formula = ANY($1::bigint[])`,
+        [missing],
+      );
+      for (const row of rows.rows) {
+        const counts: Partial<Record<PostingSignal, FormulaTermCounts>> = {};
+        for (const signal of signals) {
+          counts[signal] = decodeFormulaTerms(row[signal]!);
+          if (!counts[signal]) throw new Error(`damaged term counts of formula ${row.formula}`);
+        }
+        this.termCounts.set(Number(row.formula), counts);
+      }
+    }
+    return this.termCounts;
   }
 
   /** The query's structure terms and alignment space, made once per search (the ranking and the highlighting share it). */
@@ -294,15 +324,15 @@ export class SharedIndexSearch {
     const last = this.lastStructure;
     if (last?.latex === latex && last.macros === macros) return last.query;
     const extracted = formulaTerms(latex, macros);
-    const { space, postings } = await this.termSpace('structure', extracted.counts.keys());
-    const alignment = new AlignmentSpace(postings);
+    const { space, known } = await this.termSpace('structure', extracted.counts.keys());
+    const alignment = new AlignmentSpace();
     const query = structureQuery(extracted, {
       ...space,
       symbol: (key) => alignment.symbol(key),
       path: (path) => alignment.path(path),
       typed: (text) => alignment.typed(text),
     });
-    this.lastStructure = { latex, macros, query, space: alignment };
+    this.lastStructure = { latex, macros, query, known, alignment };
     return query;
   }
 
@@ -317,7 +347,7 @@ export class SharedIndexSearch {
     const keys = new Map<StoredRawTerm, string>();
     for (const terms of stored) for (const term of terms) keys.set(term, postingKey('structure', storedRawTermText(term)));
     const frequencies = await this.reader.documentFrequencies(this.client, keys.values(), this.state);
-    const space = this.lastStructure!.space;
+    const space = this.lastStructure!.alignment;
     return stored.map((terms) => space.rawTerms(terms, (term) => Math.fround(bm25Idf(this.state.formulas, frequencies.get(keys.get(term)!) ?? 0))));
   }
 }
@@ -328,8 +358,6 @@ class AlignmentSpace {
   private readonly names: string[] = [];
   private readonly paths = new Map<string, number>();
   private readonly typedTerms = new Map<string, number>();
-
-  constructor(readonly postings: WeightedPostings[]) {}
 
   symbol(key: string): number {
     let id = this.symbols.get(key);
@@ -374,94 +402,57 @@ class AlignmentSpace {
   }
 }
 
-/** One query term of a signal: its postings and its weight (the query's weight over the signal's normaliser). */
-interface QueryTerm {
+/** A query term the index holds: its weighted head, its idf and its key's halves (as FormulaTermCounts holds keys). */
+interface KnownTerm {
   postings: WeightedPostings;
+  idf: number;
+  high: number;
+  low: number;
+}
+
+/** One query term of a signal with its weight (the query's weight over the signal's normaliser). */
+interface QueryTerm extends KnownTerm {
   weight: number;
 }
 
 /** The query's terms in order, weighted as LexicalIndex.scoreAll and StructureIndex.scoreAll weigh them. */
-function queryTerms(terms: Int32Array, weights: Float32Array, postings: readonly WeightedPostings[], normaliser: number): QueryTerm[] {
-  return Array.from(terms, (term, q) => ({ postings: postings[term]!, weight: normaliser === 1 ? weights[q]! : weights[q]! / normaliser }));
+function queryTerms(terms: Int32Array, weights: Float32Array, known: readonly KnownTerm[], normaliser: number): QueryTerm[] {
+  return Array.from(terms, (term, q) => ({ ...known[term]!, weight: normaliser === 1 ? weights[q]! : weights[q]! / normaliser }));
 }
 
-interface SignalScoring {
-  /** Scores by formula id: exact for every formula that can be among the signal's `count` best, 0 for the others when pruned. */
-  scores: Float32Array;
-  pruned: boolean;
-  /** The formulas the signal proposes (its `count` best that `accept` lets through). */
-  proposable: number[];
-}
-
-/**
- * A signal's scores, computed so that its `count` best formulas (and their scores) are exactly those of scoring
- * every posting, which is the fallback. The long posting lists (frequent terms: `=`, `x`) are bounded instead of
- * read per formula (MaxScore): the short lists' sums give seeds whose exact scores set a threshold; a formula
- * can rank only if its short-list sum plus the long lists' largest weights reaches it, and only those few are
- * scored exactly, adding term by term in the query's order, as the full sum does (the same float rounding).
- */
-function scoreSignal(terms: QueryTerm[], ranking: { rows: Int32Array; count: number; accept: (id: number) => boolean; longPostings: number }): SignalScoring {
-  const size = ranking.rows.length;
-  const exhaustive = (): SignalScoring => {
-    const scores = new Float32Array(size);
-    for (const { postings, weight } of terms) {
-      const { formulaIds, weights } = postings;
-      for (let slot = 0; slot < formulaIds.length; slot++) scores[formulaIds[slot]!] += weight * weights[slot]!;
-    }
-    return { scores, pruned: false, proposable: topByScore(scores, ranking.rows, ranking.count, ranking.accept).map((hit) => hit.formulaId) };
-  };
-  const long = terms.filter(({ postings }) => postings.formulas > ranking.longPostings);
-  if (long.length === 0) return exhaustive();
-  const partial = new Float32Array(size);
-  for (const { postings, weight } of terms) {
-    if (postings.formulas > ranking.longPostings) continue;
-    for (let slot = 0; slot < postings.formulaIds.length; slot++) partial[postings.formulaIds[slot]!] += weight * postings.weights[slot]!;
-  }
-  const seeds = Int32Array.from(topByScore(partial, ranking.rows, ranking.count, ranking.accept), (hit) => hit.formulaId).sort();
-  if (seeds.length < ranking.count) return exhaustive();
-  const threshold = exactScores(seeds, terms).reduce((least, score) => Math.min(least, score), Infinity);
-  // float sums in another order differ in their last bits (at most some terms × 2⁻²⁴ of the score): a margin above that
-  const bound = long.reduce((sum, { postings, weight }) => sum + weight * postings.largest, 0) + Math.max(1e-5, threshold * terms.length * 2 ** -22);
-  if (bound >= threshold) return exhaustive();
-  const candidates: number[] = [];
-  for (let id = 0; id < size; id++) if (partial[id]! + bound >= threshold) candidates.push(id);
-  if (candidates.length > maxExactCandidates) return exhaustive();
-  const ids = Int32Array.from(candidates);
+/** A signal's first stage by formula id, as LexicalIndex.scoreHeads sums it: each query term over its head. */
+function headScores(terms: readonly QueryTerm[], size: number): Float32Array {
   const scores = new Float32Array(size);
-  exactScores(ids, terms).forEach((score, i) => (scores[ids[i]!] = score));
-  return { scores, pruned: true, proposable: topByScore(scores, ranking.rows, ranking.count, ranking.accept).map((hit) => hit.formulaId) };
-}
-
-/** Past this many formulas to score exactly, reading every posting is as cheap. */
-const maxExactCandidates = 50_000;
-
-/** The signal's scores of these formulas (ids ascending), each summed term by term in the query's order, as LexicalIndex.scoreAll adds. */
-function exactScores(ids: Int32Array, terms: readonly QueryTerm[]): Float32Array {
-  const scores = new Float32Array(ids.length);
   for (const { postings, weight } of terms) {
     const { formulaIds, weights } = postings;
-    let slot = 0;
-    for (let i = 0; i < ids.length && slot < formulaIds.length; i++) {
-      slot = lowerBound(formulaIds, slot, ids[i]!);
-      if (formulaIds[slot] === ids[i]) scores[i] += weight * weights[slot]!;
-    }
+    for (let slot = 0; slot < formulaIds.length; slot++) scores[formulaIds[slot]!] += weight * weights[slot]!;
   }
   return scores;
 }
 
-/** The first slot at or after `from` whose id is at least `target` (ids ascending): galloping, then binary search. */
-function lowerBound(ids: Int32Array, from: number, target: number): number {
-  let low = from;
-  let high = from;
-  for (let step = 1; high < ids.length && ids[high]! < target; step *= 2) {
-    low = high + 1;
-    high += step;
+/** The indices of the terms in their keys' order, as FormulaTermCounts holds keys. */
+function byKey(terms: readonly QueryTerm[]): number[] {
+  return terms.map((_, q) => q).sort((a, b) => terms[a]!.high - terms[b]!.high || terms[a]!.low - terms[b]!.low);
+}
+
+/**
+ * A formula's score in a signal from its term counts, as scoreAll sums it: term by term in the query's order, each
+ * posting's weight rounded to float32 as the in-memory postings hold it, the sum rounded as a Float32Array holds it.
+ */
+function exactScore(formula: FormulaTermCounts | undefined, terms: readonly QueryTerm[], order: readonly number[], averageLength: number): number {
+  if (!formula) return 0;
+  // the query's terms in key order (`order`), walked beside the formula's (both ascending by (high, low))
+  const counts = new Uint16Array(terms.length);
+  const { high, low } = formula;
+  let i = 0;
+  for (const q of order) {
+    const term = terms[q]!;
+    while (i < high.length && (high[i]! < term.high || (high[i] === term.high && low[i]! < term.low))) i++;
+    if (i < high.length && high[i] === term.high && low[i] === term.low) counts[q] = formula.counts[i]!;
   }
-  high = Math.min(high, ids.length);
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (ids[middle]! < target) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  let score = 0;
+  terms.forEach(({ weight, idf }, q) => {
+    if (counts[q]) score = Math.fround(score + weight * Math.fround(bm25Weight(idf, counts[q]!, formula.length, averageLength)));
+  });
+  return score;
 }
