@@ -93,10 +93,12 @@ async function assertPostingsComplete(location: string, what: string): Promise<S
     );
     const expected = new Map<string, string[]>();
     const expectedRaw = new Map<string, unknown>();
+    const postingsOf = new Map<string, ReturnType<typeof formulaPostings>>();
     let lexicalLength = 0;
     let structureLength = 0;
     for (const { id, latex, macros } of formulas.rows) {
       const postings = formulaPostings(latex, macros ?? undefined);
+      postingsOf.set(id, postings);
       for (const signal of ['lexical', 'structure'] as PostingSignal[]) {
         for (const [term, count] of postings[signal].counts) {
           const key = postingKey(signal, term);
@@ -179,8 +181,8 @@ async function assertPostingsComplete(location: string, what: string): Promise<S
     // each formula's term counts in both signals
     const termCounts = await client.query<{ formula: string; lexical: Buffer; structure: Buffer }>('SELECT formula, lexical, structure FROM formula_terms ORDER BY formula');
     assert.deepEqual(termCounts.rows.map(({ formula }) => formula), formulas.rows.map(({ id }) => id), `${what}: term counts per formula`);
-    for (const [row, { latex, macros }] of termCounts.rows.map((row, i) => [row, formulas.rows[i]!] as const)) {
-      const postings = formulaPostings(latex, macros ?? undefined);
+    for (const row of termCounts.rows) {
+      const postings = postingsOf.get(row.formula)!;
       for (const signal of ['lexical', 'structure'] as PostingSignal[]) {
         const decoded = decodeFormulaTerms(row[signal])!;
         const expectedCounts = [...postings[signal].counts]

@@ -152,7 +152,7 @@ test('a search reads the committed state while an index run writes, and does not
   }
 });
 
-test('a database migrated to schema 3 before its next index run is searched on its snapshot, then on its postings once a run wrote them', async () => {
+test('a database migrated to schema 4 before its next index run is searched on its snapshot, then on its postings once a run wrote them', async () => {
   const legacy = server.freshDatabase('legacy');
   const owner = await connectedClient(legacy);
   const session = new SearchSession();

@@ -220,7 +220,9 @@ export class HybridIndex {
 
   search(query: HybridQuery, options: HybridSearchOptions): HybridHit[] {
     const scores: SignalScoreRows = {};
-    const proposing: SignalScoreRows = {};
+    const pools: SignalPools = {};
+    const rows: ScoreRows = { ids: this.lexical.formulaIds, paperId: (row) => this.paperIds[row]!, row: (id) => this.lexical.positionOf(id)! };
+    const pool = (heads: Float32Array) => headPool(heads, rows, options);
     let structureQuery: StructureQuery | undefined;
     for (const signal of SIGNALS) {
       if (options.weights[signal] <= 0) continue;
@@ -228,17 +230,17 @@ export class HybridIndex {
         const index = signal === 'lexical' ? this.lexical : this.canonical;
         const lexicalQuery = index.query(query.latex, query.macros);
         scores[signal] = index.scoreAll(lexicalQuery);
-        proposing[signal] = index.scoreHeads(lexicalQuery);
+        pools[signal] = pool(index.scoreHeads(lexicalQuery));
       }
       else if (signal === 'numeric') scores.numeric = query.numeric && this.numeric.scoreAll(query.numeric);
       else if (signal === 'structure') {
         structureQuery = this.structureQuery(query);
         scores.structure = this.structure.scoreAll(structureQuery);
-        proposing.structure = this.structure.scoreHeads(structureQuery);
+        pools.structure = pool(this.structure.scoreHeads(structureQuery));
       }
       else if (query[signal]) scores[signal] = denseScores(this.dense[signal], query[signal]!);
     }
-    const proposed = proposeHits(scores, { ids: this.lexical.formulaIds, paperId: (row) => this.paperIds[row]!, row: (id) => this.lexical.positionOf(id)! }, options, proposing);
+    const proposed = proposeHits(scores, rows, options, pools);
     const alignments = structureQuery && proposed.toAlign.map((row) => this.structure.align(structureQuery, row));
     return finishHits(proposed, alignments, options);
   }
@@ -246,6 +248,8 @@ export class HybridIndex {
 
 /** Each weighted signal's score of every row (a formula), for the signals a search computed. */
 export type SignalScoreRows = Partial<Record<Signal, Float32Array>>;
+/** The head pools (formula ids) of the signals that propose by their terms' heads (headPool). */
+export type SignalPools = Partial<Record<Signal, number[]>>;
 
 /** How score rows map to formulas: the lexical index's positions in memory, formula ids themselves for a shared index. */
 export interface ScoreRows {
@@ -265,23 +269,22 @@ export interface ProposedHits {
 }
 
 /**
- * Each signal proposes its best candidates (that `accept` lets through): by its scores, or, for a signal with
- * `proposing` scores (its first stage over its terms' heads, lexical.ts's HEAD_POSTINGS), the best by its scores of
- * its head pool. The union is scored by the weighted sum of all the signals' scores (structure: its first stage
- * alone so far), which must be exact for every row of a pool. Then the alignment, which costs tens of µs a formula,
- * scores only the candidates that can still rank near the top: the best by the fused score so far.
+ * Each signal proposes its best candidates (that `accept` lets through): by its scores, or, for a signal with a
+ * head pool (its first stage over its terms' heads, lexical.ts's HEAD_POSTINGS), the best of its pool by its scores.
+ * The union is scored by the weighted sum of all the signals' scores (structure: its first stage alone so far),
+ * which must be exact for every formula of a pool. Then the alignment, which costs tens of µs a formula, scores
+ * only the candidates that can still rank near the top: the best by the fused score so far.
  */
-export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: HybridSearchOptions, proposing: SignalScoreRows = {}): ProposedHits {
-  const perSignal = options.candidatesPerSignal ?? 200;
-  const accept = options.accept ?? (() => true);
-  const acceptId = (formulaId: number) => accept(formulaId, rows.paperId(rows.row(formulaId)));
+export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: HybridSearchOptions, pools: SignalPools = {}): ProposedHits {
+  const perSignal = candidatesPerSignal(options);
+  const acceptId = acceptedIds(rows, options);
   const foundBy = new Map<number, Signal[]>();
   for (const signal of SIGNALS) {
     const signalScores = scores[signal];
     if (!signalScores) continue;
-    const heads = proposing[signal];
-    const found = heads
-      ? headPool(heads, rows, perSignal, acceptId)
+    const pool = pools[signal];
+    const found = pool
+      ? pool
           .map((formulaId) => ({ formulaId, score: signalScores[rows.row(formulaId)]! }))
           .sort((a, b) => b.score - a.score || a.formulaId - b.formulaId)
           .slice(0, perSignal)
@@ -311,9 +314,19 @@ export function proposeHits(scores: SignalScoreRows, rows: ScoreRows, options: H
  */
 const headPoolFactor = 2;
 
-/** The formulas (ids) a signal's exact scores must cover when it proposes by its heads' scores (proposeHits). */
-export function headPool(heads: Float32Array, rows: ScoreRows, candidatesPerSignal: number, accept: (formulaId: number) => boolean): number[] {
-  return topByScore(heads, rows.ids, candidatesPerSignal * headPoolFactor, accept).map((hit) => hit.formulaId);
+/** A signal's head pool: the formulas (ids) by its first stage over its terms' heads, which proposeHits picks from. */
+export function headPool(heads: Float32Array, rows: ScoreRows, options: HybridSearchOptions): number[] {
+  return topByScore(heads, rows.ids, candidatesPerSignal(options) * headPoolFactor, acceptedIds(rows, options)).map((hit) => hit.formulaId);
+}
+
+function candidatesPerSignal(options: HybridSearchOptions): number {
+  return options.candidatesPerSignal ?? 200;
+}
+
+/** Whether the search's `accept` lets a formula through, by id. */
+function acceptedIds(rows: ScoreRows, options: HybridSearchOptions): (formulaId: number) => boolean {
+  const accept = options.accept ?? (() => true);
+  return (formulaId) => accept(formulaId, rows.paperId(rows.row(formulaId)));
 }
 
 /** The hits with the alignments of `toAlign`'s rows (in that order) in their structure scores, best first. */

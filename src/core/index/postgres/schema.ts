@@ -85,6 +85,8 @@ CREATE TABLE formula_terms (  -- encodeFormulaTerms: a formula's length, term ke
   lexical bytea NOT NULL,
   structure bytea NOT NULL
 );
+-- kept in the row (compressed when it can be), not out of line: a search reads hundreds of formulas' counts
+ALTER TABLE formula_terms ALTER COLUMN lexical SET STORAGE MAIN, ALTER COLUMN structure SET STORAGE MAIN;
 ALTER TABLE index_state ADD COLUMN head_postings integer; -- the heads' size
 -- postings of schema 3 have neither: the next index run computes them all again (postings_format)
 `,

@@ -8,7 +8,7 @@
 import type { ClientBase } from 'pg';
 import { LruCache } from '../../lru';
 import { errorMessage, fail, ok, type Result } from '../../result';
-import { finishHits, headPool, proposeHits, type HybridHit, type HybridQuery, type HybridSearchOptions, type ScoreRows, type SignalScoreRows } from '../../search/hybrid';
+import { finishHits, headPool, proposeHits, type HybridHit, type HybridQuery, type HybridSearchOptions, type ScoreRows, type SignalPools, type SignalScoreRows } from '../../search/hybrid';
 import { bm25Idf, bm25Weight, lexicalQuery, lexicalTokens, termCounts, type LexicalTermSpace } from '../../search/lexical';
 import { decodeFormulaTerms, decodePostingBlock, keyHalves, postingKey, storedRawTermText, type FormulaTermCounts, type PostingSignal, type StoredRawTerm } from '../../search/postings';
 import { alignRawTerms, formulaTerms, intern, matchedRawSymbols, NO_SYMBOL, rawTermKey, structureQuery, type RawTerms, type StructureQuery } from '../../search/structural';
@@ -141,22 +141,19 @@ export class SharedIndexReader {
       else missing.push(key);
     }
     if (missing.length === 0) return found;
-    // a frequent term's head, else its whole list, in id order
-    const blocks = await client.query<{ term: string; formulas: number; block: Buffer | null }>(
-      `WITH t AS (SELECT term, formulas FROM term_frequencies WHERE term = ANY($1::bigint[]))
-       SELECT t.term, t.formulas, -1 AS first, h.block FROM t LEFT JOIN posting_heads h ON h.term = t.term WHERE t.formulas > $2
+    // a frequent term's head, else its whole list, in id order (lookups by primary key: no plan depends on statistics)
+    const frequencies = await client.query<{ term: string; formulas: number }>('SELECT term, formulas FROM term_frequencies WHERE term = ANY($1::bigint[])', [missing]);
+    const byTerm = new Map(frequencies.rows.map(({ term, formulas }) => [term, { formulas, blocks: [] as Buffer[] }]));
+    const headed = frequencies.rows.filter(({ formulas }) => formulas > generation.headPostings).map(({ term }) => term);
+    const blocks = await client.query<{ term: string; block: Buffer }>(
+      `SELECT term, -1 AS first, block FROM posting_heads WHERE term = ANY($1::bigint[])
        UNION ALL
-       SELECT t.term, t.formulas, p.first_formula, p.block FROM t JOIN postings p ON p.term = t.term WHERE t.formulas <= $2
+       SELECT term, first_formula, block FROM postings WHERE term = ANY($2::bigint[])
        ORDER BY term, first`,
-      [missing, generation.headPostings],
+      [headed, frequencies.rows.filter(({ formulas }) => formulas <= generation.headPostings).map(({ term }) => term)],
     );
-    const byTerm = new Map<string, { formulas: number; blocks: Buffer[] }>();
-    for (const { term, formulas, block } of blocks.rows) {
-      if (!block) throw new Error(`the head of term ${term} is missing`);
-      const list = byTerm.get(term);
-      if (list) list.blocks.push(block);
-      else byTerm.set(term, { formulas, blocks: [block] });
-    }
+    for (const { term, block } of blocks.rows) byTerm.get(term)!.blocks.push(block);
+    for (const term of headed) if (!byTerm.get(term)!.blocks.length) throw new Error(`the head of term ${term} is missing`);
     const averageLength = generation.averageLength[signal];
     for (const [term, { formulas, blocks: list }] of byTerm) {
       const decoded = list.map((bytes) => decodePostingBlock(bytes));
@@ -232,8 +229,6 @@ export class SharedIndexSearch {
   async search(query: HybridQuery, options: HybridSearchOptions): Promise<HybridHit[]> {
     if (!rankedOnPostings(options.weights)) throw new Error('a shared index ranks only the lexical and structure signals on its postings');
     const rows: ScoreRows = { ids: this.state.rows, paperId: (row) => this.state.paperOfFormula[row] ?? '', row: (id) => id };
-    const accept = options.accept ?? (() => true);
-    const acceptId = (id: number) => accept(id, rows.paperId(id));
     const signals: { signal: PostingSignal; terms: QueryTerm[] }[] = [];
     if (options.weights.lexical > 0) {
       const counts = termCounts(lexicalTokens(query.latex, query.macros));
@@ -246,11 +241,11 @@ export class SharedIndexSearch {
       structure = await this.structureQuery(query);
       signals.push({ signal: 'structure', terms: queryTerms(structure.terms, structure.weights, this.lastStructure!.known, structure.selfScore) });
     }
-    const proposing: SignalScoreRows = {};
+    const pools: SignalPools = {};
     const candidates = new Set<number>();
     for (const { signal, terms } of signals) {
-      proposing[signal] = headScores(terms, rows.ids.length);
-      for (const id of headPool(proposing[signal], rows, options.candidatesPerSignal ?? 200, acceptId)) candidates.add(id);
+      pools[signal] = headPool(headScores(terms, rows.ids.length), rows, options);
+      for (const id of pools[signal]) candidates.add(id);
     }
     // the fusion weighs every signal's score of every candidate, whichever signal proposed it
     const ids = [...candidates].sort((a, b) => a - b);
@@ -261,7 +256,7 @@ export class SharedIndexSearch {
       const order = byKey(terms);
       for (const id of ids) exact[id] = exactScore(counts.get(id)?.[signal], terms, order, this.state.averageLength[signal]);
     }
-    const proposed = proposeHits(scores, rows, options, proposing);
+    const proposed = proposeHits(scores, rows, options, pools);
     const alignments = structure && (await this.candidateTerms(proposed.toAlign)).map((terms) => alignRawTerms(structure, terms, this.lastStructure!.alignment.symbolName));
     return finishHits(proposed, alignments, options);
   }
