@@ -373,7 +373,11 @@ test('a database indexed at schema 2 gets its postings in its next index run; an
   } finally {
     await client.end();
   }
-  await indexRun(location, [{ remove: [papers[0]!.paper.id] }, { add: [bundled[215]!] }]);
+  const progress: [number, number][] = [];
+  await indexRun(location, [{ remove: [papers[0]!.paper.id] }, { add: [bundled[215]!] }], { onBackfill: (done, total) => progress.push([done, total]) });
+  const storedBefore = papers.reduce((sum, { formulas }) => sum + formulas.length, 0);
+  assert.deepEqual([progress[0], progress[progress.length - 1]], [[0, storedBefore], [storedBefore, storedBefore]], 'the backfill reports its progress over the stored formulas');
+  assert.ok(progress.every(([done], i) => i === 0 || done > progress[i - 1]![0]), 'and it only goes forward');
   const stored = await assertPostingsComplete(location, 'backfilled');
   assert.ok(expandedTerms.every((term) => stored.terms.has(term)), 'the stored paper\'s macros are expanded');
   const check = await connectedClient(location);

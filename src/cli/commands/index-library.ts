@@ -116,7 +116,7 @@ async function openTarget(location: string, rebuild: boolean): Promise<Result<In
   const client = await connectPostgres(location);
   if (!client.ok) return client;
   try {
-    const run = await PostgresIndexRun.begin(client.value, location, { lockWaitMs });
+    const run = await PostgresIndexRun.begin(client.value, location, { lockWaitMs, onBackfill: backfillPrinter(process.stderr.isTTY === true) });
     if (!run.ok) {
       await client.value.end();
       return fail(run.reason.message);
@@ -138,6 +138,18 @@ async function openTarget(location: string, rebuild: boolean): Promise<Result<In
     await client.value.end();
     return fail(`${location}: ${errorMessage(error)}`);
   }
+}
+
+/** Progress of a first run's postings over the formulas stored before it: a redrawn bar on a terminal, else a line per 10%. */
+function backfillPrinter(tty: boolean): (done: number, total: number) => void {
+  let lastTenth = -1;
+  return (done, total) => {
+    if (done === 0) process.stderr.write(`computing the postings of the ${total.toLocaleString('en')} formulas already in the database (indexed by an earlier version)…\n`);
+    const tenth = Math.floor((10 * done) / total);
+    if (tty) process.stderr.write(`\r${progressBar(done / total)} ${done}/${total}   ${done === total ? '\n' : ''}`);
+    else if (tenth > lastTenth) process.stderr.write(`  ${done}/${total} formulas\n`);
+    lastTenth = tenth;
+  };
 }
 
 const duration = (seconds: number) =>

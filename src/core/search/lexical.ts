@@ -6,8 +6,9 @@
 //  - `canonical`, canonical tokens with single-letter variables renamed in order of appearance: the
 //    canonical signal, which finds a formula again in other notation (issue 10).
 // Postings are flat typed arrays (CSR), so a library of 150k formulas stays compact and a query touches
-// only its terms' lists. A frequent term proposes candidates from its head only (headSlots), so a search's first
-// stage reads a bounded number of postings whatever the library's size; the candidates' scores are exact.
+// only its terms' lists. A frequent term proposes candidates from its head only (headSlots): a shared index's search
+// then reads a bounded number of postings whatever the library's size; in memory the heads choose the candidates,
+// whose scores stay exact.
 import { canonicalize } from '../latex/canonical';
 import { tokenizeFormula, type Token } from '../latex/tokenize';
 

@@ -36,6 +36,11 @@ export interface PostingsWriterOptions {
   largestBlock?: number;
   /** Postings a frequent term's head holds (default lexical.ts's headPostings()). */
   headPostings?: number;
+  /**
+   * Called as the run computes the postings of the formulas stored before it (a database indexed by an earlier
+   * version), with the formulas done and their total, before the run's own changes.
+   */
+  onBackfill?: (done: number, total: number) => void;
 }
 
 const defaultFlushPostings = 1_500_000;
@@ -91,6 +96,8 @@ export class PostingsWriter {
   /** Formulas this run removed, and the terms they had (their heads may hold them). */
   private readonly removedIds = new Set<number>();
   private readonly removedTerms = new Set<string>();
+  /** Terms this run gave postings that were then in more formulas than the head size. */
+  private readonly grownTerms = new Set<string>();
   private readonly keys = new Map<string, bigint>();
 
   private constructor(
@@ -118,7 +125,7 @@ export class PostingsWriter {
       ? { formulas: Number(stored.formulas), lexicalLength: Number(stored.lexical_length), structureLength: Number(stored.structure_length) }
       : { formulas: 0, lexicalLength: 0, structureLength: 0 };
     const writer = new PostingsWriter(client, counts, Math.max(1, options.flushPostings ?? defaultFlushPostings), Math.max(2, options.largestBlock ?? largestBlock), headSize);
-    if (!ready) await writer.backfill();
+    if (!ready) await writer.backfill(options.onBackfill);
     return writer;
   }
 
@@ -237,17 +244,17 @@ export class PostingsWriter {
    * head or a removed formula was in it. Heads of terms no longer that frequent are dropped.
    */
   private async refreshHeads(): Promise<void> {
+    // only removals make a term less frequent; only the run's terms are looked up (by key, not a scan of them all)
+    const removed = [...this.removedTerms];
     await this.client.query(
-      'DELETE FROM posting_heads h WHERE NOT EXISTS (SELECT 1 FROM term_frequencies t WHERE t.term = h.term AND t.formulas > $1)',
-      [this.headSize],
+      `DELETE FROM posting_heads h WHERE h.term = ANY($1::bigint[])
+         AND NOT EXISTS (SELECT 1 FROM term_frequencies t WHERE t.term = h.term AND t.formulas > $2)`,
+      [removed, this.headSize],
     );
     const added = this.firstAdded ?? Number.MAX_SAFE_INTEGER;
     const changed = await this.client.query<{ term: string; formulas: number }>(
-      `SELECT t.term, t.formulas FROM term_frequencies t
-        WHERE t.formulas > $1
-          AND (t.term = ANY($2::bigint[]) OR EXISTS (SELECT 1 FROM postings p WHERE p.term = t.term AND p.last_formula >= $3))
-        ORDER BY t.term`,
-      [this.headSize, [...this.removedTerms], added],
+      'SELECT term, formulas FROM term_frequencies WHERE term = ANY($1::bigint[]) AND formulas > $2 ORDER BY term',
+      [[...new Set([...this.grownTerms, ...removed])], this.headSize],
     );
     let chunk: string[] = [];
     let postings = 0;
@@ -280,29 +287,36 @@ export class PostingsWriter {
       [terms, added, terms.filter((term) => !kept.has(term))],
     );
     // each list ascending: the old head's ids are all below the run's
-    const blocksOf = new Map<string, PostingBlock[]>(terms.map((term) => [term, kept.has(term) ? [kept.get(term)!] : []]));
+    const blocksOf = new Map<string, PostingBlock[]>();
     for (const { term, block } of stored.rows) {
       const postings = decoded(term, block);
+      const blocks = blocksOf.get(term) ?? (kept.has(term) ? [kept.get(term)!] : []);
       // a merged block holds older postings too: those the head needs are in the old head already
-      blocksOf.get(term)!.push(kept.has(term) ? withoutIds(postings, idsBelow(postings, added)) : postings);
+      blocks.push(kept.has(term) ? withoutIds(postings, idsBelow(postings, added)) : postings);
+      blocksOf.set(term, blocks);
     }
+    // a kept head without new postings stays as it is (a run that only removes formulas the head does not hold)
     const heads: BlockRow[] = [];
     for (const [term, blocks] of blocksOf) {
       const list = concatenated(blocks);
       heads.push({ term, block: picked(list, headSlots(list.formulaIds, list.counts, list.lengths, this.headSize, HEAD_REFERENCE_LENGTH)) });
     }
-    await this.client.query('DELETE FROM posting_heads WHERE term = ANY($1::bigint[])', [terms]);
+    await this.client.query('DELETE FROM posting_heads WHERE term = ANY($1::bigint[])', [heads.map(({ term }) => term)]);
     await this.insertBlocks(heads, 'posting_heads');
   }
 
   /** Every stored formula's postings, in id order, from nothing (whatever a database marked incomplete holds is not trusted). */
-  private async backfill(): Promise<void> {
+  private async backfill(onProgress?: (done: number, total: number) => void): Promise<void> {
     for (const table of ['postings', 'posting_heads', 'term_frequencies', 'structure_terms', 'formula_terms']) await this.client.query(`DELETE FROM ${table}`);
-    for (let after = 0; ; ) {
+    const total = Number((await this.client.query<{ count: string }>('SELECT count(*) FROM formulas')).rows[0]!.count);
+    if (total) onProgress?.(0, total);
+    for (let after = 0, done = 0; ; ) {
       const batch = await this.formulasAfter(after);
       if (!batch.length) return;
       await this.add(batch);
       after = batch[batch.length - 1]!.id;
+      done += batch.length;
+      onProgress?.(done, total);
     }
   }
 
@@ -346,11 +360,13 @@ export class PostingsWriter {
     const added = new Map<string, number>(); // a term once per statement: a long list came in several blocks
     for (const { term, block } of rows) added.set(term, (added.get(term) ?? 0) + block.formulaIds.length);
     for (const chunk of chunks([...added], statementKeys)) {
-      await this.client.query(
+      const counted = await this.client.query<{ term: string; headed: boolean }>(
         `INSERT INTO term_frequencies (term, formulas) SELECT * FROM unnest($1::bigint[], $2::integer[])
-         ON CONFLICT (term) DO UPDATE SET formulas = term_frequencies.formulas + EXCLUDED.formulas`,
-        [chunk.map(([term]) => term), chunk.map(([, formulas]) => formulas)],
+         ON CONFLICT (term) DO UPDATE SET formulas = term_frequencies.formulas + EXCLUDED.formulas
+         RETURNING term, formulas > $3 AS headed`,
+        [chunk.map(([term]) => term), chunk.map(([, formulas]) => formulas), this.headSize],
       );
+      for (const { term, headed } of counted.rows) if (headed) this.grownTerms.add(term);
     }
     await this.mergeCrowdedTerms([...added.keys()]);
   }

@@ -67,7 +67,7 @@ export class SharedIndexReader {
   /**
    * Starts one search's read transaction on `client` (which the search holds until `end`), reading the generation's
    * papers again when an index run has committed since the last search. Undefined when the index has no postings
-   * this code can use (written before schema 3, or by a version that extracted other terms), until its next index
+   * this code can use (written before schema 4, or by a version that extracted other terms), until its next index
    * run computes them.
    */
   async begin(client: ClientBase): Promise<Result<SharedIndexSearch | undefined, IndexError>> {
@@ -199,7 +199,7 @@ export class SharedIndexReader {
 export class SharedIndexSearch {
   private lastStructure: { latex: string; macros: string | undefined; query: StructureQuery; known: KnownTerm[]; alignment: AlignmentSpace } | undefined;
   private readonly rawTerms = new Map<number, StoredRawTerm[]>();
-  private readonly termCounts = new Map<number, Partial<Record<PostingSignal, FormulaTermCounts>>>();
+  private readonly termCounts = new Map<number, Record<PostingSignal, FormulaTermCounts>>();
 
   constructor(
     private readonly reader: SharedIndexReader,
@@ -249,12 +249,12 @@ export class SharedIndexSearch {
     }
     // the fusion weighs every signal's score of every candidate, whichever signal proposed it
     const ids = [...candidates].sort((a, b) => a - b);
-    const counts = await this.formulaTermCounts(ids, signals.map(({ signal }) => signal));
+    const counts = await this.formulaTermCounts(ids);
     const scores: SignalScoreRows = {};
     for (const { signal, terms } of signals) {
       const exact = (scores[signal] = new Float32Array(rows.ids.length));
       const order = byKey(terms);
-      for (const id of ids) exact[id] = exactScore(counts.get(id)?.[signal], terms, order, this.state.averageLength[signal]);
+      for (const id of ids) exact[id] = exactScore(counts.get(id)![signal], terms, order, this.state.averageLength[signal]);
     }
     const proposed = proposeHits(scores, rows, options, pools);
     const alignments = structure && (await this.candidateTerms(proposed.toAlign)).map((terms) => alignRawTerms(structure, terms, this.lastStructure!.alignment.symbolName));
@@ -294,22 +294,22 @@ export class SharedIndexSearch {
     };
   }
 
-  /** Formulas' term counts in these signals, read from the server (each formula once per search). */
-  private async formulaTermCounts(ids: number[], signals: PostingSignal[]): Promise<Map<number, Partial<Record<PostingSignal, FormulaTermCounts>>>> {
+  /** Formulas' term counts in the signals, read from the server (each formula once per search); damaged or missing ones throw. */
+  private async formulaTermCounts(ids: number[]): Promise<Map<number, Record<PostingSignal, FormulaTermCounts>>> {
     const missing = ids.filter((id) => !this.termCounts.has(id));
-    if (missing.length && signals.length) {
-      const rows = await this.client.query<{ formula: string } & Partial<Record<PostingSignal, Buffer>>>(
-        `SELECT formula, ${signals.join(', ')} FROM formula_terms WHERE formula = ANY($1::bigint[])`,
+    if (missing.length) {
+      const rows = await this.client.query<{ formula: string; lexical: Buffer; structure: Buffer }>(
+        'SELECT formula, lexical, structure FROM formula_terms WHERE formula = ANY($1::bigint[])',
         [missing],
       );
       for (const row of rows.rows) {
-        const counts: Partial<Record<PostingSignal, FormulaTermCounts>> = {};
-        for (const signal of signals) {
-          counts[signal] = decodeFormulaTerms(row[signal]!);
-          if (!counts[signal]) throw new Error(`damaged term counts of formula ${row.formula}`);
-        }
-        this.termCounts.set(Number(row.formula), counts);
+        const lexical = decodeFormulaTerms(row.lexical);
+        const structure = decodeFormulaTerms(row.structure);
+        if (!lexical || !structure) throw new Error(`damaged term counts of formula ${row.formula}`);
+        this.termCounts.set(Number(row.formula), { lexical, structure });
       }
+      const absent = missing.find((id) => !this.termCounts.has(id));
+      if (absent !== undefined) throw new Error(`formula ${absent} has postings but no term counts`);
     }
     return this.termCounts;
   }
@@ -434,8 +434,7 @@ function byKey(terms: readonly QueryTerm[]): number[] {
  * A formula's score in a signal from its term counts, as scoreAll sums it: term by term in the query's order, each
  * posting's weight rounded to float32 as the in-memory postings hold it, the sum rounded as a Float32Array holds it.
  */
-function exactScore(formula: FormulaTermCounts | undefined, terms: readonly QueryTerm[], order: readonly number[], averageLength: number): number {
-  if (!formula) return 0;
+function exactScore(formula: FormulaTermCounts, terms: readonly QueryTerm[], order: readonly number[], averageLength: number): number {
   // the query's terms in key order (`order`), walked beside the formula's (both ascending by (high, low))
   const counts = new Uint16Array(terms.length);
   const { high, low } = formula;
