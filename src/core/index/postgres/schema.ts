@@ -87,6 +87,10 @@ CREATE TABLE formula_terms (  -- encodeFormulaTerms: a formula's length, term ke
 );
 -- kept in the row (compressed when it can be), not out of line: a search reads hundreds of formulas' counts
 ALTER TABLE formula_terms ALTER COLUMN lexical SET STORAGE MAIN, ALTER COLUMN structure SET STORAGE MAIN;
+-- blocks are not compressed: ascending ids barely compress (70 MB of the corpus's long blocks to 66), and pglz
+-- made writing them a third slower; the postings are computed again by the next run (postings_format)
+ALTER TABLE postings ALTER COLUMN block SET STORAGE EXTERNAL;
+ALTER TABLE posting_heads ALTER COLUMN block SET STORAGE EXTERNAL;
 ALTER TABLE index_state ADD COLUMN head_postings integer; -- the heads' size
 -- postings of schema 3 have neither: the next index run computes them all again (postings_format)
 `,
