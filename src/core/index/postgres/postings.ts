@@ -30,7 +30,7 @@ export interface PostingsFormula {
 }
 
 export interface PostingsWriterOptions {
-  /** Postings kept in memory before they are written (default 1.5 million, some 40 MB). */
+  /** Postings kept in memory before they are written (default 8 million, some 200 MB). */
   flushPostings?: number;
   /** The most postings one block holds (default largestBlock; tests make it small). */
   largestBlock?: number;
@@ -43,7 +43,11 @@ export interface PostingsWriterOptions {
   onBackfill?: (done: number, total: number) => void;
 }
 
-const defaultFlushPostings = 1_500_000;
+/**
+ * Fewer, larger flushes mean fewer small blocks to merge: with 1.5 million a first run of 500,000 formulas was still
+ * loading after 14 minutes, slowing as rare terms' short lists were merged again every 16 flushes.
+ */
+const defaultFlushPostings = 8_000_000;
 /** A term with this many blocks after its last one at least half full has those merged (and split again at largestBlock). */
 const mergeAtBlocks = 16;
 /**
@@ -411,6 +415,10 @@ export class PostingsWriter {
     await write();
   }
 
+  // The statements below name rows per term through LATERAL subqueries, so that each is an index lookup whatever the
+  // planner believes of the tables (it cannot see the run's own rows), and delete the rows they read by ctid (no
+  // other transaction writes postings during a run: the index-run lock).
+
   /**
    * Merges each of these terms' small blocks after its last block at least half full, once there are
    * `mergeAtBlocks` of them, into full ones. Only that tail is rewritten: the blocks before it keep their disjoint
@@ -421,21 +429,19 @@ export class PostingsWriter {
     const crowded: { term: string; after: string }[] = [];
     for (const chunk of chunks(terms, statementKeys)) {
       const found = await this.client.query<{ term: string; after: string }>(
-        `SELECT p.term, f.after
-           FROM postings p
-           JOIN (SELECT term, coalesce(max(first_formula) FILTER (WHERE formulas >= $3), -1) AS after
-                   FROM postings WHERE term = ANY($1::bigint[]) GROUP BY term) f ON p.term = f.term
-          WHERE p.first_formula > f.after
-          GROUP BY p.term, f.after HAVING count(*) >= $2`,
+        `SELECT t.term, f.after FROM unnest($1::bigint[]) AS t(term)
+           CROSS JOIN LATERAL (SELECT coalesce(max(first_formula) FILTER (WHERE formulas >= $3), -1) AS after FROM postings WHERE term = t.term) f
+          WHERE (SELECT count(*) FROM postings WHERE term = t.term AND first_formula > f.after) >= $2`,
         [chunk, mergeAtBlocks, Math.ceil(this.blockSize / 2)],
       );
       crowded.push(...found.rows);
     }
     for (const chunk of chunks(crowded, termsAtOnce)) {
       const tails = [chunk.map(({ term }) => term), chunk.map(({ after }) => after)];
-      const stored = await this.client.query<{ term: string; block: Buffer }>(
-        `SELECT p.term, p.block FROM postings p JOIN unnest($1::bigint[], $2::bigint[]) AS t(term, after) ON p.term = t.term
-          WHERE p.first_formula > t.after ORDER BY p.term, p.first_formula`,
+      const stored = await this.client.query<{ term: string; row: string; block: Buffer }>(
+        `SELECT t.term, p.ctid AS row, p.block FROM unnest($1::bigint[], $2::bigint[]) AS t(term, after)
+           CROSS JOIN LATERAL (SELECT ctid, first_formula, block FROM postings WHERE term = t.term AND first_formula > t.after) p
+          ORDER BY t.term, p.first_formula`,
         tails,
       );
       const blocksOf = new Map<string, PostingBlock[]>();
@@ -444,10 +450,7 @@ export class PostingsWriter {
         blocks.push(decoded(term, block));
         blocksOf.set(term, blocks);
       }
-      await this.client.query(
-        'DELETE FROM postings p USING unnest($1::bigint[], $2::bigint[]) AS t(term, after) WHERE p.term = t.term AND p.first_formula > t.after',
-        tails,
-      );
+      await this.client.query('DELETE FROM postings WHERE ctid = ANY($1::tid[])', [stored.rows.map(({ row }) => row)]);
       await this.insertBlocks([...blocksOf].flatMap(([term, blocks]) => split(concatenated(blocks), this.blockSize).map((block) => ({ term, block }))));
     }
   }
@@ -459,29 +462,25 @@ export class PostingsWriter {
     for (const { term } of terms) this.removedTerms.add(term);
     for (const chunk of chunks(terms, termsAtOnce)) {
       const idsOf = new Map(chunk.map(({ term, ids }) => [term, ids]));
-      const stored = await this.client.query<{ term: string; first_formula: string; block: Buffer }>(
-        `SELECT p.term, p.first_formula, p.block
-           FROM postings p JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(term, low, high) ON p.term = r.term
-          WHERE p.first_formula <= r.high AND p.last_formula >= r.low`,
+      const stored = await this.client.query<{ term: string; row: string; block: Buffer }>(
+        `SELECT r.term, p.ctid AS row, p.block FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(term, low, high)
+           CROSS JOIN LATERAL (SELECT ctid, block FROM postings WHERE term = r.term AND first_formula <= r.high AND last_formula >= r.low) p`,
         [chunk.map(({ term }) => term), chunk.map(({ ids }) => ids[0]), chunk.map(({ ids }) => ids[ids.length - 1])],
       );
       const rewritten: BlockRow[] = [];
-      const replaced: { term: string; first: string }[] = [];
+      const replaced: string[] = [];
       const dropped = new Map<string, number>();
-      for (const { term, first_formula: first, block } of stored.rows) {
+      for (const { term, row, block } of stored.rows) {
         const before = decoded(term, block);
         const after = withoutIds(before, idsOf.get(term)!);
         const lost = before.formulaIds.length - after.formulaIds.length;
         if (!lost) continue; // the block's range spans removed ids it does not hold
         dropped.set(term, (dropped.get(term) ?? 0) + lost);
-        replaced.push({ term, first });
+        replaced.push(row);
         if (after.formulaIds.length) rewritten.push({ term, block: after });
       }
       if (!replaced.length) continue;
-      await this.client.query(
-        'DELETE FROM postings p USING unnest($1::bigint[], $2::bigint[]) AS d(term, first) WHERE p.term = d.term AND p.first_formula = d.first',
-        [replaced.map(({ term }) => term), replaced.map(({ first }) => first)],
-      );
+      await this.client.query('DELETE FROM postings WHERE ctid = ANY($1::tid[])', [replaced]);
       await this.insertBlocks(rewritten);
       await this.client.query(
         `UPDATE term_frequencies t SET formulas = t.formulas - d.formulas
