@@ -296,7 +296,7 @@ export class PostingsWriter {
       const postings = decoded(term, block);
       const blocks = blocksOf.get(term) ?? (kept.has(term) ? [kept.get(term)!] : []);
       // a merged block holds older postings too: those the head needs are in the old head already
-      blocks.push(kept.has(term) ? withoutIds(postings, idsBelow(postings, added)) : postings);
+      blocks.push(kept.has(term) ? fromId(postings, added) : postings);
       blocksOf.set(term, blocks);
     }
     // a kept head without new postings stays as it is (a run that only removes formulas the head does not hold)
@@ -524,11 +524,11 @@ function picked(block: PostingBlock, indices: Int32Array): PostingBlock {
   };
 }
 
-/** The block's formula ids below `id` (ascending). */
-function idsBelow(block: PostingBlock, id: number): number[] {
-  const ids: number[] = [];
-  for (const formulaId of block.formulaIds) if (formulaId < id) ids.push(formulaId);
-  return ids;
+/** The block's postings from formula `id` on (ids ascending: a view, not a copy). */
+function fromId(block: PostingBlock, id: number): PostingBlock {
+  const start = block.formulaIds.findIndex((formulaId) => formulaId >= id);
+  const at = start < 0 ? block.formulaIds.length : start;
+  return { formulaIds: block.formulaIds.subarray(at), lengths: block.lengths.subarray(at), counts: block.counts.subarray(at) };
 }
 
 /** A block cut into blocks of at most `size` postings, in order. */
